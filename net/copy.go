@@ -1,0 +1,176 @@
+package net
+
+import (
+	"fmt"
+	"reflect"
+)
+
+// Cloner lets a message type copy itself faster than the reflective deep
+// copy the network otherwise makes. Clone must return a value that shares
+// nothing mutable with the receiver.
+type Cloner interface {
+	Clone() any
+}
+
+// Sizer lets a message say how many bytes it would take on the wire. Without
+// it the network estimates the size from the value.
+type Sizer interface {
+	Size() int
+}
+
+// typeInfo caches, per message type, what the copier needs to know.
+type typeInfo struct {
+	name string
+	// flat types hold no pointers, slices, maps or interfaces: boxing one
+	// in an interface already copied it, so it needs no further copy.
+	flat bool
+	size int
+	err  error // the type cannot be deep-copied (unexported reference field)
+}
+
+func (n *Network) info(t reflect.Type) *typeInfo {
+	if ti, ok := n.types[t]; ok {
+		return ti
+	}
+	ti := &typeInfo{name: t.String(), size: int(t.Size())}
+	ti.flat = isFlat(t)
+	if !ti.flat {
+		ti.err = checkCopyable(t, map[reflect.Type]bool{})
+	}
+	n.types[t] = ti
+	return ti
+}
+
+func isFlat(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+		return true
+	case reflect.Array:
+		return isFlat(t.Elem())
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if !isFlat(t.Field(i).Type) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func checkCopyable(t reflect.Type, seen map[reflect.Type]bool) error {
+	if seen[t] {
+		return nil
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Chan, reflect.Func, reflect.UnsafePointer:
+		return fmt.Errorf("a message cannot carry a %s (%s)", t.Kind(), t)
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return checkCopyable(t.Elem(), seen)
+	case reflect.Map:
+		if err := checkCopyable(t.Key(), seen); err != nil {
+			return err
+		}
+		return checkCopyable(t.Elem(), seen)
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() && !isFlat(f.Type) {
+				return fmt.Errorf("message type %s has unexported field %s of type %s, which the network cannot copy: implement net.Cloner", t, f.Name, f.Type)
+			}
+			if err := checkCopyable(f.Type, seen); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// deepCopy returns a copy of v that shares nothing mutable with it, and the
+// number of bytes the copy stands for.
+func deepCopy(v reflect.Value) (reflect.Value, int) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v, 8
+		}
+		elem, size := deepCopy(v.Elem())
+		p := reflect.New(v.Type().Elem())
+		p.Elem().Set(elem)
+		return p, size
+	case reflect.Interface:
+		if v.IsNil() {
+			return v, 16
+		}
+		inner, size := deepCopy(v.Elem())
+		out := reflect.New(v.Type()).Elem()
+		out.Set(inner)
+		return out, size
+	case reflect.Slice:
+		if v.IsNil() {
+			return v, 24
+		}
+		out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		size := 24
+		if isFlat(v.Type().Elem()) {
+			reflect.Copy(out, v)
+			size += v.Len() * int(v.Type().Elem().Size())
+			if v.Type().Elem().Kind() == reflect.String {
+				for i := 0; i < v.Len(); i++ {
+					size += v.Index(i).Len()
+				}
+			}
+			return out, size
+		}
+		for i := 0; i < v.Len(); i++ {
+			e, s := deepCopy(v.Index(i))
+			out.Index(i).Set(e)
+			size += s
+		}
+		return out, size
+	case reflect.Array:
+		out := reflect.New(v.Type()).Elem()
+		size := 0
+		for i := 0; i < v.Len(); i++ {
+			e, s := deepCopy(v.Index(i))
+			out.Index(i).Set(e)
+			size += s
+		}
+		return out, size
+	case reflect.Map:
+		if v.IsNil() {
+			return v, 8
+		}
+		out := reflect.MakeMapWithSize(v.Type(), v.Len())
+		size := 48
+		iter := v.MapRange()
+		for iter.Next() {
+			k, ks := deepCopy(iter.Key())
+			e, es := deepCopy(iter.Value())
+			out.SetMapIndex(k, e)
+			size += ks + es
+		}
+		return out, size
+	case reflect.Struct:
+		out := reflect.New(v.Type()).Elem()
+		out.Set(v) // copies unexported flat fields too
+		size := 0
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Field(i)
+			if !v.Type().Field(i).IsExported() {
+				size += int(f.Type().Size())
+				continue
+			}
+			e, s := deepCopy(f)
+			out.Field(i).Set(e)
+			size += s
+		}
+		return out, size
+	case reflect.String:
+		return v, 16 + v.Len()
+	}
+	return v, int(v.Type().Size())
+}

@@ -1,0 +1,50 @@
+// Package sim is detsim's deterministic core: one seeded, single-threaded
+// event loop in virtual time, the hosts it runs nodes on, their clocks and
+// disks, and the trace that every run leaves behind.
+//
+// # The contract
+//
+// Same seed, same options, same code: the same run, event for event, on any
+// machine at any GOMAXPROCS. The world keeps it by these rules, and code run
+// inside the world (nodes, callbacks, hooks) must keep them too:
+//
+//  1. Time is virtual. The world's true time (World.Now) advances only from
+//     event to event; a node reads its host's local clock (Env.Now) and sets
+//     timers in it (Env.After). Nothing reads the wall clock or sleeps.
+//  2. One event runs at a time, to completion. No goroutines, channels or
+//     locks in simulated code.
+//  3. Randomness comes from the seed only, split into named streams
+//     (World.Stream): one per host (Env.Rand), one per host's disk, and one
+//     for each component that asks, so a new draw in one place does not
+//     shift the others.
+//  4. Map iteration order never reaches behaviour.
+//  5. Events at the same instant run in the order they were scheduled: the
+//     queue orders by (time, sequence number).
+//  6. Every event, and every record made during it, feeds the trace hash
+//     (World.Hash), whatever sink is attached.
+//  7. A run has budgets (Options.MaxEvents, Options.MaxTime). Reaching one
+//     ends the run with a reason; it never hangs. A panic inside the world
+//     ends the run too, as a *PanicError naming the host.
+//
+// # Using a world
+//
+//  1. NewWorld with a seed and budgets; attach a network (package net) as
+//     the world's Transport.
+//  2. AddHost for each host, with a Factory for its node. Hosts are numbered
+//     from 0 in the order added, so peers can be named before they exist.
+//  3. Schedule faults and drivers with At / After, add checks with AddHook.
+//  4. Run, RunFor or RunUntil; read Outcome, Hash and Events.
+//
+// # Hosts
+//
+// A host's local clock is true time scaled by (1 + drift) plus an offset;
+// StepClock and SetClockDrift change it mid-run, and pending timers move
+// with it, as timers on a real wall clock do. Crash loses the node's memory,
+// its timers, held messages and unsynced writes; Restart builds a fresh node
+// from the Factory over the same storage. Pause freezes the host: its timers
+// and incoming messages wait, and Resume runs them in the order they came.
+//
+// Storage is a key-value disk. Writes are volatile until Sync; a crash
+// keeps only what was synced. StorageFaults add torn writes at a crash,
+// syncs that lie, and corruption that Get reports as ErrCorrupt.
+package sim

@@ -1,0 +1,370 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// HostConfig describes a host to add to a world.
+type HostConfig struct {
+	// Name must be unique in the world; empty means "n<id>".
+	Name string
+	// Peers is what Env.Peers returns.
+	Peers []HostID
+	// Factory builds the node, at boot and at every restart.
+	Factory Factory
+	// ClockOffset is where the local clock starts; ClockDrift is its rate
+	// error (0.001 runs 0.1% fast). Drift must be greater than -1.
+	ClockOffset time.Duration
+	ClockDrift  float64
+}
+
+// Host is a simulated machine that runs one node. The world owns it; the
+// methods here are for the harness (scenarios, the nemesis, tests), never
+// for the node, which sees only its Env.
+type Host struct {
+	w       *World
+	id      HostID
+	name    string
+	peers   []HostID
+	factory Factory
+
+	node   Node
+	up     bool
+	paused bool
+	inc    uint32   // incarnation: bumped on every crash and boot
+	held   []uint32 // event slots waiting for Resume, in arrival order
+
+	rng   *rand.Rand
+	clock clock
+	disk  *disk
+}
+
+// AddHost adds a host, which boots at the current virtual time.
+func (w *World) AddHost(cfg HostConfig) (HostID, error) {
+	id := HostID(len(w.hosts))
+	if cfg.Name == "" {
+		cfg.Name = fmt.Sprintf("n%d", id)
+	}
+	if _, dup := w.names[cfg.Name]; dup {
+		return NoHost, fmt.Errorf("sim: HostConfig.Name %q is already taken", cfg.Name)
+	}
+	if cfg.Factory == nil {
+		return NoHost, fmt.Errorf("sim: HostConfig.Factory of host %q is nil", cfg.Name)
+	}
+	if err := checkDrift(cfg.ClockDrift); err != nil {
+		return NoHost, fmt.Errorf("sim: HostConfig.ClockDrift of host %q: %w", cfg.Name, err)
+	}
+	for _, p := range cfg.Peers {
+		if p < 0 {
+			return NoHost, fmt.Errorf("sim: HostConfig.Peers of host %q has invalid id %d", cfg.Name, p)
+		}
+	}
+	h := &Host{
+		w:       w,
+		id:      id,
+		name:    cfg.Name,
+		peers:   slices.Clone(cfg.Peers),
+		factory: cfg.Factory,
+		rng:     w.Stream("host/" + cfg.Name),
+		clock:   clock{baseTrue: w.now, baseLocal: cfg.ClockOffset, rate: 1 + cfg.ClockDrift, drift: cfg.ClockDrift},
+		disk:    newDisk(w.Stream("disk/" + cfg.Name)),
+	}
+	w.hosts = append(w.hosts, h)
+	w.names[cfg.Name] = id
+	w.At(w.now, func() { h.boot(KindBoot) })
+	return id, nil
+}
+
+func checkDrift(d float64) error {
+	if math.IsNaN(d) || math.IsInf(d, 0) || d <= -1 {
+		return fmt.Errorf("drift %v must be a finite number greater than -1", d)
+	}
+	return nil
+}
+
+// Host returns the host with id, or nil if there is none.
+func (w *World) Host(id HostID) *Host {
+	if id < 0 || int(id) >= len(w.hosts) {
+		return nil
+	}
+	return w.hosts[id]
+}
+
+// HostByName returns the host with the given name, or nil.
+func (w *World) HostByName(name string) *Host {
+	id, ok := w.names[name]
+	if !ok {
+		return nil
+	}
+	return w.hosts[id]
+}
+
+// Hosts is the number of hosts.
+func (w *World) Hosts() int { return len(w.hosts) }
+
+func (h *Host) ID() HostID      { return h.id }
+func (h *Host) Name() string    { return h.name }
+func (h *Host) Up() bool        { return h.up }
+func (h *Host) Paused() bool    { return h.paused }
+func (h *Host) Peers() []HostID { return slices.Clone(h.peers) }
+
+// Node is the running node, or nil while the host is down. Harness code may
+// type-assert it to inspect the node's state; it must not change it.
+func (h *Host) Node() Node { return h.node }
+
+// LocalTime is what the host's clock reads now.
+func (h *Host) LocalTime() time.Duration { return h.clock.local(h.w.now) }
+
+// Drift is the clock's current rate error.
+func (h *Host) Drift() float64 { return h.clock.drift }
+
+func (h *Host) boot(kind RecordKind) {
+	h.up = true
+	h.paused = false
+	h.inc++
+	h.node = h.factory()
+	if h.node == nil {
+		panic(fmt.Sprintf("sim: the factory of host %s returned a nil node", h.name))
+	}
+	h.w.emit(kind, h.id, NoHost, uint64(h.inc), 0, "", "", nil)
+	prev := h.w.current
+	h.w.current = h.id
+	h.node.Start(&env{h: h, inc: h.inc})
+	h.w.current = prev
+}
+
+// Crash stops the host: the node's memory, its timers, messages held while
+// paused and unsynced storage writes are lost. Crashing a down host does
+// nothing.
+func (h *Host) Crash() {
+	if !h.up {
+		return
+	}
+	h.up = false
+	h.paused = false
+	h.inc++
+	h.node = nil
+	for _, i := range h.held {
+		h.w.q.release(i)
+	}
+	h.held = h.held[:0]
+	h.w.emit(KindCrash, h.id, NoHost, uint64(h.inc), 0, "", "", nil)
+	h.disk.crash(h.w, h.id)
+}
+
+// Restart boots a fresh node over the host's storage. Restarting a host
+// that is up does nothing; use Crash then Restart for a reboot.
+func (h *Host) Restart() {
+	if h.up {
+		return
+	}
+	h.boot(KindRestart)
+}
+
+// Pause freezes the host: its timers and incoming messages wait, in order,
+// until Resume. Memory is kept. Pausing a down or paused host does nothing.
+func (h *Host) Pause() {
+	if !h.up || h.paused {
+		return
+	}
+	h.paused = true
+	h.w.emit(KindPause, h.id, NoHost, 0, 0, "", "", nil)
+}
+
+// Resume releases a paused host: what waited runs now, in the order it
+// arrived.
+func (h *Host) Resume() {
+	if !h.paused {
+		return
+	}
+	h.paused = false
+	h.w.emit(KindResume, h.id, NoHost, 0, 0, "", "", nil)
+	for _, i := range h.held {
+		h.w.q.push(h.w.now, i)
+	}
+	h.held = h.held[:0]
+}
+
+// StepClock jumps the local clock by d (backwards if d is negative). Timers
+// follow the clock: a forward step makes them fire sooner.
+func (h *Host) StepClock(d time.Duration) {
+	h.clock.rebase(h.w.now)
+	h.clock.baseLocal += d
+	h.w.emit(KindClock, h.id, NoHost, uint64(d), 0, "step", "", nil)
+	h.rescheduleTimers()
+}
+
+// SetClockDrift changes the local clock's rate error from now on.
+func (h *Host) SetClockDrift(drift float64) error {
+	if err := checkDrift(drift); err != nil {
+		return fmt.Errorf("sim: host %s: %w", h.name, err)
+	}
+	h.clock.rebase(h.w.now)
+	h.clock.rate = 1 + drift
+	h.clock.drift = drift
+	h.w.emit(KindClock, h.id, NoHost, math.Float64bits(drift), 0, "drift", "", nil)
+	h.rescheduleTimers()
+	return nil
+}
+
+// SetStorageFaults turns storage faults on or off for this host.
+func (h *Host) SetStorageFaults(f StorageFaults) error {
+	if err := f.validate(); err != nil {
+		return fmt.Errorf("sim: host %s: %w", h.name, err)
+	}
+	h.disk.faults = f
+	return nil
+}
+
+// rescheduleTimers moves the host's pending timers to the true times at
+// which the changed clock reaches their deadlines. Clock changes are rare,
+// so a scan of the slab is fine; the original order breaks ties.
+func (h *Host) rescheduleTimers() {
+	if !h.up {
+		return
+	}
+	type pending struct {
+		slot  uint32
+		local time.Duration
+	}
+	var timers []pending
+	for i := range h.w.q.slots {
+		s := &h.w.q.slots[i]
+		if s.kind == evTimer && s.host == h.id && s.inc == h.inc && !slices.Contains(h.held, uint32(i)) {
+			timers = append(timers, pending{uint32(i), s.local})
+		}
+	}
+	slices.SortStableFunc(timers, func(a, b pending) int {
+		if a.local != b.local {
+			return cmpDuration(a.local, b.local)
+		}
+		return int(a.slot) - int(b.slot)
+	})
+	for _, t := range timers {
+		h.w.q.push(h.clock.trueAt(t.local, h.w.now), t.slot)
+	}
+}
+
+func cmpDuration(a, b time.Duration) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// clock maps true time to a host's local time, piecewise linearly: each
+// step or drift change starts a new piece at the current instant.
+type clock struct {
+	baseTrue, baseLocal time.Duration
+	rate, drift         float64
+}
+
+func (c *clock) local(t time.Duration) time.Duration {
+	if c.rate == 1 {
+		return c.baseLocal + (t - c.baseTrue)
+	}
+	// The explicit conversion stops the compiler fusing multiply and add,
+	// which would change the result on some machines.
+	return c.baseLocal + time.Duration(float64(float64(t-c.baseTrue)*c.rate))
+}
+
+func (c *clock) rebase(now time.Duration) {
+	c.baseLocal = c.local(now)
+	c.baseTrue = now
+}
+
+// trueAt is the earliest true time, not before now, at which the local
+// clock reads at least l.
+func (c *clock) trueAt(l, now time.Duration) time.Duration {
+	if c.local(now) >= l {
+		return now
+	}
+	if c.rate == 1 {
+		return c.baseTrue + (l - c.baseLocal)
+	}
+	t := c.baseTrue + time.Duration(math.Ceil(float64(float64(l-c.baseLocal)/c.rate)))
+	for c.local(t) < l {
+		t++
+	}
+	for t > now && c.local(t-1) >= l {
+		t--
+	}
+	return max(t, now)
+}
+
+// env is the Env of one incarnation of a host's node.
+type env struct {
+	h   *Host
+	inc uint32
+}
+
+func (e *env) ID() HostID         { return e.h.id }
+func (e *env) Name() string       { return e.h.name }
+func (e *env) Peers() []HostID    { return slices.Clone(e.h.peers) }
+func (e *env) Now() time.Duration { return e.h.clock.local(e.h.w.now) }
+func (e *env) Rand() *rand.Rand   { return e.h.rng }
+func (e *env) Storage() Storage   { return diskView{e.h} }
+func (e *env) alive() bool        { return e.h.up && e.h.inc == e.inc }
+func (e *env) clockDeadline(d time.Duration) time.Duration {
+	return e.h.clock.local(e.h.w.now) + max(d, 0)
+}
+
+func (e *env) Send(to HostID, msg any) {
+	if !e.alive() {
+		return
+	}
+	w := e.h.w
+	if w.transport == nil {
+		panic("sim: the world has no transport; attach a network (net.New) before nodes send")
+	}
+	w.transport.Send(e.h.id, to, msg)
+}
+
+func (e *env) After(d time.Duration, tag any) TimerID {
+	if !e.alive() {
+		return 0
+	}
+	w := e.h.w
+	local := e.clockDeadline(d)
+	i := w.q.alloc()
+	s := &w.q.slots[i]
+	s.kind, s.host, s.inc, s.local, s.tag = evTimer, e.h.id, e.inc, local, tag
+	w.q.push(e.h.clock.trueAt(local, w.now), i)
+	return TimerID(w.q.id(i))
+}
+
+func (e *env) Cancel(id TimerID) bool {
+	q := &e.h.w.q
+	i, ok := q.lookup(uint64(id))
+	if !ok {
+		return false
+	}
+	s := &q.slots[i]
+	if s.kind != evTimer || s.host != e.h.id || s.inc != e.inc {
+		return false
+	}
+	if j := slices.Index(e.h.held, i); j >= 0 {
+		e.h.held = slices.Delete(e.h.held, j, j+1)
+	}
+	q.release(i)
+	return true
+}
+
+func (e *env) Logf(format string, args ...any) {
+	if !e.alive() {
+		return
+	}
+	w := e.h.w
+	text := ""
+	if w.sink != nil {
+		text = fmt.Sprintf(format, args...)
+	}
+	w.emit(KindLog, e.h.id, NoHost, 0, 0, format, text, nil)
+}

@@ -1,0 +1,438 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime/debug"
+	"time"
+)
+
+// Default budgets, used when Options leaves a budget at zero. They are
+// generous; they exist so that a run never hangs.
+const (
+	DefaultMaxEvents uint64        = 200_000_000
+	DefaultMaxTime   time.Duration = 24 * time.Hour
+)
+
+// Options configure a world.
+type Options struct {
+	// Seed decides every random choice in the run.
+	Seed uint64
+	// MaxEvents and MaxTime are the run's budgets: a run that reaches
+	// either ends with StopEventBudget or StopTimeBudget. Zero takes the
+	// default.
+	MaxEvents uint64
+	MaxTime   time.Duration
+	// Sink receives every trace record. Nil keeps only the trace hash,
+	// which is the fastest.
+	Sink Sink
+}
+
+// StopReason says why Run returned.
+type StopReason uint8
+
+const (
+	// StopQuiescent: no event is left to run.
+	StopQuiescent StopReason = iota + 1
+	// StopDeadline: RunFor or RunUntil reached its time. The world can run on.
+	StopDeadline
+	// StopTimeBudget: the next event lies beyond Options.MaxTime.
+	StopTimeBudget
+	// StopEventBudget: Options.MaxEvents events have run.
+	StopEventBudget
+	// StopHalted: a hook returned an error or Halt was called.
+	StopHalted
+	// StopPanic: a node or callback panicked.
+	StopPanic
+)
+
+func (r StopReason) String() string {
+	switch r {
+	case StopQuiescent:
+		return "quiescent"
+	case StopDeadline:
+		return "deadline"
+	case StopTimeBudget:
+		return "time-budget"
+	case StopEventBudget:
+		return "event-budget"
+	case StopHalted:
+		return "halted"
+	case StopPanic:
+		return "panic"
+	}
+	return fmt.Sprintf("StopReason(%d)", uint8(r))
+}
+
+// Final reports whether a world stopped for this reason can run no further.
+func (r StopReason) Final() bool {
+	return r == StopTimeBudget || r == StopEventBudget || r == StopHalted || r == StopPanic
+}
+
+// Outcome is how a call to Run, RunFor or RunUntil ended.
+type Outcome struct {
+	Reason StopReason
+	// Err is the hook's error, the Halt error, or a *PanicError.
+	Err    error
+	Events uint64
+	Now    time.Duration
+}
+
+// PanicError is a panic raised inside the simulation, with the host that
+// was running (NoHost for a world-level callback).
+type PanicError struct {
+	Host  HostID
+	Name  string
+	At    time.Duration
+	Value any
+	Stack string
+}
+
+func (e *PanicError) Error() string {
+	who := "world callback"
+	if e.Host != NoHost {
+		who = "host " + e.Name
+	}
+	return fmt.Sprintf("panic in %s at %v: %v", who, e.At, e.Value)
+}
+
+// Handler runs an event scheduled with AtHandler. It lets hot paths, such as
+// message delivery, schedule work without allocating a closure.
+type Handler interface {
+	HandleEvent(arg any)
+}
+
+// Transport carries messages between hosts. Package net provides the
+// simulated network; the world only needs somewhere to hand sends to.
+type Transport interface {
+	Send(from, to HostID, msg any)
+}
+
+// EventID identifies a world-level event for Cancel. Zero is never issued.
+type EventID uint64
+
+// World is one simulated universe: virtual time, an event queue, hosts, and
+// the trace. It is not safe for concurrent use; run one world per goroutine.
+type World struct {
+	seed      uint64
+	maxEvents uint64
+	maxTime   time.Duration
+	sink      Sink
+
+	now    time.Duration
+	q      queue
+	events uint64
+	hash   uint64
+	hosts  []*Host
+	names  map[string]HostID
+
+	transport Transport
+	hooks     []func() error
+	current   HostID // the host whose code is running, for panic reports
+	halt      error
+	final     *Outcome
+	rec       Record
+}
+
+// NewWorld makes an empty world.
+func NewWorld(opts Options) (*World, error) {
+	if opts.MaxTime < 0 {
+		return nil, fmt.Errorf("sim: Options.MaxTime is negative (%v)", opts.MaxTime)
+	}
+	w := &World{
+		seed:      opts.Seed,
+		maxEvents: opts.MaxEvents,
+		maxTime:   opts.MaxTime,
+		sink:      opts.Sink,
+		hash:      hashInit,
+		names:     make(map[string]HostID),
+		current:   NoHost,
+	}
+	if w.maxEvents == 0 {
+		w.maxEvents = DefaultMaxEvents
+	}
+	if w.maxTime == 0 {
+		w.maxTime = DefaultMaxTime
+	}
+	return w, nil
+}
+
+// Seed is the world's seed.
+func (w *World) Seed() uint64 { return w.seed }
+
+// Now is the true virtual time: the time since the world began, which no
+// host's clock shows exactly.
+func (w *World) Now() time.Duration { return w.now }
+
+// Events is the number of events run so far.
+func (w *World) Events() uint64 { return w.events }
+
+// Hash is the trace hash: a digest of every event so far, in order.
+func (w *World) Hash() uint64 { return w.hash }
+
+// Pending is the number of events waiting in the queue, cancelled ones
+// included until they reach its head.
+func (w *World) Pending() int { return w.q.len() }
+
+// Stream returns a random stream derived from the seed and name. Each
+// component should ask once and keep the stream: asking again for the same
+// name starts the same sequence over.
+func (w *World) Stream(name string) *rand.Rand {
+	a := splitmix(w.seed ^ hashString(hashInit, name))
+	b := splitmix(a)
+	return rand.New(rand.NewPCG(a, b))
+}
+
+// SetTransport installs the network that Env.Send hands messages to.
+func (w *World) SetTransport(t Transport) { w.transport = t }
+
+// AddHook registers fn to run after every event. A non-nil error ends the
+// run with StopHalted and that error. Hooks run in the order added.
+func (w *World) AddHook(fn func() error) { w.hooks = append(w.hooks, fn) }
+
+// Halt ends the run after the current event, with err as the outcome's
+// error. It is how a callback or check stops a run from inside.
+func (w *World) Halt(err error) {
+	if err == nil {
+		err = errors.New("halted")
+	}
+	if w.halt == nil {
+		w.halt = err
+	}
+}
+
+// At schedules fn at true time t (or now, if t has passed).
+func (w *World) At(t time.Duration, fn func()) EventID {
+	i := w.q.alloc()
+	s := &w.q.slots[i]
+	s.kind, s.fn, s.host = evFunc, fn, NoHost
+	w.q.push(max(t, w.now), i)
+	return EventID(w.q.id(i))
+}
+
+// After schedules fn after d of true time.
+func (w *World) After(d time.Duration, fn func()) EventID { return w.At(w.now+max(d, 0), fn) }
+
+// AtHandler schedules h.HandleEvent(arg) at true time t (or now).
+func (w *World) AtHandler(t time.Duration, h Handler, arg any) EventID {
+	i := w.q.alloc()
+	s := &w.q.slots[i]
+	s.kind, s.handler, s.arg, s.host = evHandler, h, arg, NoHost
+	w.q.push(max(t, w.now), i)
+	return EventID(w.q.id(i))
+}
+
+// Cancel stops a pending world-level event and reports whether it was
+// pending.
+func (w *World) Cancel(id EventID) bool {
+	i, ok := w.q.lookup(uint64(id))
+	if !ok {
+		return false
+	}
+	if k := w.q.slots[i].kind; k != evFunc && k != evHandler {
+		return false
+	}
+	w.q.release(i)
+	return true
+}
+
+// Run runs until no event is left or a budget or halt ends the run.
+func (w *World) Run() Outcome { return w.run(math.MaxInt64, false) }
+
+// RunFor runs for d of true time from now.
+func (w *World) RunFor(d time.Duration) Outcome { return w.run(w.now+max(d, 0), true) }
+
+// RunUntil runs until true time t.
+func (w *World) RunUntil(t time.Duration) Outcome { return w.run(t, true) }
+
+// Step runs the next event, if any, and reports whether one ran. Budgets
+// apply as in Run.
+func (w *World) Step() bool {
+	before := w.events
+	for w.events == before {
+		if w.final != nil || !w.stepOne(math.MaxInt64, false) {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *World) run(limit time.Duration, bounded bool) (out Outcome) {
+	if w.final != nil {
+		return *w.final
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			perr := &PanicError{Host: w.current, At: w.now, Value: v, Stack: string(debug.Stack())}
+			if w.current != NoHost {
+				perr.Name = w.hosts[w.current].name
+			}
+			w.current = NoHost
+			out = w.end(StopPanic, perr)
+		}
+	}()
+	for w.final == nil {
+		if !w.stepOne(limit, bounded) {
+			break
+		}
+	}
+	if w.final != nil {
+		return *w.final
+	}
+	if bounded {
+		w.now = max(w.now, min(limit, w.maxTime))
+		return Outcome{Reason: StopDeadline, Events: w.events, Now: w.now}
+	}
+	return Outcome{Reason: StopQuiescent, Events: w.events, Now: w.now}
+}
+
+// stepOne pops one queue entry and runs it if it is still live. It returns
+// false when the run must stop before that entry: the queue is empty, or the
+// entry lies past the limit (bounded runs) or a budget.
+func (w *World) stepOne(limit time.Duration, bounded bool) bool {
+	e, ok := w.q.peek()
+	if !ok {
+		return false
+	}
+	if bounded && e.at > limit {
+		return false
+	}
+	if e.at > w.maxTime {
+		w.now = w.maxTime
+		w.end(StopTimeBudget, nil)
+		return false
+	}
+	if w.events >= w.maxEvents {
+		w.end(StopEventBudget, nil)
+		return false
+	}
+	w.q.pop()
+	s := &w.q.slots[e.slot]
+	if s.ver != e.ver || s.kind == evFree {
+		return true // cancelled or rescheduled
+	}
+	w.now = e.at
+	if !w.dispatch(e.slot) {
+		return true
+	}
+	for _, hook := range w.hooks {
+		if err := hook(); err != nil {
+			w.Halt(err)
+			break
+		}
+	}
+	if w.halt != nil {
+		w.end(StopHalted, w.halt)
+	}
+	return true
+}
+
+func (w *World) end(r StopReason, err error) Outcome {
+	if w.final == nil {
+		w.final = &Outcome{Reason: r, Err: err, Events: w.events, Now: w.now}
+	}
+	return *w.final
+}
+
+// dispatch runs the event in slot i and reports whether an event ran (a
+// timer of a crashed incarnation, say, does not).
+func (w *World) dispatch(i uint32) bool {
+	s := &w.q.slots[i]
+	switch s.kind {
+	case evFunc:
+		fn := s.fn
+		w.q.release(i)
+		w.countEvent(evFunc)
+		fn()
+	case evHandler:
+		h, arg := s.handler, s.arg
+		w.q.release(i)
+		w.countEvent(evHandler)
+		h.HandleEvent(arg)
+	case evTimer:
+		h := w.hosts[s.host]
+		if !h.up || s.inc != h.inc {
+			w.q.release(i)
+			return false
+		}
+		if h.paused {
+			h.held = append(h.held, i)
+			return false
+		}
+		id, tag := TimerID(w.q.id(i)), s.tag
+		w.q.release(i)
+		w.countEvent(evTimer)
+		w.emit(KindTimer, h.id, NoHost, uint64(id), 0, "", "", nil)
+		w.current = h.id
+		h.node.Timer(id, tag)
+		w.current = NoHost
+	case evDeliver:
+		h := w.hosts[s.host]
+		m := s.arg.(Message)
+		w.q.release(i)
+		w.countEvent(evDeliver)
+		w.deliver(h, m)
+	}
+	return true
+}
+
+func (w *World) countEvent(k eventKind) {
+	w.events++
+	w.hash = mix(mix(w.hash, uint64(w.now)), uint64(k))
+}
+
+// Message is a message as the network hands it to a host.
+type Message struct {
+	From, To HostID
+	ID       uint64
+	Size     int
+	Label    string // the message's type, for the trace
+	Body     any
+}
+
+// DeliveryResult says what became of a message handed to Deliver.
+type DeliveryResult uint8
+
+const (
+	// Delivered: the node received it.
+	Delivered DeliveryResult = iota + 1
+	// DroppedHostDown: the host was crashed; the message is lost.
+	DroppedHostDown
+	// HeldHostPaused: the host is paused; the message waits for Resume.
+	HeldHostPaused
+)
+
+// Deliver hands m to its destination host's node. The network calls it when
+// a message arrives.
+func (w *World) Deliver(m Message) DeliveryResult {
+	if m.To < 0 || int(m.To) >= len(w.hosts) {
+		panic(fmt.Sprintf("sim: Deliver to unknown host %d", m.To))
+	}
+	h := w.hosts[m.To]
+	switch {
+	case !h.up:
+		w.emit(KindDrop, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)
+		return DroppedHostDown
+	case h.paused:
+		i := w.q.alloc()
+		s := &w.q.slots[i]
+		s.kind, s.host, s.arg = evDeliver, m.To, m
+		h.held = append(h.held, i)
+		return HeldHostPaused
+	}
+	w.deliver(h, m)
+	return Delivered
+}
+
+func (w *World) deliver(h *Host, m Message) {
+	if !h.up {
+		w.emit(KindDrop, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)
+		return
+	}
+	w.emit(KindDeliver, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)
+	w.current = h.id
+	h.node.Receive(m.From, m.Body)
+	w.current = NoHost
+}
