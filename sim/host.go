@@ -234,7 +234,7 @@ func (h *Host) rescheduleTimers() {
 	var timers []pending
 	for i := range h.w.q.slots {
 		s := &h.w.q.slots[i]
-		if s.kind == evTimer && s.host == h.id && s.inc == h.inc && !slices.Contains(h.held, uint32(i)) {
+		if s.kind == evTimer && HostID(s.host) == h.id && s.inc == h.inc && !slices.Contains(h.held, uint32(i)) {
 			timers = append(timers, pending{uint32(i), s.local})
 		}
 	}
@@ -335,7 +335,7 @@ func (e *env) After(d time.Duration, tag any) TimerID {
 	local := e.clockDeadline(d)
 	i := w.q.alloc()
 	s := &w.q.slots[i]
-	s.kind, s.host, s.inc, s.local, s.tag = evTimer, e.h.id, e.inc, local, tag
+	s.kind, s.host, s.inc, s.local, s.arg = evTimer, int32(e.h.id), e.inc, local, tag
 	w.q.push(e.h.clock.trueAt(local, w.now), i)
 	return TimerID(w.q.id(i))
 }
@@ -347,7 +347,7 @@ func (e *env) Cancel(id TimerID) bool {
 		return false
 	}
 	s := &q.slots[i]
-	if s.kind != evTimer || s.host != e.h.id || s.inc != e.inc {
+	if s.kind != evTimer || HostID(s.host) != e.h.id || s.inc != e.inc {
 		return false
 	}
 	if j := slices.Index(e.h.held, i); j >= 0 {

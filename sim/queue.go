@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"math/bits"
+	"time"
+)
 
 // eventKind says what a queued event does when it runs.
 type eventKind uint8
@@ -14,32 +17,50 @@ const (
 )
 
 // slot holds what an event needs. Events live in a slab so the heap moves
-// only small (time, seq, index) entries, and so timers can be cancelled in
-// O(1) by bumping the slot's generation.
+// only small (time, key) entries, and so timers can be cancelled in O(1) by
+// bumping the slot's generation. A slot is 64 bytes, one cache line.
 type slot struct {
-	gen     uint32 // bumped on release: stale IDs stop matching
-	ver     uint32 // bumped on reschedule: stale heap entries stop matching
-	kind    eventKind
-	host    HostID
-	from    HostID
-	inc     uint32 // host incarnation the timer belongs to
-	fn      func()
+	seq  uint64 // sequence number of the slot's live heap entry
+	gen  uint32 // bumped on release: stale IDs stop matching
+	inc  uint32 // timers: the host incarnation that set them
+	host int32
+	kind eventKind
+	// local is a timer's deadline on its host's clock.
+	local time.Duration
+	// handler runs evHandler events. arg is the handler's argument, an
+	// evFunc's func(), a timer's tag, or a held delivery's Message.
 	handler Handler
 	arg     any
-	// Timers only: the local-clock deadline and the node's tag.
-	local time.Duration
-	tag   any
 }
 
+// entry is 16 bytes so that a node's four children share one cache line.
+// key holds the sequence number in its high bits and the slot index in its
+// low slotBits, so ordering by key is ordering by sequence number.
 type entry struct {
-	at   time.Duration
-	seq  uint64
-	slot uint32
-	ver  uint32
+	at  time.Duration
+	key uint64
 }
 
-func (a entry) before(b entry) bool {
-	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+const (
+	slotBits = 26
+	slotMask = 1<<slotBits - 1
+	maxSeq   = 1<<(64-slotBits) - 1
+)
+
+func (e entry) slot() uint32 { return uint32(e.key & slotMask) }
+func (e entry) seq() uint64  { return e.key >> slotBits }
+
+// before orders entries by (at, seq) as one 128-bit comparison. Times are
+// never negative, so they compare as unsigned; the subtract-with-borrow
+// chain has no branches, which matters because heap comparisons on random
+// times are unpredictable.
+func (a entry) before(b entry) bool { return a.beforeBit(b) != 0 }
+
+// beforeBit is before as 0 or 1, for index arithmetic without branches.
+func (a entry) beforeBit(b entry) int {
+	_, borrow := bits.Sub64(a.key, b.key, 0)
+	_, borrow = bits.Sub64(uint64(a.at), uint64(b.at), borrow)
+	return int(borrow)
 }
 
 // queue is a 4-ary min-heap of entries ordered by (time, sequence number),
@@ -57,13 +78,16 @@ func (q *queue) alloc() uint32 {
 		q.free = q.free[:n-1]
 		return i
 	}
+	if len(q.slots) > slotMask {
+		panic("sim: more than 67 million events pending at once")
+	}
 	q.slots = append(q.slots, slot{})
 	return uint32(len(q.slots) - 1)
 }
 
 func (q *queue) release(i uint32) {
 	s := &q.slots[i]
-	*s = slot{gen: s.gen + 1, ver: s.ver + 1}
+	*s = slot{gen: s.gen + 1}
 	q.free = append(q.free, i)
 }
 
@@ -86,13 +110,18 @@ func (q *queue) lookup(id uint64) (uint32, bool) {
 // stale, so pushing again reschedules.
 func (q *queue) push(at time.Duration, i uint32) {
 	q.seq++
-	s := &q.slots[i]
-	s.ver++
-	e := entry{at: at, seq: q.seq, slot: i, ver: s.ver}
+	if q.seq > maxSeq {
+		panic("sim: event sequence numbers exhausted")
+	}
+	q.slots[i].seq = q.seq
+	e := entry{at: at, key: q.seq<<slotBits | uint64(i)}
+	if q.heap == nil {
+		q.heap = make([]entry, root, 1024)
+	}
 	h := append(q.heap, e)
 	j := len(h) - 1
-	for j > 0 {
-		p := (j - 1) / 4
+	for j > root {
+		p := parent(j)
 		if !e.before(h[p]) {
 			break
 		}
@@ -103,46 +132,73 @@ func (q *queue) push(at time.Duration, i uint32) {
 	q.heap = h
 }
 
+// The heap is 4-ary and starts at index root, not 0, so that the four
+// children of every node (at firstChild(j) .. firstChild(j)+3) sit in one
+// 64-byte cache line. The first root entries are unused.
+const root = 3
+
+func parent(j int) int     { return j/4 + 2 }
+func firstChild(j int) int { return 4*j - 8 }
+
 func (q *queue) peek() (entry, bool) {
-	if len(q.heap) == 0 {
+	if len(q.heap) <= root {
 		return entry{}, false
 	}
-	return q.heap[0], true
+	return q.heap[root], true
 }
 
+// pop removes the earliest entry. It moves the hole at the root down to a
+// leaf along the smallest children, then sifts the last entry up from there
+// ("bottom-up" deletion): the last entry usually belongs near the bottom, so
+// this does about half the comparisons of the textbook sift-down.
 func (q *queue) pop() entry {
 	h := q.heap
-	top := h[0]
+	top := h[root]
 	n := len(h) - 1
 	last := h[n]
 	h = h[:n]
-	j := 0
-	for {
-		c := 4*j + 1
-		if c >= n {
-			break
-		}
-		m := c
-		end := c + 4
-		if end > n {
-			end = n
-		}
-		for k := c + 1; k < end; k++ {
-			if h[k].before(h[m]) {
-				m = k
-			}
-		}
-		if !h[m].before(last) {
-			break
-		}
-		h[j] = h[m]
-		j = m
-	}
-	if n > 0 {
-		h[j] = last
-	}
 	q.heap = h
+	if n == root {
+		return top
+	}
+	j := root
+	for {
+		c := firstChild(j)
+		if c+3 < n {
+			// A tournament of independent comparisons, picked by index
+			// arithmetic: random times make every branch here a coin
+			// toss, and a mispredicted branch costs more than the math.
+			kids := h[c : c+4 : c+4]
+			x := kids[1].beforeBit(kids[0])
+			y := 2 + kids[3].beforeBit(kids[2])
+			x += (y - x) * kids[y].beforeBit(kids[x])
+			a := c + x
+			h[j] = h[a]
+			j = a
+			continue
+		}
+		if c < n {
+			m := c
+			for k := c + 1; k < n; k++ {
+				if h[k].before(h[m]) {
+					m = k
+				}
+			}
+			h[j] = h[m]
+			j = m
+		}
+		break
+	}
+	for j > root {
+		p := parent(j)
+		if !last.before(h[p]) {
+			break
+		}
+		h[j] = h[p]
+		j = p
+	}
+	h[j] = last
 	return top
 }
 
-func (q *queue) len() int { return len(q.heap) }
+func (q *queue) len() int { return max(len(q.heap)-root, 0) }

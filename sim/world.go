@@ -207,7 +207,7 @@ func (w *World) Halt(err error) {
 func (w *World) At(t time.Duration, fn func()) EventID {
 	i := w.q.alloc()
 	s := &w.q.slots[i]
-	s.kind, s.fn, s.host = evFunc, fn, NoHost
+	s.kind, s.arg, s.host = evFunc, fn, int32(NoHost)
 	w.q.push(max(t, w.now), i)
 	return EventID(w.q.id(i))
 }
@@ -219,7 +219,7 @@ func (w *World) After(d time.Duration, fn func()) EventID { return w.At(w.now+ma
 func (w *World) AtHandler(t time.Duration, h Handler, arg any) EventID {
 	i := w.q.alloc()
 	s := &w.q.slots[i]
-	s.kind, s.handler, s.arg, s.host = evHandler, h, arg, NoHost
+	s.kind, s.handler, s.arg, s.host = evHandler, h, arg, int32(NoHost)
 	w.q.push(max(t, w.now), i)
 	return EventID(w.q.id(i))
 }
@@ -259,9 +259,16 @@ func (w *World) Step() bool {
 	return true
 }
 
+// ErrNoHosts ends a run of a world that has no hosts: there is nothing to
+// simulate, and an empty run that "passes" would hide a mistake.
+var ErrNoHosts = errors.New("sim: the world has no hosts; add some with AddHost before running it")
+
 func (w *World) run(limit time.Duration, bounded bool) (out Outcome) {
 	if w.final != nil {
 		return *w.final
+	}
+	if len(w.hosts) == 0 {
+		return w.end(StopHalted, ErrNoHosts)
 	}
 	defer func() {
 		if v := recover(); v != nil {
@@ -309,12 +316,12 @@ func (w *World) stepOne(limit time.Duration, bounded bool) bool {
 		return false
 	}
 	w.q.pop()
-	s := &w.q.slots[e.slot]
-	if s.ver != e.ver || s.kind == evFree {
+	i := e.slot()
+	if s := &w.q.slots[i]; s.seq != e.seq() || s.kind == evFree {
 		return true // cancelled or rescheduled
 	}
 	w.now = e.at
-	if !w.dispatch(e.slot) {
+	if !w.dispatch(i) {
 		return true
 	}
 	for _, hook := range w.hooks {
@@ -342,7 +349,7 @@ func (w *World) dispatch(i uint32) bool {
 	s := &w.q.slots[i]
 	switch s.kind {
 	case evFunc:
-		fn := s.fn
+		fn := s.arg.(func())
 		w.q.release(i)
 		w.countEvent(evFunc)
 		fn()
@@ -361,7 +368,7 @@ func (w *World) dispatch(i uint32) bool {
 			h.held = append(h.held, i)
 			return false
 		}
-		id, tag := TimerID(w.q.id(i)), s.tag
+		id, tag := TimerID(w.q.id(i)), s.arg
 		w.q.release(i)
 		w.countEvent(evTimer)
 		w.emit(KindTimer, h.id, NoHost, uint64(id), 0, "", "", nil)
@@ -418,7 +425,7 @@ func (w *World) Deliver(m Message) DeliveryResult {
 	case h.paused:
 		i := w.q.alloc()
 		s := &w.q.slots[i]
-		s.kind, s.host, s.arg = evDeliver, m.To, m
+		s.kind, s.host, s.arg = evDeliver, int32(m.To), m
 		h.held = append(h.held, i)
 		return HeldHostPaused
 	}

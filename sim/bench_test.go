@@ -1,0 +1,38 @@
+package sim_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/detsim/detsim/sim"
+)
+
+// BenchmarkEventLoop runs empty events with 10,000 timers pending: each
+// event reschedules itself a pseudo-random distance ahead, so the heap
+// stays full and the order keeps changing.
+func BenchmarkEventLoop(b *testing.B) {
+	w, err := sim.NewWorld(sim.Options{Seed: 1, MaxEvents: uint64(b.N) + 10_000, MaxTime: time.Duration(1 << 62)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := w.AddHost(sim.HostConfig{Factory: func() sim.Node { return &scripted{} }}); err != nil {
+		b.Fatal(err)
+	}
+	x := uint64(1)
+	var tick func()
+	tick = func() {
+		x = x*6364136223846793005 + 1442695040888963407
+		w.After(time.Duration(1+x>>54), tick)
+	}
+	for i := 0; i < 10_000; i++ {
+		w.After(time.Duration(i), tick)
+	}
+	w.RunFor(0)
+	b.ResetTimer()
+	out := w.Run() // ends at the event budget: b.N more events
+	b.StopTimer()
+	if out.Reason != sim.StopEventBudget {
+		b.Fatalf("loop stopped early: %v", out.Reason)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
