@@ -1,0 +1,514 @@
+package scenarios
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	simnet "github.com/detsim/detsim/net"
+	"github.com/detsim/detsim/sim"
+)
+
+// Nemesis is the fault schedule of a scenario: a fixed list, a seeded
+// generator, or both. A run materializes the generator into a list, so the
+// failure spec of a run holds exactly the faults that ran.
+type Nemesis struct {
+	Schedule  []Fault    `json:"schedule,omitempty"`
+	Generator *Generator `json:"generator,omitempty"`
+}
+
+// FaultKind names a fault.
+type FaultKind string
+
+const (
+	// FaultPartition splits the servers by Topology.
+	FaultPartition FaultKind = "partition"
+	// FaultHeal removes every partition, cut and clog, and resets links.
+	FaultHeal FaultKind = "heal"
+	// FaultCrash crashes the Target servers; FaultRestart restarts the
+	// Target servers that are down.
+	FaultCrash   FaultKind = "crash"
+	FaultRestart FaultKind = "restart"
+	// FaultKillAll crashes every server and restarts them all after For.
+	FaultKillAll FaultKind = "kill-all"
+	// FaultPause freezes the Target servers; FaultResume thaws them.
+	FaultPause  FaultKind = "pause"
+	FaultResume FaultKind = "resume"
+	// FaultClockStep jumps the Target's clock by Step.
+	FaultClockStep FaultKind = "clock-step"
+	// FaultClockDrift sets the Target's clock drift to Drift.
+	FaultClockDrift FaultKind = "clock-drift"
+	// FaultClockStrobe steps the Target's clock back and forth by Step
+	// every Period, for For.
+	FaultClockStrobe FaultKind = "clock-strobe"
+	// FaultLink changes the links to and from the Target (Link.*).
+	FaultLink FaultKind = "link"
+	// FaultClog holds the Target's messages; FaultUnclog releases all.
+	FaultClog   FaultKind = "clog"
+	FaultUnclog FaultKind = "unclog"
+	// FaultStorage turns storage faults on at the Target (Storage).
+	FaultStorage FaultKind = "storage"
+	// FaultAddServer and FaultRemoveServer change the membership (raft);
+	// FaultTransferLeader moves leadership to the Target.
+	FaultAddServer      FaultKind = "add-server"
+	FaultRemoveServer   FaultKind = "remove-server"
+	FaultTransferLeader FaultKind = "transfer-leader"
+)
+
+// AllFaultKinds lists every fault kind.
+var AllFaultKinds = []FaultKind{
+	FaultPartition, FaultHeal, FaultCrash, FaultRestart, FaultKillAll, FaultPause, FaultResume,
+	FaultClockStep, FaultClockDrift, FaultClockStrobe, FaultLink, FaultClog, FaultUnclog, FaultStorage,
+	FaultAddServer, FaultRemoveServer, FaultTransferLeader,
+}
+
+// Partition topologies.
+const (
+	// TopoHalves splits the servers into two random halves (the larger a
+	// majority when the count is odd).
+	TopoHalves = "halves"
+	// TopoIsolate cuts the Target off from every other server.
+	TopoIsolate = "isolate"
+	// TopoMinority cuts a random minority that contains the Target (if
+	// given) off from the rest.
+	TopoMinority = "minority"
+	// TopoRandom splits the servers into two or three random groups.
+	TopoRandom = "random"
+	// TopoBridge splits the servers in two, with the Target in both: it
+	// alone talks to each side (Jepsen's bridge).
+	TopoBridge = "bridge"
+	// TopoRing lets each server talk only to its two ring neighbours
+	// (Jepsen's majorities ring for five servers).
+	TopoRing = "ring"
+	// TopoOneWay cuts the Target's outgoing links only: it hears the
+	// others, they do not hear it.
+	TopoOneWay = "one-way"
+	// TopoCutPair cuts the link between the Target and one other server,
+	// both ways, and nothing else: the partial partition in which a
+	// server that cannot hear the leader keeps calling elections.
+	TopoCutPair = "cut-pair"
+)
+
+// AllTopologies lists the partition topologies.
+var AllTopologies = []string{TopoHalves, TopoIsolate, TopoMinority, TopoRandom, TopoBridge, TopoRing, TopoOneWay, TopoCutPair}
+
+// Fault is one timed fault.
+type Fault struct {
+	At   Duration  `json:"at"`
+	Kind FaultKind `json:"kind"`
+	// Target picks servers when the fault fires: "leader" (the current
+	// leader, else a random server), "follower" (a random non-leader),
+	// "random", "all", "minority" (a random minority), or a host name.
+	// Empty means the kind's default (random for most).
+	Target   string   `json:"target,omitempty"`
+	Topology string   `json:"topology,omitempty"`
+	Step     Duration `json:"step,omitempty"`
+	Drift    float64  `json:"drift,omitempty"`
+	Period   Duration `json:"period,omitempty"`
+	For      Duration `json:"for,omitempty"`
+	// Link is the new link for FaultLink.
+	Link *Network `json:"link,omitempty"`
+	// Storage is the storage faults for FaultStorage.
+	Storage *sim.StorageFaults `json:"storage,omitempty"`
+}
+
+func (f Fault) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v %s", f.At, f.Kind)
+	if f.Topology != "" {
+		fmt.Fprintf(&b, " %s", f.Topology)
+	}
+	if f.Target != "" {
+		fmt.Fprintf(&b, " target=%s", f.Target)
+	}
+	if f.Step != 0 {
+		fmt.Fprintf(&b, " step=%v", f.Step)
+	}
+	if f.Drift != 0 {
+		fmt.Fprintf(&b, " drift=%v", f.Drift)
+	}
+	if f.Period != 0 {
+		fmt.Fprintf(&b, " period=%v", f.Period)
+	}
+	if f.For != 0 {
+		fmt.Fprintf(&b, " for=%v", f.For)
+	}
+	return b.String()
+}
+
+var targetWords = []string{"", "leader", "follower", "random", "all", "minority"}
+
+func (n Nemesis) validate(s *Scenario) error {
+	for i, f := range n.Schedule {
+		if err := f.validate(s); err != nil {
+			return fmt.Errorf("schedule[%d] (%s): %w", i, f.Kind, err)
+		}
+	}
+	if n.Generator != nil {
+		if err := n.Generator.validate(); err != nil {
+			return fmt.Errorf("generator: %w", err)
+		}
+	}
+	return nil
+}
+
+func (f Fault) validate(s *Scenario) error {
+	if !slices.Contains(AllFaultKinds, f.Kind) {
+		return fmt.Errorf("kind %q is not a fault (%v)", f.Kind, AllFaultKinds)
+	}
+	if f.At < 0 || f.At >= s.FaultPhase {
+		return fmt.Errorf("at %v is outside the fault phase [0, %v)", f.At, s.FaultPhase)
+	}
+	if !slices.Contains(targetWords, f.Target) && !validHostName(s, f.Target) {
+		return fmt.Errorf("target %q is neither a server name nor one of leader, follower, random, all, minority", f.Target)
+	}
+	switch f.Kind {
+	case FaultPartition:
+		if !slices.Contains(AllTopologies, f.Topology) {
+			return fmt.Errorf("topology %q is not one of %v", f.Topology, AllTopologies)
+		}
+	case FaultClockDrift:
+		if !(f.Drift > -0.5 && f.Drift < 0.5) {
+			return fmt.Errorf("drift must be in (-0.5, 0.5) (is %v)", f.Drift)
+		}
+	case FaultClockStrobe:
+		if f.Period <= 0 || f.For <= 0 || f.Step <= 0 {
+			return fmt.Errorf("clock-strobe needs positive step, period and for (are %v, %v, %v)", f.Step, f.Period, f.For)
+		}
+	case FaultKillAll:
+		if f.For < 0 {
+			return fmt.Errorf("for is negative (%v)", f.For)
+		}
+	case FaultLink:
+		if f.Link == nil {
+			return fmt.Errorf("link is missing")
+		}
+		if err := f.Link.validate(); err != nil {
+			return fmt.Errorf("link: %w", err)
+		}
+	case FaultStorage:
+		if f.Storage == nil {
+			return fmt.Errorf("storage is missing")
+		}
+		for _, r := range []float64{f.Storage.TornWriteRatio, f.Storage.LyingSyncRatio, f.Storage.CorruptReadRatio} {
+			if !(r >= 0 && r <= 1) {
+				return fmt.Errorf("storage ratios must be in [0, 1] (got %v)", r)
+			}
+		}
+	case FaultAddServer, FaultRemoveServer, FaultTransferLeader:
+		if s.System.Kind != "raft" {
+			return fmt.Errorf("%s needs a raft system", f.Kind)
+		}
+		if f.Kind == FaultAddServer && s.Spares == 0 {
+			return fmt.Errorf("add-server needs spares")
+		}
+	}
+	return nil
+}
+
+func validHostName(s *Scenario, name string) bool {
+	for i := 0; i < s.Servers+s.Spares; i++ {
+		if serverName(i) == name {
+			return true
+		}
+	}
+	return false
+}
+
+func serverName(i int) string { return fmt.Sprintf("n%d", i+1) }
+func clientName(i int) string { return fmt.Sprintf("c%d", i+1) }
+
+// nemesis applies faults to a running world.
+type nemesis struct {
+	w       *sim.World
+	net     *simnet.Network
+	sys     systemRun
+	rng     *rand.Rand
+	servers []sim.HostID // every server host, spares included
+	def     simnet.Link
+	drift   []float64 // each server's drift before any fault, by host id
+	// stats
+	faults        int
+	leaderCutOffs int
+	crashes       int
+	applied       []string
+}
+
+// resolve picks the hosts a fault's target names, now.
+func (n *nemesis) resolve(target string, dflt string) []sim.HostID {
+	if target == "" {
+		target = dflt
+	}
+	members := n.sys.Members()
+	leader := n.sys.Leader()
+	pick := func(from []sim.HostID) []sim.HostID {
+		if len(from) == 0 {
+			return nil
+		}
+		return []sim.HostID{from[n.rng.IntN(len(from))]}
+	}
+	switch target {
+	case "all":
+		return slices.Clone(members)
+	case "leader":
+		if leader != sim.NoHost {
+			return []sim.HostID{leader}
+		}
+		return pick(members)
+	case "follower":
+		var f []sim.HostID
+		for _, m := range members {
+			if m != leader {
+				f = append(f, m)
+			}
+		}
+		return pick(f)
+	case "minority":
+		shuffled := slices.Clone(members)
+		n.rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		k := 1 + n.rng.IntN(max(1, (len(shuffled)-1)/2))
+		return shuffled[:min(k, len(shuffled))]
+	case "random":
+		return pick(members)
+	}
+	if h := n.w.HostByName(target); h != nil {
+		return []sim.HostID{h.ID()}
+	}
+	return nil
+}
+
+func (n *nemesis) apply(f Fault) {
+	n.faults++
+	n.applied = append(n.applied, f.String())
+	hosts := func(dflt string) []*sim.Host {
+		var hs []*sim.Host
+		for _, id := range n.resolve(f.Target, dflt) {
+			hs = append(hs, n.w.Host(id))
+		}
+		return hs
+	}
+	switch f.Kind {
+	case FaultPartition:
+		n.partition(f)
+	case FaultHeal:
+		n.net.Heal()
+		n.net.UnclogAll()
+		n.net.ResetLinks()
+	case FaultCrash:
+		for _, h := range hosts("random") {
+			if h.Up() {
+				n.crashes++
+			}
+			h.Crash()
+		}
+	case FaultRestart:
+		for _, id := range n.downServers(f.Target) {
+			n.w.Host(id).Restart()
+		}
+	case FaultKillAll:
+		for _, id := range n.servers {
+			n.w.Host(id).Crash()
+		}
+		n.crashes += len(n.servers)
+		n.w.After(f.For.D(), func() {
+			for _, id := range n.servers {
+				n.w.Host(id).Restart()
+			}
+		})
+	case FaultPause:
+		for _, h := range hosts("random") {
+			h.Pause()
+		}
+	case FaultResume:
+		for _, h := range hosts("all") {
+			h.Resume()
+		}
+	case FaultClockStep:
+		for _, h := range hosts("random") {
+			h.StepClock(f.Step.D())
+		}
+	case FaultClockDrift:
+		for _, h := range hosts("random") {
+			_ = h.SetClockDrift(f.Drift) // validated with the scenario
+		}
+	case FaultClockStrobe:
+		for _, h := range hosts("random") {
+			n.strobe(h, f.Step.D(), f.Period.D(), n.w.Now()+f.For.D(), 1)
+		}
+	case FaultLink:
+		link, _ := f.Link.Link() // validated with the scenario
+		for _, h := range hosts("random") {
+			for _, o := range n.servers {
+				if o != h.ID() {
+					_ = n.net.SetLink(h.ID(), o, link)
+					_ = n.net.SetLink(o, h.ID(), link)
+				}
+			}
+		}
+	case FaultClog:
+		for _, h := range hosts("random") {
+			_ = n.net.Clog(h.ID())
+		}
+	case FaultUnclog:
+		n.net.UnclogAll()
+	case FaultStorage:
+		for _, h := range hosts("random") {
+			_ = h.SetStorageFaults(*f.Storage)
+		}
+	case FaultAddServer, FaultRemoveServer, FaultTransferLeader:
+		n.sys.Admin(f, n)
+	}
+}
+
+// strobe steps a clock back and forth until end: the clock that jitters
+// under a bad NTP daemon.
+func (n *nemesis) strobe(h *sim.Host, step, period, end time.Duration, sign time.Duration) {
+	if n.w.Now() >= end || !h.Up() {
+		return
+	}
+	h.StepClock(sign * step)
+	n.w.After(period, func() { n.strobe(h, step, period, end, -sign) })
+}
+
+func (n *nemesis) downServers(target string) []sim.HostID {
+	var down []sim.HostID
+	for _, id := range n.servers {
+		if !n.w.Host(id).Up() {
+			down = append(down, id)
+		}
+	}
+	switch target {
+	case "", "all":
+		return down
+	case "random":
+		if len(down) == 0 {
+			return nil
+		}
+		return []sim.HostID{down[n.rng.IntN(len(down))]}
+	}
+	if h := n.w.HostByName(target); h != nil && !h.Up() {
+		return []sim.HostID{h.ID()}
+	}
+	return nil
+}
+
+func (n *nemesis) partition(f Fault) {
+	members := n.sys.Members()
+	if len(members) < 2 {
+		return
+	}
+	shuffled := slices.Clone(members)
+	n.rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	target := sim.NoHost
+	if t := n.resolve(f.Target, "random"); len(t) > 0 {
+		target = t[0]
+	}
+	leader := n.sys.Leader()
+	var blocked [][2]sim.HostID
+	cutBoth := func(a, b sim.HostID) { blocked = append(blocked, [2]sim.HostID{a, b}, [2]sim.HostID{b, a}) }
+	split := func(groups ...[]sim.HostID) {
+		for i := range groups {
+			for j := range groups {
+				if i < j {
+					for _, a := range groups[i] {
+						for _, b := range groups[j] {
+							cutBoth(a, b)
+						}
+					}
+				}
+			}
+		}
+	}
+	without := func(xs []sim.HostID, x sim.HostID) []sim.HostID {
+		return slices.DeleteFunc(slices.Clone(xs), func(y sim.HostID) bool { return y == x })
+	}
+	switch f.Topology {
+	case TopoHalves:
+		k := len(shuffled) / 2
+		split(shuffled[:k], shuffled[k:])
+	case TopoIsolate:
+		split([]sim.HostID{target}, without(members, target))
+	case TopoMinority:
+		rest := without(shuffled, target)
+		k := max(1, (len(members)-1)/2)
+		minority := append([]sim.HostID{target}, rest[:k-1]...)
+		split(minority, rest[k-1:])
+	case TopoRandom:
+		groups := 2 + n.rng.IntN(2)
+		parts := make([][]sim.HostID, groups)
+		for i, h := range shuffled {
+			g := i % groups
+			if i >= groups {
+				g = n.rng.IntN(groups)
+			}
+			parts[g] = append(parts[g], h)
+		}
+		split(parts...)
+	case TopoBridge:
+		rest := without(shuffled, target)
+		k := len(rest) / 2
+		split(rest[:k], rest[k:])
+	case TopoRing:
+		sorted := slices.Clone(members)
+		slices.Sort(sorted)
+		for i, a := range sorted {
+			for j, b := range sorted {
+				d := (j - i + len(sorted)) % len(sorted)
+				if a != b && d != 1 && d != len(sorted)-1 {
+					blocked = append(blocked, [2]sim.HostID{a, b})
+				}
+			}
+		}
+	case TopoOneWay:
+		for _, o := range without(members, target) {
+			blocked = append(blocked, [2]sim.HostID{target, o})
+		}
+	case TopoCutPair:
+		others := without(members, target)
+		cutBoth(target, others[n.rng.IntN(len(others))])
+	}
+	n.net.Heal()
+	sort.Slice(blocked, func(i, j int) bool {
+		if blocked[i][0] != blocked[j][0] {
+			return blocked[i][0] < blocked[j][0]
+		}
+		return blocked[i][1] < blocked[j][1]
+	})
+	for _, p := range blocked {
+		_ = n.net.Cut(p[0], p[1])
+	}
+	if leader != sim.NoHost && n.cutOffFromMajority(leader, members, blocked) {
+		n.leaderCutOffs++
+	}
+}
+
+// cutOffFromMajority reports whether h can no longer exchange messages both
+// ways with a majority of members (itself included).
+func (n *nemesis) cutOffFromMajority(h sim.HostID, members []sim.HostID, blocked [][2]sim.HostID) bool {
+	reach := 1
+	for _, m := range members {
+		if m != h && !slices.Contains(blocked, [2]sim.HostID{h, m}) && !slices.Contains(blocked, [2]sim.HostID{m, h}) {
+			reach++
+		}
+	}
+	return reach <= len(members)/2
+}
+
+// healAll undoes every fault: the start of the heal phase.
+func (n *nemesis) healAll() {
+	n.net.Heal()
+	n.net.UnclogAll()
+	n.net.ResetLinks()
+	_ = n.net.SetDefault(n.def)
+	for _, id := range n.servers {
+		h := n.w.Host(id)
+		_ = h.SetStorageFaults(sim.StorageFaults{})
+		_ = h.SetClockDrift(n.drift[id])
+		h.Resume()
+		h.Restart()
+	}
+	n.w.Trace(sim.KindFault, sim.NoHost, "nemesis.heal-all", "heal phase: every fault undone")
+}
