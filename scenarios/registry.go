@@ -330,4 +330,3 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-

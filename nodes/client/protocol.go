@@ -77,7 +77,9 @@ func (s Status) String() string {
 
 // Request is what a client sends to a server. (Client, Seq) is the
 // idempotency key: a server that has applied it replies with the original
-// result instead of applying it again.
+// result instead of applying it again. A Client has one operation in flight
+// at a time, and its Seq grows strictly, across restarts too (see the
+// package doc).
 type Request struct {
 	Client uint64
 	Seq    uint64
