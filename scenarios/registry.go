@@ -101,7 +101,7 @@ func builtins() []Scenario {
 		{Weight: 0.9, Latency: uniform(0, ms(26))},
 		{Weight: 0.1, Latency: uniform(ms(200), ms(800))},
 	}}}
-	s.Probes = []Probe{ProbeOpTimeout, ProbeLeaderChange}
+	s.Probes = []Probe{ProbeOpTimeout}
 	add(s)
 
 	s = raftBase("raft-crash-restart", "Crash-restart storms: servers, leaders, minorities and the whole cluster crash and come back on their disks.")
