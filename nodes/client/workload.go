@@ -1,0 +1,211 @@
+package client
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/detsim/detsim/sim"
+)
+
+// WorkloadConfig configures one workload client host: a Jepsen-style
+// process that runs one operation at a time, with think time between them.
+type WorkloadConfig struct {
+	_ struct{} // forces keyed literals
+
+	Client Config `json:"client"`
+
+	// Keys is how many keys the workload touches: "k0".."k<Keys-1>".
+	Keys    int     `json:"keys"`
+	KeyDist KeyDist `json:"key_dist"`
+	// ZipfS is the Zipf exponent (> 0) when KeyDist is KeyZipf.
+	ZipfS float64 `json:"zipf_s"`
+	Mix   Mix     `json:"mix"`
+
+	// The pause before each operation is drawn uniformly from
+	// [ThinkMin, ThinkMax] (local clock).
+	ThinkMin time.Duration `json:"think_min"`
+	ThinkMax time.Duration `json:"think_max"`
+
+	// The workload stops after OpsMax operations (0: no limit), and issues
+	// none once its local clock reads StopAt or later (0: no limit). A
+	// restarted client host starts its count afresh.
+	OpsMax int           `json:"ops_max"`
+	StopAt time.Duration `json:"stop_at"`
+}
+
+// DefaultWorkloadConfig returns a small mixed workload over DefaultConfig.
+// Client.ID and Client.Servers are left for the scenario to fill in.
+func DefaultWorkloadConfig() WorkloadConfig {
+	return WorkloadConfig{
+		Client:   DefaultConfig(),
+		Keys:     5,
+		KeyDist:  KeyUniform,
+		ZipfS:    1,
+		Mix:      Mix{Get: 4, Put: 2, Append: 2, Delete: 1, CAS: 1},
+		ThinkMin: 0,
+		ThinkMax: 10 * time.Millisecond,
+		OpsMax:   100,
+	}
+}
+
+// Validate reports the first field that is out of range, by name.
+func (c WorkloadConfig) Validate() error {
+	if err := c.Client.Validate(); err != nil {
+		return fmt.Errorf("client: WorkloadConfig.Client: %w", err)
+	}
+	bad := func(field, msg string) error {
+		return fmt.Errorf("client: WorkloadConfig.%s %s", field, msg)
+	}
+	if c.Keys < 1 {
+		return bad("Keys", fmt.Sprintf("must be >= 1, got %d", c.Keys))
+	}
+	switch c.KeyDist {
+	case KeyUniform:
+	case KeyZipf:
+		if !(c.ZipfS > 0 && c.ZipfS <= 64) {
+			return bad("ZipfS", fmt.Sprintf("must be in (0, 64] for zipf keys, got %v", c.ZipfS))
+		}
+	default:
+		return bad("KeyDist", fmt.Sprintf("must be uniform or zipf, got %v", c.KeyDist))
+	}
+	total := 0
+	for i, w := range c.Mix.weights() {
+		if w < 0 {
+			return bad("Mix", fmt.Sprintf("weight of %v must be >= 0, got %d", mixKinds[i], w))
+		}
+		total += w
+	}
+	if total == 0 {
+		return bad("Mix", "needs a positive weight")
+	}
+	if c.ThinkMin < 0 {
+		return bad("ThinkMin", fmt.Sprintf("must be >= 0, got %v", c.ThinkMin))
+	}
+	if c.ThinkMax < c.ThinkMin {
+		return bad("ThinkMax", fmt.Sprintf("must be >= ThinkMin (%v), got %v", c.ThinkMin, c.ThinkMax))
+	}
+	if c.OpsMax < 0 {
+		return bad("OpsMax", fmt.Sprintf("must be >= 0, got %d", c.OpsMax))
+	}
+	if c.StopAt < 0 {
+		return bad("StopAt", fmt.Sprintf("must be >= 0, got %v", c.StopAt))
+	}
+	return nil
+}
+
+// Stats counts what a workload's operations came to, over every incarnation
+// of its host. Operations in flight when the host crashed are in Invoked only.
+type Stats struct {
+	Invoked int `json:"invoked"`
+	OK      int `json:"ok"`
+	Failed  int `json:"failed"`
+	Unknown int `json:"unknown"`
+	// Latencies of the operations that succeeded, by the host's local clock
+	// (a clock step during an operation distorts its sample).
+	Latencies []time.Duration `json:"latencies"`
+}
+
+// Workload builds workload client nodes and keeps their Stats. It is the
+// observer's side: the nodes it builds keep their own state in themselves.
+type Workload struct {
+	cfg   WorkloadConfig
+	rec   Recorder
+	stats Stats
+}
+
+// NewWorkload checks cfg and returns a Workload whose Node method is the
+// host's sim.Factory. rec receives every operation; it may be nil.
+func NewWorkload(cfg WorkloadConfig, rec Recorder) (*Workload, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.Client.Servers = slices.Clone(cfg.Client.Servers)
+	return &Workload{cfg: cfg, rec: rec}, nil
+}
+
+// Node builds a fresh workload node; w.Node is a sim.Factory.
+func (w *Workload) Node() sim.Node { return &workloadNode{w: w} }
+
+// Stats returns a copy of the counters so far.
+func (w *Workload) Stats() Stats {
+	s := w.stats
+	s.Latencies = slices.Clone(s.Latencies)
+	return s
+}
+
+// workloadNode is one incarnation of a workload client host.
+type workloadNode struct {
+	w      *Workload
+	env    sim.Env
+	client *Client
+	gen    *Generator
+	issued int
+	done   func(Outcome) // n.finished, bound once
+}
+
+// thinkTag marks the workload's pause timer.
+type thinkTag struct{}
+
+func (n *workloadNode) Start(env sim.Env) {
+	n.env = env
+	c, err := New(env, n.w.cfg.Client, n.w.rec)
+	if err != nil {
+		panic(err) // NewWorkload validated the config
+	}
+	n.client = c
+	prefix := fmt.Sprintf("c%d-%d.", c.ID(), c.Epoch())
+	n.gen = NewGenerator(n.w.cfg, env.Rand(), prefix)
+	n.done = n.finished
+	n.pause()
+}
+
+func (n *workloadNode) Receive(from sim.HostID, msg any) {
+	n.client.Receive(from, msg)
+}
+
+func (n *workloadNode) Timer(id sim.TimerID, tag any) {
+	if n.client.Timer(id, tag) {
+		return
+	}
+	if _, ok := tag.(thinkTag); ok {
+		n.next()
+	}
+}
+
+func (n *workloadNode) pause() {
+	cfg := &n.w.cfg
+	d := cfg.ThinkMin
+	if span := cfg.ThinkMax - cfg.ThinkMin; span > 0 {
+		d += time.Duration(n.env.Rand().Int64N(int64(span) + 1))
+	}
+	n.env.After(d, thinkTag{})
+}
+
+func (n *workloadNode) next() {
+	cfg := &n.w.cfg
+	if (cfg.OpsMax > 0 && n.issued >= cfg.OpsMax) || (cfg.StopAt > 0 && n.env.Now() >= cfg.StopAt) {
+		n.env.Logf("workload %d: stopped after %d ops", n.client.ID(), n.issued)
+		return
+	}
+	n.issued++
+	n.w.stats.Invoked++
+	if err := n.client.Do(n.gen.Next(), n.done); err != nil {
+		panic(err) // one operation at a time: the client cannot be busy here
+	}
+}
+
+func (n *workloadNode) finished(o Outcome) {
+	s := &n.w.stats
+	switch o.Verdict {
+	case VerdictOK:
+		s.OK++
+		s.Latencies = append(s.Latencies, o.Latency)
+		n.gen.Observe(o.Op, o.Result)
+	case VerdictFailed:
+		s.Failed++
+	default:
+		s.Unknown++
+	}
+	n.pause()
+}

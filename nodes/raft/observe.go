@@ -1,0 +1,96 @@
+package raft
+
+import (
+	"hash/fnv"
+	"slices"
+
+	"github.com/detsim/detsim/sim"
+)
+
+// Observer is told, synchronously and in order, what nodes do. It is a
+// test-side hook (raftcheck.Safety implements it): it must be
+// deterministic, must not keep *Entry or *Snapshot pointers past the call,
+// and may use only the read-only accessors of the *Node it is given. It
+// runs inside the node's event, so what it schedules (world events, network
+// changes) happens deterministically too.
+type Observer interface {
+	// Started: n has recovered from storage (after every boot and
+	// restart), before it applies or sends anything.
+	Started(n *Node)
+	// BecameLeader: n has won the election of n.Term(), before it
+	// appends its no-op.
+	BecameLeader(n *Node)
+	// Appended: n wrote e to its log right after an entry of term
+	// prevTerm (having first truncated any conflicting suffix). The write
+	// is synced before n tells anyone about it.
+	Appended(n *Node, e *Entry, prevTerm uint64)
+	// Applied: n applied e to its state machine. Indexes come in order,
+	// starting after the snapshot n started or restored from.
+	Applied(n *Node, e *Entry)
+	// Restored: n replaced its state machine with snapshot s.
+	Restored(n *Node, s *Snapshot)
+}
+
+// The read-only accessors. They are for checks and tests: a Node is driven
+// only by the simulator.
+
+// ID is the node's host.
+func (n *Node) ID() sim.HostID { return n.id }
+
+// Term is the current term.
+func (n *Node) Term() uint64 { return n.term }
+
+// Vote is the candidate voted for in the current term, or NoHost.
+func (n *Node) Vote() sim.HostID { return n.vote }
+
+// Role is the node's role.
+func (n *Node) Role() Role { return n.role }
+
+// Leader is the leader of the current term as far as the node knows, or
+// NoHost.
+func (n *Node) Leader() sim.HostID { return n.leader }
+
+// CommitIndex is the highest index known to be committed.
+func (n *Node) CommitIndex() uint64 { return n.commit }
+
+// LastApplied is the highest index applied to the state machine.
+func (n *Node) LastApplied() uint64 { return n.applied }
+
+// FirstIndex is the first index still in the log (entries before it are
+// compacted into the snapshot); LastIndex is the last.
+func (n *Node) FirstIndex() uint64 { return n.log.offset() + 1 }
+
+// LastIndex is the index of the last entry in the log.
+func (n *Node) LastIndex() uint64 { return n.log.lastIndex() }
+
+// SnapshotIndex is the index of the latest snapshot (0: none).
+func (n *Node) SnapshotIndex() uint64 { return n.snap.Index }
+
+// EntryTerm is the term at index i, if the node knows it (i is in the
+// log, or is the last compacted index).
+func (n *Node) EntryTerm(i uint64) (uint64, bool) { return n.log.term(i) }
+
+// Entry returns the entry at i if it is in the log.
+func (n *Node) Entry(i uint64) (Entry, bool) {
+	if i <= n.log.offset() || i > n.log.lastIndex() {
+		return Entry{}, false
+	}
+	return *n.log.at(i), true
+}
+
+// Members is the configuration in force (the latest in the log).
+func (n *Node) Members() []sim.HostID { return slices.Clone(n.members) }
+
+// Value reads key from the node's state machine.
+func (n *Node) Value(key string) (string, bool) {
+	v, ok := n.kv.data[key]
+	return v, ok
+}
+
+// StateHash digests the state machine (data and client sessions). Two
+// nodes that applied the same entries have the same hash.
+func (n *Node) StateHash() uint64 {
+	h := fnv.New64a()
+	h.Write(n.kv.encode())
+	return h.Sum64()
+}

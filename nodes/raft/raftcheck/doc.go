@@ -1,0 +1,38 @@
+// Package raftcheck checks Raft's safety invariants while a simulated run
+// goes on. Safety is a raft.Observer: the nodes report to it synchronously
+// as they act, and it checks incrementally, so that a check after every
+// event costs next to nothing.
+//
+// # Using it
+//
+//  1. Make one Safety per world: s := raftcheck.NewSafety().
+//  2. Set it as the Observer of every server's raft.Config (wrap it, or
+//     fan out, to observe more).
+//  3. Register s.Check (first violation so far, O(1)) or s.Hook(n) (Check
+//     after every event, plus a full CheckLogs every n events) with
+//     sim.World.AddHook or a checker.Monitor. A violation ends the run
+//     with a *Violation, which wraps ErrViolation.
+//  4. Call s.CheckLogs at chosen points (the end of the fault phase, the
+//     end of the run).
+//
+// # What is checked, and how
+//
+//   - Election safety: the leader of each term is recorded at election; a
+//     second leader of that term is a violation.
+//   - Log matching: each appended entry is compared with the first entry
+//     seen with its index and term, and so is the term before it; by
+//     induction, two logs that share an (index, term) share the whole
+//     prefix. CheckLogs rescans every node's whole log the same way.
+//   - Leader completeness: at each election the winner's log must hold
+//     every entry applied anywhere so far (applied entries are committed,
+//     and were committed in earlier terms); CheckLogs checks the current
+//     leader of the highest term again.
+//   - State machine safety: the first entry applied at each index is
+//     recorded; every later apply at that index must be the same entry.
+//   - Applied in order: each node applies index after index, without
+//     gaps, from the snapshot it started from or restored.
+//
+// Safety keeps every entry it has seen, so its memory grows with the log;
+// it is for test-sized runs. It trusts what nodes report: a node whose
+// storage lies (sim's LyingSyncRatio) may legitimately make it fail.
+package raftcheck

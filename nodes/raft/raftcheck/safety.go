@@ -1,0 +1,286 @@
+package raftcheck
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/detsim/detsim/nodes/raft"
+	"github.com/detsim/detsim/sim"
+)
+
+// Invariant names one of Raft's safety properties.
+type Invariant uint8
+
+const (
+	// ElectionSafety: at most one leader per term.
+	ElectionSafety Invariant = iota + 1
+	// LogMatching: two logs holding an entry with the same index and term
+	// hold the same entry there and agree on everything before it.
+	LogMatching
+	// LeaderCompleteness: a leader's log holds every entry committed in
+	// an earlier term.
+	LeaderCompleteness
+	// StateMachineSafety: no two nodes apply different entries at one
+	// index.
+	StateMachineSafety
+	// AppliedInOrder: a node applies indexes one by one, without gaps.
+	AppliedInOrder
+)
+
+func (i Invariant) String() string {
+	switch i {
+	case ElectionSafety:
+		return "election safety"
+	case LogMatching:
+		return "log matching"
+	case LeaderCompleteness:
+		return "leader completeness"
+	case StateMachineSafety:
+		return "state machine safety"
+	case AppliedInOrder:
+		return "applied in order"
+	}
+	return fmt.Sprintf("Invariant(%d)", uint8(i))
+}
+
+// ErrViolation is wrapped by every Violation.
+var ErrViolation = errors.New("raftcheck: safety invariant violated")
+
+// Violation is a broken invariant, with where it broke.
+type Violation struct {
+	Invariant Invariant
+	Host      sim.HostID
+	Term      uint64
+	Index     uint64
+	Detail    string
+}
+
+func (v *Violation) Error() string {
+	return fmt.Sprintf("raftcheck: %v violated at %v (term %d, index %d): %s", v.Invariant, v.Host, v.Term, v.Index, v.Detail)
+}
+
+func (v *Violation) Unwrap() error { return ErrViolation }
+
+// Safety checks Raft's invariants while a run goes on; see the package
+// documentation.
+type Safety struct {
+	err        error
+	violations int
+
+	leaders     map[uint64]sim.HostID // term -> leader
+	entries     map[entryKey]seenEntry
+	applied     []appliedEntry // by index
+	lastApplied map[sim.HostID]uint64
+	nodes       map[sim.HostID]*raft.Node // the latest instance of each host
+	calls       int
+}
+
+type entryKey struct{ index, term uint64 }
+
+type seenEntry struct {
+	e        raft.Entry
+	prevTerm uint64
+	host     sim.HostID
+}
+
+type appliedEntry struct {
+	e     raft.Entry
+	host  sim.HostID
+	known bool
+}
+
+// NewSafety returns an empty checker.
+func NewSafety() *Safety {
+	return &Safety{
+		leaders:     map[uint64]sim.HostID{},
+		entries:     map[entryKey]seenEntry{},
+		lastApplied: map[sim.HostID]uint64{},
+		nodes:       map[sim.HostID]*raft.Node{},
+	}
+}
+
+var _ raft.Observer = (*Safety)(nil)
+
+func (s *Safety) fail(inv Invariant, host sim.HostID, term, index uint64, format string, args ...any) {
+	s.violations++
+	if s.err == nil {
+		s.err = &Violation{Invariant: inv, Host: host, Term: term, Index: index, Detail: fmt.Sprintf(format, args...)}
+	}
+}
+
+// Check returns the first violation found so far, or nil.
+func (s *Safety) Check() error { return s.err }
+
+// Violations counts the violations found (the first is Check's).
+func (s *Safety) Violations() int { return s.violations }
+
+// Hook returns a check for sim.World.AddHook: Check after every event, and
+// CheckLogs every n-th call (never, if n <= 0).
+func (s *Safety) Hook(n int) func() error {
+	return func() error {
+		if s.err != nil {
+			return s.err
+		}
+		s.calls++
+		if n > 0 && s.calls%n == 0 {
+			return s.CheckLogs()
+		}
+		return nil
+	}
+}
+
+// LeaderOf is the leader elected in term, or NoHost.
+func (s *Safety) LeaderOf(term uint64) sim.HostID {
+	if id, ok := s.leaders[term]; ok {
+		return id
+	}
+	return sim.NoHost
+}
+
+// Terms is the number of terms in which a leader was elected.
+func (s *Safety) Terms() int { return len(s.leaders) }
+
+// AppliedIndex is the highest index any node has applied.
+func (s *Safety) AppliedIndex() uint64 {
+	if len(s.applied) == 0 {
+		return 0
+	}
+	return uint64(len(s.applied) - 1)
+}
+
+// AppliedEntry returns the entry applied at index i, if any node applied
+// one.
+func (s *Safety) AppliedEntry(i uint64) (raft.Entry, bool) {
+	if i >= uint64(len(s.applied)) || !s.applied[i].known {
+		return raft.Entry{}, false
+	}
+	return s.applied[i].e, true
+}
+
+// Started implements raft.Observer.
+func (s *Safety) Started(n *raft.Node) {
+	s.nodes[n.ID()] = n
+	s.lastApplied[n.ID()] = n.LastApplied()
+}
+
+// BecameLeader implements raft.Observer.
+func (s *Safety) BecameLeader(n *raft.Node) {
+	id, term := n.ID(), n.Term()
+	if prev, ok := s.leaders[term]; ok && prev != id {
+		s.fail(ElectionSafety, id, term, 0, "%v and %v are both leaders of term %d", prev, id, term)
+		return
+	}
+	s.leaders[term] = id
+	s.checkComplete(n)
+}
+
+// checkComplete checks that n's log holds every entry applied so far.
+func (s *Safety) checkComplete(n *raft.Node) {
+	first := n.FirstIndex()
+	for i := first; i < uint64(len(s.applied)); i++ {
+		a := &s.applied[i]
+		if !a.known {
+			continue
+		}
+		e, ok := n.Entry(i)
+		if !ok {
+			s.fail(LeaderCompleteness, n.ID(), n.Term(), i, "leader's log ends at %d, but %v was applied (by %v)", n.LastIndex(), &a.e, a.host)
+			return
+		}
+		if !e.Equal(&a.e) {
+			s.fail(LeaderCompleteness, n.ID(), n.Term(), i, "leader holds %v where %v was applied (by %v)", &e, &a.e, a.host)
+			return
+		}
+	}
+}
+
+// Appended implements raft.Observer.
+func (s *Safety) Appended(n *raft.Node, e *raft.Entry, prevTerm uint64) {
+	k := entryKey{e.Index, e.Term}
+	seen, ok := s.entries[k]
+	if !ok {
+		s.entries[k] = seenEntry{e: *e, prevTerm: prevTerm, host: n.ID()}
+		return
+	}
+	switch {
+	case !seen.e.Equal(e):
+		s.fail(LogMatching, n.ID(), e.Term, e.Index, "appended %v, but %v holds %v there", e, seen.host, &seen.e)
+	case seen.prevTerm != prevTerm:
+		s.fail(LogMatching, n.ID(), e.Term, e.Index, "appended %v after term %d, but %v has it after term %d", e, prevTerm, seen.host, seen.prevTerm)
+	}
+}
+
+// Applied implements raft.Observer.
+func (s *Safety) Applied(n *raft.Node, e *raft.Entry) {
+	id := n.ID()
+	if last := s.lastApplied[id]; e.Index != last+1 {
+		s.fail(AppliedInOrder, id, e.Term, e.Index, "applied %d after %d", e.Index, last)
+	}
+	s.lastApplied[id] = e.Index
+	for uint64(len(s.applied)) <= e.Index {
+		s.applied = append(s.applied, appliedEntry{})
+	}
+	a := &s.applied[e.Index]
+	if !a.known {
+		*a = appliedEntry{e: *e, host: id, known: true}
+		return
+	}
+	if !a.e.Equal(e) {
+		s.fail(StateMachineSafety, id, e.Term, e.Index, "applied %v, but %v applied %v", e, a.host, &a.e)
+	}
+}
+
+// Restored implements raft.Observer.
+func (s *Safety) Restored(n *raft.Node, snap *raft.Snapshot) {
+	id := n.ID()
+	if i := snap.Index; i < uint64(len(s.applied)) && s.applied[i].known && s.applied[i].e.Term != snap.Term {
+		s.fail(StateMachineSafety, id, snap.Term, i, "restored a snapshot ending in term %d, but %v applied %v", snap.Term, s.applied[i].host, &s.applied[i].e)
+	}
+	s.lastApplied[id] = snap.Index
+}
+
+// CheckLogs scans the whole log of every host's latest node: each entry
+// must agree with what was first seen at its index and term (log
+// matching), and the leader of the highest term must hold every applied
+// entry (leader completeness). It returns the first violation found so
+// far, this scan's or an earlier one.
+func (s *Safety) CheckLogs() error {
+	if s.err != nil {
+		return s.err
+	}
+	ids := make([]sim.HostID, 0, len(s.nodes))
+	for id := range s.nodes {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var maxTerm uint64
+	for t := range s.leaders {
+		maxTerm = max(maxTerm, t)
+	}
+	var top *raft.Node
+	for _, id := range ids {
+		n := s.nodes[id]
+		for i := n.FirstIndex(); i <= n.LastIndex(); i++ {
+			e, _ := n.Entry(i)
+			prevTerm, _ := n.EntryTerm(i - 1)
+			seen, ok := s.entries[entryKey{i, e.Term}]
+			switch {
+			case !ok:
+				s.fail(LogMatching, id, e.Term, i, "holds %v, which was never reported appended", &e)
+			case !seen.e.Equal(&e) || seen.prevTerm != prevTerm:
+				s.fail(LogMatching, id, e.Term, i, "holds %v after term %d; %v has %v after term %d", &e, prevTerm, seen.host, &seen.e, seen.prevTerm)
+			}
+			if s.err != nil {
+				return s.err
+			}
+		}
+		if n.Role() == raft.Leader && n.Term() == maxTerm {
+			top = n // the latest leader; older "leaders" may be crashed instances
+		}
+	}
+	if top != nil {
+		s.checkComplete(top)
+	}
+	return s.err
+}

@@ -1,0 +1,26 @@
+// Package rafttest holds targeted nemeses for Raft clusters in a sim world:
+// fault schedules that react to what the nodes do (an election, a leader's
+// first commit, a membership change appended), so that rare interleavings
+// that random faults almost never produce come up in a few seeds. Every
+// choice is drawn from a seeded stream, so runs replay.
+//
+// # Using it
+//
+//  1. Before adding the servers, make a Cluster (the world, its network,
+//     every server's host id, the Admin if any, and a stream such as
+//     World.Stream("nemesis")) and a Tap whose Next is the observer the
+//     servers would otherwise have (a raftcheck.Safety, say).
+//  2. Install a nemesis on the Tap: Figure8(c, tap, maxCut), or
+//     NewConfSplit(c, tap). Set raft.Config.Observer to the Tap and add
+//     the servers.
+//  3. Start what needs timers (ConfSplit.Start, Cluster.StartRejoins), then
+//     run the world.
+//
+// The nemeses cut servers off with Cluster.Isolate, which rewrites the
+// network's partition (clients and other hosts not listed keep their
+// links); do not mix them with other partition faults in one run.
+//
+// What each finds, with the planted bugs of package raft: Figure8 with
+// AppendEntriesMax 1 finds CommitOldTerms; ConfSplit finds
+// EarlyConfChange. Both pass without the bugs.
+package rafttest

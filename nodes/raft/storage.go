@@ -1,0 +1,235 @@
+package raft
+
+import (
+	"encoding/binary"
+	"strconv"
+
+	"github.com/detsim/detsim/sim"
+)
+
+// The node's layout on sim.Storage:
+//
+//	raft/hard/a, raft/hard/b   term and vote, written alternately with a
+//	                           sequence number; the valid one with the
+//	                           higher number wins
+//	raft/log/<index>           one entry per key, index zero-padded to 20
+//	                           digits so that keys sort by index
+//	raft/snap/<index>          snapshots; an older one is deleted only
+//	                           after a newer one is synced
+//
+// Recovery and faults. A crash loses unsynced writes, and may leave the
+// oldest unsynced write torn (Get reports sim.ErrCorrupt). The node syncs
+// before every reply and action that depends on what it wrote, so a torn
+// write is always one nobody depended on:
+//   - a torn hard-state slot: the other slot holds the last synced state;
+//   - a torn snapshot: an older snapshot (and the log it did not replace)
+//     is still there, because old state is deleted only after the new
+//     snapshot is synced;
+//   - a torn or undecodable log entry: it, and every entry after it, are
+//     treated as absent and deleted (the tail of a log can only be torn
+//     where it was being written).
+//
+// A value corrupted after it was synced (sim's CorruptReadRatio) breaks
+// Raft's assumption of durable storage. The node then recovers what it can
+// by the same rules (an unreadable hard state becomes term 0, no vote; the
+// log is cut at the first bad entry) and reports it with Logf; the safety
+// invariants may then fail, which is the point of such a fault.
+
+const (
+	keyHardA   = "raft/hard/a"
+	keyHardB   = "raft/hard/b"
+	prefixLog  = "raft/log/"
+	prefixSnap = "raft/snap/"
+)
+
+// disk is the node's persistence layer over sim.Storage.
+type disk struct {
+	st      sim.Storage
+	hardSeq uint64 // sequence number of the last hard state written
+	dirty   bool   // writes since the last Sync
+	buf     []byte
+}
+
+func indexKey(prefix string, i uint64) string {
+	var b [40]byte
+	n := copy(b[:], prefix)
+	d := strconv.AppendUint(b[n:n], i, 10)
+	pad := 20 - len(d)
+	copy(b[n+pad:], d)
+	for j := n; j < n+pad; j++ {
+		b[j] = '0'
+	}
+	return string(b[:n+20])
+}
+
+func keyIndex(prefix, key string) (uint64, bool) {
+	if len(key) != len(prefix)+20 {
+		return 0, false
+	}
+	i, err := strconv.ParseUint(key[len(prefix):], 10, 64)
+	return i, err == nil
+}
+
+func (d *disk) saveHard(term uint64, vote sim.HostID) {
+	d.hardSeq++
+	b := binary.AppendUvarint(d.buf[:0], d.hardSeq)
+	b = binary.AppendUvarint(b, term)
+	b = binary.AppendVarint(b, int64(vote))
+	key := keyHardA
+	if d.hardSeq%2 == 0 {
+		key = keyHardB
+	}
+	d.st.Set(key, b)
+	d.buf = b
+	d.dirty = true
+}
+
+func (d *disk) saveEntry(e *Entry) {
+	d.buf = appendEntry(d.buf[:0], e)
+	d.st.Set(indexKey(prefixLog, e.Index), d.buf)
+	d.dirty = true
+}
+
+// deleteEntries removes the entries [lo, hi].
+func (d *disk) deleteEntries(lo, hi uint64) {
+	for i := lo; i <= hi && i >= lo; i++ {
+		d.st.Delete(indexKey(prefixLog, i))
+		d.dirty = true
+	}
+}
+
+func (d *disk) saveSnapshot(s *Snapshot) {
+	b := binary.AppendUvarint(nil, s.Index)
+	b = binary.AppendUvarint(b, s.Term)
+	b = appendMembers(b, s.Members)
+	b = append(b, s.Data...)
+	d.st.Set(indexKey(prefixSnap, s.Index), b)
+	d.dirty = true
+}
+
+func (d *disk) deleteSnapshot(index uint64) {
+	d.st.Delete(indexKey(prefixSnap, index))
+	d.dirty = true
+}
+
+func (d *disk) sync() {
+	if d.dirty {
+		d.st.Sync()
+		d.dirty = false
+	}
+}
+
+// recovered is what load found on the disk.
+type recovered struct {
+	term uint64
+	vote sim.HostID
+	snap Snapshot // Index 0: none
+	ents []Entry  // contiguous, from snap.Index+1
+	// empty: nothing at all was stored (a first boot).
+	empty bool
+	// damage describes what had to be dropped, for the log.
+	damage []string
+}
+
+func decodeSnapshot(b []byte) (Snapshot, error) {
+	d := decoder{b: b}
+	s := Snapshot{Index: d.uvarint(), Term: d.uvarint(), Members: d.members()}
+	if d.err {
+		return Snapshot{}, errDecode
+	}
+	s.Data = d.b
+	if _, err := decodeKV(s.Data); err != nil {
+		return Snapshot{}, err
+	}
+	return s, nil
+}
+
+// load reads the node's state, repairing what faults left behind, and
+// syncs the repairs.
+func (d *disk) load() recovered {
+	r := recovered{vote: sim.NoHost}
+	hardKeys := d.st.Keys("raft/hard/")
+	snapKeys := d.st.Keys(prefixSnap)
+	logKeys := d.st.Keys(prefixLog)
+	r.empty = len(hardKeys) == 0 && len(snapKeys) == 0 && len(logKeys) == 0
+
+	// Hard state: the valid slot with the highest sequence number.
+	for _, key := range hardKeys {
+		b, err := d.st.Get(key)
+		if err != nil {
+			r.damage = append(r.damage, key)
+			continue
+		}
+		dec := decoder{b: b}
+		seq, term, vote := dec.uvarint(), dec.uvarint(), sim.HostID(dec.varint())
+		if dec.finish() != nil {
+			r.damage = append(r.damage, key)
+			continue
+		}
+		if seq > d.hardSeq {
+			d.hardSeq, r.term, r.vote = seq, term, vote
+		}
+	}
+
+	// Snapshot: the newest readable one; unreadable ones are deleted.
+	for i := len(snapKeys) - 1; i >= 0; i-- {
+		b, err := d.st.Get(snapKeys[i])
+		if err == nil {
+			if s, derr := decodeSnapshot(b); derr == nil {
+				r.snap = s
+				break
+			}
+		}
+		r.damage = append(r.damage, snapKeys[i])
+		d.st.Delete(snapKeys[i])
+		d.dirty = true
+	}
+	for _, key := range snapKeys {
+		if i, ok := keyIndex(prefixSnap, key); ok && i < r.snap.Index {
+			d.st.Delete(key)
+			d.dirty = true
+		}
+	}
+
+	// Log: the contiguous run of good entries after the snapshot. Entries
+	// at or below the snapshot's index are dropped; if the one at its
+	// index has another term, the log after it belongs to another history
+	// (a snapshot installed over a conflicting log, then a crash before
+	// the old entries were deleted) and goes too.
+	next, prevTerm := r.snap.Index+1, r.snap.Term
+	conflict, bad := false, false
+	for _, key := range logKeys {
+		i, ok := keyIndex(prefixLog, key)
+		switch {
+		case ok && i == r.snap.Index && i > 0:
+			if e, err := d.readEntry(key, i); err != nil || e.Term != r.snap.Term {
+				conflict = true
+			}
+		case ok && i > r.snap.Index && !bad && !conflict:
+			e, err := d.readEntry(key, i)
+			if err == nil && i == next && e.Term >= prevTerm {
+				r.ents = append(r.ents, e)
+				next, prevTerm = next+1, e.Term
+				continue
+			}
+			r.damage = append(r.damage, key)
+			bad = true
+		}
+		d.st.Delete(key)
+		d.dirty = true
+	}
+	d.sync()
+	return r
+}
+
+func (d *disk) readEntry(key string, i uint64) (Entry, error) {
+	b, err := d.st.Get(key)
+	if err != nil {
+		return Entry{}, err
+	}
+	e, err := decodeEntry(b)
+	if err == nil && e.Index != i {
+		err = errDecode
+	}
+	return e, err
+}
