@@ -18,7 +18,37 @@ import (
 type Nemesis struct {
 	Schedule  []Fault    `json:"schedule,omitempty"`
 	Generator *Generator `json:"generator,omitempty"`
+	// Programs are targeted nemeses that react to what the system does.
+	Programs []Program `json:"programs,omitempty"`
 }
+
+// Program is a targeted nemesis: a named fault program that the system
+// under test provides, which reacts to events inside it (a leader elected,
+// a first commit, a membership change appended) rather than striking at
+// set times. Some bugs need a fault at one precise moment that no timed
+// schedule hits by chance; FoundationDB's simulator has such workloads for
+// the same reason. Its choices come from the nemesis stream, so it is as
+// deterministic as the rest of the run.
+//
+// Raft offers:
+//
+//	figure8     cut off new leaders as they are elected or first commit
+//	            (Figure 8 of the Raft paper); one server cut off at a time
+//	conf-split  membership changes across a leader change: the leader is
+//	            cut off as it appends a change, and the next leader is made
+//	            to remove a server (needs spares and at least 4 servers)
+type Program struct {
+	Name string   `json:"name"`
+	From Duration `json:"from"`
+	// Until ends the program; zero means the end of the fault phase.
+	Until Duration `json:"until,omitempty"`
+}
+
+// Programs the built-in systems offer.
+const (
+	ProgramFigure8   = "figure8"
+	ProgramConfSplit = "conf-split"
+)
 
 // FaultKind names a fault.
 type FaultKind string
@@ -151,6 +181,33 @@ func (n Nemesis) validate(s *Scenario) error {
 		if err := n.Generator.validate(); err != nil {
 			return fmt.Errorf("generator: %w", err)
 		}
+	}
+	for i, p := range n.Programs {
+		if err := p.validate(s); err != nil {
+			return fmt.Errorf("programs[%d] (%s): %w", i, p.Name, err)
+		}
+	}
+	return nil
+}
+
+func (p Program) validate(s *Scenario) error {
+	if s.System.Kind != "raft" {
+		return fmt.Errorf("the %s system offers no programs", s.System.Kind)
+	}
+	switch p.Name {
+	case ProgramFigure8:
+	case ProgramConfSplit:
+		if s.Spares < 1 || s.Servers < 4 {
+			return fmt.Errorf("conf-split needs at least 4 servers and a spare (has %d and %d)", s.Servers, s.Spares)
+		}
+	default:
+		return fmt.Errorf("name %q is not a program (%s, %s)", p.Name, ProgramFigure8, ProgramConfSplit)
+	}
+	if p.From < 0 || p.From >= s.FaultPhase {
+		return fmt.Errorf("from %v is outside the fault phase [0, %v)", p.From, s.FaultPhase)
+	}
+	if p.Until != 0 && (p.Until <= p.From || p.Until > s.FaultPhase) {
+		return fmt.Errorf("until %v must be after from (%v) and within the fault phase (%v)", p.Until, p.From, s.FaultPhase)
 	}
 	return nil
 }

@@ -37,10 +37,21 @@ var alphabet = []FaultKind{
 	FaultClockStep, FaultClockDrift, FaultLink, FaultClog, FaultUnclog, FaultTransferLeader,
 }
 
-// drawScenario draws a nemesis schedule and a workload through rapid, so
-// that a failure shrinks to the fewest, simplest faults and the smallest
-// workload that still fail.
-func drawScenario(t *rapid.T, base Scenario, kinds []FaultKind) (Scenario, uint64) {
+// draw says what a property draws besides its base scenario.
+type draw struct {
+	kinds     []FaultKind
+	maxFaults int
+	programs  []string // targeted nemeses the draw may switch on
+	workload  bool     // draw the workload too (else keep the base's)
+	// topologies and targets narrow the draw; empty means all.
+	topologies []string
+	targets    []string
+}
+
+// drawScenario draws a nemesis schedule (and targeted programs, and the
+// workload) through rapid, so that a failure shrinks to the fewest, simplest
+// faults and the smallest workload that still fail.
+func drawScenario(t *rapid.T, base Scenario, d draw) (Scenario, uint64) {
 	s := base.Clone()
 	s.Name = base.Name + "-drawn"
 	// Properties judge safety. Liveness under arbitrary drawn faults is not
@@ -48,17 +59,25 @@ func drawScenario(t *rapid.T, base Scenario, kinds []FaultKind) (Scenario, uint6
 	// named scenarios check it where the conditions are controlled.
 	s.Checks.Liveness = false
 	s.Checks.CheckTimeout = Duration(2 * time.Second)
-	n := rapid.IntRange(0, 14).Draw(t, "faults")
+	s.Nemesis = Nemesis{}
+	n := rapid.IntRange(0, d.maxFaults).Draw(t, "faults")
 	phase := int64(s.FaultPhase)
+	topologies, targets := AllTopologies, []string{"leader", "follower", "random"}
+	if len(d.topologies) > 0 {
+		topologies = d.topologies
+	}
+	if len(d.targets) > 0 {
+		targets = d.targets
+	}
 	for i := 0; i < n; i++ {
 		f := Fault{
 			At:     Duration(rapid.Int64Range(0, phase-1).Draw(t, "at")),
-			Kind:   rapid.SampledFrom(kinds).Draw(t, "kind"),
-			Target: rapid.SampledFrom([]string{"leader", "follower", "random"}).Draw(t, "target"),
+			Kind:   rapid.SampledFrom(d.kinds).Draw(t, "kind"),
+			Target: rapid.SampledFrom(targets).Draw(t, "target"),
 		}
 		switch f.Kind {
 		case FaultPartition:
-			f.Topology = rapid.SampledFrom(AllTopologies).Draw(t, "topology")
+			f.Topology = rapid.SampledFrom(topologies).Draw(t, "topology")
 		case FaultClockStep:
 			f.Step = Duration(rapid.Int64Range(-int64(time.Second), int64(time.Second)).Draw(t, "step"))
 		case FaultClockDrift:
@@ -74,24 +93,31 @@ func drawScenario(t *rapid.T, base Scenario, kinds []FaultKind) (Scenario, uint6
 		s.Nemesis.Schedule = append(s.Nemesis.Schedule, f)
 	}
 	slices.SortStableFunc(s.Nemesis.Schedule, func(a, b Fault) int { return cmpDur(a.At, b.At) })
-	s.Clients = rapid.IntRange(1, 5).Draw(t, "clients")
-	s.Workload.Keys = rapid.IntRange(1, 4).Draw(t, "keys")
-	s.Workload.Mix = client.Mix{
-		Get:    rapid.IntRange(0, 20).Draw(t, "get"),
-		Put:    rapid.IntRange(1, 5).Draw(t, "put"),
-		Append: rapid.IntRange(0, 5).Draw(t, "append"),
-		CAS:    rapid.IntRange(0, 3).Draw(t, "cas"),
+	for _, p := range d.programs {
+		if rapid.Bool().Draw(t, "program "+p) {
+			s.Nemesis.Programs = append(s.Nemesis.Programs, Program{Name: p, From: Duration(rapid.Int64Range(0, phase/2).Draw(t, "from"))})
+		}
 	}
-	s.Network.LossRatio = rapid.SampledFrom([]float64{0, 0.05, 0.2}).Draw(t, "loss")
-	s.Network.DupRatio = rapid.SampledFrom([]float64{0, 0.1}).Draw(t, "dup")
+	if d.workload {
+		s.Clients = rapid.IntRange(1, 5).Draw(t, "clients")
+		s.Workload.Keys = rapid.IntRange(1, 4).Draw(t, "keys")
+		s.Workload.Mix = client.Mix{
+			Get:    rapid.IntRange(0, 20).Draw(t, "get"),
+			Put:    rapid.IntRange(1, 5).Draw(t, "put"),
+			Append: rapid.IntRange(0, 5).Draw(t, "append"),
+			CAS:    rapid.IntRange(0, 3).Draw(t, "cas"),
+		}
+		s.Network.LossRatio = rapid.SampledFrom([]float64{0, 0.05, 0.2}).Draw(t, "loss")
+		s.Network.DupRatio = rapid.SampledFrom([]float64{0, 0.1}).Draw(t, "dup")
+	}
 	return s, rapid.Uint64Range(0, 1000).Draw(t, "seed")
 }
 
 // mustPass is the property: the drawn run does not fail. A failure prints
 // the spec that replays it.
-func mustPass(base Scenario, kinds []FaultKind) func(*rapid.T) {
+func mustPass(base Scenario, d draw) func(*rapid.T) {
 	return func(t *rapid.T) {
-		s, seed := drawScenario(t, base, kinds)
+		s, seed := drawScenario(t, base, d)
 		r, err := Run(s, seed, Options{CheckWorkers: 1})
 		if err != nil {
 			t.Fatalf("the drawn scenario is invalid: %v", err)
@@ -117,7 +143,7 @@ func propertyBase(name string, mutate func(*raft.Config)) Scenario {
 }
 
 func TestPropertyRaftIsSafe(t *testing.T) {
-	rapid.Check(t, mustPass(propertyBase("raft", nil), alphabet))
+	rapid.Check(t, mustPass(propertyBase("raft", nil), draw{kinds: alphabet, maxFaults: 14, programs: []string{ProgramFigure8}, workload: true}))
 }
 
 // captureTB stands in for *testing.T so that a test can run a property that
@@ -146,28 +172,44 @@ func (c *captureTB) Failed() bool                      { return c.failed }
 // TestPropertiesFindPlantedBugs runs the same property against Raft with
 // each planted bug: rapid must falsify it and shrink the failure to a spec.
 func TestPropertiesFindPlantedBugs(t *testing.T) {
+	crashes := []FaultKind{FaultCrash, FaultRestart, FaultKillAll, FaultPartition, FaultHeal}
+	cuts := []FaultKind{FaultPartition, FaultHeal, FaultCrash, FaultRestart}
+	registered := func(name string) Scenario {
+		s, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.FaultPhase, s.HealPhase = sec(6), sec(3)
+		return s
+	}
+	crashy := func(plant func(*raft.Config)) Scenario {
+		s := propertyBase("raft-crashy", plant)
+		s.Servers = 3
+		s.Network = unreliable(0.02)
+		busy(&s)
+		// These bugs break the invariants; skipping the history check
+		// keeps each case fast.
+		s.Checks.Linearizable = false
+		return s
+	}
 	bugs := []struct {
-		name   string
-		plant  func(*raft.Config)
-		kinds  []FaultKind
-		spares int
+		name string
+		base Scenario
+		draw draw
 	}{
-		{"stale-reads", func(c *raft.Config) { c.Bugs.StaleReads = true; c.CheckQuorum = false }, alphabet, 0},
-		{"no-session-dedup", func(c *raft.Config) { c.Bugs.NoSessionDedup = true }, alphabet, 0},
-		{"vote-without-log-check", func(c *raft.Config) { c.Bugs.VoteWithoutLogCheck = true }, alphabet, 0},
-		{"reply-before-sync", func(c *raft.Config) { c.Bugs.ReplyBeforeSync = true }, alphabet, 0},
-		{"commit-old-terms", func(c *raft.Config) { c.Bugs.CommitOldTerms = true }, alphabet, 0},
-		{"early-conf-change", func(c *raft.Config) { c.Bugs.EarlyConfChange = true }, append(slices.Clone(alphabet), FaultAddServer, FaultRemoveServer), 2},
+		{"stale-reads", registered("raft-bug-stale-reads"), draw{kinds: []FaultKind{FaultPartition, FaultHeal}, maxFaults: 14, topologies: []string{TopoIsolate, TopoMinority}, targets: []string{"leader", "random"}}},
+		{"no-session-dedup", propertyBase("raft-no-dedup", func(c *raft.Config) { c.Bugs.NoSessionDedup = true }), draw{kinds: alphabet, maxFaults: 14, workload: true}},
+		{"vote-without-log-check", crashy(func(c *raft.Config) { c.Bugs.VoteWithoutLogCheck = true }), draw{kinds: crashes, maxFaults: 40}},
+		{"reply-before-sync", crashy(func(c *raft.Config) { c.Bugs.ReplyBeforeSync = true }), draw{kinds: crashes, maxFaults: 40}},
+		{"commit-old-terms", registered("raft-bug-figure8"), draw{kinds: cuts, maxFaults: 10, programs: []string{ProgramFigure8}}},
+		{"early-conf-change", registered("raft-bug-early-conf-change"), draw{kinds: append(slices.Clone(cuts), FaultAddServer, FaultRemoveServer), maxFaults: 10, programs: []string{ProgramConfSplit}}},
 	}
 	for _, bug := range bugs {
 		t.Run(bug.name, func(t *testing.T) {
 			t.Parallel()
-			base := propertyBase("raft-"+bug.name, bug.plant)
-			if bug.spares > 0 {
-				base.Servers, base.Spares = 3, bug.spares
-			}
+			bug.base.Expect = Expect{Verdict: Pass}
 			c := &captureTB{name: t.Name()}
-			rapid.Check(c, mustPass(base, bug.kinds))
+			rapid.Check(c, mustPass(bug.base, bug.draw))
 			if !c.failed {
 				t.Fatalf("rapid did not find the planted %s bug", bug.name)
 			}

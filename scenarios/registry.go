@@ -43,6 +43,15 @@ func raftBase(name, description string) Scenario {
 	}
 }
 
+// unreliable is the network of MIT 6.5840's Raft labs: one-way delays of
+// 0-26 ms, a fraction slow of 200-800 ms, and 10% of messages lost.
+func unreliable(slow float64) Network {
+	return Network{LossRatio: 0.1, Latency: Latency{Kind: "mixture", Parts: []Weighted{
+		{Weight: 1 - slow, Latency: uniform(0, ms(26))},
+		{Weight: slow, Latency: uniform(ms(200), ms(800))},
+	}}}
+}
+
 // every repeats f's faults from start every period, dropping any that would
 // fall after end: the heal at the end of the fault phase undoes them.
 func every(start, period, end Duration, f func(at Duration, i int) []Fault) []Fault {
@@ -64,6 +73,14 @@ func readHeavy(s *Scenario) {
 	s.Clients = 5
 	s.Workload.Mix = client.Mix{Get: 18, Put: 1, Append: 1}
 	s.Workload.Keys = 2
+}
+
+// busy makes clients keep the leaders busy through leader churn: no think
+// time to speak of, no circuit breaker to back them off.
+func busy(s *Scenario) {
+	s.Workload.ThinkMin, s.Workload.ThinkMax = 0, 10*time.Millisecond
+	s.Workload.Client.BreakerFailures = 0
+	s.Workload.Client.Deadline = 2 * time.Second
 }
 
 func builtins() []Scenario {
@@ -97,10 +114,7 @@ func builtins() []Scenario {
 
 	s = raftBase("raft-unreliable-network", "The unreliable network of MIT 6.5840's Raft labs: delays of 0-26 ms, 10% of messages lost, and now and then a delay of hundreds of milliseconds.")
 	s.Workload.Client.Deadline = 600 * time.Millisecond
-	s.Network = Network{LossRatio: 0.1, Latency: Latency{Kind: "mixture", Parts: []Weighted{
-		{Weight: 0.9, Latency: uniform(0, ms(26))},
-		{Weight: 0.1, Latency: uniform(ms(200), ms(800))},
-	}}}
+	s.Network = unreliable(0.1)
 	s.Probes = []Probe{ProbeOpTimeout}
 	add(s)
 
@@ -201,6 +215,7 @@ func builtins() []Scenario {
 			{At: at + ms(500), Kind: FaultRestart, Target: "all"},
 		}
 	})
+	s.Nemesis.Programs = []Program{{Name: ProgramFigure8, From: sec(0.5)}}
 	s.Probes = []Probe{ProbeCrash, ProbeLeaderChange}
 	add(s)
 
@@ -220,6 +235,29 @@ func builtins() []Scenario {
 		return []Fault{{At: at, Kind: FaultPartition, Topology: TopoIsolate, Target: "leader"}, {At: at + sec(1.2), Kind: FaultHeal}}
 	})
 	s.Expect = Expect{Verdict: Fail, Check: CheckLinearizable}
+	add(s)
+
+	f8 := raft.DefaultConfig()
+	f8.Bugs.CommitOldTerms = true
+	f8.AppendEntriesMax = 1
+	s = raftBase("raft-bug-figure8", "A planted bug: leaders commit entries of earlier terms by counting replicas. The figure8 program cuts leaders off as they are elected or first commit, until an entry that was counted committed is overwritten. Expected to break leader completeness.")
+	s.System.Raft = &f8
+	s.Servers = 3
+	s.Network = unreliable(0.02)
+	busy(&s)
+	s.Nemesis.Programs = []Program{{Name: ProgramFigure8}}
+	s.Expect = Expect{Verdict: Fail, Check: CheckInvariants}
+	add(s)
+
+	ecc := raft.DefaultConfig()
+	ecc.Bugs.EarlyConfChange = true
+	s = raftBase("raft-bug-early-conf-change", "A planted bug: a new leader appends a membership change before committing an entry of its own term, so two configurations whose majorities need not overlap can both decide. The conf-split program makes changes straddle a leader change. Expected to break leader completeness.")
+	s.System.Raft = &ecc
+	s.Servers, s.Spares, s.Clients = 4, 2, 2
+	s.Network = unreliable(0.02)
+	busy(&s)
+	s.Nemesis.Programs = []Program{{Name: ProgramConfSplit, From: sec(0.5)}}
+	s.Expect = Expect{Verdict: Fail, Check: CheckInvariants}
 	add(s)
 
 	g := gossip.DefaultConfig()

@@ -50,7 +50,10 @@ type LatencySummary struct {
 
 // LinCheck is what the linearizability check found.
 type LinCheck struct {
-	Verdict       string   `json:"verdict"`
+	Verdict string `json:"verdict"`
+	// Culprits are the operations (history OpIDs) the search could not
+	// place after the longest linearizable prefix: where to look first.
+	Culprits      []int    `json:"culprits,omitempty"`
 	Ops           int      `json:"ops"`
 	Pending       int      `json:"pending"`
 	Partitions    int      `json:"partitions"`
@@ -86,6 +89,11 @@ type Result struct {
 	Latency    LatencySummary `json:"latency"`
 	Throughput float64        `json:"throughput_ops_per_s"`
 	Lin        *LinCheck      `json:"linearizability,omitempty"`
+
+	// FailureAt is when the failure showed: the event that broke an
+	// invariant, or the call of the first culprit of a linearizability
+	// failure; -1 when the run did not fail or the time is unknown.
+	FailureAt Duration `json:"failure_at"`
 
 	Probes map[Probe]bool `json:"probes"`
 	// Schedule is the fault schedule that ran (generated faults included).
@@ -242,6 +250,22 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		f := f
 		w.At(f.At.D(), func() { r.nem.apply(f) })
 	}
+	for _, p := range s.Nemesis.Programs {
+		p := p
+		w.At(p.From.D(), func() {
+			stop := r.sys.StartProgram(p, r.nem)
+			r.nem.faults++
+			w.Trace(sim.KindFault, sim.NoHost, "nemesis.program", "program "+p.Name+" starts")
+			until := p.Until.D()
+			if until == 0 {
+				until = s.FaultPhase.D()
+			}
+			w.At(until, func() {
+				stop()
+				w.Trace(sim.KindFault, sim.NoHost, "nemesis.program", "program "+p.Name+" stops")
+			})
+		})
+	}
 	w.At(s.FaultPhase.D(), r.nem.healAll)
 	if s.Checks.Invariants {
 		if hook := r.sys.Hook(); hook != nil {
@@ -252,6 +276,11 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 }
 
 func needsAdmin(s *Scenario) bool {
+	for _, p := range s.Nemesis.Programs {
+		if p.Name == ProgramConfSplit {
+			return true
+		}
+	}
 	for _, f := range s.Nemesis.Schedule {
 		if f.Kind == FaultAddServer || f.Kind == FaultRemoveServer || f.Kind == FaultTransferLeader {
 			return true
@@ -279,6 +308,7 @@ func (r *run) result(out sim.Outcome) *Result {
 		MembershipChanges:  st.MembershipChanges,
 		Schedule:           s.Nemesis.Schedule,
 		History:            &r.hist,
+		FailureAt:          -1,
 	}
 	fail := func(check, format string, args ...any) {
 		res.Reasons = append(res.Reasons, Reason{Check: check, Message: fmt.Sprintf(format, args...)})
@@ -288,8 +318,10 @@ func (r *run) result(out sim.Outcome) *Result {
 	switch {
 	case errors.As(out.Err, &perr):
 		fail(CheckPanic, "%v", perr)
+		res.FailureAt = Duration(out.Now)
 	case out.Reason == sim.StopHalted:
 		fail(CheckInvariants, "at event %d, %v: %v", out.Events, out.Now, out.Err)
+		res.FailureAt = Duration(out.Now)
 	case out.Reason == sim.StopEventBudget || out.Reason == sim.StopTimeBudget:
 		unknown = true
 		res.Reasons = append(res.Reasons, Reason{Check: CheckBudget, Message: fmt.Sprintf("the run hit its %s at %v after %d events", out.Reason, out.Now, out.Events)})
@@ -319,6 +351,14 @@ func (r *run) result(out sim.Outcome) *Result {
 			if cr.Failure != nil {
 				msg = cr.Failure.Explanation
 				res.Lin.Explanation = cr.Failure.Explanation
+				for _, id := range cr.Failure.Stuck {
+					res.Lin.Culprits = append(res.Lin.Culprits, int(id))
+				}
+				for i, id := range cr.Failure.Stuck {
+					if call := Duration(r.hist.Op(id).Call); i == 0 || call < res.FailureAt {
+						res.FailureAt = call
+					}
+				}
 			}
 			fail(CheckLinearizable, "%s", msg)
 		case checker.Unknown:

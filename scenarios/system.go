@@ -7,6 +7,8 @@ import (
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/nodes/gossip"
 	"github.com/detsim/detsim/nodes/raft"
+	"github.com/detsim/detsim/nodes/raft/raftcheck"
+	"github.com/detsim/detsim/nodes/raft/rafttest"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -28,6 +30,8 @@ type systemRun interface {
 	Admin(f Fault, n *nemesis)
 	// Stats count what the probes look for.
 	Stats() systemStats
+	// StartProgram starts a targeted nemesis and returns what stops it.
+	StartProgram(p Program, n *nemesis) (stop func())
 }
 
 type systemStats struct {
@@ -60,8 +64,9 @@ func buildSystem(s *Scenario, b *buildEnv) (systemRun, error) {
 type raftRun struct {
 	w       *sim.World
 	all     []sim.HostID
-	safety  *raft.Safety
+	safety  *raftcheck.Safety
 	counter *raftCounter
+	tap     *rafttest.Tap // fans events out to the counter and to programs
 	admin   *raft.Admin
 	adminID sim.HostID
 }
@@ -69,7 +74,7 @@ type raftRun struct {
 // raftCounter observes elections and snapshot installs for the probes, and
 // passes everything on to the safety checker.
 type raftCounter struct {
-	*raft.Safety
+	*raftcheck.Safety
 	elections int
 	restores  int
 }
@@ -85,9 +90,10 @@ func buildRaft(s *Scenario, b *buildEnv) (systemRun, error) {
 	if s.System.Raft != nil {
 		cfg = *s.System.Raft
 	}
-	r := &raftRun{w: b.w, safety: raft.NewSafety(), adminID: sim.NoHost}
+	r := &raftRun{w: b.w, safety: raftcheck.NewSafety(), adminID: sim.NoHost}
 	r.counter = &raftCounter{Safety: r.safety}
-	cfg.Observer = r.counter
+	r.tap = &rafttest.Tap{Next: r.counter}
+	cfg.Observer = r.tap
 	r.all = append(slices.Clone(b.servers), b.spares...)
 	if len(b.spares) > 0 {
 		cfg.Members = slices.Clone(b.servers)
@@ -151,7 +157,9 @@ func (r *raftRun) Members() []sim.HostID {
 	return m
 }
 
-func (r *raftRun) Hook() func() error { return r.safety.Hook(0) }
+// Hook checks the incremental invariants after every event, and rescans
+// every log (log matching, in full) every 500 events.
+func (r *raftRun) Hook() func() error { return r.safety.Hook(500) }
 func (r *raftRun) FinalCheck() error  { return r.safety.CheckLogs() }
 
 // raftState is what convergence compares: the data a replica serves.
@@ -218,6 +226,23 @@ func (r *raftRun) Admin(f Fault, n *nemesis) {
 	}
 }
 
+func (r *raftRun) StartProgram(p Program, n *nemesis) func() {
+	c := &rafttest.Cluster{World: r.w, Net: n.net, Servers: slices.Clone(r.all), Admin: r.admin, Rand: n.rng}
+	switch p.Name {
+	case ProgramFigure8:
+		rafttest.Figure8(c, r.tap, 1)
+		return func() { r.tap.Elected, r.tap.FirstCommit = nil, nil }
+	case ProgramConfSplit:
+		if r.admin == nil {
+			return func() {}
+		}
+		cs := rafttest.NewConfSplit(c, r.tap)
+		cs.Start()
+		return cs.Stop
+	}
+	return func() {}
+}
+
 func (r *raftRun) Stats() systemStats {
 	st := systemStats{LeaderChanges: max(0, r.counter.elections-1), SnapshotsInstalled: r.counter.restores}
 	if r.admin != nil {
@@ -260,6 +285,8 @@ func (g *gossipRun) Hook() func() error    { return nil }
 func (g *gossipRun) FinalCheck() error     { return nil }
 func (g *gossipRun) Admin(Fault, *nemesis) {}
 func (g *gossipRun) Stats() systemStats    { return systemStats{} }
+
+func (g *gossipRun) StartProgram(Program, *nemesis) func() { return func() {} }
 
 func (g *gossipRun) Replicas([]string) []checker.Replica {
 	var out []checker.Replica

@@ -56,6 +56,8 @@ func Figure8(c *Cluster, tap *Tap, maxCut int) {
 // leader.
 type ConfSplit struct {
 	c          *Cluster
+	tap        *Tap
+	stopped    bool
 	phase      int
 	l1, l2, x  sim.HostID
 	phaseSince time.Duration
@@ -63,7 +65,7 @@ type ConfSplit struct {
 
 // NewConfSplit installs the nemesis's hooks on tap.
 func NewConfSplit(c *Cluster, tap *Tap) *ConfSplit {
-	p := &ConfSplit{c: c}
+	p := &ConfSplit{c: c, tap: tap}
 	tap.ConfAppended = func(n *raft.Node) {
 		if p.phase == 1 {
 			c.Isolate(n.ID())
@@ -101,6 +103,9 @@ func (p *ConfSplit) Start() {
 	c.World.After(time.Second, p.begin)
 	var watch func()
 	watch = func() {
+		if p.stopped {
+			return
+		}
 		if p.phase != 0 && c.World.Now()-p.phaseSince > 3*time.Second {
 			p.heal()
 		}
@@ -109,7 +114,17 @@ func (p *ConfSplit) Start() {
 	c.World.After(time.Second, watch)
 }
 
+// Stop ends the nemesis: its hooks come off the tap, and no further cycle
+// or step runs. It heals nothing; the caller decides what to undo.
+func (p *ConfSplit) Stop() {
+	p.stopped = true
+	p.tap.ConfAppended, p.tap.Elected = nil, nil
+}
+
 func (p *ConfSplit) begin() {
+	if p.stopped {
+		return
+	}
 	c := p.c
 	l := c.Leader()
 	if l == nil || len(l.Members()) < 4 {
@@ -134,6 +149,9 @@ func (p *ConfSplit) begin() {
 }
 
 func (p *ConfSplit) swap() {
+	if p.stopped {
+		return
+	}
 	c := p.c
 	c.HealAll()
 	c.Isolate(p.l2)
@@ -142,7 +160,7 @@ func (p *ConfSplit) swap() {
 }
 
 func (p *ConfSplit) heal() {
-	if p.phase == 0 {
+	if p.phase == 0 || p.stopped {
 		return
 	}
 	c := p.c

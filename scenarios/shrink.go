@@ -1,0 +1,146 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Size measures a spec for shrinking: fewer faults, clients and keys, and
+// shorter phases make a smaller spec. Ops is how many operations its run
+// invoked.
+type Size struct {
+	Faults     int      `json:"faults"`
+	Clients    int      `json:"clients"`
+	Keys       int      `json:"keys"`
+	FaultPhase Duration `json:"fault_phase"`
+	HealPhase  Duration `json:"heal_phase"`
+	Ops        int      `json:"ops"`
+}
+
+func (z Size) String() string {
+	return fmt.Sprintf("%d faults, %d clients, %d keys, %v + %v, %d ops", z.Faults, z.Clients, z.Keys, z.FaultPhase, z.HealPhase, z.Ops)
+}
+
+func sizeOf(s Scenario, r *Result) Size {
+	z := Size{Faults: len(s.Nemesis.Schedule), Clients: s.Clients, Keys: s.Workload.Keys, FaultPhase: s.FaultPhase, HealPhase: s.HealPhase}
+	if r != nil {
+		z.Ops = r.Ops.Invoked
+	}
+	return z
+}
+
+// ShrinkOptions bound a shrink.
+type ShrinkOptions struct {
+	// MaxRuns bounds the runs tried; zero means 2000.
+	MaxRuns int
+	// Progress, if set, hears about each smaller spec found.
+	Progress func(Size)
+	_        struct{}
+}
+
+// ShrinkResult is a shrink's outcome.
+type ShrinkResult struct {
+	Spec   Spec
+	Check  string // the check the spec fails, before and after
+	Before Size
+	After  Size
+	Runs   int
+}
+
+// Shrink makes a failing spec smaller while it still fails the same check
+// with the same seed: it drops faults (delta debugging: halves, then
+// quarters, down to single faults), then clients and keys, then trims the
+// phases, and repeats until nothing more can go. The seed stays; a smaller
+// spec is a different run of it, so each step is confirmed by running it.
+func Shrink(spec Spec, opts ShrinkOptions) (ShrinkResult, error) {
+	maxRuns := opts.MaxRuns
+	if maxRuns == 0 {
+		maxRuns = 2000
+	}
+	s := Materialize(spec.Scenario, spec.Seed)
+	first, err := Run(s, spec.Seed, Options{CheckWorkers: 1})
+	if err != nil {
+		return ShrinkResult{}, err
+	}
+	if first.Verdict != Fail {
+		return ShrinkResult{}, fmt.Errorf("the spec does not fail (verdict %s); there is nothing to shrink", first.Verdict)
+	}
+	check := first.Reasons[0].Check
+	res := ShrinkResult{Check: check, Before: sizeOf(s, first), Runs: 1}
+	best := first
+	// try runs a candidate and keeps it if it still fails the check.
+	try := func(c Scenario) bool {
+		if res.Runs >= maxRuns || c.Validate() != nil {
+			return false
+		}
+		res.Runs++
+		r, err := Run(c, spec.Seed, Options{CheckWorkers: 1})
+		if err != nil || r.Verdict != Fail || !slices.ContainsFunc(r.Reasons, func(x Reason) bool { return x.Check == check }) {
+			return false
+		}
+		s, best = c, r
+		if opts.Progress != nil {
+			opts.Progress(sizeOf(s, r))
+		}
+		return true
+	}
+	for changed := true; changed && res.Runs < maxRuns; {
+		changed = false
+		// Faults: remove chunks, from halves down to single faults.
+		for chunk := max(1, len(s.Nemesis.Schedule)/2); chunk >= 1; chunk /= 2 {
+			for i := 0; i+chunk <= len(s.Nemesis.Schedule); {
+				c := s.Clone()
+				c.Nemesis.Schedule = slices.Delete(c.Nemesis.Schedule, i, i+chunk)
+				if try(c) {
+					changed = true
+					continue // the next chunk slid into place i
+				}
+				i += chunk
+			}
+		}
+		for s.Clients > 1 {
+			c := s.Clone()
+			c.Clients--
+			if !try(c) {
+				break
+			}
+			changed = true
+		}
+		for s.Workload.Keys > 1 {
+			c := s.Clone()
+			c.Workload.Keys--
+			if !try(c) {
+				break
+			}
+			changed = true
+		}
+		// The fault phase need only outlast the last fault.
+		if end := lastFault(s) + Duration(500*time.Millisecond); end < s.FaultPhase {
+			c := s.Clone()
+			c.FaultPhase = end
+			if try(c) {
+				changed = true
+			}
+		}
+		for s.HealPhase > Duration(time.Second) {
+			c := s.Clone()
+			c.HealPhase = max(Duration(time.Second), s.HealPhase/2)
+			if !try(c) {
+				break
+			}
+			changed = true
+		}
+	}
+	res.Spec = NewSpec(s, spec.Seed, best)
+	res.After = sizeOf(s, best)
+	return res, nil
+}
+
+func lastFault(s Scenario) Duration {
+	var last Duration
+	for _, f := range s.Nemesis.Schedule {
+		last = max(last, f.At)
+	}
+	return last
+}
