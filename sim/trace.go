@@ -56,6 +56,9 @@ func ParseRecordKind(s string) (RecordKind, error) {
 
 // Record is one entry of the trace. The trace hash covers Kind, At, Host,
 // Peer, ID, Size and Label; Text and Body are rendered only for sinks.
+//
+// For message records (send, duplicate, drop) Host is the sender and Peer
+// the receiver; for deliver, Host is the receiver and Peer the sender.
 type Record struct {
 	// Index is the number of the event during which the record was made.
 	Index uint64

@@ -420,7 +420,7 @@ func (w *World) Deliver(m Message) DeliveryResult {
 	h := w.hosts[m.To]
 	switch {
 	case !h.up:
-		w.emit(KindDrop, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)
+		w.TraceMessage(KindDrop, m)
 		return DroppedHostDown
 	case h.paused:
 		i := w.q.alloc()
@@ -435,7 +435,7 @@ func (w *World) Deliver(m Message) DeliveryResult {
 
 func (w *World) deliver(h *Host, m Message) {
 	if !h.up {
-		w.emit(KindDrop, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)
+		w.TraceMessage(KindDrop, m)
 		return
 	}
 	w.emit(KindDeliver, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)

@@ -3,121 +3,54 @@ package main
 import (
 	"fmt"
 	"io"
+	"text/tabwriter"
 	"time"
 
-	simnet "github.com/detsim/detsim/net"
-	"github.com/detsim/detsim/nodes/gossip"
-	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/scenarios"
 )
 
-// cmdDefault runs five gossip nodes for ten virtual seconds of faults, heals
-// everything, and checks that the counters converge.
+// defaultScenarios are the demo: healthy runs under faults, and runs that
+// must find a bug (a planted one, and the lease reads that clocks break).
+var defaultScenarios = []string{
+	"raft-happy",
+	"raft-leader-partition",
+	"raft-crash-restart",
+	"raft-swarm",
+	"raft-bug-stale-reads",
+	"raft-clock-skew-lease",
+	"gossip-example",
+}
+
+// cmdDefault runs the demo and prints a table. It exits 0 when every
+// scenario reached the verdict it expects (the bug-finding ones must fail).
 func cmdDefault(stdout, stderr io.Writer) int {
 	const seed = 1
-	start := time.Now()
-	res, err := gossipUnderFaults(seed)
-	if err != nil {
-		fmt.Fprintf(stderr, "simrun: %v\n", err)
-		return exitFail
-	}
-	verdict := "pass"
-	if !res.converged {
-		verdict = "FAIL: replicas did not converge"
-	}
-	fmt.Fprintf(stdout, "example gossip cluster under faults\n")
-	fmt.Fprintf(stdout, "  seed          %d\n", seed)
-	fmt.Fprintf(stdout, "  events        %d\n", res.events)
-	fmt.Fprintf(stdout, "  virtual time  %v\n", res.virtual)
-	fmt.Fprintf(stdout, "  wall time     %v\n", time.Since(start).Round(time.Microsecond))
-	fmt.Fprintf(stdout, "  trace hash    %016x\n", res.hash)
-	fmt.Fprintf(stdout, "  messages      %d sent, %d delivered, %d dropped\n", res.net.Sent, res.net.Delivered, res.net.Dropped)
-	fmt.Fprintf(stdout, "  verdict       %s (total %d on every node)\n", verdict, res.total)
-	if !res.converged {
-		return exitFail
-	}
-	return exitPass
-}
-
-type gossipResult struct {
-	events    uint64
-	virtual   time.Duration
-	hash      uint64
-	net       simnet.Counters
-	converged bool
-	total     uint64
-}
-
-func gossipUnderFaults(seed uint64) (gossipResult, error) {
-	const hosts = 5
-	w, err := sim.NewWorld(sim.Options{Seed: seed, MaxTime: time.Minute})
-	if err != nil {
-		return gossipResult{}, err
-	}
-	n, err := simnet.New(w, simnet.Options{Default: simnet.Link{
-		Latency:   simnet.LogNormal{Median: 2 * time.Millisecond, Sigma: 0.6},
-		LossRatio: 0.05,
-		DupRatio:  0.01,
-	}})
-	if err != nil {
-		return gossipResult{}, err
-	}
-	factory, err := gossip.New(gossip.DefaultConfig())
-	if err != nil {
-		return gossipResult{}, err
-	}
-	ids := make([]sim.HostID, hosts)
-	for i := range ids {
-		ids[i] = sim.HostID(i)
-	}
-	for i := range ids {
-		peers := append(append([]sim.HostID{}, ids[:i]...), ids[i+1:]...)
-		if _, err := w.AddHost(sim.HostConfig{Peers: peers, Factory: factory, ClockDrift: float64(i-2) * 1e-3}); err != nil {
-			return gossipResult{}, err
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SCENARIO\tVERDICT\tEXPECTED\tSEED\tVIRTUAL\tWALL\tOPS\tTRACE HASH")
+	code := exitPass
+	var failures []*scenarios.Result
+	for _, name := range defaultScenarios {
+		s, err := scenarios.Lookup(name)
+		if err != nil {
+			return fail(stderr, "", err)
+		}
+		r, err := scenarios.Run(s, seed, scenarios.Options{})
+		if err != nil {
+			return fail(stderr, "", err)
+		}
+		expected := "yes"
+		if !r.Expected {
+			expected = "NO"
+			code = exitFail
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%v\t%v\t%d\t%s\n", name, r.Verdict, expected, seed, r.Virtual, time.Duration(r.Wall).Round(100*time.Microsecond), r.Ops.OK, r.TraceHash)
+		if r.Verdict == scenarios.Fail {
+			failures = append(failures, r)
 		}
 	}
-	nem := w.Stream("nemesis")
-	const faultPhase = 10 * time.Second
-	var strike func()
-	strike = func() {
-		if w.Now() >= faultPhase {
-			return
-		}
-		h := w.Host(ids[nem.IntN(hosts)])
-		switch nem.IntN(4) {
-		case 0:
-			k := 1 + nem.IntN(hosts-1)
-			_ = n.Partition(ids[:k], ids[k:])
-		case 1:
-			h.Crash()
-			w.After(time.Duration(200+nem.IntN(800))*time.Millisecond, h.Restart)
-		case 2:
-			h.Pause()
-			w.After(time.Duration(100+nem.IntN(500))*time.Millisecond, h.Resume)
-		case 3:
-			n.Heal()
-		}
-		w.After(time.Duration(300+nem.IntN(700))*time.Millisecond, strike)
+	tw.Flush()
+	for _, r := range failures {
+		fmt.Fprintf(stdout, "\n%s found: %s\n  see it: simrun run %s -seed %d -out DIR\n", r.Scenario, oneLine(r.Reasons[0].String()), r.Scenario, r.Seed)
 	}
-	w.After(500*time.Millisecond, strike)
-	w.At(faultPhase, func() {
-		n.Heal()
-		for _, id := range ids {
-			w.Host(id).Resume()
-			w.Host(id).Restart()
-		}
-	})
-	out := w.RunUntil(faultPhase + 10*time.Second)
-	if out.Err != nil {
-		return gossipResult{}, out.Err
-	}
-	res := gossipResult{events: w.Events(), virtual: w.Now(), hash: w.Hash(), net: n.Counters(), converged: true}
-	for i, id := range ids {
-		node := w.Host(id).Node().(*gossip.Node)
-		if i == 0 {
-			res.total = node.Total()
-		} else if node.Total() != res.total {
-			res.converged = false
-		}
-	}
-	return res, nil
+	return code
 }
