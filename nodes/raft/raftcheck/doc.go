@@ -24,9 +24,11 @@
 //     induction, two logs that share an (index, term) share the whole
 //     prefix. CheckLogs rescans every node's whole log the same way.
 //   - Leader completeness: at each election the winner's log must hold
-//     every entry applied anywhere so far (applied entries are committed,
-//     and were committed in earlier terms); CheckLogs checks the current
-//     leader of the highest term again.
+//     every entry applied anywhere so far in an earlier term than the
+//     winner's (an applied entry was committed no later than the term its
+//     applier was in). A candidate can win an old term after a newer one
+//     began, if its votes were cast in time, and owes nothing committed
+//     since; CheckLogs checks the current leader of the highest term again.
 //   - State machine safety: the first entry applied at each index is
 //     recorded; every later apply at that index must be the same entry.
 //   - Applied in order: each node applies index after index, without

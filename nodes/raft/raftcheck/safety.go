@@ -85,8 +85,14 @@ type seenEntry struct {
 }
 
 type appliedEntry struct {
-	e     raft.Entry
-	host  sim.HostID
+	e    raft.Entry
+	host sim.HostID
+	// term is the applier's term when the entry was first applied: the
+	// entry was committed in that term or an earlier one, so every leader
+	// of a later term must hold it. A leader of an earlier term need not:
+	// a candidate that collected its votes before a newer term began can
+	// still win its old term afterwards (it then commits nothing).
+	term  uint64
 	known bool
 }
 
@@ -175,12 +181,13 @@ func (s *Safety) BecameLeader(n *raft.Node) {
 	s.checkComplete(n)
 }
 
-// checkComplete checks that n's log holds every entry applied so far.
+// checkComplete checks that n's log holds every entry applied so far in a
+// term before n's.
 func (s *Safety) checkComplete(n *raft.Node) {
 	first := n.FirstIndex()
 	for i := first; i < uint64(len(s.applied)); i++ {
 		a := &s.applied[i]
-		if !a.known {
+		if !a.known || a.term >= n.Term() {
 			continue
 		}
 		e, ok := n.Entry(i)
@@ -189,10 +196,26 @@ func (s *Safety) checkComplete(n *raft.Node) {
 			return
 		}
 		if !e.Equal(&a.e) {
-			s.fail(LeaderCompleteness, n.ID(), n.Term(), i, "leader holds %v where %v was applied (by %v)", &e, &a.e, a.host)
+			s.failIncomplete(n, i, e, a)
 			return
 		}
 	}
+}
+
+// The fail* helpers take entries by value so that the loops above, which
+// run on every scan, keep their entries on the stack: passing &e to a
+// variadic fail would move every one of them to the heap.
+
+func (s *Safety) failUnreported(id sim.HostID, i uint64, e raft.Entry) {
+	s.fail(LogMatching, id, e.Term, i, "holds %v, which was never reported appended", &e)
+}
+
+func (s *Safety) failMismatch(id sim.HostID, i uint64, e raft.Entry, prevTerm uint64, seen seenEntry) {
+	s.fail(LogMatching, id, e.Term, i, "holds %v after term %d; %v has %v after term %d", &e, prevTerm, seen.host, &seen.e, seen.prevTerm)
+}
+
+func (s *Safety) failIncomplete(n *raft.Node, i uint64, e raft.Entry, a *appliedEntry) {
+	s.fail(LeaderCompleteness, n.ID(), n.Term(), i, "leader holds %v where %v was applied (by %v)", &e, &a.e, a.host)
 }
 
 // Appended implements raft.Observer.
@@ -223,7 +246,7 @@ func (s *Safety) Applied(n *raft.Node, e *raft.Entry) {
 	}
 	a := &s.applied[e.Index]
 	if !a.known {
-		*a = appliedEntry{e: *e, host: id, known: true}
+		*a = appliedEntry{e: *e, host: id, term: n.Term(), known: true}
 		return
 	}
 	if !a.e.Equal(e) {
@@ -267,9 +290,9 @@ func (s *Safety) CheckLogs() error {
 			seen, ok := s.entries[entryKey{i, e.Term}]
 			switch {
 			case !ok:
-				s.fail(LogMatching, id, e.Term, i, "holds %v, which was never reported appended", &e)
+				s.failUnreported(id, i, e)
 			case !seen.e.Equal(&e) || seen.prevTerm != prevTerm:
-				s.fail(LogMatching, id, e.Term, i, "holds %v after term %d; %v has %v after term %d", &e, prevTerm, seen.host, &seen.e, seen.prevTerm)
+				s.failMismatch(id, i, e, prevTerm, seen)
 			}
 			if s.err != nil {
 				return s.err
