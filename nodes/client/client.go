@@ -314,6 +314,13 @@ func (c *Client) finish(res Result, err error) {
 	if o.deadline != 0 {
 		c.env.Cancel(o.deadline)
 	}
+	if err != nil && o.waiting {
+		// The deadline cut an attempt short: it got no answer in time,
+		// which the breaker must hear, or a half-open breaker would wait
+		// for this probe's answer forever and refuse every later attempt.
+		o.waiting = false
+		c.breakerFailure()
+	}
 	out := Outcome{
 		Op:       o.op,
 		Seq:      o.seq,
