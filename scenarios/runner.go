@@ -221,7 +221,7 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	for i := 0; i < s.Workload.Keys; i++ {
 		r.keys = append(r.keys, fmt.Sprintf("k%d", i))
 	}
-	rec := kvhistory.New(&r.hist, w.Now)
+	rec := &tracingRecorder{Recorder: kvhistory.New(&r.hist, w.Now), w: w, clients: len(servers) + len(spares)}
 	quiesce := min(s.HealPhase.D()/3, 3*time.Second)
 	for i := 0; i < s.Clients; i++ {
 		cfg := s.Workload
@@ -269,10 +269,38 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	w.At(s.FaultPhase.D(), r.nem.healAll)
 	if s.Checks.Invariants {
 		if hook := r.sys.Hook(); hook != nil {
-			w.AddHook(hook)
+			var m checker.Monitor
+			m.Add(s.System.Kind+" safety", hook)
+			w.AddHook(func() error { return m.Check(w.Events(), w.Now()) })
 		}
 	}
 	return r, nil
+}
+
+// tracingRecorder puts every client operation into the trace (and so the
+// trace hash) as it records it in the history.
+type tracingRecorder struct {
+	*kvhistory.Recorder
+	w       *sim.World
+	clients int // host id of client 1, less one
+}
+
+func (t *tracingRecorder) host(client int) sim.HostID { return sim.HostID(t.clients + client - 1) }
+
+func (t *tracingRecorder) Invoke(client int, op client.Op) int {
+	id := t.Recorder.Invoke(client, op)
+	t.w.Trace(sim.KindOp, t.host(client), "op.invoke", fmt.Sprintf("#%d %v %s %q want %q", id, op.Kind, op.Key, op.Value, op.Want))
+	return id
+}
+
+func (t *tracingRecorder) Complete(id int, res client.Result) {
+	t.Recorder.Complete(id, res)
+	t.w.Trace(sim.KindOp, sim.NoHost, "op.ok", fmt.Sprintf("#%d -> value %q found %v ok %v", id, res.Value, res.Found, res.OK))
+}
+
+func (t *tracingRecorder) Fail(id int) {
+	t.Recorder.Fail(id)
+	t.w.Trace(sim.KindOp, sim.NoHost, "op.fail", fmt.Sprintf("#%d failed: never applied", id))
 }
 
 func needsAdmin(s *Scenario) bool {
@@ -320,7 +348,7 @@ func (r *run) result(out sim.Outcome) *Result {
 		fail(CheckPanic, "%v", perr)
 		res.FailureAt = Duration(out.Now)
 	case out.Reason == sim.StopHalted:
-		fail(CheckInvariants, "at event %d, %v: %v", out.Events, out.Now, out.Err)
+		fail(CheckInvariants, "%v", out.Err)
 		res.FailureAt = Duration(out.Now)
 	case out.Reason == sim.StopEventBudget || out.Reason == sim.StopTimeBudget:
 		unknown = true

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/detsim/detsim/sim"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -264,5 +265,23 @@ func TestResultEncodes(t *testing.T) {
 	}
 	if r.Ops.OK == 0 || r.Latency.P50 <= 0 || r.Throughput <= 0 {
 		t.Errorf("a healthy run reports no work: %+v", r)
+	}
+}
+
+// TestClientOperationsAreTraced: every invocation and completion is a trace
+// record, so it feeds the hash and shows in traces.
+func TestClientOperationsAreTraced(t *testing.T) {
+	s, _ := Lookup("raft-leader-partition")
+	var buf bytes.Buffer
+	sink := sim.NewJSONSink(&buf)
+	r, err := Run(s, 1, Options{Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink.Flush()
+	invokes := bytes.Count(buf.Bytes(), []byte(`"label":"op.invoke"`))
+	oks := bytes.Count(buf.Bytes(), []byte(`"label":"op.ok"`))
+	if invokes != r.Ops.Invoked || oks != r.Ops.OK {
+		t.Fatalf("trace has %d invocations and %d completions; the history %d and %d", invokes, oks, r.Ops.Invoked, r.Ops.OK)
 	}
 }

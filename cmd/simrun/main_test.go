@@ -176,6 +176,10 @@ func TestCheckVerdicts(t *testing.T) {
 	if code, out, _ := simrun(t, "check", "-model", "kv", good); code != exitPass || !strings.Contains(out, "Ok") {
 		t.Fatalf("check of a linearizable history: exit %d\n%s", code, out)
 	}
+	// A search with no time to finish is unknown, never Ok: exit 3.
+	if code, out, _ := simrun(t, "check", "-timeout", "1ns", good); code != exitUnknown || !strings.Contains(out, "Unknown") {
+		t.Fatalf("check with no time: exit %d\n%s", code, out)
+	}
 	malformed := filepath.Join(dir, "bad.jsonl")
 	os.WriteFile(malformed, []byte("{\"process\":0,\"call\":1,\"return\":2,\"kind\":\"put\",\"key\":\"x\",\"value\":\"a\",\"output\":{}}\n{not json}\n"), 0o644)
 	code, _, errOut := simrun(t, "check", malformed)
