@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -153,16 +154,6 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 			add(f)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Fault) int { return cmpDur(a.At, b.At) })
+	slices.SortStableFunc(out, func(a, b Fault) int { return cmp.Compare(a.At, b.At) })
 	return out
-}
-
-func cmpDur(a, b Duration) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

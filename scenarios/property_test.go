@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"bytes"
+	"cmp"
 	"flag"
 	"fmt"
 	"os"
@@ -92,7 +93,7 @@ func drawScenario(t *rapid.T, base Scenario, d draw) (Scenario, uint64) {
 		}
 		s.Nemesis.Schedule = append(s.Nemesis.Schedule, f)
 	}
-	slices.SortStableFunc(s.Nemesis.Schedule, func(a, b Fault) int { return cmpDur(a.At, b.At) })
+	slices.SortStableFunc(s.Nemesis.Schedule, func(a, b Fault) int { return cmp.Compare(a.At, b.At) })
 	for _, p := range d.programs {
 		if rapid.Bool().Draw(t, "program "+p) {
 			s.Nemesis.Programs = append(s.Nemesis.Programs, Program{Name: p, From: Duration(rapid.Int64Range(0, phase/2).Draw(t, "from"))})

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -152,7 +153,7 @@ func Materialize(s Scenario, seed uint64) Scenario {
 		s.Nemesis.Schedule = append(s.Nemesis.Schedule, gen...)
 		s.Nemesis.Generator = nil
 	}
-	slices.SortStableFunc(s.Nemesis.Schedule, func(a, b Fault) int { return cmpDur(a.At, b.At) })
+	slices.SortStableFunc(s.Nemesis.Schedule, func(a, b Fault) int { return cmp.Compare(a.At, b.At) })
 	return s
 }
 

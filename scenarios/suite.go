@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -116,18 +117,8 @@ func (t *Tally) Merge(o *Tally) error {
 			t.Bad = append(t.Bad, p)
 		}
 	}
-	slices.SortStableFunc(t.Bad, func(a, b Problem) int { return cmpSeed(a.Seed, b.Seed) })
+	slices.SortStableFunc(t.Bad, func(a, b Problem) int { return cmp.Compare(a.Seed, b.Seed) })
 	return nil
-}
-
-func cmpSeed(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Problems are the tally's verdict: the per-seed problems, then those of

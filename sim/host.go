@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -240,23 +241,13 @@ func (h *Host) rescheduleTimers() {
 	}
 	slices.SortStableFunc(timers, func(a, b pending) int {
 		if a.local != b.local {
-			return cmpDuration(a.local, b.local)
+			return cmp.Compare(a.local, b.local)
 		}
 		return int(a.slot) - int(b.slot)
 	})
 	for _, t := range timers {
 		h.w.q.push(h.clock.trueAt(t.local, h.w.now), t.slot)
 	}
-}
-
-func cmpDuration(a, b time.Duration) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // clock maps true time to a host's local time, piecewise linearly: each

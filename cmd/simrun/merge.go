@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -64,15 +65,7 @@ func readReport(path string) (*sweepReport, error) {
 // mergeReports combines shard reports of one sweep. The shards must cover
 // disjoint parts of the same range; gaps are reported, not hidden.
 func mergeReports(reps []*sweepReport) (*sweepReport, error) {
-	slices.SortFunc(reps, func(a, b *sweepReport) int {
-		switch {
-		case a.Ran.Lo < b.Ran.Lo:
-			return -1
-		case a.Ran.Lo > b.Ran.Lo:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(reps, func(a, b *sweepReport) int { return cmp.Compare(a.Ran.Lo, b.Ran.Lo) })
 	first := reps[0]
 	out := &sweepReport{Scenario: first.Scenario, Seeds: first.Seeds, Shard: shard{0, 1}, Ran: seedRange{first.Ran.Lo, first.Ran.Lo}, Tally: &scenarios.Tally{Scenario: first.Scenario, Expect: first.Tally.Expect, Probes: first.Tally.Probes, Fired: map[scenarios.Probe]int{}}}
 	for _, rep := range reps {
@@ -97,7 +90,7 @@ func mergeReports(reps []*sweepReport) (*sweepReport, error) {
 	if out.Ran != out.Seeds {
 		return nil, fmt.Errorf("the shards cover seeds %d:%d, not the whole range %d:%d", out.Ran.Lo, out.Ran.Hi, out.Seeds.Lo, out.Seeds.Hi)
 	}
-	slices.SortFunc(out.Worst, func(a, b worstLatency) int { return int(b.P99 - a.P99) })
+	slices.SortFunc(out.Worst, func(a, b worstLatency) int { return cmp.Compare(b.P99, a.P99) })
 	out.Worst = out.Worst[:min(len(out.Worst), keepWorst)]
 	if len(out.Failures) > keepFailures {
 		out.Failures = out.Failures[:keepFailures]

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -201,10 +202,10 @@ func sweep(s scenarios.Scenario, seeds seedRange, sh shard, jobs int, prog *prog
 		}
 		rep.Worst = append(rep.Worst, worstLatency{r.Seed, r.Latency.P99, r.Latency.Max})
 		slices.SortFunc(rep.Worst, func(a, b worstLatency) int {
-			if a.P99 != b.P99 {
-				return int(b.P99 - a.P99)
+			if c := cmp.Compare(b.P99, a.P99); c != 0 {
+				return c
 			}
-			return int(a.Seed - b.Seed)
+			return cmp.Compare(a.Seed, b.Seed)
 		})
 		if len(rep.Worst) > keepWorst {
 			rep.Worst = rep.Worst[:keepWorst]
@@ -212,7 +213,7 @@ func sweep(s scenarios.Scenario, seeds seedRange, sh shard, jobs int, prog *prog
 		prog.update(rep.Tally)
 	}
 	prog.done()
-	slices.SortFunc(rep.Failures, func(a, b *scenarios.Result) int { return int(a.Seed - b.Seed) })
+	slices.SortFunc(rep.Failures, func(a, b *scenarios.Result) int { return cmp.Compare(a.Seed, b.Seed) })
 	if len(rep.Failures) > keepFailures {
 		rep.Failures = rep.Failures[:keepFailures]
 	}
