@@ -291,7 +291,7 @@ type nemesis struct {
 	faults        int
 	leaderCutOffs int
 	crashes       int
-	applied       []string
+	applied       []AppliedFault
 }
 
 // resolve picks the hosts a fault's target names, now.
@@ -337,19 +337,37 @@ func (n *nemesis) resolve(target string, dflt string) []sim.HostID {
 	return nil
 }
 
+// AppliedFault is a fault as it struck: when, and the hosts its target
+// resolved to ("leader" names whoever led at that moment).
+type AppliedFault struct {
+	Fault Fault    `json:"fault"`
+	Hosts []string `json:"hosts,omitempty"`
+}
+
 func (n *nemesis) apply(f Fault) {
 	n.faults++
-	n.applied = append(n.applied, f.String())
+	var touched []string
 	hosts := func(dflt string) []*sim.Host {
 		var hs []*sim.Host
 		for _, id := range n.resolve(f.Target, dflt) {
-			hs = append(hs, n.w.Host(id))
+			h := n.w.Host(id)
+			hs = append(hs, h)
+			touched = append(touched, h.Name())
 		}
 		return hs
 	}
+	defer func() {
+		if len(touched) >= len(n.servers) {
+			touched = nil // everyone: a cluster-wide fault
+		}
+		n.applied = append(n.applied, AppliedFault{Fault: f, Hosts: touched})
+		n.w.Trace(sim.KindFault, sim.NoHost, "nemesis."+string(f.Kind), fmt.Sprintf("%v on %v", f, touched))
+	}()
 	switch f.Kind {
 	case FaultPartition:
-		n.partition(f)
+		if t := n.partition(f); t != sim.NoHost {
+			touched = []string{n.w.Host(t).Name()}
+		}
 	case FaultHeal:
 		n.net.Heal()
 		n.net.UnclogAll()
@@ -364,6 +382,7 @@ func (n *nemesis) apply(f Fault) {
 	case FaultRestart:
 		for _, id := range n.downServers(f.Target) {
 			n.w.Host(id).Restart()
+			touched = append(touched, n.w.Host(id).Name())
 		}
 	case FaultKillAll:
 		for _, id := range n.servers {
@@ -452,10 +471,12 @@ func (n *nemesis) downServers(target string) []sim.HostID {
 	return nil
 }
 
-func (n *nemesis) partition(f Fault) {
+// partition applies a partition and returns the host it singled out (the
+// isolated, one-way, bridge or cut-pair target), or NoHost.
+func (n *nemesis) partition(f Fault) sim.HostID {
 	members := n.sys.Members()
 	if len(members) < 2 {
-		return
+		return sim.NoHost
 	}
 	shuffled := slices.Clone(members)
 	n.rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
@@ -540,6 +561,11 @@ func (n *nemesis) partition(f Fault) {
 	if leader != sim.NoHost && n.cutOffFromMajority(leader, members, blocked) {
 		n.leaderCutOffs++
 	}
+	switch f.Topology {
+	case TopoIsolate, TopoOneWay, TopoBridge, TopoCutPair:
+		return target
+	}
+	return sim.NoHost
 }
 
 // cutOffFromMajority reports whether h can no longer exchange messages both

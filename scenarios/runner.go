@@ -97,8 +97,10 @@ type Result struct {
 	FailureAt Duration `json:"failure_at"`
 
 	Probes map[Probe]bool `json:"probes"`
-	// Schedule is the fault schedule that ran (generated faults included).
-	Schedule []Fault `json:"-"`
+	// Schedule is the fault schedule that ran (generated faults included);
+	// Applied is each fault as it struck, with the hosts it hit.
+	Schedule []Fault        `json:"-"`
+	Applied  []AppliedFault `json:"-"`
 	// History is the client history, for pictures of a failure.
 	History *kvhistory.History `json:"-"`
 }
@@ -336,6 +338,7 @@ func (r *run) result(out sim.Outcome) *Result {
 		SnapshotsInstalled: st.SnapshotsInstalled,
 		MembershipChanges:  st.MembershipChanges,
 		Schedule:           s.Nemesis.Schedule,
+		Applied:            r.nem.applied,
 		History:            &r.hist,
 		FailureAt:          -1,
 	}

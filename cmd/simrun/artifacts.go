@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/detsim/detsim/checker"
@@ -201,13 +202,14 @@ var undoneBy = map[scenarios.FaultKind]scenarios.FaultKind{
 
 func pageFaults(s scenarios.Scenario, r *scenarios.Result, lanes map[string]bool) []report.Fault {
 	var out []report.Fault
-	for i, f := range r.Schedule {
+	for i, af := range r.Applied {
+		f := af.Fault
 		end := f.At.D()
 		if undo, ok := undoneBy[f.Kind]; ok {
 			end = s.FaultPhase.D()
-			for _, g := range r.Schedule[i+1:] {
-				if g.Kind == undo || (f.Kind == scenarios.FaultPartition && g.Kind == scenarios.FaultPartition) {
-					end = g.At.D()
+			for _, g := range r.Applied[i+1:] {
+				if g.Fault.Kind == undo || (f.Kind == scenarios.FaultPartition && g.Fault.Kind == scenarios.FaultPartition) {
+					end = g.Fault.At.D()
 					break
 				}
 			}
@@ -216,8 +218,13 @@ func pageFaults(s scenarios.Scenario, r *scenarios.Result, lanes map[string]bool
 			end = f.At.D() + f.For.D()
 		}
 		fault := report.Fault{Start: f.At.D(), End: end, Kind: string(f.Kind), Label: f.String()}
-		if lanes[f.Target] {
-			fault.Hosts = []string{f.Target}
+		for _, h := range af.Hosts {
+			if lanes[h] {
+				fault.Hosts = append(fault.Hosts, h)
+			}
+		}
+		if len(af.Hosts) > 0 {
+			fault.Label += " on " + strings.Join(af.Hosts, ", ")
 		}
 		out = append(out, fault)
 	}
