@@ -166,6 +166,9 @@ func (s *Scenario) Validate() error {
 			return bad("workload", "%v", err)
 		}
 	}
+	if s.Clients > 0 && s.Workload.Client.RefusalDefinite && s.duplicates() {
+		return bad("workload.client.refusal_definite", "is unsound on a network that duplicates messages: a copy of a refused request can reach the server after it became leader, so a refusal proves nothing")
+	}
 	if (s.Checks.Linearizable || s.Checks.Liveness) && s.Clients == 0 {
 		return bad("checks", "linearizable and liveness checks need clients")
 	}
@@ -199,6 +202,20 @@ func (s *Scenario) Validate() error {
 		return bad("clocks.drift_max", "is NaN")
 	}
 	return nil
+}
+
+// duplicates reports whether the network, or a link fault, may duplicate
+// messages.
+func (s *Scenario) duplicates() bool {
+	if s.Network.DupRatio > 0 {
+		return true
+	}
+	for _, f := range s.Nemesis.Schedule {
+		if f.Link != nil && f.Link.DupRatio > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Decode reads a scenario from JSON, rejecting unknown fields and bad

@@ -146,6 +146,12 @@ func TestDecodeNamesTheBadField(t *testing.T) {
 	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), `topology "triangle"`) {
 		t.Errorf("a bad topology: err = %v", err)
 	}
+	unsound := good.Clone()
+	unsound.Workload.Client.RefusalDefinite = true
+	unsound.Network.DupRatio = 0.1
+	if err := unsound.Validate(); err == nil || !strings.Contains(err.Error(), "refusal_definite") {
+		t.Errorf("definite refusals on a duplicating network: err = %v", err)
+	}
 	bad.Nemesis.Schedule = []Fault{{At: Duration(time.Second), Kind: FaultCrash, Target: "n9"}}
 	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), `target "n9"`) {
 		t.Errorf("a bad target: err = %v", err)

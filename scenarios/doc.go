@@ -1,0 +1,42 @@
+// Package scenarios is what a user runs and what CI runs: a system, a
+// cluster, a workload, a nemesis and checks, in two phases, as data.
+//
+// # The contract
+//
+//  1. A Scenario is plain data that encodes to JSON and back. Decode rejects
+//     unknown fields and bad values, naming the field; Validate does the
+//     same for a Scenario built in Go.
+//  2. Run(s, seed, opts) builds a world from the scenario and the seed and
+//     runs two phases. In the fault phase the nemesis strikes: a fixed
+//     schedule, a seeded generator (swarm testing: the seed also picks which
+//     faults are on and how hard), and targeted programs that react to
+//     events inside the system; invariants are checked after every event.
+//     At the end of the fault phase every fault is undone, and in the heal
+//     phase the system must serve every client again (liveness) and its
+//     replicas must converge.
+//  3. Targets such as "the leader" resolve when a fault fires, from the
+//     nemesis's own random stream. Nothing in a run reads the wall clock,
+//     so the same scenario and seed give the same Result and trace hash.
+//  4. The Result is data too: the verdict (pass, fail, unknown) with the
+//     reasons, the trace hash, counters, latency percentiles and throughput
+//     in virtual time, and which probes fired. An error from Run means the
+//     scenario could not be run at all; everything that happened in a run
+//     is in the Result.
+//  5. A failure is a Spec: the scenario with its generator drawn into a
+//     fixed schedule, and the seed. It replays the same run without the
+//     generator, and Shrink makes it minimal while it fails the same check.
+//  6. Probes say what must happen in at least some seeds; Tally and
+//     Evaluate judge a seed set: expected verdicts per seed, expected
+//     failures somewhere, every probe fired.
+//
+// The built-in scenarios (Names, Lookup) cover Raft under partitions of
+// every shape, crash storms, clock faults, membership changes and planted
+// bugs, and the example gossip node.
+//
+// # Adding a system
+//
+// A system under test is built by a function that adds its server hosts to
+// the world and returns a systemRun: its members and leader (for targets),
+// its invariant hook, its replica states (for convergence), its counters
+// (for probes), and its targeted programs. See buildRaft and buildGossip.
+package scenarios
