@@ -341,52 +341,59 @@ func TestPanicEndsTheRunNamingTheHost(t *testing.T) {
 	}
 }
 
+// crashAndRead boots a host with faults, lets write run on its first boot,
+// crashes and restarts it at 1s, and returns what Get("k") says afterwards.
+func crashAndRead(t *testing.T, faults sim.StorageFaults, write func(sim.Storage)) error {
+	t.Helper()
+	w := newWorld(t, sim.Options{Seed: 1})
+	var afterCrash error
+	boots := 0
+	h := addHost(t, w, sim.HostConfig{Factory: func() sim.Node {
+		return &scripted{start: func(env sim.Env) {
+			boots++
+			if boots == 1 {
+				write(env.Storage())
+				return
+			}
+			_, afterCrash = env.Storage().Get("k")
+		}}
+	}})
+	if err := h.SetStorageFaults(faults); err != nil {
+		t.Fatal(err)
+	}
+	w.At(time.Second, func() { h.Crash(); h.Restart() })
+	w.Run()
+	if boots != 2 {
+		t.Fatalf("host booted %d times, want 2", boots)
+	}
+	return afterCrash
+}
+
 func TestStorageFaults(t *testing.T) {
 	t.Run("torn write", func(t *testing.T) {
-		w := newWorld(t, sim.Options{Seed: 1})
-		var afterCrash error
-		boots := 0
-		h := addHost(t, w, sim.HostConfig{Factory: func() sim.Node {
-			return &scripted{start: func(env sim.Env) {
-				boots++
-				if boots == 1 {
-					env.Storage().Set("k", []byte("0123456789"))
-					return
-				}
-				_, afterCrash = env.Storage().Get("k")
-			}}
-		}})
-		if err := h.SetStorageFaults(sim.StorageFaults{TornWriteRatio: 1}); err != nil {
-			t.Fatal(err)
-		}
-		w.At(time.Second, func() { h.Crash(); h.Restart() })
-		w.Run()
-		if !errors.Is(afterCrash, sim.ErrCorrupt) {
-			t.Fatalf("torn write read back as %v, want ErrCorrupt", afterCrash)
+		err := crashAndRead(t, sim.StorageFaults{TornWriteRatio: 1}, func(st sim.Storage) {
+			st.Set("k", []byte("0123456789")) // never synced: torn at the crash
+		})
+		if !errors.Is(err, sim.ErrCorrupt) {
+			t.Fatalf("torn write read back as %v, want ErrCorrupt", err)
 		}
 	})
 	t.Run("lying sync", func(t *testing.T) {
-		w := newWorld(t, sim.Options{Seed: 1})
-		var afterCrash error
-		boots := 0
-		h := addHost(t, w, sim.HostConfig{Factory: func() sim.Node {
-			return &scripted{start: func(env sim.Env) {
-				boots++
-				if boots == 1 {
-					env.Storage().Set("k", []byte("v"))
-					env.Storage().Sync()
-					return
-				}
-				_, afterCrash = env.Storage().Get("k")
-			}}
-		}})
-		if err := h.SetStorageFaults(sim.StorageFaults{LyingSyncRatio: 1}); err != nil {
-			t.Fatal(err)
+		err := crashAndRead(t, sim.StorageFaults{LyingSyncRatio: 1}, func(st sim.Storage) {
+			st.Set("k", []byte("v"))
+			st.Sync()
+		})
+		if !errors.Is(err, sim.ErrNotFound) {
+			t.Fatalf("write after a lying sync read back as %v, want ErrNotFound", err)
 		}
-		w.At(time.Second, func() { h.Crash(); h.Restart() })
-		w.Run()
-		if !errors.Is(afterCrash, sim.ErrNotFound) {
-			t.Fatalf("write after a lying sync read back as %v, want ErrNotFound", afterCrash)
+	})
+	t.Run("no faults", func(t *testing.T) {
+		err := crashAndRead(t, sim.StorageFaults{}, func(st sim.Storage) {
+			st.Set("k", []byte("v"))
+			st.Sync()
+		})
+		if err != nil {
+			t.Fatalf("a synced write read back as %v", err)
 		}
 	})
 	t.Run("corrupt read", func(t *testing.T) {
