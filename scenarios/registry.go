@@ -114,6 +114,12 @@ func builtins() []Scenario {
 
 	s = raftBase("raft-unreliable-network", "The unreliable network of MIT 6.5840's Raft labs: delays of 0-26 ms, 10% of messages lost, and now and then a delay of hundreds of milliseconds.")
 	s.Workload.Client.Deadline = 600 * time.Millisecond
+	// A tenth of the messages take longer than an attempt's timeout, so a
+	// circuit breaker would trip on slowness rather than failure, and its
+	// one half-open probe keeps losing the same race: in sweeps, about one
+	// client in a thousand runs then completed nothing after the heal. A
+	// breaker belongs on timeouts above the latency tail; here it is off.
+	s.Workload.Client.BreakerFailures = 0
 	s.Network = unreliable(0.1)
 	s.Probes = []Probe{ProbeOpTimeout}
 	add(s)
