@@ -116,7 +116,8 @@ func TestDecodeNamesTheBadField(t *testing.T) {
 		{"no servers", `"servers": 5`, `"servers": 0`, `servers: must be in [1, 64]`},
 		{"bad latency", `"kind": "uniform"`, `"kind": "gaussian"`, `network: latency: kind "gaussian"`},
 		{"bad expect", `"verdict": "pass"`, `"verdict": "maybe"`, `expect.verdict`},
-		{"bad raft", `"heartbeat_interval": 50000000`, `"heartbeat_interval": 0`, `system.raft`},
+		{"bad raft", `"heartbeat_interval": "50ms"`, `"heartbeat_interval": "0s"`, `system.raft`},
+		{"unknown raft field", `"heartbeat_interval": "50ms"`, `"heartbeat_interval": "50ms", "heartbeet": 1`, `unknown field "heartbeet"`},
 		{"bad workload", `"keys": 5`, `"keys": 0`, `workload`},
 		{"malformed", `{`, `{{`, `malformed JSON`},
 	}

@@ -97,7 +97,7 @@ func TestConfigJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`"key_dist":"zipf"`, `"timeout_attempt":50000000`, `"servers":[0,1,2]`, `"refusal_definite":true`} {
+	for _, want := range []string{`"key_dist":"zipf"`, `"timeout_attempt":"50ms"`, `"think_max":"10ms"`, `"servers":[0,1,2]`, `"refusal_definite":true`} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("JSON %s lacks %s", b, want)
 		}

@@ -137,16 +137,16 @@ func TestConfigJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{`"election_timeout_min":300000000`, `"read_mode":"index"`, `"commit_old_terms":true`, `"members":[0,1,2]`} {
+	for _, key := range []string{`"election_timeout_min":"300ms"`, `"read_mode":"index"`, `"commit_old_terms":true`, `"members":[0,1,2]`} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("JSON %s lacks %s", b, key)
 		}
 	}
 	got := DefaultConfig()
-	if err := json.Unmarshal([]byte(`{"pre_vote":false,"heartbeat_interval":20000000}`), &got); err != nil {
+	if err := json.Unmarshal([]byte(`{"pre_vote":false,"heartbeat_interval":"20ms","lease_drift_bound":25000000}`), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.PreVote || got.HeartbeatInterval != 20*time.Millisecond || !got.CheckQuorum || got.ElectionTimeoutMin != 300*time.Millisecond {
+	if got.PreVote || got.HeartbeatInterval != 20*time.Millisecond || got.LeaseDriftBound != 25*time.Millisecond || !got.CheckQuorum || got.ElectionTimeoutMin != 300*time.Millisecond {
 		t.Fatalf("decoding onto the defaults: %+v", got)
 	}
 	var back Config
