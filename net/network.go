@@ -304,10 +304,15 @@ func (n *Network) Partition(groups ...[]sim.HostID) error {
 		}
 	}
 	n.clearBlocks()
-	for a, ga := range group {
-		for b, gb := range group {
-			if ga != gb {
-				n.link(a, b).blocked = true
+	for gi, ga := range groups {
+		for gj, gb := range groups {
+			if gi == gj {
+				continue
+			}
+			for _, a := range ga {
+				for _, b := range gb {
+					n.link(a, b).blocked = true
+				}
 			}
 		}
 	}
