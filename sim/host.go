@@ -303,9 +303,6 @@ func (e *env) Now() time.Duration { return e.h.clock.local(e.h.w.now) }
 func (e *env) Rand() *rand.Rand   { return e.h.rng }
 func (e *env) Storage() Storage   { return diskView{e.h} }
 func (e *env) alive() bool        { return e.h.up && e.h.inc == e.inc }
-func (e *env) clockDeadline(d time.Duration) time.Duration {
-	return e.h.clock.local(e.h.w.now) + max(d, 0)
-}
 
 func (e *env) Send(to HostID, msg any) {
 	if !e.alive() {
@@ -323,7 +320,7 @@ func (e *env) After(d time.Duration, tag any) TimerID {
 		return 0
 	}
 	w := e.h.w
-	local := e.clockDeadline(d)
+	local := e.h.clock.local(w.now) + max(d, 0)
 	i := w.q.alloc()
 	s := &w.q.slots[i]
 	s.kind, s.host, s.inc, s.local, s.arg = evTimer, int32(e.h.id), e.inc, local, tag

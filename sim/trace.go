@@ -44,16 +44,6 @@ func (k RecordKind) String() string {
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// ParseRecordKind is the inverse of RecordKind.String.
-func ParseRecordKind(s string) (RecordKind, error) {
-	for k := KindSend; k < kindCount; k++ {
-		if kindNames[k] == s {
-			return k, nil
-		}
-	}
-	return 0, fmt.Errorf("sim: unknown record kind %q", s)
-}
-
 // Record is one entry of the trace. The trace hash covers Kind, At, Host,
 // Peer, ID, Size and Label; Text and Body are rendered only for sinks.
 //
