@@ -58,4 +58,12 @@
 // Storage is a key-value disk. Writes are volatile until Sync; a crash
 // keeps only what was synced. StorageFaults add torn writes at a crash,
 // syncs that lie, and corruption that Get reports as ErrCorrupt.
+//
+// # Traces
+//
+// A Sink receives every record: TextSink writes one line each for people,
+// JSONSink one JSON object each (JSON Lines) for tools. TraceReader reads a
+// JSON trace back, and DiffTraces finds the first record where two traces
+// part, with the records before it: where a seed that stopped reproducing
+// went its own way.
 package sim
