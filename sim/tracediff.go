@@ -87,9 +87,6 @@ func (t *TraceReader) nextLine() ([]byte, error) {
 	}
 }
 
-// Line is the number of the line Next read last, from 1.
-func (t *TraceReader) Line() int { return t.line }
-
 func (t *TraceReader) parse(b []byte) error {
 	var l traceLine
 	if err := json.Unmarshal(b, &l); err != nil {
