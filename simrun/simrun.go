@@ -64,6 +64,7 @@ func init() {
 		{"shrink", "SPEC.json", "make a failure spec minimal; writes SPEC.min.json beside it", cmdShrink},
 		{"check", "[-model kv|register|bank] HISTORY.jsonl", "check a history (docs/HISTORY_FORMAT.md) for linearizability", cmdCheck},
 		{"merge", "FILES...", "merge the JSON results of sweep shards", cmdMerge},
+		{"diff", "A B [-context N]", "the first record where two traces or specs part, and the records before it", cmdDiff},
 		{"help", "", "this text", nil},
 	}
 }
