@@ -35,6 +35,9 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, path := range pos {
 		if path == "-" {
+			if isTerminal(stdin) {
+				return fail(stderr, "merge", errors.New("- reads the shards' logs from stdin, which is a terminal (or another device), not a pipe or a file: pipe them in (kubectl logs ... | simrun merge -)"))
+			}
 			got, err := readLogReports(stdin, "stdin")
 			if err != nil {
 				return fail(stderr, "merge", err)
@@ -62,6 +65,18 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return sweepExit(merged.Tally, false)
+}
+
+// isTerminal says whether r is a terminal, which a merge would wait on for
+// a log no one is going to type. It cannot tell a terminal from another
+// character device such as /dev/null, which holds no log either.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func readReport(path string) (*sweepReport, error) {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,10 +17,15 @@ import (
 // behind the pod's name.
 func podLog(t *testing.T, scenario, seeds string, i, n int) (code int, log string) {
 	t.Helper()
-	code, out, errOut := simrun(t, "sweep", scenario, "-seeds", seeds, "-shard", fmt.Sprintf("%d/%d", i, n), "-j", "1", "-json", "-")
+	return shardLog(scenario, seeds, i, n)
+}
+
+func shardLog(scenario, seeds string, i, n int) (code int, log string) {
+	var out, errOut bytes.Buffer
+	code = run([]string{"sweep", scenario, "-seeds", seeds, "-shard", fmt.Sprintf("%d/%d", i, n), "-j", "1", "-json", "-"}, &out, &errOut)
 	prefix := fmt.Sprintf("[pod/detsim-sweep-%d-x%dz/sweep] ", i, i)
 	var b strings.Builder
-	for _, line := range strings.SplitAfter(errOut+out, "\n") {
+	for _, line := range strings.SplitAfter(errOut.String()+out.String(), "\n") {
 		if line != "" {
 			b.WriteString(prefix + line)
 		}
@@ -173,5 +180,49 @@ func TestMergeRefusesShardsOfDifferentSweeps(t *testing.T) {
 	}
 	if code, _, errOut := simrun(t, "merge", "-", "-"); code != exitUsage || !strings.Contains(errOut, "read only once") {
 		t.Fatalf("merge - -: exit %d, %q", code, errOut)
+	}
+}
+
+func TestMergeDoesNotWaitOnATerminal(t *testing.T) {
+	// A terminal is a character device, as /dev/null is, which every
+	// machine that runs the tests has.
+	dev, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dev.Close()
+	saved := stdin
+	defer func() { stdin = saved }()
+	stdin = dev
+	if code, _, errOut := simrun(t, "merge", "-"); code != exitUsage || !strings.Contains(errOut, "stdin, which is a terminal") {
+		t.Fatalf("exit %d, %q", code, errOut)
+	}
+}
+
+// BenchmarkMergeOfPodLogs merges the logs of a 64-shard sweep, each shard's
+// result behind 2,000 lines of progress, as kubectl prints them.
+func BenchmarkMergeOfPodLogs(b *testing.B) {
+	var log strings.Builder
+	for i := 0; i < 64; i++ {
+		code, l := shardLog("raft-leader-partition", "0:64", i, 64)
+		if code != exitPass {
+			b.Fatalf("shard %d: exit %d\n%s", i, code, l)
+		}
+		for j := 0; j < 2000; j++ {
+			fmt.Fprintf(&log, "[pod/detsim-sweep-%d-x%dz/sweep] progress: %d/1 seeds, 97/s, 0 fail, 0 unknown\n", i, i, j)
+		}
+		log.WriteString(l)
+	}
+	in := log.String()
+	b.SetBytes(int64(len(in)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		reps, err := readLogReports(strings.NewReader(in), "stdin")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := mergeReports(reps); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
