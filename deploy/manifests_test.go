@@ -146,6 +146,9 @@ func validateJob(job *batchv1.Job, cm *corev1.ConfigMap) []string {
 				if e.Operator == batchv1.PodFailurePolicyOnExitCodesOpIn && slices.Contains(e.Values, 0) {
 					bad("rule %d: exit code 0 cannot be In", i)
 				}
+				if len(e.Values) == 0 || !slices.IsSorted(e.Values) || len(slices.Compact(slices.Clone(e.Values))) != len(e.Values) {
+					bad("rule %d: exit codes %v must be given in order, without repeats", i, e.Values)
+				}
 			}
 		}
 	}
