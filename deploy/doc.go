@@ -25,7 +25,9 @@
 //     succeeds. 1: a seed misbehaved; 3: a verdict is unknown. Either way
 //     the result is in the log; the index fails without a retry
 //     (FailIndex), since the same seeds give the same verdicts, and the
-//     other shards run on; the Job ends Failed, reason FailedIndexes.
+//     other shards run on; the Job ends Failed, reason FailedIndexes. (A
+//     verdict left unknown by the checker's wall-clock limit might not
+//     recur, but the merge names its seeds, to run again alone.)
 //     2: a usage or input error, or a crash (a Go panic exits 2): every
 //     shard would do the same, so the Job fails at once (FailJob).
 //     Any other code, 137 above all (SIGKILL: the OOM killer, or the end
