@@ -292,6 +292,22 @@ func printSweep(w io.Writer, rep *sweepReport) {
 	if len(probes) > 0 {
 		fmt.Fprintf(w, "  probes fired in: %s\n", strings.Join(probes, ", "))
 	}
+	if len(t.Counters) > 0 {
+		names := make([]string, 0, len(t.Counters))
+		for name := range t.Counters {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		var parts []string
+		for _, name := range names {
+			c := t.Counters[name]
+			parts = append(parts, fmt.Sprintf("%s %d (max %d)", name, c.Sum, c.Max))
+		}
+		fmt.Fprintf(w, "  counters: %s\n", strings.Join(parts, ", "))
+	}
+	if t.Staleness != nil {
+		fmt.Fprintf(w, "  staleness: %s\n", t.Staleness)
+	}
 	for _, r := range rep.Failures {
 		fmt.Fprintf(w, "  %s seed %d: %s\n    replay: simrun run %s -seed %d\n", r.Verdict, r.Seed, oneLine(r.Summary()), rep.Scenario, r.Seed)
 	}
