@@ -302,6 +302,16 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	return r, nil
 }
 
+// crashes counts the servers' crashes, whatever caused them: the
+// nemesis's, and storage fault points inside a node's handler.
+func (r *run) crashes() int {
+	n := 0
+	for _, id := range r.nem.servers {
+		n += r.w.Host(id).Crashes()
+	}
+	return n
+}
+
 // faultNames are the kinds of the scenario's scheduled faults, sorted.
 func (s *Scenario) faultNames() []string {
 	var out []string
@@ -328,7 +338,7 @@ func (r *run) result(out sim.Outcome) *Result {
 		Messages:  r.net.Counters(),
 		Faults:    r.nem.faults,
 		Counters: map[string]int{
-			string(ProbeCrash):        r.nem.crashes,
+			string(ProbeCrash):        r.crashes(),
 			string(ProbeLeaderCutOff): r.nem.leaderCutOffs,
 		},
 		Schedule:  s.Nemesis.Schedule,
