@@ -41,31 +41,7 @@ func TestSimulatedPackagesKeepTheContract(t *testing.T) {
 	if testing.Short() {
 		t.Skip("type-checks the whole module")
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dirs, err := simulatedDirs(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range mustBeSimulated {
-		if !slices.Contains(dirs, d) {
-			t.Fatalf("%s is not among the simulated packages found: %v", d, dirs)
-		}
-	}
-	patterns := make([]string, len(dirs))
-	for i, d := range dirs {
-		patterns[i] = "./" + d
-	}
-	cfg := &packages.Config{Mode: packages.LoadSyntax, Dir: root}
-	pkgs, err := packages.Load(cfg, patterns...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := packages.PrintErrors(pkgs); n > 0 {
-		t.Fatalf("%d errors loading the simulated packages", n)
-	}
+	root, dirs, pkgs := loadSimulated(t)
 	graph, err := checker.Analyze([]*analysis.Analyzer{determinism.Analyzer}, pkgs, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -81,6 +57,56 @@ func TestSimulatedPackagesKeepTheContract(t *testing.T) {
 		}
 	}
 	t.Logf("checked %d packages: %s", len(pkgs), strings.Join(dirs, " "))
+}
+
+// BenchmarkAnalyzeSimulatedPackages measures the analyzer alone over the
+// simulated packages, loaded and type-checked once.
+func BenchmarkAnalyzeSimulatedPackages(b *testing.B) {
+	_, _, pkgs := loadSimulated(b)
+	files := 0
+	for _, p := range pkgs {
+		files += len(p.Syntax)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := checker.Analyze([]*analysis.Analyzer{determinism.Analyzer}, pkgs, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/run")
+	b.ReportMetric(float64(len(pkgs)), "packages")
+	b.ReportMetric(float64(files), "files")
+}
+
+// loadSimulated finds the simulated packages and loads them with syntax
+// and types.
+func loadSimulated(t testing.TB) (root string, dirs []string, pkgs []*packages.Package) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, err = simulatedDirs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range mustBeSimulated {
+		if !slices.Contains(dirs, d) {
+			t.Fatalf("%s is not among the simulated packages found: %v", d, dirs)
+		}
+	}
+	patterns := make([]string, len(dirs))
+	for i, d := range dirs {
+		patterns[i] = "./" + d
+	}
+	cfg := &packages.Config{Mode: packages.LoadSyntax, Dir: root}
+	pkgs, err = packages.Load(cfg, patterns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := packages.PrintErrors(pkgs); n > 0 {
+		t.Fatalf("%d errors loading the simulated packages", n)
+	}
+	return root, dirs, pkgs
 }
 
 // simulatedDirs walks the module for directories with non-test Go files,
