@@ -1,11 +1,11 @@
 package maporder
 
 import (
-	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -15,7 +15,7 @@ type node struct {
 	log     []string
 }
 
-func (n *node) send(to int, msg string) { n.log = append(n.log, fmt.Sprint(to, msg)) }
+func (n *node) send(to int, msg string) { n.log = append(n.log, strconv.Itoa(to)+msg) }
 
 func (n *node) planted() (string, float64) {
 	for id, name := range n.peers { // want `maporder: a range over a map visits its entries in random order`
