@@ -178,7 +178,7 @@ func (c *fileChecker) text(e ast.Expr) string {
 // conversionName is how this file spells the type of e, or "" when it
 // cannot (a type from a package the file does not import by name).
 func (c *fileChecker) conversionName(e ast.Expr) string {
-	t := c.pass.TypesInfo.TypeOf(e)
+	t := types.Unalias(c.pass.TypesInfo.TypeOf(e))
 	named, ok := t.(*types.Named)
 	if !ok {
 		return t.String()

@@ -95,6 +95,9 @@ func (n *node) clean() int {
 	for range n.peers {
 		count++
 	}
+	for _, v := range maps.All(n.pending) {
+		count += v
+	}
 	for _, id := range slices.Sorted(maps.Keys(n.peers)) {
 		n.send(id, "sorted")
 	}
