@@ -21,7 +21,6 @@ var Analyzer = &analysis.Analyzer{
 		"the global source of math/rand/v2 and crypto/rand; math functions that are " +
 		"not exactly rounded; ranges over maps whose order can reach behaviour; and " +
 		"floating-point expressions a compiler may fuse into a multiply-add.",
-	URL: "https://pkg.go.dev/github.com/detsim/detsim/vet/determinism",
 	Run: run,
 }
 
@@ -49,9 +48,9 @@ type finding struct {
 }
 
 const (
-	fixClock  = "use the host's clock and timers: env.Now(), env.After(d)"
-	fixRand   = "draw from the world's seed: env.Rand() or World.Stream"
-	fixDetmth = "use detsim's internal/detmath, or + - * / with explicit float64() conversions"
+	fixClock       = "use the host's clock and timers: env.Now(), env.After(d)"
+	fixRand        = "draw from the world's seed: env.Rand() or World.Stream"
+	fixInexactMath = "use detsim's internal/detmath, or + - * / with explicit float64() conversions"
 )
 
 // forbiddenObjects are named by types.Object's full name, so a renamed or
@@ -247,7 +246,7 @@ func (c *fileChecker) checkObject(n ast.Node, obj types.Object) {
 			case "Exp", "Log":
 				c.report(ruleMath, n, what, "use detmath."+obj.Name()+" (internal/detmath)")
 			default:
-				c.report(ruleMath, n, what, fixDetmth)
+				c.report(ruleMath, n, what, fixInexactMath)
 			}
 		}
 	}
