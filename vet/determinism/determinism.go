@@ -97,8 +97,8 @@ var randV2Seeded = map[string]bool{
 
 // mathExact are the functions of package math whose result IEEE 754 or
 // their definition makes exact, so every machine gets the same bits. The
-// others are assembly on some architectures and Go the compiler may fuse on
-// others.
+// others are assembly on some architectures and Go code that the compiler
+// may fuse on others.
 var mathExact = map[string]bool{
 	"Abs": true, "Ceil": true, "Copysign": true, "Dim": true, "FMA": true, "Floor": true,
 	"Float32bits": true, "Float32frombits": true, "Float64bits": true, "Float64frombits": true,
