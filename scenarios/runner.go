@@ -173,14 +173,14 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	wallStart := time.Now()
+	wallStart := time.Now() //detsim:wallclock Result.Wall times the run for people; nothing in the run reads it
 	r, err := newRun(&s, seed, opts)
 	if err != nil {
 		return nil, err
 	}
 	out := r.w.RunUntil(s.FaultPhase.D() + s.HealPhase.D())
 	res := r.result(out)
-	res.Wall = Duration(time.Since(wallStart))
+	res.Wall = Duration(time.Since(wallStart)) //detsim:wallclock the run is over: see wallStart
 	return res, nil
 }
 
@@ -252,7 +252,7 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		ServerHost: func(i int, peers []sim.HostID, f sim.Factory) sim.HostConfig {
 			cfg := sim.HostConfig{Name: system.ServerName(i), Peers: peers, Factory: f}
 			if s.Clocks.DriftMax > 0 {
-				cfg.ClockDrift = (2*clocks.Float64() - 1) * s.Clocks.DriftMax
+				cfg.ClockDrift = (float64(2*clocks.Float64()) - 1) * s.Clocks.DriftMax
 			}
 			if s.Clocks.OffsetMax > 0 {
 				cfg.ClockOffset = time.Duration(clocks.Int64N(int64(s.Clocks.OffsetMax) + 1))
