@@ -101,6 +101,8 @@ type Result struct {
 	Lin        *LinCheck      `json:"history_check,omitempty"`
 	// Staleness is how stale the reads were, when the scenario measures it.
 	Staleness *Staleness `json:"staleness,omitempty"`
+	// QuietWindows counts the quiet windows the quiet checks judged.
+	QuietWindows int `json:"quiet_windows,omitempty"`
 
 	// FailureAt is when the failure showed: the event that broke an
 	// invariant, or the call of the first culprit of a linearizability
@@ -201,14 +203,15 @@ func Materialize(s Scenario, seed uint64) Scenario {
 
 // run is one world being built and run.
 type run struct {
-	s    *Scenario
-	seed uint64
-	opts Options
-	w    *sim.World
-	net  *simnet.Network
-	kind *system.System
-	sys  *system.Instance
-	nem  *nemesis
+	s     *Scenario
+	seed  uint64
+	opts  Options
+	w     *sim.World
+	net   *simnet.Network
+	kind  *system.System
+	sys   *system.Instance
+	nem   *nemesis
+	quiet *quietTracker // nil unless the scenario has quiet checks
 }
 
 func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
@@ -273,6 +276,10 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 
 	servers := cluster.ServerIDs()
 	r.nem = &nemesis{w: w, net: net, sys: r.sys, rng: w.Stream("nemesis"), servers: servers, def: link, drift: drift}
+	if q := s.Checks.Quiet; q != nil {
+		r.quiet = newQuietTracker(r, q)
+		r.nem.quiet = r.quiet
+	}
 	for _, f := range s.Nemesis.Schedule {
 		f := f
 		w.At(f.At.D(), func() { r.nem.apply(f) })
@@ -281,6 +288,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		p := p
 		w.At(p.From.D(), func() {
 			stop := r.sys.Program(p.Name, r.nem)
+			if r.quiet != nil {
+				r.quiet.program(1)
+			}
 			r.nem.faults++
 			w.Trace(sim.KindFault, sim.NoHost, "nemesis.program", "program "+p.Name+" starts")
 			until := p.Until.D()
@@ -289,6 +299,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 			}
 			w.At(until, func() {
 				stop()
+				if r.quiet != nil {
+					r.quiet.program(-1)
+				}
 				w.Trace(sim.KindFault, sim.NoHost, "nemesis.program", "program "+p.Name+" stops")
 			})
 		})
@@ -403,6 +416,9 @@ func (r *run) result(out sim.Outcome) *Result {
 	}
 	if finished && s.Checks.Liveness {
 		r.checkLiveness(ops, fail)
+	}
+	if r.quiet != nil && out.Reason != sim.StopPanic {
+		r.quiet.judge(res, ops, fail)
 	}
 	res.Verdict = Pass
 	switch {
