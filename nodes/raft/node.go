@@ -71,7 +71,9 @@ type Node struct {
 	electionAt time.Duration
 	// leaderSeen is when the leader was last heard from; stickyUntil is
 	// when leader stickiness (CheckQuorum) ends.
-	leaderSeen  time.Duration
+	leaderSeen time.Duration
+	// promised is what the responses this incarnation sent promised.
+	promised    Promise
 	stickyUntil time.Duration
 
 	// Candidate and pre-candidate: the answers so far.
@@ -346,7 +348,29 @@ func (n *Node) send(to sim.HostID, msg any) {
 	if to == sim.NoHost {
 		return
 	}
+	n.promise(to, msg)
 	n.env.Send(to, msg)
+}
+
+// promise notes what a response tells its receiver, for Promised: a
+// response is a promise that its term, a vote it grants and the entries
+// it acknowledges are on disk.
+func (n *Node) promise(to sim.HostID, msg any) {
+	switch m := msg.(type) {
+	case VoteResponse:
+		if !m.Pre {
+			n.promised.Term = max(n.promised.Term, m.Term)
+			if m.Granted {
+				n.promised.VoteTerm, n.promised.Vote = m.Term, to
+			}
+		}
+	case AppendResponse:
+		n.promised.Term = max(n.promised.Term, m.Term)
+		if m.Success {
+			t, _ := n.log.term(m.Index)
+			n.promised.MatchTerm, n.promised.Match, n.promised.MatchIndexTerm = m.Term, m.Index, t
+		}
+	}
 }
 
 // setTerm moves to a later term, forgetting the vote. The caller syncs.

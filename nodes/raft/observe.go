@@ -94,3 +94,20 @@ func (n *Node) StateHash() uint64 {
 	h.Write(n.kv.encode())
 	return h.Sum64()
 }
+
+// Promise is what a node's responses have told others, and so what it must
+// have on disk: a durability check compares it with what the node recovers
+// after a crash.
+type Promise struct {
+	// Term is the highest term the node revealed in a response.
+	Term uint64
+	// Vote is the candidate it last granted a vote, in VoteTerm.
+	VoteTerm uint64
+	Vote     sim.HostID
+	// Match is the last index it acknowledged to the leader of MatchTerm;
+	// its entry there had term MatchIndexTerm.
+	MatchTerm, Match, MatchIndexTerm uint64
+}
+
+// Promised is what this incarnation's responses promised, for checks.
+func (n *Node) Promised() Promise { return n.promised }

@@ -26,6 +26,11 @@ const (
 	StateMachineSafety
 	// AppliedInOrder: a node applies indexes one by one, without gaps.
 	AppliedInOrder
+	// Durability: a node recovers from its disk at least what its
+	// responses promised before it crashed: the highest term it revealed,
+	// the vote it granted in that term, and the entries it acknowledged to
+	// the leader of its recovered term.
+	Durability
 )
 
 func (i Invariant) String() string {
@@ -40,6 +45,8 @@ func (i Invariant) String() string {
 		return "state machine safety"
 	case AppliedInOrder:
 		return "applied in order"
+	case Durability:
+		return "durability"
 	}
 	return fmt.Sprintf("Invariant(%d)", uint8(i))
 }
@@ -166,6 +173,9 @@ func (s *Safety) AppliedEntry(i uint64) (raft.Entry, bool) {
 
 // Started implements raft.Observer.
 func (s *Safety) Started(n *raft.Node) {
+	if old := s.nodes[n.ID()]; old != nil && old != n {
+		s.checkDurable(old.Promised(), n)
+	}
 	s.nodes[n.ID()] = n
 	s.lastApplied[n.ID()] = n.LastApplied()
 }
@@ -306,4 +316,22 @@ func (s *Safety) CheckLogs() error {
 		s.checkComplete(top)
 	}
 	return s.err
+}
+
+// checkDurable compares what a restarted node recovered with what its
+// previous incarnation promised.
+func (s *Safety) checkDurable(p raft.Promise, n *raft.Node) {
+	id, term := n.ID(), n.Term()
+	switch {
+	case term < p.Term:
+		s.fail(Durability, id, term, 0, "recovered term %d, but it had answered in term %d", term, p.Term)
+	case p.VoteTerm > 0 && term == p.VoteTerm && n.Vote() != p.Vote:
+		s.fail(Durability, id, term, 0, "recovered vote %v in term %d, but it had granted its vote to %v", n.Vote(), term, p.Vote)
+	case p.MatchTerm > 0 && term == p.MatchTerm && p.Match > n.SnapshotIndex():
+		// In the same term the leader only appends, so what the node
+		// acknowledged to it must still be there.
+		if t, ok := n.EntryTerm(p.Match); !ok || t != p.MatchIndexTerm {
+			s.fail(Durability, id, term, p.Match, "recovered a log without index %d (term %d), which it had acknowledged to the leader of term %d", p.Match, p.MatchIndexTerm, p.MatchTerm)
+		}
+	}
 }
