@@ -1,0 +1,367 @@
+package checker
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// CheckListAppend checks a history of transactions over lists (Elle's
+// list-append): micro-operations append a value to a key's list, or read
+// the whole list. Each value must be appended to a key at most once, by
+// one transaction; reads of ok transactions carry their lists.
+//
+// The version order of each key is its longest read, as the lists are
+// themselves the history of the key. The error is for a history that
+// cannot be checked: a micro-operation other than append or r, a value
+// appended twice, a process running two transactions at once.
+func CheckListAppend(txns []Txn, opts TxnOptions) (TxnResult, error) {
+	start := time.Now()
+	if err := validateTxns(txns, "list-append", MopAppend, MopRead); err != nil {
+		return TxnResult{}, err
+	}
+	la := &listAppend{txns: txns, keyIndex: map[string]int32{}, appender: map[listElem]int32{}}
+	la.an = txnAnalysis{txns: txns, inGraph: make([]bool, len(txns)), explain: la.explain}
+	if err := la.index(); err != nil {
+		return TxnResult{}, err
+	}
+	la.internal()
+	la.readAnomalies()
+	la.versions()
+	la.dependencies()
+	return la.an.finish(opts, start), nil
+}
+
+type listElem struct {
+	key int32
+	val int
+}
+
+// listAppendRef is one append: its transaction, and whether it was the
+// transaction's last append to the key.
+type listAppendRef struct {
+	txn, mop int32
+	final    bool
+}
+
+// listRead is a read of a committed transaction.
+type listRead struct {
+	txn, mop int32
+	key      int32
+}
+
+type listAppend struct {
+	txns     []Txn
+	keys     []string
+	keyIndex map[string]int32
+	appends  []listAppendRef
+	appender map[listElem]int32 // into appends
+	reads    []listRead         // in history order
+	excluded []bool             // by read: not consistent enough to order versions by
+	order    [][]int            // by key: the version order, its longest read
+	an       txnAnalysis
+}
+
+func (la *listAppend) key(k string) int32 {
+	if i, ok := la.keyIndex[k]; ok {
+		return i
+	}
+	i := int32(len(la.keys))
+	la.keys = append(la.keys, k)
+	la.keyIndex[k] = i
+	return i
+}
+
+func (la *listAppend) index() error {
+	var lastAppend []int32 // by mop: index into appends, or -1
+	for ti := range la.txns {
+		t := &la.txns[ti]
+		if t.Status == TxnOK {
+			la.an.inGraph[ti] = true
+		}
+		lastAppend = lastAppend[:0]
+		for mi, m := range t.Mops {
+			k := la.key(m.Key)
+			switch m.Kind {
+			case MopAppend:
+				e := listElem{k, m.Value}
+				if prev, dup := la.appender[e]; dup {
+					return fmt.Errorf("checker: T%d and T%d both append %d to %q: list-append needs each value appended to a key once",
+						la.txns[la.appends[prev].txn].ID, t.ID, m.Value, m.Key)
+				}
+				la.appender[e] = int32(len(la.appends))
+				lastAppend = append(lastAppend, int32(len(la.appends)))
+				la.appends = append(la.appends, listAppendRef{txn: int32(ti), mop: int32(mi)})
+			case MopRead:
+				if t.Status != TxnOK {
+					continue
+				}
+				if m.Found {
+					return fmt.Errorf("checker: T%d, micro-operation %d: a read of %q returned the integer %d; list-append reads return lists",
+						t.ID, mi, m.Key, m.Value)
+				}
+				la.reads = append(la.reads, listRead{int32(ti), int32(mi), k})
+			}
+		}
+		// The last append to each key, found walking backwards.
+		seen := map[string]bool{}
+		ai := len(lastAppend) - 1
+		for mi := len(t.Mops) - 1; mi >= 0; mi-- {
+			m := &t.Mops[mi]
+			if m.Kind != MopAppend {
+				continue
+			}
+			if !seen[m.Key] {
+				seen[m.Key] = true
+				la.appends[lastAppend[ai]].final = true
+			}
+			ai--
+		}
+	}
+	la.excluded = make([]bool, len(la.reads))
+	la.order = make([][]int, len(la.keys))
+	return nil
+}
+
+func (la *listAppend) list(r listRead) []int { return la.txns[r.txn].Mops[r.mop].List }
+
+func (la *listAppend) anomaly(a Anomaly) { la.an.anomalies = append(la.an.anomalies, a) }
+
+// internal checks each committed transaction's reads against its own
+// earlier reads and appends of the same key.
+func (la *listAppend) internal() {
+	type state struct {
+		key    string
+		known  bool  // list is the whole list
+		list   []int // when known; else the transaction's own appends since its start
+		action string
+	}
+	var states []state
+	for ti := range la.txns {
+		t := &la.txns[ti]
+		if t.Status != TxnOK {
+			continue
+		}
+		states = states[:0]
+		for _, m := range t.Mops {
+			i := slices.IndexFunc(states, func(s state) bool { return s.key == m.Key })
+			if i < 0 {
+				states = append(states, state{key: m.Key})
+				i = len(states) - 1
+			}
+			s := &states[i]
+			if m.Kind == MopAppend {
+				s.list = append(slices.Clip(s.list), m.Value)
+				s.action = "appended"
+				continue
+			}
+			switch {
+			case s.known && !slices.Equal(m.List, s.list):
+				la.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: m.Key, Explanation: fmt.Sprintf(
+					"internal: T%d read %q = %s, but it had %s it to %s", t.ID, m.Key, showList(m.List), s.action, showList(s.list))})
+			case !s.known && len(s.list) > 0 && (len(m.List) < len(s.list) || !slices.Equal(m.List[len(m.List)-len(s.list):], s.list)):
+				la.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: m.Key, Explanation: fmt.Sprintf(
+					"internal: T%d read %q = %s, after appending %s to it itself", t.ID, m.Key, showList(m.List), showList(s.list))})
+			}
+			s.known, s.list, s.action = true, m.List, "read"
+		}
+	}
+}
+
+// readAnomalies looks at each element of each committed read: garbage,
+// duplicates, aborted reads. It also marks the indeterminate transactions
+// whose appends were seen, which puts them in the graph.
+func (la *listAppend) readAnomalies() {
+	stamp := make([]int32, len(la.appends))
+	for ri, r := range la.reads {
+		t := &la.txns[r.txn]
+		list := la.list(r)
+		key := la.keys[r.key]
+		garbage, dup, aborted := false, false, false
+		var garbageSeen map[int]bool
+		for _, x := range list {
+			ai, ok := la.appender[listElem{r.key, x}]
+			if !ok {
+				if !garbage {
+					garbage = true
+					garbageSeen = map[int]bool{}
+					la.anomaly(Anomaly{Class: GarbageRead, Txns: []TxnID{t.ID}, Key: key, Explanation: fmt.Sprintf(
+						"garbage-read: T%d read %q = %s, with %d, which no transaction appended", t.ID, key, showList(list), x)})
+				}
+				if garbageSeen[x] && !dup {
+					dup = true
+					la.duplicate(t, key, list, x)
+				}
+				garbageSeen[x] = true
+				continue
+			}
+			if stamp[ai] == int32(ri)+1 && !dup {
+				dup = true
+				la.duplicate(t, key, list, x)
+			}
+			stamp[ai] = int32(ri) + 1
+			w := la.appends[ai].txn
+			if w == r.txn && la.appends[ai].mop > r.mop {
+				la.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: key, Explanation: fmt.Sprintf(
+					"internal: T%d read %q = %s, with %d, before appending it itself", t.ID, key, showList(list), x)})
+			}
+			switch la.txns[w].Status {
+			case TxnFailed:
+				if !aborted {
+					aborted = true
+					la.anomaly(Anomaly{Class: G1a, Txns: []TxnID{t.ID, la.txns[w].ID}, Key: key, Explanation: fmt.Sprintf(
+						"G1a: T%d read %q = %s, with %d, appended by T%d, which aborted", t.ID, key, showList(list), x, la.txns[w].ID)})
+				}
+			case TxnInfo:
+				la.an.inGraph[w] = true
+			}
+		}
+		la.excluded[ri] = dup
+	}
+}
+
+func (la *listAppend) duplicate(t *Txn, key string, list []int, x int) {
+	la.anomaly(Anomaly{Class: DuplicateElements, Txns: []TxnID{t.ID}, Key: key, Explanation: fmt.Sprintf(
+		"duplicate-elements: T%d read %q = %s, with %d more than once", t.ID, key, showList(list), x)})
+}
+
+// versions takes each key's longest read as its version order, and
+// reports reads that are not prefixes of it.
+func (la *listAppend) versions() {
+	longest := make([]int32, len(la.keys))
+	for i := range longest {
+		longest[i] = -1
+	}
+	for ri, r := range la.reads {
+		if la.excluded[ri] {
+			continue
+		}
+		if l := longest[r.key]; l < 0 || len(la.list(r)) > len(la.list(la.reads[l])) {
+			longest[r.key] = int32(ri)
+		}
+	}
+	type incompatible struct {
+		first int32 // read
+		n     int
+	}
+	bad := map[int32]*incompatible{}
+	var badKeys []int32
+	for ri, r := range la.reads {
+		if la.excluded[ri] {
+			continue
+		}
+		l := la.list(la.reads[longest[r.key]])
+		if list := la.list(r); !slices.Equal(list, l[:len(list)]) {
+			la.excluded[ri] = true
+			if b, ok := bad[r.key]; ok {
+				b.n++
+				continue
+			}
+			bad[r.key] = &incompatible{int32(ri), 1}
+			badKeys = append(badKeys, r.key)
+		}
+	}
+	for _, k := range badKeys {
+		b := bad[k]
+		r, l := la.reads[b.first], la.reads[longest[k]]
+		t, lt := &la.txns[r.txn], &la.txns[l.txn]
+		expl := fmt.Sprintf("incompatible-order: T%d read %q = %s and T%d read it = %s: neither is a prefix of the other",
+			t.ID, la.keys[k], showList(la.list(r)), lt.ID, showList(la.list(l)))
+		if b.n > 1 {
+			expl += fmt.Sprintf(" (and %d more reads of the key disagree with the longest)", b.n-1)
+		}
+		la.anomaly(Anomaly{Class: IncompatibleOrder, Txns: []TxnID{t.ID, lt.ID}, Key: la.keys[k], Explanation: expl})
+	}
+	for k, ri := range longest {
+		if ri >= 0 {
+			la.order[k] = la.list(la.reads[ri])
+		}
+	}
+}
+
+// committedAppender is the transaction that appended x to key k, if it is
+// known and did not abort.
+func (la *listAppend) committedAppender(k int32, x int) (int32, bool) {
+	ai, ok := la.appender[listElem{k, x}]
+	if !ok || la.txns[la.appends[ai].txn].Status == TxnFailed {
+		return 0, false
+	}
+	return la.appends[ai].txn, true
+}
+
+// dependencies infers ww edges from the version orders, and wr, rw edges
+// and intermediate reads from each read's place in its key's order.
+func (la *listAppend) dependencies() {
+	edges := &la.an.edges
+	for k, order := range la.order {
+		prev, prevElem := int32(-1), 0
+		for _, x := range order {
+			a, ok := la.committedAppender(int32(k), x)
+			if !ok {
+				continue
+			}
+			if prev >= 0 && a != prev {
+				*edges = append(*edges, depEdge{from: prev, to: a, kind: DepWW, key: int32(k), a: prevElem, b: x})
+			}
+			prev, prevElem = a, x
+		}
+	}
+	for ri, r := range la.reads {
+		if la.excluded[ri] {
+			continue
+		}
+		list, order := la.list(r), la.order[r.key]
+		// The transaction's own appends at the end of what it read are not
+		// a dependency on anyone.
+		n := len(list)
+		for n > 0 {
+			if a, ok := la.committedAppender(r.key, list[n-1]); !ok || a != r.txn {
+				break
+			}
+			n--
+		}
+		for i := n - 1; i >= 0; i-- {
+			w, ok := la.committedAppender(r.key, list[i])
+			if !ok {
+				continue
+			}
+			if w != r.txn {
+				*edges = append(*edges, depEdge{from: w, to: r.txn, kind: DepWR, key: r.key, a: list[i]})
+			}
+			if i == n-1 && !la.appends[la.appender[listElem{r.key, list[i]}]].final {
+				t, wt := &la.txns[r.txn], &la.txns[w]
+				key := la.keys[r.key]
+				la.anomaly(Anomaly{Class: G1b, Txns: []TxnID{t.ID, wt.ID}, Key: key, Explanation: fmt.Sprintf(
+					"G1b: T%d read %q = %s, ending in %d, which T%d appended before appending more to it", t.ID, key, showList(list), list[i], wt.ID)})
+			}
+			break
+		}
+		for _, x := range order[n:] {
+			a, ok := la.committedAppender(r.key, x)
+			if !ok {
+				continue
+			}
+			if a != r.txn {
+				*edges = append(*edges, depEdge{from: r.txn, to: a, kind: DepRW, key: r.key, a: n, b: x})
+			}
+			break
+		}
+	}
+}
+
+func (la *listAppend) explain(e depEdge) string {
+	from, to := la.txns[e.from].ID, la.txns[e.to].ID
+	key := la.keys[e.key]
+	switch e.kind {
+	case DepWW:
+		return fmt.Sprintf("T%d appended %d to %q after T%d appended %d", to, e.b, key, from, e.a)
+	case DepWR:
+		return fmt.Sprintf("T%d saw T%d's append of %d to %q", to, from, e.a, key)
+	case DepRW:
+		if e.a == 0 {
+			return fmt.Sprintf("T%d read %q empty, missing %d, which T%d appended", from, key, e.b, to)
+		}
+		return fmt.Sprintf("T%d read %q up to %d, missing %d, which T%d appended after it", from, key, la.order[e.key][e.a-1], e.b, to)
+	}
+	return e.kind.String()
+}
