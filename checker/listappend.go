@@ -26,8 +26,8 @@ func CheckListAppend(txns []Txn, opts TxnOptions) (TxnResult, error) {
 		return TxnResult{}, err
 	}
 	la.internal()
-	la.readAnomalies()
 	la.versions()
+	la.readAnomalies()
 	la.dependencies()
 	return la.an.finish(opts, start), nil
 }
@@ -58,7 +58,7 @@ type listAppend struct {
 	appender map[listElem]int32 // into appends
 	reads    []listRead         // in history order
 	excluded []bool             // by read: not consistent enough to order versions by
-	order    [][]int            // by key: the version order, its longest read
+	order    []keyOrder         // by key
 	an       txnAnalysis
 }
 
@@ -119,7 +119,7 @@ func (la *listAppend) index() error {
 		}
 	}
 	la.excluded = make([]bool, len(la.reads))
-	la.order = make([][]int, len(la.keys))
+	la.order = make([]keyOrder, len(la.keys))
 	return nil
 }
 
@@ -143,7 +143,10 @@ func (la *listAppend) internal() {
 			continue
 		}
 		states = states[:0]
-		for _, m := range t.Mops {
+		for mi, m := range t.Mops {
+			if m.Kind == MopRead {
+				la.futureRead(t, mi)
+			}
 			i := slices.IndexFunc(states, func(s state) bool { return s.key == m.Key })
 			if i < 0 {
 				states = append(states, state{key: m.Key})
@@ -168,78 +171,87 @@ func (la *listAppend) internal() {
 	}
 }
 
-// readAnomalies looks at each element of each committed read: garbage,
-// duplicates, aborted reads. It also marks the indeterminate transactions
-// whose appends were seen, which puts them in the graph.
-func (la *listAppend) readAnomalies() {
-	stamp := make([]int32, len(la.appends))
-	for ri, r := range la.reads {
-		t := &la.txns[r.txn]
-		list := la.list(r)
-		key := la.keys[r.key]
-		garbage, dup, aborted := false, false, false
-		var garbageSeen map[int]bool
-		for _, x := range list {
-			ai, ok := la.appender[listElem{r.key, x}]
-			if !ok {
-				if !garbage {
-					garbage = true
-					garbageSeen = map[int]bool{}
-					la.anomaly(Anomaly{Class: GarbageRead, Txns: []TxnID{t.ID}, Key: key, Explanation: fmt.Sprintf(
-						"garbage-read: T%d read %q = %s, with %d, which no transaction appended", t.ID, key, showList(list), x)})
-				}
-				if garbageSeen[x] && !dup {
-					dup = true
-					la.duplicate(t, key, list, x)
-				}
-				garbageSeen[x] = true
-				continue
-			}
-			if stamp[ai] == int32(ri)+1 && !dup {
-				dup = true
-				la.duplicate(t, key, list, x)
-			}
-			stamp[ai] = int32(ri) + 1
-			w := la.appends[ai].txn
-			if w == r.txn && la.appends[ai].mop > r.mop {
-				la.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: key, Explanation: fmt.Sprintf(
-					"internal: T%d read %q = %s, with %d, before appending it itself", t.ID, key, showList(list), x)})
-			}
-			switch la.txns[w].Status {
-			case TxnFailed:
-				if !aborted {
-					aborted = true
-					la.anomaly(Anomaly{Class: G1a, Txns: []TxnID{t.ID, la.txns[w].ID}, Key: key, Explanation: fmt.Sprintf(
-						"G1a: T%d read %q = %s, with %d, appended by T%d, which aborted", t.ID, key, showList(list), x, la.txns[w].ID)})
-				}
-			case TxnInfo:
-				la.an.inGraph[w] = true
-			}
+// futureRead reports a read that holds what its own transaction
+// appends only later.
+func (la *listAppend) futureRead(t *Txn, mi int) {
+	m := &t.Mops[mi]
+	for _, later := range t.Mops[mi+1:] {
+		if later.Kind == MopAppend && later.Key == m.Key && slices.Contains(m.List, later.Value) {
+			la.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: m.Key, Explanation: fmt.Sprintf(
+				"internal: T%d read %q = %s, with %d, before appending it itself", t.ID, m.Key, showList(m.List), later.Value)})
+			return
 		}
-		la.excluded[ri] = dup
 	}
 }
 
-func (la *listAppend) duplicate(t *Txn, key string, list []int, x int) {
-	la.anomaly(Anomaly{Class: DuplicateElements, Txns: []TxnID{t.ID}, Key: key, Explanation: fmt.Sprintf(
-		"duplicate-elements: T%d read %q = %s, with %d more than once", t.ID, key, showList(list), x)})
+// keyOrder is what the longest read of a key says, by position.
+type keyOrder struct {
+	list   []int   // the longest read
+	append []int32 // into appends; -1 where nobody appended the element
+	// The first position of an element nobody appended, of one an aborted
+	// transaction appended, and of the second sight of an element; each
+	// len(list) when there is none. list[:dup] is the version order.
+	garbage, failed, dup int
 }
 
-// versions takes each key's longest read as its version order, and
-// reports reads that are not prefixes of it.
+// versions takes each key's longest read for its version order, and reads
+// it element by element, once: every read that is a prefix of it (all of
+// them, in a history without anomalies) is then checked by position alone.
+// It marks the indeterminate transactions whose appends were seen, which
+// puts them in the graph.
 func (la *listAppend) versions() {
 	longest := make([]int32, len(la.keys))
 	for i := range longest {
 		longest[i] = -1
 	}
 	for ri, r := range la.reads {
-		if la.excluded[ri] {
-			continue
-		}
 		if l := longest[r.key]; l < 0 || len(la.list(r)) > len(la.list(la.reads[l])) {
 			longest[r.key] = int32(ri)
 		}
 	}
+	stamp := make([]int32, len(la.appends))
+	for k, ri := range longest {
+		ko := &la.order[k]
+		if ri < 0 {
+			continue
+		}
+		ko.list = la.list(la.reads[ri])
+		n := len(ko.list)
+		ko.append = make([]int32, n)
+		ko.garbage, ko.failed, ko.dup = n, n, n
+		var garbageSeen map[int]bool
+		for p, x := range ko.list {
+			ai, ok := la.appender[listElem{int32(k), x}]
+			if !ok {
+				ko.append[p] = -1
+				ko.garbage = min(ko.garbage, p)
+				if garbageSeen == nil {
+					garbageSeen = map[int]bool{}
+				}
+				if garbageSeen[x] {
+					ko.dup = min(ko.dup, p)
+				}
+				garbageSeen[x] = true
+				continue
+			}
+			ko.append[p] = ai
+			if stamp[ai] == ri+1 {
+				ko.dup = min(ko.dup, p)
+			}
+			stamp[ai] = ri + 1
+			switch w := la.appends[ai].txn; la.txns[w].Status {
+			case TxnFailed:
+				ko.failed = min(ko.failed, p)
+			case TxnInfo:
+				la.an.inGraph[w] = true
+			}
+		}
+	}
+}
+
+// readAnomalies checks every committed read: garbage, duplicates, aborted
+// reads, and reads that are not prefixes of their key's longest.
+func (la *listAppend) readAnomalies() {
 	type incompatible struct {
 		first int32 // read
 		n     int
@@ -247,11 +259,12 @@ func (la *listAppend) versions() {
 	bad := map[int32]*incompatible{}
 	var badKeys []int32
 	for ri, r := range la.reads {
-		if la.excluded[ri] {
-			continue
-		}
-		l := la.list(la.reads[longest[r.key]])
-		if list := la.list(r); !slices.Equal(list, l[:len(list)]) {
+		list, ko := la.list(r), &la.order[r.key]
+		if len(list) > len(ko.list) || !slices.Equal(list, ko.list[:len(list)]) {
+			if la.elementAnomalies(r) {
+				la.excluded[ri] = true
+				continue
+			}
 			la.excluded[ri] = true
 			if b, ok := bad[r.key]; ok {
 				b.n++
@@ -259,44 +272,112 @@ func (la *listAppend) versions() {
 			}
 			bad[r.key] = &incompatible{int32(ri), 1}
 			badKeys = append(badKeys, r.key)
+			continue
+		}
+		t := &la.txns[r.txn]
+		key := la.keys[r.key]
+		if ko.garbage < len(list) {
+			la.garbage(t, key, list, list[ko.garbage])
+		}
+		if ko.dup < len(list) {
+			la.duplicate(t, key, list, list[ko.dup])
+			la.excluded[ri] = true
+		}
+		if ko.failed < len(list) {
+			la.aborted(t, key, list, list[ko.failed], la.appends[ko.append[ko.failed]].txn)
 		}
 	}
 	for _, k := range badKeys {
 		b := bad[k]
-		r, l := la.reads[b.first], la.reads[longest[k]]
-		t, lt := &la.txns[r.txn], &la.txns[l.txn]
+		r := la.reads[b.first]
+		t := &la.txns[r.txn]
+		var longest *Txn
+		for _, lr := range la.reads {
+			if lr.key == k && len(la.list(lr)) == len(la.order[k].list) {
+				longest = &la.txns[lr.txn]
+				break
+			}
+		}
 		expl := fmt.Sprintf("incompatible-order: T%d read %q = %s and T%d read it = %s: neither is a prefix of the other",
-			t.ID, la.keys[k], showList(la.list(r)), lt.ID, showList(la.list(l)))
+			t.ID, la.keys[k], showList(la.list(r)), longest.ID, showList(la.order[k].list))
 		if b.n > 1 {
 			expl += fmt.Sprintf(" (and %d more reads of the key disagree with the longest)", b.n-1)
 		}
-		la.anomaly(Anomaly{Class: IncompatibleOrder, Txns: []TxnID{t.ID, lt.ID}, Key: la.keys[k], Explanation: expl})
-	}
-	for k, ri := range longest {
-		if ri >= 0 {
-			la.order[k] = la.list(la.reads[ri])
-		}
+		la.anomaly(Anomaly{Class: IncompatibleOrder, Txns: []TxnID{t.ID, longest.ID}, Key: la.keys[k], Explanation: expl})
 	}
 }
 
-// committedAppender is the transaction that appended x to key k, if it is
-// known and did not abort.
-func (la *listAppend) committedAppender(k int32, x int) (int32, bool) {
-	ai, ok := la.appender[listElem{k, x}]
-	if !ok || la.txns[la.appends[ai].txn].Status == TxnFailed {
+// elementAnomalies checks a read that is not a prefix of its key's
+// longest, element by element, and says whether it holds duplicates.
+func (la *listAppend) elementAnomalies(r listRead) (dup bool) {
+	t := &la.txns[r.txn]
+	list := la.list(r)
+	key := la.keys[r.key]
+	seen := map[int]bool{}
+	garbage, aborted := false, false
+	for _, x := range list {
+		if seen[x] && !dup {
+			dup = true
+			la.duplicate(t, key, list, x)
+		}
+		seen[x] = true
+		ai, ok := la.appender[listElem{r.key, x}]
+		if !ok {
+			if !garbage {
+				garbage = true
+				la.garbage(t, key, list, x)
+			}
+			continue
+		}
+		switch w := la.appends[ai].txn; la.txns[w].Status {
+		case TxnFailed:
+			if !aborted {
+				aborted = true
+				la.aborted(t, key, list, x, w)
+			}
+		case TxnInfo:
+			la.an.inGraph[w] = true
+		}
+	}
+	return dup
+}
+
+func (la *listAppend) garbage(t *Txn, key string, list []int, x int) {
+	la.anomaly(Anomaly{Class: GarbageRead, Txns: []TxnID{t.ID}, Key: key, Explanation: fmt.Sprintf(
+		"garbage-read: T%d read %q = %s, with %d, which no transaction appended", t.ID, key, showList(list), x)})
+}
+
+func (la *listAppend) duplicate(t *Txn, key string, list []int, x int) {
+	la.anomaly(Anomaly{Class: DuplicateElements, Txns: []TxnID{t.ID}, Key: key, Explanation: fmt.Sprintf(
+		"duplicate-elements: T%d read %q = %s, with %d more than once", t.ID, key, showList(list), x)})
+}
+
+func (la *listAppend) aborted(t *Txn, key string, list []int, x int, w int32) {
+	la.anomaly(Anomaly{Class: G1a, Txns: []TxnID{t.ID, la.txns[w].ID}, Key: key, Explanation: fmt.Sprintf(
+		"G1a: T%d read %q = %s, with %d, appended by T%d, which aborted", t.ID, key, showList(list), x, la.txns[w].ID)})
+}
+
+// committedAt is the transaction that appended the element at position p
+// of key k's order, if it is known and did not abort.
+func (la *listAppend) committedAt(ko *keyOrder, p int) (int32, bool) {
+	ai := ko.append[p]
+	if ai < 0 {
 		return 0, false
 	}
-	return la.appends[ai].txn, true
+	w := la.appends[ai].txn
+	return w, la.txns[w].Status != TxnFailed
 }
 
 // dependencies infers ww edges from the version orders, and wr, rw edges
 // and intermediate reads from each read's place in its key's order.
 func (la *listAppend) dependencies() {
 	edges := &la.an.edges
-	for k, order := range la.order {
-		prev, prevElem := int32(-1), 0
-		for _, x := range order {
-			a, ok := la.committedAppender(int32(k), x)
+	for k := range la.order {
+		ko := &la.order[k]
+		prev := int32(-1)
+		prevElem := 0
+		for p, x := range ko.list[:ko.dup] {
+			a, ok := la.committedAt(ko, p)
 			if !ok {
 				continue
 			}
@@ -310,39 +391,37 @@ func (la *listAppend) dependencies() {
 		if la.excluded[ri] {
 			continue
 		}
-		list, order := la.list(r), la.order[r.key]
+		ko := &la.order[r.key]
 		// The transaction's own appends at the end of what it read are not
 		// a dependency on anyone.
-		n := len(list)
+		n := len(la.list(r))
 		for n > 0 {
-			if a, ok := la.committedAppender(r.key, list[n-1]); !ok || a != r.txn {
+			if a, ok := la.committedAt(ko, n-1); !ok || a != r.txn {
 				break
 			}
 			n--
 		}
-		for i := n - 1; i >= 0; i-- {
-			w, ok := la.committedAppender(r.key, list[i])
+		for p := n - 1; p >= 0; p-- {
+			w, ok := la.committedAt(ko, p)
 			if !ok {
 				continue
 			}
-			if w != r.txn {
-				*edges = append(*edges, depEdge{from: w, to: r.txn, kind: DepWR, key: r.key, a: list[i]})
-			}
-			if i == n-1 && !la.appends[la.appender[listElem{r.key, list[i]}]].final {
+			*edges = append(*edges, depEdge{from: w, to: r.txn, kind: DepWR, key: r.key, a: ko.list[p]})
+			if p == n-1 && !la.appends[ko.append[p]].final {
 				t, wt := &la.txns[r.txn], &la.txns[w]
 				key := la.keys[r.key]
 				la.anomaly(Anomaly{Class: G1b, Txns: []TxnID{t.ID, wt.ID}, Key: key, Explanation: fmt.Sprintf(
-					"G1b: T%d read %q = %s, ending in %d, which T%d appended before appending more to it", t.ID, key, showList(list), list[i], wt.ID)})
+					"G1b: T%d read %q = %s, ending in %d, which T%d appended before appending more to it", t.ID, key, showList(la.list(r)), ko.list[p], wt.ID)})
 			}
 			break
 		}
-		for _, x := range order[n:] {
-			a, ok := la.committedAppender(r.key, x)
+		for p := n; p < ko.dup; p++ {
+			a, ok := la.committedAt(ko, p)
 			if !ok {
 				continue
 			}
 			if a != r.txn {
-				*edges = append(*edges, depEdge{from: r.txn, to: a, kind: DepRW, key: r.key, a: n, b: x})
+				*edges = append(*edges, depEdge{from: r.txn, to: a, kind: DepRW, key: r.key, a: n, b: ko.list[p]})
 			}
 			break
 		}
@@ -361,7 +440,7 @@ func (la *listAppend) explain(e depEdge) string {
 		if e.a == 0 {
 			return fmt.Sprintf("T%d read %q empty, missing %d, which T%d appended", from, key, e.b, to)
 		}
-		return fmt.Sprintf("T%d read %q up to %d, missing %d, which T%d appended after it", from, key, la.order[e.key][e.a-1], e.b, to)
+		return fmt.Sprintf("T%d read %q up to %d, missing %d, which T%d appended after it", from, key, la.order[e.key].list[e.a-1], e.b, to)
 	}
 	return e.kind.String()
 }

@@ -486,20 +486,38 @@ type depGraph struct {
 }
 
 func newDepGraph(n int, edges []depEdge) *depGraph {
-	slices.SortFunc(edges, func(x, y depEdge) int {
-		return cmp.Or(cmp.Compare(x.from, y.from), cmp.Compare(x.to, y.to), cmp.Compare(x.kind, y.kind),
-			cmp.Compare(x.key, y.key), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
-	})
-	edges = slices.DeleteFunc(edges, func(e depEdge) bool { return e.from == e.to })
-	edges = slices.CompactFunc(edges, func(x, y depEdge) bool { return x.from == y.from && x.to == y.to && x.kind == y.kind })
-	g := &depGraph{start: make([]int32, n+1), edges: slices.Clip(edges)}
+	// A counting sort by source, then a sort of each node's few edges:
+	// several times faster than sorting them all at once.
+	start := make([]int32, n+1)
 	for _, e := range edges {
-		g.start[e.from+1]++
+		start[e.from+1]++
 	}
 	for i := 1; i <= n; i++ {
-		g.start[i] += g.start[i-1]
+		start[i] += start[i-1]
 	}
-	return g
+	sorted := make([]depEdge, len(edges))
+	next := slices.Clone(start[:n])
+	for _, e := range edges {
+		sorted[next[e.from]] = e
+		next[e.from]++
+	}
+	kept := sorted[:0]
+	for v := range n {
+		out := sorted[start[v]:start[v+1]]
+		slices.SortFunc(out, func(x, y depEdge) int {
+			return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(x.kind, y.kind),
+				cmp.Compare(x.key, y.key), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
+		})
+		start[v] = int32(len(kept))
+		for i, e := range out {
+			if e.to == e.from || i > 0 && e.to == out[i-1].to && e.kind == out[i-1].kind {
+				continue
+			}
+			kept = append(kept, e)
+		}
+	}
+	start[n] = int32(len(kept))
+	return &depGraph{start: start, edges: slices.Clip(kept)}
 }
 
 func (g *depGraph) out(v int32) []depEdge { return g.edges[g.start[v]:g.start[v+1]] }
