@@ -3,6 +3,7 @@ package checker
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -146,4 +147,71 @@ func TestReadTxnsRefusesOverlongLines(t *testing.T) {
 	if !errors.As(err, &le) || le.Line != 1 || !strings.Contains(err.Error(), "longer than") {
 		t.Errorf("error %v", err)
 	}
+}
+
+// TestTxnFormatDoc checks the transactional examples of
+// docs/HISTORY_FORMAT.md, whose code fences give the model and the
+// strongest consistency model: ```json rw-register snapshot-isolation
+func TestTxnFormatDoc(t *testing.T) {
+	doc, err := os.ReadFile("../docs/HISTORY_FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := 0
+	for _, chunk := range strings.Split(string(doc), "```json ")[1:] {
+		head, body, _ := strings.Cut(chunk, "\n")
+		body, _, _ = strings.Cut(body, "```")
+		model, strongest, _ := strings.Cut(head, " ")
+		txns, err := ReadTxns(strings.NewReader(body))
+		if err != nil {
+			t.Errorf("example %q: %v", head, err)
+			continue
+		}
+		check := CheckListAppend
+		if model == "rw-register" {
+			check = CheckRWRegister
+		}
+		res, err := check(txns, TxnOptions{})
+		if err != nil || res.Strongest.String() != strongest {
+			t.Errorf("example %q: %v, %v", head, res, err)
+		}
+		blocks++
+	}
+	if blocks != 2 {
+		t.Errorf("found %d examples, want 2", blocks)
+	}
+}
+
+// FuzzReadTxns feeds arbitrary bytes to ReadTxns. Nothing may panic; an
+// error must be a *LineError; a history that reads must survive writing
+// and reading back unchanged, and both checks must take it or refuse it
+// with an error, without panicking.
+func FuzzReadTxns(f *testing.F) {
+	f.Add([]byte(`{"process":0,"call":1,"return":2,"kind":"txn","status":"ok","mops":[["append","x",1],["r","x",[1]]]}`))
+	f.Add([]byte(`{"process":0,"call":1,"return":null,"kind":"txn","status":"info","mops":[["w",3,1],["r","x",null]]}` + "\n" +
+		`{"process":1,"call":1,"return":5,"kind":"txn","status":"ok","mops":[["r",3,1]]}`))
+	f.Add([]byte(`{"type":"invoke","f":"txn","process":0,"time":1,"value":[["append",5,1]]}` + "\n" +
+		`{"type":"ok","f":"txn","process":0,"time":2,"value":[["append",5,1]]}` + "\n" +
+		`{"type":"invoke","f":":txn","process":1,"value":[["r",5,null]]}`))
+	f.Add([]byte(`{"type":"info","process":"nemesis","f":"start"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		txns, err := ReadTxns(bytes.NewReader(data))
+		if err != nil {
+			var le *LineError
+			if !errors.As(err, &le) || le.Line < 1 {
+				t.Fatalf("error without a line: %v", err)
+			}
+			return
+		}
+		var buf bytes.Buffer
+		if err := WriteTxns(&buf, txns); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadTxns(&buf)
+		if err != nil || !cmp.Equal(txns, back) {
+			t.Fatalf("round trip: %v\n%s", err, buf.String())
+		}
+		CheckListAppend(txns, TxnOptions{})
+		CheckRWRegister(txns, TxnOptions{})
+	})
 }
