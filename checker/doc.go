@@ -124,8 +124,8 @@
 // the memory of their history.
 //
 // ReadTxns and WriteTxns do the same for transactions, one line per
-// transaction with Elle's micro-operations, or Jepsen's op maps rendered
-// as JSON:
+// transaction with Elle's micro-operations, or Jepsen's op maps, rendered
+// as JSON or as the EDN of Jepsen's history.edn:
 //
 //	{"process":0,"call":1000,"return":2500,"kind":"txn","status":"ok","mops":[["append","x",1],["r","y",[1,2]]]}
 //	{"type":"ok","f":"txn","process":0,"time":2500,"value":[["append","x",1],["r","y",[1,2]]]}

@@ -29,6 +29,7 @@ func CheckListAppend(txns []Txn, opts TxnOptions) (TxnResult, error) {
 	la.versions()
 	la.readAnomalies()
 	la.dependencies()
+	la.unreadAppends()
 	return la.an.finish(opts, start), nil
 }
 
@@ -41,6 +42,8 @@ type listElem struct {
 // transaction's last append to the key.
 type listAppendRef struct {
 	txn, mop int32
+	key      int32
+	val      int
 	final    bool
 }
 
@@ -58,6 +61,7 @@ type listAppend struct {
 	appender map[listElem]int32 // into appends
 	reads    []listRead         // in history order
 	excluded []bool             // by read: not consistent enough to order versions by
+	tangled  []bool             // by key: some read of it was excluded
 	order    []keyOrder         // by key
 	an       txnAnalysis
 }
@@ -91,7 +95,7 @@ func (la *listAppend) index() error {
 				}
 				la.appender[e] = int32(len(la.appends))
 				lastAppend = append(lastAppend, int32(len(la.appends)))
-				la.appends = append(la.appends, listAppendRef{txn: int32(ti), mop: int32(mi)})
+				la.appends = append(la.appends, listAppendRef{txn: int32(ti), mop: int32(mi), key: k, val: m.Value})
 			case MopRead:
 				if t.Status != TxnOK {
 					continue
@@ -120,6 +124,7 @@ func (la *listAppend) index() error {
 	}
 	la.excluded = make([]bool, len(la.reads))
 	la.order = make([]keyOrder, len(la.keys))
+	la.tangled = make([]bool, len(la.keys))
 	return nil
 }
 
@@ -261,11 +266,10 @@ func (la *listAppend) readAnomalies() {
 	for ri, r := range la.reads {
 		list, ko := la.list(r), &la.order[r.key]
 		if len(list) > len(ko.list) || !slices.Equal(list, ko.list[:len(list)]) {
+			la.excluded[ri], la.tangled[r.key] = true, true
 			if la.elementAnomalies(r) {
-				la.excluded[ri] = true
 				continue
 			}
-			la.excluded[ri] = true
 			if b, ok := bad[r.key]; ok {
 				b.n++
 				continue
@@ -281,7 +285,7 @@ func (la *listAppend) readAnomalies() {
 		}
 		if ko.dup < len(list) {
 			la.duplicate(t, key, list, list[ko.dup])
-			la.excluded[ri] = true
+			la.excluded[ri], la.tangled[r.key] = true, true
 		}
 		if ko.failed < len(list) {
 			la.aborted(t, key, list, list[ko.failed], la.appends[ko.append[ko.failed]].txn)
@@ -424,6 +428,64 @@ func (la *listAppend) dependencies() {
 				*edges = append(*edges, depEdge{from: r.txn, to: a, kind: DepRW, key: r.key, a: n, b: ko.list[p]})
 			}
 			break
+		}
+	}
+}
+
+// unreadAppends orders the committed appends no read saw after every
+// element that reads did see: had one come before, every read of a later
+// element would hold it. So each follows the key's last seen append (ww),
+// and each transaction that read the whole of the key's order precedes it
+// (rw); a shorter read precedes it through the ww edges. Keys whose reads
+// disagree are left alone, and so is a key with so many unread appends
+// and whole reads that linking them all would cost more than the rest of
+// the graph.
+func (la *listAppend) unreadAppends() {
+	inOrder := make([]bool, len(la.appends))
+	for k := range la.order {
+		for _, ai := range la.order[k].append {
+			if ai >= 0 {
+				inOrder[ai] = true
+			}
+		}
+	}
+	unread := make([][]int32, len(la.keys)) // by key: into appends
+	for ai, a := range la.appends {
+		if !inOrder[ai] && !la.tangled[a.key] && la.txns[a.txn].Status == TxnOK && len(la.order[a.key].list) > 0 {
+			unread[a.key] = append(unread[a.key], int32(ai))
+		}
+	}
+	whole := make([][]int32, len(la.keys)) // by key: transactions that read the whole order
+	for ri, r := range la.reads {
+		if ko := &la.order[r.key]; !la.excluded[ri] && len(unread[r.key]) > 0 && len(la.list(r)) == ko.dup {
+			whole[r.key] = append(whole[r.key], r.txn)
+		}
+	}
+	edges := &la.an.edges
+	for k, tail := range unread {
+		if len(tail) == 0 {
+			continue
+		}
+		ko := &la.order[k]
+		readers := whole[k]
+		if len(readers)*len(tail) > 8*(len(readers)+len(tail))+1024 {
+			continue
+		}
+		last, lastElem := int32(-1), 0
+		for p := ko.dup - 1; p >= 0; p-- {
+			if w, ok := la.committedAt(ko, p); ok {
+				last, lastElem = w, ko.list[p]
+				break
+			}
+		}
+		for _, ai := range tail {
+			a := la.appends[ai]
+			if last >= 0 {
+				*edges = append(*edges, depEdge{from: last, to: a.txn, kind: DepWW, key: int32(k), a: lastElem, b: a.val})
+			}
+			for _, r := range readers {
+				*edges = append(*edges, depEdge{from: r, to: a.txn, kind: DepRW, key: int32(k), a: ko.dup, b: a.val})
+			}
 		}
 	}
 }

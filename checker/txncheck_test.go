@@ -132,8 +132,29 @@ func TestListAppendG1b(t *testing.T) {
 	var b txnBuilder
 	b.ok(0, 0, 10, ap("x", 1), ap("x", 2))
 	b.ok(1, 0, 10, r("x", 1))
+	// Nobody read 2, so it came after what T1 read: T1 is also before T0.
 	checkAnomalies(t, checkLA(t, &b), ReadUncommitted,
-		wantAnomaly{"G1b", []TxnID{1, 0}, "which T0 appended before appending more to it"})
+		wantAnomaly{"G1b", []TxnID{1, 0}, "which T0 appended before appending more to it"},
+		wantAnomaly{"G-single", []TxnID{0, 1}, `T1 read "x" up to 1, missing 2, which T0 appended after it`})
+}
+
+func TestListAppendOrdersUnreadAppendsLast(t *testing.T) {
+	// The last read of x misses T1's append, which T1 committed before
+	// it began: a stale read nobody else observed.
+	var b txnBuilder
+	b.ok(0, 0, 10, ap("x", 1))
+	b.ok(1, 20, 30, ap("x", 2))
+	b.ok(2, 40, 50, r("x", 1))
+	checkAnomalies(t, checkLA(t, &b), StrongSessionSerializable,
+		wantAnomaly{"G-single-realtime", []TxnID{1, 2}, `T2 read "x" up to 1, missing 2, which T1 appended after it`})
+
+	// Where reads disagree, nothing is inferred from what they missed.
+	b.ok(3, 40, 50, r("x", 3))
+	b.ok(4, 0, 10, ap("x", 3))
+	res := checkLA(t, &b)
+	if res.Counts["incompatible-order"] != 1 || res.Counts["G-single-realtime"] != 0 {
+		t.Errorf("%v", res)
+	}
 }
 
 func TestListAppendG1c(t *testing.T) {
