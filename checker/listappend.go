@@ -44,6 +44,7 @@ type listAppendRef struct {
 	txn, mop int32
 	key      int32
 	val      int
+	ordinal  int32 // how many appends to the key the transaction made before
 	final    bool
 }
 
@@ -77,7 +78,7 @@ func (la *listAppend) key(k string) int32 {
 }
 
 func (la *listAppend) index() error {
-	var lastAppend []int32 // by mop: index into appends, or -1
+	var lastAppend []int32 // the transaction's appends: indices into appends
 	for ti := range la.txns {
 		t := &la.txns[ti]
 		if t.Status == TxnOK {
@@ -107,19 +108,19 @@ func (la *listAppend) index() error {
 				la.reads = append(la.reads, listRead{int32(ti), int32(mi), k})
 			}
 		}
-		// The last append to each key, found walking backwards.
-		seen := map[string]bool{}
-		ai := len(lastAppend) - 1
-		for mi := len(t.Mops) - 1; mi >= 0; mi-- {
-			m := &t.Mops[mi]
-			if m.Kind != MopAppend {
-				continue
+		// Each append's rank among the transaction's appends to its key,
+		// and which is the last.
+		if len(lastAppend) > 0 {
+			counts := map[int32]int32{}
+			for _, ai := range lastAppend {
+				a := &la.appends[ai]
+				a.ordinal = counts[a.key]
+				counts[a.key]++
 			}
-			if !seen[m.Key] {
-				seen[m.Key] = true
-				la.appends[lastAppend[ai]].final = true
+			for _, ai := range lastAppend {
+				a := &la.appends[ai]
+				a.final = a.ordinal == counts[a.key]-1
 			}
-			ai--
 		}
 	}
 	la.excluded = make([]bool, len(la.reads))
@@ -376,15 +377,32 @@ func (la *listAppend) committedAt(ko *keyOrder, p int) (int32, bool) {
 // and intermediate reads from each read's place in its key's order.
 func (la *listAppend) dependencies() {
 	edges := &la.an.edges
+	// A transaction's appends to a key must show in the order it made
+	// them, none missing before one that shows: seen[t] counts t's appends
+	// met on key seenKey[t] so far.
+	seen := make([]int32, len(la.txns))
+	seenKey := make([]int32, len(la.txns))
+	for i := range seenKey {
+		seenKey[i] = -1
+	}
 	for k := range la.order {
 		ko := &la.order[k]
 		prev := int32(-1)
 		prevElem := 0
+		reported := false
 		for p, x := range ko.list[:ko.dup] {
 			a, ok := la.committedAt(ko, p)
 			if !ok {
 				continue
 			}
+			if seenKey[a] != int32(k) {
+				seenKey[a], seen[a] = int32(k), 0
+			}
+			if ap := la.appends[ko.append[p]]; ap.ordinal != seen[a] && !reported {
+				reported = true
+				la.outOfOrder(int32(k), a, ap)
+			}
+			seen[a]++
 			if prev >= 0 && a != prev {
 				*edges = append(*edges, depEdge{from: prev, to: a, kind: DepWW, key: int32(k), a: prevElem, b: x})
 			}
@@ -432,14 +450,37 @@ func (la *listAppend) dependencies() {
 	}
 }
 
-// unreadAppends orders the committed appends no read saw after every
-// element that reads did see: had one come before, every read of a later
-// element would hold it. So each follows the key's last seen append (ww),
-// and each transaction that read the whole of the key's order precedes it
-// (rw); a shorter read precedes it through the ww edges. Keys whose reads
-// disagree are left alone, and so is a key with so many unread appends
-// and whole reads that linking them all would cost more than the rest of
-// the graph.
+// outOfOrder reports that the longest read of key k shows w's append ap
+// without w's earlier appends to k before it, in the order w made them.
+func (la *listAppend) outOfOrder(k, w int32, ap listAppendRef) {
+	t := &la.txns[w]
+	var mine []int
+	for _, m := range t.Mops {
+		if m.Kind == MopAppend && m.Key == la.keys[k] {
+			mine = append(mine, m.Value)
+		}
+	}
+	var reader *Txn
+	for _, r := range la.reads {
+		if r.key == k && len(la.list(r)) == len(la.order[k].list) {
+			reader = &la.txns[r.txn]
+			break
+		}
+	}
+	la.anomaly(Anomaly{Class: IncompatibleOrder, Txns: []TxnID{reader.ID, t.ID}, Key: la.keys[k], Explanation: fmt.Sprintf(
+		"incompatible-order: T%d appended %s to %q in that order, but T%d read it = %s, with %d and not so",
+		t.ID, showList(mine), la.keys[k], reader.ID, showList(la.order[k].list), ap.val)})
+}
+
+// unreadAppends orders the committed appends no read saw (of committed
+// transactions, and of indeterminate ones a read proved committed) after
+// every element that reads did see: had one come before, every read of a
+// later element would hold it. So each follows the key's last seen append
+// (ww), and each transaction that read the whole of the key's order
+// precedes it (rw); a shorter read precedes it through the ww edges. Keys
+// whose reads disagree are left alone, and so is a key with so many unread
+// appends and whole reads that linking them all would cost more than the
+// rest of the graph.
 func (la *listAppend) unreadAppends() {
 	inOrder := make([]bool, len(la.appends))
 	for k := range la.order {
@@ -451,7 +492,7 @@ func (la *listAppend) unreadAppends() {
 	}
 	unread := make([][]int32, len(la.keys)) // by key: into appends
 	for ai, a := range la.appends {
-		if !inOrder[ai] && !la.tangled[a.key] && la.txns[a.txn].Status == TxnOK && len(la.order[a.key].list) > 0 {
+		if !inOrder[ai] && !la.tangled[a.key] && la.an.inGraph[a.txn] {
 			unread[a.key] = append(unread[a.key], int32(ai))
 		}
 	}

@@ -424,3 +424,24 @@ func TestParseConsistency(t *testing.T) {
 		t.Error("none is not a model one can ask for")
 	}
 }
+
+func TestGSingleSearchOutOfBudgetLeavesSnapshotIsolationUndecided(t *testing.T) {
+	defer func(b int) { gSingleBudget = b }(gSingleBudget)
+	gSingleBudget = 0
+	var b txnBuilder
+	b.ok(0, 0, 10, r("x"), ap("y", 1))
+	b.ok(1, 0, 10, r("y"), ap("x", 1))
+	b.ok(2, 20, 30, r("x", 1), r("y", 1))
+	res := checkLA(t, &b)
+	if res.Counts["G2-item"] != 1 || res.Strongest != ReadCommitted || res.Undecided != SnapshotIsolation {
+		t.Fatalf("%v", res)
+	}
+	for c, want := range map[Consistency]Verdict{ReadCommitted: Ok, SnapshotIsolation: Unknown, Serializable: Illegal} {
+		if got := res.Verdict(c); got != want {
+			t.Errorf("%v: %v, want %v", c, got, want)
+		}
+	}
+	if !strings.Contains(res.String(), "snapshot-isolation undecided") {
+		t.Errorf("%v", res)
+	}
+}
