@@ -110,16 +110,14 @@ func (la *listAppend) index() error {
 		}
 		// Each append's rank among the transaction's appends to its key,
 		// and which is the last.
-		if len(lastAppend) > 0 {
-			counts := map[int32]int32{}
-			for _, ai := range lastAppend {
-				a := &la.appends[ai]
-				a.ordinal = counts[a.key]
-				counts[a.key]++
-			}
-			for _, ai := range lastAppend {
-				a := &la.appends[ai]
-				a.final = a.ordinal == counts[a.key]-1
+		for i, ai := range lastAppend {
+			a := &la.appends[ai]
+			a.final = true
+			for _, bi := range lastAppend[:i] {
+				if b := &la.appends[bi]; b.key == a.key {
+					a.ordinal++
+					b.final = false
+				}
 			}
 		}
 	}

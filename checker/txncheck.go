@@ -310,12 +310,17 @@ type txnAnalysis struct {
 // completions after calls, and each process running one transaction at a
 // time. kinds are the micro-operations the model allows.
 func validateTxns(txns []Txn, model string, kinds ...MopKind) error {
-	ids := make(map[TxnID]int, len(txns))
-	for i, t := range txns {
-		if j, dup := ids[t.ID]; dup {
-			return fmt.Errorf("checker: transactions %d and %d of the history both have id %d", j, i, t.ID)
+	order := make([]int32, len(txns))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(cmp.Compare(txns[a].ID, txns[b].ID), cmp.Compare(a, b)) })
+	for i := 1; i < len(order); i++ {
+		if a, b := order[i-1], order[i]; txns[a].ID == txns[b].ID {
+			return fmt.Errorf("checker: transactions %d and %d of the history both have id %d", a, b, txns[a].ID)
 		}
-		ids[t.ID] = i
+	}
+	for _, t := range txns {
 		if t.Process < 0 {
 			return fmt.Errorf("checker: T%d: process %d is negative", t.ID, t.Process)
 		}
@@ -330,10 +335,6 @@ func validateTxns(txns []Txn, model string, kinds ...MopKind) error {
 				return fmt.Errorf("checker: T%d, micro-operation %d: %v is not a %s micro-operation", t.ID, j, m.Kind, model)
 			}
 		}
-	}
-	order := make([]int32, len(txns))
-	for i := range order {
-		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int {
 		ta, tb := &txns[a], &txns[b]
@@ -457,24 +458,19 @@ func orderEdges(txns []Txn, inGraph []bool) []depEdge {
 		return cmp.Compare(a.txn, b.txn)
 	})
 	var frontier []int32
-	preds := make(map[int32][]int32) // an open transaction's frontier at its invocation
-	dropped := make([]bool, len(txns))
 	for _, ev := range events {
-		if !ev.invoke {
-			for _, p := range preds[ev.txn] {
-				dropped[p] = true
+		if ev.invoke {
+			for _, p := range frontier {
+				edges = append(edges, depEdge{from: p, to: ev.txn, kind: DepRealtime, key: -1})
 			}
-			delete(preds, ev.txn)
-			frontier = slices.DeleteFunc(frontier, func(p int32) bool { return dropped[p] })
-			frontier = append(frontier, ev.txn)
 			continue
 		}
-		for _, p := range frontier {
-			edges = append(edges, depEdge{from: p, to: ev.txn, kind: DepRealtime, key: -1})
-		}
-		if txns[ev.txn].Status == TxnOK && len(frontier) > 0 {
-			preds[ev.txn] = slices.Clone(frontier)
-		}
+		// What completed before this transaction was invoked is reached
+		// through it from now on. (What of that left the frontier earlier
+		// is not in it to drop.)
+		call := txns[ev.txn].Call
+		frontier = slices.DeleteFunc(frontier, func(p int32) bool { return txns[p].Return < call })
+		frontier = append(frontier, ev.txn)
 	}
 	return edges
 }
@@ -506,9 +502,10 @@ func newDepGraph(n int, edges []depEdge) *depGraph {
 	kept := sorted[:0]
 	for v := range n {
 		out := sorted[start[v]:start[v+1]]
-		slices.SortFunc(out, func(x, y depEdge) int {
-			return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(x.kind, y.kind),
-				cmp.Compare(x.key, y.key), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
+		// Stable: of the same edge found twice, the first found is kept,
+		// and edges are found in an order fixed by the history.
+		slices.SortStableFunc(out, func(x, y depEdge) int {
+			return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(x.kind, y.kind))
 		})
 		start[v] = int32(len(kept))
 		for i, e := range out {
