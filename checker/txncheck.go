@@ -742,14 +742,14 @@ func (cs *cycleSearch) findCycles() (undecided bool) {
 	g, s := cs.g, cs.s
 	comps, comp := g.sccs(DepWW)
 	for ci, c := range comps {
-		if e, ok := cs.firstInside(c, comp, int32(ci), DepWW, 0); ok {
-			cs.cycle(e, DepWW, comp, int32(ci), 0)
+		if starts := cs.edgesInside(c, comp, int32(ci), DepWW, 0, cycleStarts); starts != nil {
+			cs.cycle(starts, DepWW, comp, int32(ci), len(c), 0)
 		}
 	}
 	wrComps, wrComp := g.sccs(DepWW | DepWR)
 	for ci, c := range wrComps {
-		if e, ok := cs.firstInside(c, wrComp, int32(ci), DepWR, 0); ok {
-			cs.cycle(e, DepWW|DepWR, wrComp, int32(ci), 0)
+		if starts := cs.edgesInside(c, wrComp, int32(ci), DepWR, 0, cycleStarts); starts != nil {
+			cs.cycle(starts, DepWW|DepWR, wrComp, int32(ci), len(c), 0)
 		}
 	}
 	s.budget = gSingleBudget
@@ -757,12 +757,12 @@ func (cs *cycleSearch) findCycles() (undecided bool) {
 	for ci, c := range allComps {
 		single, exhausted := cs.gSingle(c, allComp, int32(ci), wrComp)
 		if single != nil {
-			cs.record(single, 0)
+			cs.record(single, len(c), 0)
 			continue
 		}
 		undecided = undecided || exhausted
-		if e, ok := cs.firstInside(c, allComp, int32(ci), DepRW, 0); ok {
-			cs.cycle(e, depData, allComp, int32(ci), 0)
+		if starts := cs.edgesInside(c, allComp, int32(ci), DepRW, 0, cycleStarts); starts != nil {
+			cs.cycle(starts, depData, allComp, int32(ci), len(c), 0)
 		}
 	}
 	for _, via := range []DepKind{DepProcess, DepRealtime} {
@@ -774,18 +774,19 @@ func (cs *cycleSearch) findCycles() (undecided bool) {
 		for ci, c := range comps {
 			// An edge that repeats a stronger one between the same pair
 			// adds no cycle: those were reported already.
-			if e, ok := cs.firstInside(c, comp, int32(ci), via, mask&^via); ok {
-				cs.cycle(e, mask, comp, int32(ci), via)
+			if starts := cs.edgesInside(c, comp, int32(ci), via, mask&^via, cycleStarts); starts != nil {
+				cs.cycle(starts, mask, comp, int32(ci), len(c), via)
 			}
 		}
 	}
 	return undecided
 }
 
-// firstInside is the first edge of a kind in want between two nodes of
-// component c, skipping pairs that also have an edge of a kind in
-// redundant.
-func (cs *cycleSearch) firstInside(c []int32, comp []int32, ci int32, want, redundant DepKind) (int32, bool) {
+// edgesInside lists up to most edges of a kind in want between two nodes
+// of component c, in node order, skipping pairs that also have an edge of
+// a kind in redundant.
+func (cs *cycleSearch) edgesInside(c []int32, comp []int32, ci int32, want, redundant DepKind, most int) []int32 {
+	var found []int32
 	for _, v := range c {
 		out := cs.g.out(v)
 		base := cs.g.start[v]
@@ -796,10 +797,12 @@ func (cs *cycleSearch) firstInside(c []int32, comp []int32, ci int32, want, redu
 			if redundant != 0 && hasEdge(out, e.to, redundant) {
 				continue
 			}
-			return base + int32(i), true
+			if found = append(found, base+int32(i)); len(found) == most {
+				return found
+			}
 		}
 	}
-	return 0, false
+	return found
 }
 
 func hasEdge(out []depEdge, to int32, kinds DepKind) bool {
@@ -812,14 +815,34 @@ func hasEdge(out []depEdge, to int32, kinds DepKind) bool {
 	return false
 }
 
-// cycle records the cycle through edge ei with the fewest anti-dependencies.
-func (cs *cycleSearch) cycle(ei int32, mask DepKind, comp []int32, c int32, via DepKind) {
-	e := &cs.g.edges[ei]
-	path := cs.s.fewestRW(e.to, e.from, mask, comp, c)
-	if path == nil {
-		panic(fmt.Sprintf("checker: no path back from %d to %d inside their component", e.to, e.from))
+// cycleStarts is how many first edges the search for a component's cycle
+// tries, keeping the cycle with the fewest anti-dependencies, then the
+// shortest: a few searches more buy a cycle a person can follow.
+const cycleStarts = 8
+
+// cycle records, of the cycles through the edges starts, the one with the
+// fewest anti-dependencies, then the shortest.
+func (cs *cycleSearch) cycle(starts []int32, mask DepKind, comp []int32, c int32, size int, via DepKind) {
+	var best []int32
+	bestRW := 0
+	for _, ei := range starts {
+		e := &cs.g.edges[ei]
+		path := cs.s.fewestRW(e.to, e.from, mask, comp, c)
+		if path == nil {
+			panic(fmt.Sprintf("checker: no path back from %d to %d inside their component", e.to, e.from))
+		}
+		cycle := append(path, ei)
+		rw := 0
+		for _, ej := range cycle {
+			if cs.g.edges[ej].kind == DepRW {
+				rw++
+			}
+		}
+		if best == nil || rw < bestRW || rw == bestRW && len(cycle) < len(best) {
+			best, bestRW = cycle, rw
+		}
 	}
-	cs.record(append(path, ei), via)
+	cs.record(best, size, via)
 }
 
 // gSingle looks for a cycle of component c with exactly one
@@ -864,8 +887,9 @@ func (cs *cycleSearch) gSingle(c []int32, comp []int32, ci int32, wrComp []int32
 	return nil, false
 }
 
-// record turns a cycle of edge indices into an Anomaly.
-func (cs *cycleSearch) record(cycle []int32, via DepKind) {
+// record turns a cycle of edge indices into an Anomaly; size is that of
+// the strongly connected component it was found in.
+func (cs *cycleSearch) record(cycle []int32, size int, via DepKind) {
 	// Start from the smallest transaction, so that the same cycle reads
 	// the same however it was found.
 	first := 0
@@ -903,6 +927,9 @@ func (cs *cycleSearch) record(cycle []int32, via DepKind) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: a cycle of %d transactions", a.Name(), len(cycle))
+	if size > len(cycle) {
+		fmt.Fprintf(&b, ", in a knot of %d that all depend on one another", size)
+	}
 	for _, ei := range cycle {
 		t := &txns[cs.g.edges[ei].from]
 		fmt.Fprintf(&b, "\n  T%d = %s", t.ID, describeMops(t))
