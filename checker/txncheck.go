@@ -101,6 +101,9 @@ func (k DepKind) String() string {
 	return fmt.Sprintf("DepKind(%d)", uint8(k))
 }
 
+// MarshalText makes dependency kinds read well in JSON results.
+func (k DepKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
 // AnomalyClass is a kind of anomaly, named as Adya and Elle name them.
 type AnomalyClass uint8
 
@@ -148,6 +151,9 @@ func (c AnomalyClass) String() string {
 	}
 	return fmt.Sprintf("AnomalyClass(%d)", uint8(c))
 }
+
+// MarshalText makes anomaly classes read well in JSON results.
+func (c AnomalyClass) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // Dependency is one edge of a cycle.
 type Dependency struct {

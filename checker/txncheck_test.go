@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -443,5 +444,21 @@ func TestGSingleSearchOutOfBudgetLeavesSnapshotIsolationUndecided(t *testing.T) 
 	}
 	if !strings.Contains(res.String(), "snapshot-isolation undecided") {
 		t.Errorf("%v", res)
+	}
+}
+
+func TestTxnResultReadsWellAsJSON(t *testing.T) {
+	var b txnBuilder
+	b.ok(0, 0, 10, ap("x", 1))
+	b.ok(1, 20, 30, r("x"))
+	b.ok(2, 40, 50, r("x", 1))
+	out, err := json.Marshal(checkLA(t, &b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Class":"G-single"`, `"Via":"realtime"`, `"Kind":"rw"`, `"Strongest":"strong-session-serializable"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no %s in %s", want, out)
+		}
 	}
 }
