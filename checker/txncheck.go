@@ -372,7 +372,7 @@ func (an *txnAnalysis) finish(opts TxnOptions, start time.Time) TxnResult {
 			res.TxnsFailed++
 		}
 	}
-	an.edges = append(an.edges, orderEdges(txns, an.inGraph)...)
+	an.edges = orderEdges(txns, an.inGraph, an.edges)
 	g := newDepGraph(len(txns), an.edges)
 	an.edges = nil
 	res.Edges = len(g.edges)
@@ -412,7 +412,7 @@ func (an *txnAnalysis) finish(opts TxnOptions, start time.Time) TxnResult {
 // time, a frontier holds the completed transactions that no later
 // completed one follows. An invocation is linked from the frontier only;
 // the rest of what completed before it is reached through the frontier.
-func orderEdges(txns []Txn, inGraph []bool) []depEdge {
+func orderEdges(txns []Txn, inGraph []bool, edges []depEdge) []depEdge {
 	type event struct {
 		at     time.Duration
 		invoke bool
@@ -430,7 +430,6 @@ func orderEdges(txns []Txn, inGraph []bool) []depEdge {
 			events = append(events, event{t.Return, false, int32(i)})
 		}
 	}
-	var edges []depEdge
 
 	slices.SortFunc(nodes, func(a, b int32) int {
 		ta, tb := &txns[a], &txns[b]
@@ -746,6 +745,11 @@ type cycleSearch struct {
 // ran out of budget.
 func (cs *cycleSearch) findCycles() (undecided bool) {
 	g, s := cs.g, cs.s
+	// Every cycle is one of the whole graph: without one there, as in a
+	// correct history, there is nothing to look for.
+	if comps, _ := g.sccs(depData | DepProcess | DepRealtime); len(comps) == 0 {
+		return false
+	}
 	comps, comp := g.sccs(DepWW)
 	for ci, c := range comps {
 		if starts := cs.edgesInside(c, comp, int32(ci), DepWW, 0, cycleStarts); starts != nil {
