@@ -38,8 +38,8 @@ type listElem struct {
 	val int
 }
 
-// listAppendRef is one append: its transaction, and whether it was the
-// transaction's last append to the key.
+// listAppendRef is one append, and its place among its transaction's
+// appends to the key.
 type listAppendRef struct {
 	txn, mop int32
 	key      int32
@@ -78,24 +78,27 @@ func (la *listAppend) key(k string) int32 {
 }
 
 func (la *listAppend) index() error {
-	var lastAppend []int32 // the transaction's appends: indices into appends
+	var txnAppends []int32 // the current transaction's appends, into appends
 	for ti := range la.txns {
 		t := &la.txns[ti]
 		if t.Status == TxnOK {
 			la.an.inGraph[ti] = true
 		}
-		lastAppend = lastAppend[:0]
+		txnAppends = txnAppends[:0]
 		for mi, m := range t.Mops {
 			k := la.key(m.Key)
 			switch m.Kind {
 			case MopAppend:
 				e := listElem{k, m.Value}
 				if prev, dup := la.appender[e]; dup {
-					return fmt.Errorf("checker: T%d and T%d both append %d to %q: list-append needs each value appended to a key once",
-						la.txns[la.appends[prev].txn].ID, t.ID, m.Value, m.Key)
+					who := fmt.Sprintf("T%d and T%d both append", la.txns[la.appends[prev].txn].ID, t.ID)
+					if la.appends[prev].txn == int32(ti) {
+						who = fmt.Sprintf("T%d appends", t.ID)
+					}
+					return fmt.Errorf("checker: %s %d to %q: list-append needs each value appended to a key once", who, m.Value, m.Key)
 				}
 				la.appender[e] = int32(len(la.appends))
-				lastAppend = append(lastAppend, int32(len(la.appends)))
+				txnAppends = append(txnAppends, int32(len(la.appends)))
 				la.appends = append(la.appends, listAppendRef{txn: int32(ti), mop: int32(mi), key: k, val: m.Value})
 			case MopRead:
 				if t.Status != TxnOK {
@@ -110,10 +113,10 @@ func (la *listAppend) index() error {
 		}
 		// Each append's rank among the transaction's appends to its key,
 		// and which is the last.
-		for i, ai := range lastAppend {
+		for i, ai := range txnAppends {
 			a := &la.appends[ai]
 			a.final = true
-			for _, bi := range lastAppend[:i] {
+			for _, bi := range txnAppends[:i] {
 				if b := &la.appends[bi]; b.key == a.key {
 					a.ordinal++
 					b.final = false
@@ -135,10 +138,10 @@ func (la *listAppend) anomaly(a Anomaly) { la.an.anomalies = append(la.an.anomal
 // earlier reads and appends of the same key.
 func (la *listAppend) internal() {
 	type state struct {
-		key    string
-		known  bool  // list is the whole list
-		list   []int // when known; else the transaction's own appends since its start
-		action string
+		key      string
+		known    bool  // list is the whole list
+		list     []int // when known; else the transaction's own appends since its start
+		appended bool  // since the last read
 	}
 	var states []state
 	for ti := range la.txns {
@@ -159,18 +162,22 @@ func (la *listAppend) internal() {
 			s := &states[i]
 			if m.Kind == MopAppend {
 				s.list = append(slices.Clip(s.list), m.Value)
-				s.action = "appended"
+				s.appended = true
 				continue
 			}
 			switch {
 			case s.known && !slices.Equal(m.List, s.list):
+				had := "its own appends had made it"
+				if !s.appended {
+					had = "it had read"
+				}
 				la.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: m.Key, Explanation: fmt.Sprintf(
-					"internal: T%d read %q = %s, but it had %s it to %s", t.ID, m.Key, showList(m.List), s.action, showList(s.list))})
+					"internal: T%d read %q = %s, but %s %s", t.ID, m.Key, showList(m.List), had, showList(s.list))})
 			case !s.known && len(s.list) > 0 && (len(m.List) < len(s.list) || !slices.Equal(m.List[len(m.List)-len(s.list):], s.list)):
 				la.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: m.Key, Explanation: fmt.Sprintf(
 					"internal: T%d read %q = %s, after appending %s to it itself", t.ID, m.Key, showList(m.List), showList(s.list))})
 			}
-			s.known, s.list, s.action = true, m.List, "read"
+			s.known, s.list, s.appended = true, m.List, false
 		}
 	}
 }

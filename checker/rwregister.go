@@ -92,8 +92,11 @@ func (rr *rwRegister) index() error {
 			if m.Kind == MopWrite {
 				e := listElem{k, m.Value}
 				if prev, dup := rr.writer[e]; dup {
-					return fmt.Errorf("checker: T%d and T%d both write %d to %q: rw-register needs each value written to a key once",
-						rr.txns[prev.txn].ID, t.ID, m.Value, m.Key)
+					who := fmt.Sprintf("T%d and T%d both write", rr.txns[prev.txn].ID, t.ID)
+					if prev.txn == int32(ti) {
+						who = fmt.Sprintf("T%d writes", t.ID)
+					}
+					return fmt.Errorf("checker: %s %d to %q: rw-register needs each value written to a key once", who, m.Value, m.Key)
 				}
 				if acc != nil && acc.wrote {
 					w := rr.writer[listElem{k, acc.lastWrite}]
@@ -121,7 +124,7 @@ func (rr *rwRegister) index() error {
 			// A later read must see what the transaction last wrote or read.
 			wantFound, want, did := acc.found, acc.value, "read"
 			if acc.wrote {
-				wantFound, want, did = true, acc.lastWrite, "wrote"
+				wantFound, want, did = true, acc.lastWrite, "written"
 			}
 			if m.Found != wantFound || m.Found && m.Value != want {
 				rr.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: m.Key, Explanation: fmt.Sprintf(

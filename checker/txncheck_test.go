@@ -220,7 +220,7 @@ func TestListAppendInternal(t *testing.T) {
 	b.ok(1, 0, 10, ap("y", 1), r("y", 2))
 	b.ok(2, 0, 10, ap("y", 2), r("z", 3), ap("z", 3))
 	checkAnomalies(t, checkLA(t, &b), ConsistencyNone,
-		wantAnomaly{"internal", []TxnID{0}, `T0 read "x" = [], but it had appended it to [1]`},
+		wantAnomaly{"internal", []TxnID{0}, `T0 read "x" = [], but its own appends had made it [1]`},
 		wantAnomaly{"internal", []TxnID{1}, `T1 read "y" = [2], after appending [1] to it itself`},
 		wantAnomaly{"internal", []TxnID{2}, `T2 read "z" = [3], with 3, before appending it itself`})
 }
@@ -373,7 +373,7 @@ func TestRWRegisterInternalAndGarbage(t *testing.T) {
 	b.ok(2, 0, 10, rv("z", 4), w("z", 4))
 	b.ok(3, 0, 10, rv("q", 9))
 	checkAnomalies(t, checkRW(t, &b), ConsistencyNone,
-		wantAnomaly{"internal", []TxnID{0}, `T0 read "x" = 2, but it had wrote 1`},
+		wantAnomaly{"internal", []TxnID{0}, `T0 read "x" = 2, but it had written 1`},
 		wantAnomaly{"internal", []TxnID{1}, `T1 read "y" = nil, but it had read 1`},
 		wantAnomaly{"internal", []TxnID{2}, `T2 read "z" = 4 before writing it itself`},
 		wantAnomaly{"garbage-read", []TxnID{1}, `T1 read "y" = 1, which no transaction wrote`},
