@@ -328,3 +328,20 @@ func FuzzParseTxnLineFast(f *testing.F) {
 		}
 	})
 }
+
+// FuzzEDNToJSON: what the EDN reader takes becomes valid JSON.
+func FuzzEDNToJSON(f *testing.F) {
+	for _, s := range []string{
+		`{:index 0, :type :invoke, :process 0, :f :txn, :value [[:append 1 5] [:r 2 nil]]}`,
+		`#jepsen.history.Op{:a #{1 2.5 "x\n\u00e9"} :b (1 -2N 3M) #_ :gone :c \a, "k" {1 2}}`,
+		`{:a 01 :b +5 :c 1/2 :d 1e400}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := ednToJSON(data)
+		if err == nil && !json.Valid(out) {
+			t.Fatalf("%q became invalid JSON %q", data, out)
+		}
+	})
+}
