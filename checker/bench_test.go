@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"testing"
 )
@@ -49,4 +50,25 @@ func benchmarkTxnCheck(b *testing.B, register bool, check func([]Txn, TxnOptions
 	sec := b.Elapsed().Seconds()
 	b.ReportMetric(sec*1000/float64(b.N), "ms/check")
 	b.ReportMetric(float64(len(txns)*b.N)/sec, "txns/s")
+}
+
+// BenchmarkReadTxns100k reads the list-append history of
+// BenchmarkCheckListAppend100k from its JSON Lines form (96 MB: the reads
+// carry lists a few hundred long).
+func BenchmarkReadTxns100k(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	txns := genTxns(rng.IntN, txnGen{txns: 100_000, clients: 20, keys: 16, keyShift: 100, mopsMax: 6, infoPercent: 5, failPercent: 5})
+	var buf bytes.Buffer
+	if err := WriteTxns(&buf, txns); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ReadTxns(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(txns)*b.N)/b.Elapsed().Seconds(), "txns/s")
 }

@@ -109,8 +109,20 @@ func (p *fastParser) int() (int, bool) {
 	if p.i < len(p.s) && (p.s[p.i] == '.' || p.s[p.i] == 'e' || p.s[p.i] == 'E') {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(string(p.s[start:p.i]), 10, strconv.IntSize)
-	return int(n), err == nil
+	// Up to 18 digits cannot overflow an int64: add them up. Longer
+	// numbers, and ints narrower than 64 bits, go through strconv.
+	if p.i-digits > 18 || strconv.IntSize < 64 {
+		n, err := strconv.ParseInt(string(p.s[start:p.i]), 10, strconv.IntSize)
+		return int(n), err == nil
+	}
+	n := 0
+	for _, c := range p.s[digits:p.i] {
+		n = n*10 + int(c-'0')
+	}
+	if digits > start {
+		n = -n
+	}
+	return n, true
 }
 
 func (p *fastParser) null() bool {
