@@ -15,7 +15,8 @@ import (
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	model := fs.String("model", "kv", "the model: "+strings.Join(checker.Models(), ", "))
+	model := fs.String("model", "kv", "the model: "+strings.Join(checkModels(), ", "))
+	consistency := fs.String("consistency", "strict-serializable", "list-append, rw-register: the model the history must satisfy")
 	timeout := fs.Duration("timeout", time.Minute, "give up (verdict unknown) after this long")
 	viz := fs.String("out", "", "write porcupine's visualisation here when the history is not linearizable")
 	pos, err := parseArgs(fs, args)
@@ -25,8 +26,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		return fail(stderr, "check", errors.New("needs exactly one history file (simrun check [-model kv] HISTORY.jsonl)"))
 	}
+	if *model == "list-append" || *model == "rw-register" {
+		return checkTxns(pos[0], *model, *consistency, stdout, stderr)
+	}
 	if !slices.Contains(checker.Models(), *model) {
-		return fail(stderr, "check", fmt.Errorf("-model %q is not one of %s", *model, strings.Join(checker.Models(), ", ")))
+		return fail(stderr, "check", fmt.Errorf("-model %q is not one of %s", *model, strings.Join(checkModels(), ", ")))
 	}
 	f, err := os.Open(pos[0])
 	if err != nil {
@@ -60,4 +64,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	return exitUnknown
+}
+
+// checkModels are the models check takes: the linearizable ones the
+// checker knows (and any a system registered), and the transactional ones.
+func checkModels() []string {
+	return append(checker.Models(), "list-append", "rw-register")
 }
