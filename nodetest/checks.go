@@ -129,6 +129,37 @@ func (s *suite) checkMessages() []string {
 	return fails
 }
 
+// checkTwin runs the calm base, traced, beside its twin, whose network
+// deep-copies every message: the two traces must be the same, message
+// body for message body.
+func (s *suite) checkTwin() []string {
+	twin, err := twinOf(s.sys)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	seed := s.opts.Seed
+	a, err := s.run(s.base, seed, true)
+	if err != nil {
+		return []string{fmt.Sprintf("scenario %s: %v", s.base.Name, err)}
+	}
+	tw := s.base.Clone()
+	tw.System.Kind = twin.Name()
+	b, err := s.run(tw, seed, true)
+	if err != nil {
+		return []string{fmt.Sprintf("scenario %s with every message deep-copied: %v", s.base.Name, err)}
+	}
+	if bytes.Equal(a.trace, b.trace) {
+		return nil
+	}
+	hashes := fmt.Sprintf("trace hashes %s and %s", a.result.TraceHash, b.result.TraceHash)
+	if a.result.TraceHash == b.result.TraceHash {
+		hashes = "one trace hash, which does not cover message bodies: only their contents differ"
+	}
+	return []string{fmt.Sprintf("scenario %s, seed %d: the run parts from its twin whose network deep-copies every message "+
+		"(%s): a message shares memory with a node that mutates it (a net.Cloner that shares mutable memory?)\n%s",
+		s.base.Name, seed, hashes, describeDiff(a.trace, b.trace, "as the system copies messages", "every message deep-copied"))}
+}
+
 // runPassing runs the calm base reshaped with faults for every seed; each
 // run must pass and keep its messages unchanged in flight.
 func (s *suite) runPassing(name string, faults func(*rand.Rand, time.Duration) []scenarios.Fault, adjust func(*scenarios.Scenario)) ([]string, []*scenarios.Result) {

@@ -45,6 +45,10 @@
 //  5. messages-unchanged-in-flight: every scenario runs with a watch on
 //     each message from its send to its delivery (the crash and hostile
 //     runs are watched too).
+//  6. messages-share-no-memory: the calm base runs beside its twin, the
+//     same system in a world whose network deep-copies every message by
+//     reflection before its usual copy; the two JSON traces must be the
+//     same, message body for message body.
 //
 // A failure names the scenario, the seed and the faults. Where two runs of
 // a seed part, the suite runs them again with JSON traces and names the
@@ -59,12 +63,18 @@
 // net.Cloner that shares mutable memory with the value it copies, so that
 // a node changing its own state (or its received message) changes a
 // message still in flight, which no real network would do. The suite
-// catches that as it happens: it encodes every message body the moment
-// the network has copied it and again the moment it is delivered,
-// following pointers and reading unexported fields, and reports the first
-// message whose contents changed between the two, with both encodings. A
-// Clone that shares memory nobody mutates (Raft's shares its immutable log
-// entries) is sound, and passes.
+// catches that two ways. It encodes every message body the moment the
+// network has copied it and again the moment it is delivered, following
+// pointers and reading unexported fields, and reports the first message
+// whose contents changed between the two, with both encodings: a sender
+// that changes what it still shares with a message in flight. And it
+// runs the system beside its twin, whose network shares nothing, and
+// names the first record where the two part: that also finds a receiver
+// that changes a message it shares with its sender, once the change
+// shows. A Clone that shares memory nobody mutates (Raft's shares its
+// immutable log entries) is sound, and passes both. A type whose
+// unexported fields hold references cannot be copied by reflection; its
+// twin uses its Clone, and only the first watch covers it.
 //
 // # Child processes
 //

@@ -128,6 +128,7 @@ func (s *suite) checks() []check {
 		{"crash-restart", s.checkCrashRestart},
 		{"hostile-network", s.checkHostileNetwork},
 		{"messages-unchanged-in-flight", s.checkMessages},
+		{"messages-share-no-memory", s.checkTwin},
 	}
 }
 

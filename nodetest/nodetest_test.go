@@ -99,6 +99,14 @@ func TestANodeThatAliasesASentMessageIsCaught(t *testing.T) {
 	expectCaught(t, fails, `message #\d+ \(nodetest.sharedVector, n\d to n\d\) changed between its send at .* and its delivery at`, `sent: +&?\{Counts:\[`)
 }
 
+// TestAReceiverThatMutatesSharedMemoryIsCaught: a receiver reuses the
+// vector it got, which its sender's Clone shared with the sender's state;
+// the run parts from its twin with deep-copied messages.
+func TestAReceiverThatMutatesSharedMemoryIsCaught(t *testing.T) {
+	fails := planted(t, tallyScratch, (*suite).checkTwin)
+	expectCaught(t, fails, `the run parts from its twin whose network deep-copies every message`, `the runs part at record \d+ \(A: as the system copies messages, B: every message deep-copied\)`, `\n  A  .*sharedVector`)
+}
+
 // TestANodeThatLosesItsStateAtRestartIsCaught: the tally's own invariant
 // sees a count fall after a crash.
 func TestANodeThatLosesItsStateAtRestartIsCaught(t *testing.T) {

@@ -25,6 +25,9 @@ type tallyBugs struct {
 	// Alias sends its vector in a message type whose Clone shares the
 	// slice, and keeps updating the slice in place.
 	Alias bool `json:"alias"`
+	// ScratchReceived clears a received vector once merged, to reuse it;
+	// with Alias, that clears the sender's own.
+	ScratchReceived bool `json:"scratch_received"`
 	// ForgetOnRestart starts from zero instead of from storage.
 	ForgetOnRestart bool `json:"forget_on_restart"`
 	// Procs reads GOMAXPROCS: the same in every run of one process.
@@ -133,6 +136,9 @@ func (n *tallyNode) Receive(_ sim.HostID, msg any) {
 	for id, v := range counts {
 		n.set(sim.HostID(id), v)
 	}
+	if n.cfg.Bugs.ScratchReceived {
+		clear(counts)
+	}
 }
 
 // tallySystem defines the tally system called name with bugs.
@@ -190,8 +196,9 @@ var (
 	tallyAlias         = tallySystem("tally-alias", tallyBugs{Alias: true})
 	tallyForget        = tallySystem("tally-forget-on-restart", tallyBugs{ForgetOnRestart: true})
 	tallyProcs         = tallySystem("tally-procs", tallyBugs{Procs: true})
+	tallyScratch       = tallySystem("tally-scratch", tallyBugs{Alias: true, ScratchReceived: true})
 )
 
 func init() {
-	system.MustRegister(tallyCorrect, tallyMapOrder, tallySharedCounter, tallyAlias, tallyForget, tallyProcs)
+	system.MustRegister(tallyCorrect, tallyMapOrder, tallySharedCounter, tallyAlias, tallyForget, tallyProcs, tallyScratch)
 }
