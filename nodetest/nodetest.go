@@ -82,6 +82,7 @@ type suite struct {
 	// base is the calmest of the bases, which the generated checks
 	// reshape with faults of their own.
 	base scenarios.Scenario
+	runs int // runs made in this process, for the benchmarks
 }
 
 type check struct {
@@ -233,6 +234,7 @@ func (s *suite) run(sc scenarios.Scenario, seed uint64, trace bool) (*outcome, e
 		next = json
 	}
 	watch := newInflight(next)
+	s.runs++
 	res, err := scenarios.Run(sc, seed, scenarios.Options{Sink: watch, CheckWorkers: 1})
 	if err != nil {
 		return nil, err
@@ -247,6 +249,7 @@ func (s *suite) run(sc scenarios.Scenario, seed uint64, trace bool) (*outcome, e
 
 // runHashOnly runs with no sink at all: the fastest run, and the plainest.
 func (s *suite) runHashOnly(sc scenarios.Scenario, seed uint64) (string, error) {
+	s.runs++
 	res, err := scenarios.Run(sc, seed, scenarios.Options{CheckWorkers: 1})
 	if err != nil {
 		return "", err
