@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -181,13 +183,38 @@ func (s *suite) runPassing(name string, faults func(*rand.Rand, time.Duration) [
 		}
 		results = append(results, o.result)
 		if msg := verdict(o); msg != "" {
-			fails = append(fails, msg)
+			fails = append(fails, msg+s.replayHint(sc, seed, o.result))
 		}
 		if o.changed != nil {
 			fails = append(fails, fmt.Sprintf("scenario %s, seed %d: %v", sc.Name, seed, o.changed))
 		}
 	}
 	return fails, results
+}
+
+// replayHint writes the failure spec of a run to a file of its own and
+// says how to replay it.
+func (s *suite) replayHint(sc scenarios.Scenario, seed uint64, r *scenarios.Result) string {
+	dir := s.opts.SpecDir
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp("", "nodetest-"+sc.System.Kind+"-"); err != nil {
+			return ""
+		}
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-seed-%d.json", sc.Name, seed))
+	f, err := os.Create(path)
+	if err != nil {
+		return ""
+	}
+	err = scenarios.NewSpec(sc, seed, r).Encode(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return ""
+	}
+	return "\n  replay: simrun replay " + path + " (in a main that registers the system, such as its own)"
 }
 
 var crashTargets = []string{"leader", "follower", "random"}

@@ -38,6 +38,9 @@ type Options struct {
 	// InProcessOnly skips the child processes of the determinism check
 	// (when the test binary cannot run itself again).
 	InProcessOnly bool
+	// SpecDir is where a run that fails leaves its failure spec, to
+	// replay; empty means a new directory under os.TempDir for each.
+	SpecDir string
 
 	_ struct{}
 }

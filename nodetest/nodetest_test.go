@@ -22,7 +22,7 @@ func planted(t *testing.T, sys *system.System, check func(*suite) []string) []st
 	if servedChild(t, sys) {
 		return nil
 	}
-	s, err := newSuite(t.Name(), sys, Options{})
+	s, err := newSuite(t.Name(), sys, Options{SpecDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestAReceiverThatMutatesSharedMemoryIsCaught(t *testing.T) {
 // sees a count fall after a crash.
 func TestANodeThatLosesItsStateAtRestartIsCaught(t *testing.T) {
 	fails := planted(t, tallyForget, (*suite).checkCrashRestart)
-	expectCaught(t, fails, `crashes, seed \d+: fail`, `invariants: .*count fell from \d+ to 0`, `faults: .*crash`)
+	expectCaught(t, fails, `crashes, seed \d+: fail`, `invariants: .*count fell from \d+ to 0`, `faults: .*crash`, `replay: simrun replay \S+crashes-seed-\d+\.json`)
 }
 
 // TestTheChecksOfACorrectNodeSeeFaults: the generated scenarios do crash,
