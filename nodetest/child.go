@@ -175,7 +175,7 @@ func (s *suite) inChildren(jobs []childRun) ([][]string, []error) {
 	var wg sync.WaitGroup
 	for i, procs := range childProcs {
 		wg.Add(1)
-		go func() {
+		go func() { //detsim:goroutine waits for a child process, outside any world
 			defer wg.Done()
 			hashes[i], errs[i] = s.inChild(procs, jobs)
 		}()

@@ -163,7 +163,7 @@ func (e *encoder) value(b []byte, v reflect.Value) []byte {
 			return append(b, "nil"...)
 		}
 		var entries [][]byte
-		iter := v.MapRange()
+		iter := v.MapRange() //detsim:maporder the entries' encodings are sorted before they are written
 		for iter.Next() {
 			kv := e.value(nil, iter.Key())
 			kv = e.value(append(kv, ':'), iter.Value())

@@ -137,7 +137,7 @@ func deepCopy(v reflect.Value) (reflect.Value, bool) {
 		}
 		out := reflect.MakeMapWithSize(v.Type(), v.Len())
 		ok := true
-		iter := v.MapRange()
+		iter := v.MapRange() //detsim:maporder fills a fresh map: the copy is the same in every order
 		for iter.Next() {
 			k, kok := deepCopy(iter.Key())
 			e, eok := deepCopy(iter.Value())

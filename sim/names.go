@@ -124,7 +124,7 @@ func appendValue(b []byte, v reflect.Value, w *World, depth int) []byte {
 		if v.IsNil() {
 			return append(b, "map[]"...)
 		}
-		keys := v.MapKeys()
+		keys := v.MapKeys() //detsim:maporder sorted on the next line, as fmt sorts them
 		slices.SortFunc(keys, compareKeys)
 		b = append(b, "map["...)
 		for i, k := range keys {
