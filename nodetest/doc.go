@@ -19,8 +19,9 @@
 //
 // Each check is a subtest of t. The scenarios come from the system's own
 // built-in scenarios expected to pass (Options.Scenarios overrides them),
-// or from a default shape for a system that ships none: three servers,
-// two clients if it has clients, its default configuration and workload.
+// or from a default shape for a system that ships none: three servers
+// (three to five, by seed, where the suite draws its own faults), two
+// clients if it has clients, its default configuration and workload.
 // The generated checks start from the calmest of them (the fewest faults
 // of its own) and put their own faults on it, drawn from the seed.
 //

@@ -19,8 +19,9 @@ import (
 type Options struct {
 	// Scenarios are the bases the checks start from. Nil takes the
 	// system's built-in scenarios that are expected to pass, or, when it
-	// has none, a default shape: three servers, two clients if the system
-	// has any, its default configuration and workload.
+	// has none, a default shape: three servers (three to five, by seed, in
+	// the generated checks), two clients if the system has any, its
+	// default configuration and workload.
 	Scenarios []scenarios.Scenario
 	// Seed is the first seed; zero means 1. Seeds is how many seeds the
 	// crash, hostile-network and message checks run each; zero means 3.
@@ -85,7 +86,10 @@ type suite struct {
 	// base is the calmest of the bases, which the generated checks
 	// reshape with faults of their own.
 	base scenarios.Scenario
-	runs int // runs made in this process, for the benchmarks
+	// shaped: the base is the default shape, whose generated runs draw
+	// three to five servers from the seed.
+	shaped bool
+	runs   int // runs made in this process, for the benchmarks
 }
 
 type check struct {
@@ -112,6 +116,7 @@ func newSuite(test string, sys *system.System, opts Options) (*suite, error) {
 	}
 	if len(s.bases) == 0 {
 		s.bases = []scenarios.Scenario{defaultShape(sys)}
+		s.shaped = true
 	}
 	for i := range s.bases {
 		if s.bases[i].System.Kind != sys.Name() {
@@ -213,6 +218,9 @@ func (s *suite) reshaped(name string, seed uint64, faults func(r *rand.Rand, pha
 	sc.Name = s.base.Name + "+" + name
 	sc.Description = ""
 	r := rand.New(rand.NewPCG(seed, 0x6e6f646574657374))
+	if s.shaped {
+		sc.Servers = 3 + int(seed%3)
+	}
 	sc.Nemesis = scenarios.Nemesis{Schedule: faults(r, sc.FaultPhase.D())}
 	slices.SortStableFunc(sc.Nemesis.Schedule, func(a, b scenarios.Fault) int { return int(a.At - b.At) })
 	s.promisedChecks(&sc)
