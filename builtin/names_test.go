@@ -38,6 +38,23 @@ func TestTracesAndReasonsSpeakHostNames(t *testing.T) {
 			} else if loc := bareHostID.FindIndex(b); loc != nil {
 				t.Errorf("the trace names a host %q:\n%s", b[loc[0]:loc[1]], lineAround(b, loc[0]))
 			}
+			if name == "raft-membership" || name == "raft-swarm" {
+				// The JSON trace shares the text's log lines and fault
+				// texts; its message bodies are its own.
+				var jsonl bytes.Buffer
+				js := sim.NewJSONSink(&jsonl)
+				if _, err := Run(s, 1, Options{Sink: js, CheckWorkers: 1}); err != nil {
+					t.Fatal(err)
+				}
+				if err := js.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				if b := jsonl.Bytes(); bytes.Contains(b, []byte(`"Leader":2`)) || bytes.Contains(b, []byte(`"Members":[0`)) {
+					t.Errorf("a JSON message body names a host by its number")
+				} else if !bytes.Contains(b, []byte(`"Leader":"n`)) && !bytes.Contains(b, []byte(`"Members":["n`)) {
+					t.Errorf("no JSON message body names a host at all: the check looks at nothing")
+				}
+			}
 			for _, reason := range r.Reasons {
 				if bareHostID.MatchString(reason.Message) {
 					t.Errorf("a reason names a host by its id: %s", reason)

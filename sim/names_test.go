@@ -21,11 +21,53 @@ func (d *directTransport) Send(from, to sim.HostID, msg any) {
 	d.w.Deliver(m)
 }
 
+type tagged struct {
+	Leader sim.HostID            `json:"leader"`
+	Hint   sim.HostID            `json:"hint,omitempty"`
+	Skip   sim.HostID            `json:"-"`
+	Votes  map[sim.HostID]string `json:"votes,omitempty"`
+	Note   string                `json:"note"`
+	Raw    []byte                `json:"raw"`
+}
+
 type hint struct {
 	Leader  sim.HostID
 	Members []sim.HostID
 	ByHost  map[sim.HostID]int
 	Next    *hint
+}
+
+// TestJSONBodiesNameHosts: in a JSON trace a host id in a body is its
+// name, and everything else is as encoding/json writes it.
+func TestJSONBodiesNameHosts(t *testing.T) {
+	var out bytes.Buffer
+	sink := sim.NewJSONSink(&out)
+	w := newWorld(t, sim.Options{Seed: 1, Sink: sink})
+	w.SetTransport(&directTransport{w: w})
+	start := func(env sim.Env) {
+		if env.ID() == 0 {
+			env.Send(1, hint{Leader: 2, Members: []sim.HostID{0, 2}, ByHost: map[sim.HostID]int{2: 1, 0: 3}, Next: &hint{Leader: 1}})
+			env.Send(1, tagged{Leader: 1, Skip: 2, Votes: map[sim.HostID]string{0: "yes"}, Note: "<&>", Raw: []byte{1, 2}})
+			env.Send(1, struct{ Term, Index int }{3, 4})
+		}
+	}
+	for _, name := range []string{"alpha", "beta", "gamma"} {
+		addHost(t, w, sim.HostConfig{Name: name, Factory: func() sim.Node { return &scripted{start: start} }})
+	}
+	w.Run()
+	if err := sink.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		`"msg":{"Leader":"gamma","Members":["alpha","gamma"],"ByHost":{"alpha":3,"gamma":1},"Next":{"Leader":"beta","Members":null,"ByHost":null,"Next":null}}`,
+		`"msg":{"leader":"beta","votes":{"alpha":"yes"},"note":"\u003c\u0026\u003e","raw":"AQI="}`,
+		`"msg":{"Term":3,"Index":4}`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the JSON trace does not hold %s:\n%s", want, got)
+		}
+	}
 }
 
 func TestHostsAreNamedFromOneByDefault(t *testing.T) {

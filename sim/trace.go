@@ -245,8 +245,8 @@ func (s *JSONSink) Write(r *Record) error {
 	}
 	if r.Body != nil {
 		b = append(b, `,"msg":`...)
-		if enc, err := json.Marshal(r.Body); err == nil {
-			b = append(b, enc...)
+		if enc, err := appendJSONBody(b, r.Body, r.world); err == nil {
+			b = enc
 		} else {
 			b = appendJSONString(b, fmt.Sprintf("%+v", r.Body))
 		}
