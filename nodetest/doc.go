@@ -12,8 +12,9 @@
 // history and its model) and gives it a cluster shape, a configuration and
 // a workload to run. Without them all the suite could check is that the
 // trace repeats. A node that has no system yet needs only a Spec with a
-// Build that adds its servers and an Instance with Members (see the tally
-// system in this package's tests, about sixty lines with its invariant).
+// Build that adds its servers and an Instance with Members (the tally
+// system in this package's tests is one, in about fifty lines with its
+// invariant and replicas).
 //
 // # What Run checks
 //
