@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/detsim/detsim/sim"
@@ -149,10 +150,10 @@ func (n *Network) SetLink(from, to sim.HostID, l Link) error {
 		return err
 	}
 	if err := l.validate("Link"); err != nil {
-		return fmt.Errorf("net: SetLink %v->%v: %w", from, to, err)
+		return fmt.Errorf("net: SetLink %s->%s: %w", n.w.HostName(from), n.w.HostName(to), err)
 	}
 	n.link(from, to).cfg = &l
-	n.w.Trace(sim.KindFault, from, "net.link", fmt.Sprintf("link %v->%v set to latency %v, loss %v, dup %v, fifo %v", from, to, l.Latency, l.LossRatio, l.DupRatio, l.FIFO))
+	n.w.Trace(sim.KindFault, from, "net.link", fmt.Sprintf("link %s->%s set to latency %v, loss %v, dup %v, fifo %v", n.w.HostName(from), n.w.HostName(to), l.Latency, l.LossRatio, l.DupRatio, l.FIFO))
 	return nil
 }
 
@@ -179,7 +180,7 @@ func (n *Network) ResetLinks() {
 // Send implements sim.Transport.
 func (n *Network) Send(from, to sim.HostID, msg any) {
 	if to < 0 || int(to) >= n.w.Hosts() {
-		panic(fmt.Sprintf("net: host %v sent %T to unknown host id %d", from, msg, to))
+		panic(fmt.Sprintf("net: host %s sent %T to unknown host id %d", n.w.HostName(from), msg, to))
 	}
 	l := n.link(from, to)
 	cfg := &n.def
@@ -311,7 +312,7 @@ func (n *Network) Partition(groups ...[]sim.HostID) error {
 				return err
 			}
 			if prev, dup := group[h]; dup {
-				return fmt.Errorf("net: Partition: host %v is in groups %d and %d", h, prev, gi)
+				return fmt.Errorf("net: Partition: host %s is in groups %d and %d", n.w.HostName(h), prev, gi)
 			}
 			group[h] = gi
 		}
@@ -329,8 +330,29 @@ func (n *Network) Partition(groups ...[]sim.HostID) error {
 			}
 		}
 	}
-	n.w.Trace(sim.KindFault, sim.NoHost, "net.partition", fmt.Sprintf("partition %v", groups))
+	n.w.Trace(sim.KindFault, sim.NoHost, "net.partition", "partition "+n.groupNames(groups))
 	return nil
+}
+
+// groupNames writes partition groups by their hosts' names: [[n1 n2] [n3]].
+func (n *Network) groupNames(groups [][]sim.HostID) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for gi, g := range groups {
+		if gi > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('[')
+		for i, h := range g {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(n.w.HostName(h))
+		}
+		b.WriteByte(']')
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // Cut blocks messages from -> to only (a one-way partition).
@@ -342,7 +364,7 @@ func (n *Network) Cut(from, to sim.HostID) error {
 		return err
 	}
 	n.link(from, to).blocked = true
-	n.w.Trace(sim.KindFault, from, "net.cut", fmt.Sprintf("cut %v->%v", from, to))
+	n.w.Trace(sim.KindFault, from, "net.cut", fmt.Sprintf("cut %s->%s", n.w.HostName(from), n.w.HostName(to)))
 	return nil
 }
 
@@ -355,7 +377,7 @@ func (n *Network) Connect(from, to sim.HostID) error {
 		return err
 	}
 	n.link(from, to).blocked = false
-	n.w.Trace(sim.KindFault, from, "net.connect", fmt.Sprintf("connect %v->%v", from, to))
+	n.w.Trace(sim.KindFault, from, "net.connect", fmt.Sprintf("connect %s->%s", n.w.HostName(from), n.w.HostName(to)))
 	return nil
 }
 
@@ -370,7 +392,7 @@ func (n *Network) Isolate(h sim.HostID) error {
 			n.link(sim.HostID(o), h).blocked = true
 		}
 	}
-	n.w.Trace(sim.KindFault, h, "net.isolate", fmt.Sprintf("isolate %v", h))
+	n.w.Trace(sim.KindFault, h, "net.isolate", "isolate "+n.w.HostName(h))
 	return nil
 }
 
@@ -405,7 +427,7 @@ func (n *Network) Clog(h sim.HostID) error {
 	}
 	n.grow()
 	n.hostClog[h] = true
-	n.w.Trace(sim.KindFault, h, "net.clog", fmt.Sprintf("clog %v", h))
+	n.w.Trace(sim.KindFault, h, "net.clog", "clog "+n.w.HostName(h))
 	return nil
 }
 
@@ -417,7 +439,7 @@ func (n *Network) Unclog(h sim.HostID) error {
 	}
 	n.grow()
 	n.hostClog[h] = false
-	n.w.Trace(sim.KindFault, h, "net.unclog", fmt.Sprintf("unclog %v", h))
+	n.w.Trace(sim.KindFault, h, "net.unclog", "unclog "+n.w.HostName(h))
 	n.release()
 	return nil
 }
@@ -431,7 +453,7 @@ func (n *Network) ClogLink(from, to sim.HostID) error {
 		return err
 	}
 	n.link(from, to).clogged = true
-	n.w.Trace(sim.KindFault, from, "net.clog-link", fmt.Sprintf("clog %v->%v", from, to))
+	n.w.Trace(sim.KindFault, from, "net.clog-link", fmt.Sprintf("clog %s->%s", n.w.HostName(from), n.w.HostName(to)))
 	return nil
 }
 
@@ -444,7 +466,7 @@ func (n *Network) UnclogLink(from, to sim.HostID) error {
 		return err
 	}
 	n.link(from, to).clogged = false
-	n.w.Trace(sim.KindFault, from, "net.unclog-link", fmt.Sprintf("unclog %v->%v", from, to))
+	n.w.Trace(sim.KindFault, from, "net.unclog-link", fmt.Sprintf("unclog %s->%s", n.w.HostName(from), n.w.HostName(to)))
 	n.release()
 	return nil
 }

@@ -27,7 +27,7 @@ func (s *recordSink) count(kind sim.RecordKind, label string) int {
 	return n
 }
 
-// staleEnvRun boots host "n0", keeps the Env of its first incarnation,
+// staleEnvRun boots host "n1", keeps the Env of its first incarnation,
 // crashes and restarts it at 1s, and at 2s lets misuse act through the kept
 // Env. It returns the outcome and the current incarnation's Env.
 func staleEnvRun(t *testing.T, misuse func(stale sim.Env)) (sim.Outcome, sim.Env, *recordSink) {
@@ -87,10 +87,10 @@ func TestAnEnvOutlivingItsIncarnationIsAViolation(t *testing.T) {
 			if out.Reason != sim.StopHalted || !errors.As(out.Err, &serr) {
 				t.Fatalf("outcome %+v, want the run halted with a *sim.StaleEnvError", out)
 			}
-			if serr.Name != "n0" || serr.Incarnation != 1 || serr.Current != 3 || serr.Op != c.op || out.Now != 2*time.Second {
-				t.Fatalf("error %+v at %v; want host n0, incarnation 1 of 3, op %s, at 2s", serr, out.Now, c.op)
+			if serr.Name != "n1" || serr.Incarnation != 1 || serr.Current != 3 || serr.Op != c.op || out.Now != 2*time.Second {
+				t.Fatalf("error %+v at %v; want host n1, incarnation 1 of 3, op %s, at 2s", serr, out.Now, c.op)
 			}
-			for _, want := range []string{"n0", "incarnation 1", c.op} {
+			for _, want := range []string{"n1", "incarnation 1", c.op} {
 				if !strings.Contains(serr.Error(), want) {
 					t.Errorf("%q does not name %q", serr.Error(), want)
 				}

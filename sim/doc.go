@@ -62,7 +62,11 @@
 // # Traces
 //
 // A Sink receives every record: TextSink writes one line each for people,
-// JSONSink one JSON object each (JSON Lines) for tools. TraceReader reads a
+// JSONSink one JSON object each (JSON Lines) for tools. Records speak of
+// hosts by their names (HostConfig.Name, or DefaultName: "n1" for host
+// 0); a host id in a log line's arguments or anywhere in a message body
+// is written as its host's name too (in JSON, as a string). HostID.String
+// ("h0") is for debugging only. TraceReader reads a
 // JSON trace back, and DiffTraces finds the first record where two traces
 // part, with the records before it: where a seed that stopped reproducing
 // went its own way.

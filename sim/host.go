@@ -11,7 +11,8 @@ import (
 
 // HostConfig describes a host to add to a world.
 type HostConfig struct {
-	// Name must be unique in the world; empty means "n<id>".
+	// Name must be unique in the world; empty means DefaultName(id):
+	// "n1" for host 0.
 	Name string
 	// Peers is what Env.Peers returns.
 	Peers []HostID
@@ -50,7 +51,7 @@ type Host struct {
 func (w *World) AddHost(cfg HostConfig) (HostID, error) {
 	id := HostID(len(w.hosts))
 	if cfg.Name == "" {
-		cfg.Name = fmt.Sprintf("n%d", id)
+		cfg.Name = DefaultName(id)
 	}
 	if _, dup := w.names[cfg.Name]; dup {
 		return NoHost, fmt.Errorf("sim: HostConfig.Name %q is already taken", cfg.Name)
@@ -108,6 +109,15 @@ func (w *World) HostByName(name string) *Host {
 
 // Hosts is the number of hosts.
 func (w *World) Hosts() int { return len(w.hosts) }
+
+// HostName is the name of host id, as the trace and messages speak of
+// it; an id that names no host is its bare number ("h7"), and NoHost "-".
+func (w *World) HostName(id HostID) string {
+	if id >= 0 && int(id) < len(w.hosts) {
+		return w.hosts[id].name
+	}
+	return id.String()
+}
 
 func (h *Host) ID() HostID      { return h.id }
 func (h *Host) Name() string    { return h.name }
@@ -388,7 +398,7 @@ func (e *env) Logf(format string, args ...any) {
 	w := e.h.w
 	text := ""
 	if w.sink != nil {
-		text = fmt.Sprintf(format, args...)
+		text = fmt.Sprintf(format, w.namedArgs(args)...)
 	}
 	w.emit(KindLog, e.h.id, NoHost, 0, 0, format, text, nil)
 }

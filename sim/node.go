@@ -15,12 +15,18 @@ type HostID int
 // concerns one host only).
 const NoHost HostID = -1
 
+// String is the bare number, "h3", for debugging. Traces, errors and
+// messages name a host by its name instead (Host.Name, World.HostName).
 func (id HostID) String() string {
 	if id == NoHost {
 		return "-"
 	}
 	return "h" + strconv.Itoa(int(id))
 }
+
+// DefaultName is the name of host id when its HostConfig gives none:
+// "n1" for host 0, counting from 1, as the harness names servers.
+func DefaultName(id HostID) string { return "n" + strconv.Itoa(int(id)+1) }
 
 // TimerID identifies a pending timer. The zero TimerID is never issued.
 type TimerID uint64

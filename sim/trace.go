@@ -78,6 +78,10 @@ type Record struct {
 	Text string
 	// Body is the message, for sinks only.
 	Body any
+
+	// world names the hosts that Body holds ids of, in String; nil for a
+	// record read back.
+	world *World
 }
 
 // Sink receives trace records as they happen. The record is valid only
@@ -109,7 +113,7 @@ func (w *World) emit(kind RecordKind, host, peer HostID, id uint64, size int, la
 		return
 	}
 	r := &w.rec
-	*r = Record{Index: w.events, At: w.now, Kind: kind, Host: host, Peer: peer, ID: id, Size: size, Label: label, Text: text, Body: body}
+	*r = Record{Index: w.events, At: w.now, Kind: kind, Host: host, Peer: peer, ID: id, Size: size, Label: label, Text: text, Body: body, world: w}
 	w.send(r)
 }
 
@@ -184,7 +188,8 @@ func appendText(b []byte, r *Record) []byte {
 		b = fmt.Appendf(b, " %s", r.Text)
 	}
 	if r.Body != nil {
-		b = fmt.Appendf(b, " %+v", r.Body)
+		b = append(b, ' ')
+		b = appendBody(b, r.Body, r.world)
 	}
 	return b
 }
@@ -240,8 +245,8 @@ func (s *JSONSink) Write(r *Record) error {
 	}
 	if r.Body != nil {
 		b = append(b, `,"msg":`...)
-		if enc, err := json.Marshal(r.Body); err == nil {
-			b = append(b, enc...)
+		if enc, err := appendJSONBody(b, r.Body, r.world); err == nil {
+			b = enc
 		} else {
 			b = appendJSONString(b, fmt.Sprintf("%+v", r.Body))
 		}

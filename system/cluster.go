@@ -34,8 +34,9 @@ type Cluster struct {
 }
 
 // ServerName and ClientName are the names of server i and client i,
-// counting from 0: "n1", "c1".
-func ServerName(i int) string { return fmt.Sprintf("n%d", i+1) }
+// counting from 0: "n1", "c1". Server i is host i, so its name is the one
+// sim gives a host that has none (sim.DefaultName).
+func ServerName(i int) string { return sim.DefaultName(sim.HostID(i)) }
 func ClientName(i int) string { return fmt.Sprintf("c%d", i+1) }
 
 // ServerIDs are the host ids of every server, members then spares.

@@ -58,13 +58,20 @@ var ErrViolation = errors.New("raftcheck: safety invariant violated")
 type Violation struct {
 	Invariant Invariant
 	Host      sim.HostID
-	Term      uint64
-	Index     uint64
-	Detail    string
+	// HostName is the host's name, when the checker knows its world's
+	// names (Safety.Names).
+	HostName string
+	Term     uint64
+	Index    uint64
+	Detail   string
 }
 
 func (v *Violation) Error() string {
-	return fmt.Sprintf("raftcheck: %v violated at %v (term %d, index %d): %s", v.Invariant, v.Host, v.Term, v.Index, v.Detail)
+	host := v.HostName
+	if host == "" {
+		host = v.Host.String()
+	}
+	return fmt.Sprintf("raftcheck: %v violated at %s (term %d, index %d): %s", v.Invariant, host, v.Term, v.Index, v.Detail)
 }
 
 func (v *Violation) Unwrap() error { return ErrViolation }
@@ -72,6 +79,10 @@ func (v *Violation) Unwrap() error { return ErrViolation }
 // Safety checks Raft's invariants while a run goes on; see the package
 // documentation.
 type Safety struct {
+	// Names, if set, names hosts in violations (sim.World.HostName), so
+	// that they speak of hosts as the trace does.
+	Names func(sim.HostID) string
+
 	err        error
 	violations int
 
@@ -118,8 +129,37 @@ var _ raft.Observer = (*Safety)(nil)
 func (s *Safety) fail(inv Invariant, host sim.HostID, term, index uint64, format string, args ...any) {
 	s.violations++
 	if s.err == nil {
-		s.err = &Violation{Invariant: inv, Host: host, Term: term, Index: index, Detail: fmt.Sprintf(format, args...)}
+		v := &Violation{Invariant: inv, Host: host, Term: term, Index: index}
+		if s.Names != nil {
+			v.HostName = s.Names(host)
+			args = s.named(args)
+		}
+		v.Detail = fmt.Sprintf(format, args...)
+		s.err = v
 	}
+}
+
+// named replaces the hosts among a violation's arguments, and in the
+// configurations its entries carry, with their names.
+func (s *Safety) named(args []any) []any {
+	out := slices.Clone(args)
+	for i, a := range out {
+		switch x := a.(type) {
+		case sim.HostID:
+			out[i] = s.Names(x)
+		case *raft.Entry:
+			if x.Kind == raft.EntryConf {
+				names := make([]string, len(x.Members))
+				for j, m := range x.Members {
+					names[j] = s.Names(m)
+				}
+				out[i] = fmt.Sprintf("%d@%d conf%v", x.Index, x.Term, names)
+			}
+		case raft.Entry:
+			out[i] = s.named([]any{&x})[0]
+		}
+	}
+	return out
 }
 
 // Check returns the first violation found so far, or nil.

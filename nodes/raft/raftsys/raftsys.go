@@ -130,6 +130,7 @@ func (c *counter) Restored(n *raft.Node, s *raft.Snapshot) {
 
 func build(cfg raft.Config, wl client.WorkloadConfig, c *system.Cluster) (*system.Instance, error) {
 	r := &cluster{w: c.World, safety: raftcheck.NewSafety(), adminID: sim.NoHost}
+	r.safety.Names = c.World.HostName
 	r.counter = &counter{Safety: r.safety}
 	r.tap = &rafttest.Tap{Next: r.counter}
 	cfg.Observer = r.tap
