@@ -1,0 +1,44 @@
+package twopc
+
+import "github.com/detsim/detsim/sim"
+
+// Observer is told, synchronously, of every step that atomic commitment
+// depends on, so that a checker can judge a run after every event. Shards
+// are numbered from 0 in Topology order.
+type Observer interface {
+	// Prepared: shard voted yes on txn, having written its PREPARED
+	// record (synced unless a bug says otherwise).
+	Prepared(shard int, txn TxnID)
+	// Finished: shard ended txn, committing or aborting it; prepared says
+	// whether it had voted yes. A shard may report the same ending again
+	// after a crash.
+	Finished(shard int, txn TxnID, commit, prepared bool)
+	// Decided: host (a coordinator, or in Paxos Commit any learner) decided
+	// txn's outcome.
+	Decided(host sim.HostID, txn TxnID, commit bool)
+	// InDoubt: shard timed out waiting for txn's decision and began to ask
+	// for it: the transaction is blocked there until Finished.
+	InDoubt(shard int, txn TxnID)
+	// Queried: shard sent a round of termination queries (or a recovery
+	// ballot) for txn.
+	Queried(shard int, txn TxnID)
+	// Recovered: host restarted (or booted) and restored inDoubt, the
+	// transactions it holds prepared, sorted; nil for a coordinator.
+	Recovered(host sim.HostID, shard int, inDoubt []TxnID)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Prepared(int, TxnID)                {}
+func (nopObserver) Finished(int, TxnID, bool, bool)    {}
+func (nopObserver) Decided(sim.HostID, TxnID, bool)    {}
+func (nopObserver) InDoubt(int, TxnID)                 {}
+func (nopObserver) Queried(int, TxnID)                 {}
+func (nopObserver) Recovered(sim.HostID, int, []TxnID) {}
+
+func observer(c Config) Observer {
+	if c.Observer == nil {
+		return nopObserver{}
+	}
+	return c.Observer
+}
