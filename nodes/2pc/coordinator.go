@@ -27,7 +27,7 @@ type forceTag struct{}
 
 // commitForceDelay is how long the CommitBeforeForce bug leaves a sent
 // COMMIT unforced: a group commit that comes too late.
-const commitForceDelay = 20 * time.Millisecond
+const commitForceDelay = 100 * time.Millisecond
 
 // Coordinator is two-phase commit's coordinator, with a write-ahead log on
 // its host's storage, or Paxos Commit's leader, which keeps nothing durable

@@ -9,10 +9,13 @@ type Observer interface {
 	// Prepared: shard voted yes on txn, having written its PREPARED
 	// record (synced unless a bug says otherwise).
 	Prepared(shard int, txn TxnID)
-	// Finished: shard ended txn, committing or aborting it; prepared says
-	// whether it had voted yes. A shard may report the same ending again
-	// after a crash.
-	Finished(shard int, txn TxnID, commit, prepared bool)
+	// Finished: shard ended txn, committing or aborting it. durable says
+	// the ending survives a crash: always so for a transaction the shard
+	// had prepared; an abort before the vote is durable only once others
+	// were told of it. A crash forgets the other aborts, and the shard may
+	// then run the transaction afresh. A shard may report a durable ending
+	// again after a crash.
+	Finished(shard int, txn TxnID, commit, durable bool)
 	// Decided: host (a coordinator, or in Paxos Commit any learner) decided
 	// txn's outcome.
 	Decided(host sim.HostID, txn TxnID, commit bool)

@@ -427,7 +427,7 @@ func (p *Participant) abort(t *ptxn, durable bool) {
 		put(p.st, txnKey(prefixDone, t.id), "a")
 		p.st.Sync()
 	}
-	p.obs.Finished(p.shard, t.id, false, false)
+	p.obs.Finished(p.shard, t.id, false, durable)
 	if t.state == waiting {
 		p.reply(t)
 	}

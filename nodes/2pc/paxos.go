@@ -79,7 +79,9 @@ type recovery struct {
 func (p *Participant) startRecovery(t *ptxn) {
 	r := t.recovery
 	if r == nil {
-		r = &recovery{}
+		// Rounds start from the shard's incarnation, so that a restarted
+		// shard never reuses a ballot it ran before its crash.
+		r = &recovery{round: p.epoch << 20}
 		t.recovery = r
 	}
 	r.round++

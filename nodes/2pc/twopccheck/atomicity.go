@@ -13,6 +13,7 @@ type txnInfo struct {
 	decided, commit bool
 	decider         sim.HostID
 	ended           map[int]bool // shard -> committed
+	volatile        map[int]bool // shards whose ending a crash forgets
 	prepared        map[int]bool // shards that voted yes and have not ended it
 	blockedSince    map[int]time.Duration
 	blocked         time.Duration // longest in-doubt interval that ended
@@ -51,7 +52,7 @@ func New(now func() time.Duration, name func(sim.HostID) string) *Atomicity {
 func (a *Atomicity) txn(id twopc.TxnID) *txnInfo {
 	t := a.txns[id]
 	if t == nil {
-		t = &txnInfo{decider: sim.NoHost, ended: map[int]bool{}, prepared: map[int]bool{}, blockedSince: map[int]time.Duration{}}
+		t = &txnInfo{decider: sim.NoHost, ended: map[int]bool{}, volatile: map[int]bool{}, prepared: map[int]bool{}, blockedSince: map[int]time.Duration{}}
 		a.txns[id] = t
 		a.order = append(a.order, id)
 	}
@@ -81,7 +82,7 @@ func (a *Atomicity) Prepared(shard int, id twopc.TxnID) {
 	}
 }
 
-func (a *Atomicity) Finished(shard int, id twopc.TxnID, commit, prepared bool) {
+func (a *Atomicity) Finished(shard int, id twopc.TxnID, commit, durable bool) {
 	t := a.txn(id)
 	if prev, ok := t.ended[shard]; ok && prev != commit {
 		a.fail("decision reversed: shard %d ended %v with %s, then with %s", shard, id, outcome(prev), outcome(commit))
@@ -92,10 +93,15 @@ func (a *Atomicity) Finished(shard int, id twopc.TxnID, commit, prepared bool) {
 			break
 		}
 	}
-	if t.decided && t.commit != commit && prepared {
+	if t.decided && t.commit != commit {
 		a.fail("atomicity violated: shard %d %s %v, which %s decided to %s", shard, past(commit), id, a.names(t.decider), outcome(t.commit))
 	}
 	t.ended[shard] = commit
+	if durable {
+		delete(t.volatile, shard)
+	} else {
+		t.volatile[shard] = true
+	}
 	delete(t.prepared, shard)
 	if since, ok := t.blockedSince[shard]; ok {
 		d := a.now() - since
@@ -119,7 +125,7 @@ func (a *Atomicity) Decided(host sim.HostID, id twopc.TxnID, commit bool) {
 		return
 	}
 	for _, s := range sortedShards(t.ended) {
-		if t.ended[s] != commit && (commit || t.ended[s]) {
+		if t.ended[s] != commit {
 			a.fail("atomicity violated: %s decided %v to %s, which shard %d %s", a.names(host), id, outcome(commit), s, past(t.ended[s]))
 			break
 		}
@@ -148,6 +154,10 @@ func (a *Atomicity) Recovered(host sim.HostID, shard int, inDoubt []twopc.TxnID)
 	}
 	for _, id := range a.order {
 		t := a.txns[id]
+		if t.volatile[shard] {
+			delete(t.ended, shard)
+			delete(t.volatile, shard)
+		}
 		if t.prepared[shard] && !slices.Contains(inDoubt, id) {
 			a.fail("prepared state lost: %s restarted without %v, on which it had voted yes", a.names(host), id)
 			return
