@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,8 +43,8 @@ type Tally struct {
 	FailedAsExpected int `json:"failed_as_expected"`
 	// Fired counts, per probe, the seeds in which it fired.
 	Fired map[Probe]int `json:"fired"`
-	// Bad are the per-seed problems, at most MaxProblems of them;
-	// BadCount counts them all.
+	// Bad are the per-seed problems, those of the lowest seeds, at most
+	// MaxProblems of them, in seed order; BadCount counts them all.
 	Bad      []Problem `json:"bad,omitempty"`
 	BadCount int       `json:"bad_count"`
 }
@@ -60,8 +59,22 @@ func NewTally(s Scenario) *Tally {
 
 func (t *Tally) bad(seed uint64, msg string) {
 	t.BadCount++
-	if len(t.Bad) < MaxProblems {
-		t.Bad = append(t.Bad, Problem{t.Scenario, seed, msg})
+	t.keep(Problem{t.Scenario, seed, msg})
+}
+
+// keep adds p to Bad, which holds the problems of the lowest seeds, in seed
+// order, whatever order the results arrive in: a sweep's report is then
+// the same at any parallelism.
+func (t *Tally) keep(p Problem) {
+	i, _ := slices.BinarySearchFunc(t.Bad, p.Seed, func(q Problem, seed uint64) int {
+		if q.Seed <= seed {
+			return -1 // after the problems of the same seed: they came first
+		}
+		return 1
+	})
+	if i < MaxProblems {
+		t.Bad = slices.Insert(t.Bad, i, p)
+		t.Bad = t.Bad[:min(len(t.Bad), MaxProblems)]
 	}
 }
 
@@ -88,7 +101,7 @@ func (t *Tally) Add(r *Result) {
 		t.bad(r.Seed, "expected to pass, failed: "+reasons(r))
 	case t.Expect.Verdict == Fail && r.Verdict == Fail:
 		for _, reason := range r.Reasons {
-			if reason.Check != t.Expect.Check {
+			if !t.Expect.matches(reason, r.Lin) {
 				t.bad(r.Seed, fmt.Sprintf("expected to fail only %s, also failed %s", t.Expect.Check, reason))
 			}
 		}
@@ -113,11 +126,8 @@ func (t *Tally) Merge(o *Tally) error {
 	}
 	t.BadCount += o.BadCount
 	for _, p := range o.Bad {
-		if len(t.Bad) < MaxProblems {
-			t.Bad = append(t.Bad, p)
-		}
+		t.keep(p)
 	}
-	slices.SortStableFunc(t.Bad, func(a, b Problem) int { return cmp.Compare(a.Seed, b.Seed) })
 	return nil
 }
 

@@ -99,11 +99,18 @@ func (d *disk) crash(w *World, host HostID) {
 	}
 }
 
-// diskView is the Storage a node gets. It reaches the disk through the host
-// so that a stale view (a node instance from before a crash) is harmless.
-type diskView struct{ h *Host }
+// diskView is the Storage of one incarnation. It reaches the disk through
+// the host, and only while its incarnation runs: a view kept from before a
+// crash must not read or write the disk of the node that restarted.
+type diskView struct {
+	h   *Host
+	inc uint32
+}
 
 func (v diskView) Get(key string) ([]byte, error) {
+	if err := v.h.stale(v.inc, "Storage.Get"); err != nil {
+		return nil, err
+	}
 	d := v.h.disk
 	val, ok := d.cur[key]
 	if !ok {
@@ -125,7 +132,7 @@ func (v diskView) Get(key string) ([]byte, error) {
 }
 
 func (v diskView) Set(key string, value []byte) {
-	if !v.h.up {
+	if v.h.stale(v.inc, "Storage.Set") != nil {
 		return
 	}
 	d := v.h.disk
@@ -138,7 +145,7 @@ func (v diskView) Set(key string, value []byte) {
 }
 
 func (v diskView) Delete(key string) {
-	if !v.h.up {
+	if v.h.stale(v.inc, "Storage.Delete") != nil {
 		return
 	}
 	d := v.h.disk
@@ -148,13 +155,16 @@ func (v diskView) Delete(key string) {
 }
 
 func (v diskView) Sync() {
-	if !v.h.up {
+	if v.h.stale(v.inc, "Storage.Sync") != nil {
 		return
 	}
 	v.h.disk.sync(v.h.w, v.h.id)
 }
 
 func (v diskView) Keys(prefix string) []string {
+	if v.h.stale(v.inc, "Storage.Keys") != nil {
+		return nil
+	}
 	var keys []string
 	for k := range v.h.disk.cur {
 		if strings.HasPrefix(k, prefix) {
