@@ -1,6 +1,7 @@
 // Package checker turns histories into verdicts: linearizability (with
-// porcupine), invariants while a run goes on, convergence of replicas, and
-// the staleness of reads.
+// porcupine), transactional anomalies and the consistency models they rule
+// out, invariants while a run goes on, convergence of replicas, and the
+// staleness of reads.
 //
 // It imports nothing else of detsim, so it checks histories from real
 // systems as readily as from the simulator. Times are time.Duration since
@@ -47,6 +48,43 @@
 // key-value history were stale and by how much; it assumes each key's
 // written values are unique.
 //
+// # Transactional histories
+//
+// Histories of transactions over lists (Elle's list-append) or registers
+// (rw-register) are checked for the anomalies of Adya's and Elle's
+// taxonomy, and for the consistency models they rule out:
+//
+//  1. A client records each transaction in a TxnHistory: Invoke with its
+//     micro-operations (AppendMop, WriteMop, ReadMop), then Complete with
+//     the reads' results when it committed, Fail when it certainly
+//     aborted, or nothing when it cannot know (TxnInfo: indeterminate).
+//     Values must be unique per key across the whole history.
+//  2. CheckListAppend(h.Txns(), TxnOptions{}) or CheckRWRegister checks
+//     the history; an error means it cannot be checked (a value written
+//     twice, a micro-operation the model does not know, a process running
+//     two transactions at once) and names the problem.
+//  3. The checker infers each key's version order (for lists, the longest
+//     read; for registers, only what reads soundly imply), and builds the
+//     dependency graph: ww, wr and rw edges between transactions, process
+//     order and real-time order (kept O(n) with Elle's frontier).
+//  4. It reports, ordered by class and then as the history gives them:
+//     G1a, G1b, internal, garbage, duplicate and incompatible-order
+//     anomalies, lost updates, and one cycle per strongly connected
+//     component (Tarjan's, without recursion) of each class it looks for:
+//     G0, G1c, G-single, G2-item, then those needing process or real-time
+//     order. A cycle is the one with the fewest anti-dependencies through
+//     a first edge, found by breadth-first search.
+//  5. TxnResult.Strongest is the strongest model of the chain
+//     read-uncommitted < read-committed < snapshot-isolation <
+//     serializable < strong-session-serializable < strict-serializable
+//     that no anomaly rules out; Verdict(model) says Ok, Illegal, or
+//     Unknown when the G-single search ran out of budget.
+//
+// Indeterminate transactions contribute writes only when a read saw
+// them, never reads, and never start a process or real-time edge: the
+// checker never assumes one committed unless a read proves it. The same
+// history always gives the same anomalies in the same order.
+//
 // # The JSON Lines history format
 //
 // ReadKV, ReadRegister, ReadBank and CheckJSONL read histories written by
@@ -83,5 +121,14 @@
 // Anything else is an error naming the line: bad JSON, an unknown field or
 // kind, a missing or misplaced field, a return before its call, a line
 // longer than MaxLineBytes. The reader streams, so large files only cost
-// the memory of their history. docs/HISTORY_FORMAT.md has more.
+// the memory of their history.
+//
+// ReadTxns and WriteTxns do the same for transactions, one line per
+// transaction with Elle's micro-operations, or Jepsen's op maps, rendered
+// as JSON or as the EDN of Jepsen's history.edn:
+//
+//	{"process":0,"call":1000,"return":2500,"kind":"txn","status":"ok","mops":[["append","x",1],["r","y",[1,2]]]}
+//	{"type":"ok","f":"txn","process":0,"time":2500,"value":[["append","x",1],["r","y",[1,2]]]}
+//
+// docs/HISTORY_FORMAT.md has more.
 package checker

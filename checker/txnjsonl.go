@@ -34,13 +34,13 @@ type jepsenOp struct {
 	Value   json.RawMessage `json:"value"`
 }
 
-// txnShape tells the two line shapes apart: a Jepsen op has "type".
+// txnShape tells JSON's two line shapes apart: a Jepsen op has "type".
 type txnShape struct {
 	Type json.RawMessage `json:"type"`
 }
 
-// ReadTxns reads a transactional history in JSON Lines, in either of two
-// shapes (docs/HISTORY_FORMAT.md), the same in every line of a file:
+// ReadTxns reads a transactional history, one record a line, in one of
+// three shapes (docs/HISTORY_FORMAT.md), the same in every line of a file:
 //
 //   - this project's, one line per transaction:
 //     {"process":0,"call":1000,"return":2500,"kind":"txn","status":"ok","mops":[["append","x",1],["r","y",[1,2]]]}
@@ -48,6 +48,8 @@ type txnShape struct {
 //     transaction, paired by process:
 //     {"type":"invoke","f":"txn","process":0,"time":1000,"value":[["append","x",1],["r","y",null]]}
 //     {"type":"ok","f":"txn","process":0,"time":2500,"value":[["append","x",1],["r","y",[1,2]]]}
+//   - the same op maps in EDN, as Jepsen's history.edn has them:
+//     {:type :ok, :f :txn, :process 0, :time 2500, :value [[:append :x 1] [:r :y [1 2]]]}
 //
 // Transaction ids follow line order (of the invocations, for Jepsen's
 // shape). Anything malformed is a *LineError naming the line.
@@ -55,36 +57,36 @@ func ReadTxns(r io.Reader) ([]Txn, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLineBytes)
 	var (
-		txns   []Txn
-		n      int
-		jepsen *jepsenReader // nil until the first line says the shape
-		native bool
+		txns  []Txn
+		n     int
+		shape fileShape // unknown until the first line says
 	)
+	jepsen := &jepsenReader{open: map[int]TxnID{}, openLine: map[TxnID]int{}}
 	for sc.Scan() {
 		n++
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 {
 			continue
 		}
-		var shape txnShape
-		if err := json.Unmarshal(text, &shape); err != nil {
-			return nil, &LineError{n, jsonError(err)}
+		line := lineShape(text)
+		if shape == shapeUnknown {
+			shape = line
 		}
-		isJepsen := shape.Type != nil
-		switch {
-		case isJepsen && native:
-			return nil, &LineError{n, errors.New(`a Jepsen op (with "type") in a file of transaction lines`)}
-		case !isJepsen && jepsen != nil:
-			return nil, &LineError{n, errors.New(`a transaction line (without "type") in a file of Jepsen ops`)}
-		case isJepsen && jepsen == nil:
-			jepsen = &jepsenReader{open: map[int]TxnID{}, openLine: map[TxnID]int{}}
-		case !isJepsen:
-			native = true
+		if line != shape {
+			return nil, &LineError{n, fmt.Errorf("%s in a file of %s", line.one(), shape)}
 		}
 		var err error
-		if isJepsen {
+		switch line {
+		case shapeEDN:
+			if text[0] == ';' {
+				continue
+			}
+			if text, err = ednToJSON(text); err == nil {
+				txns, err = jepsen.add(txns, text, n)
+			}
+		case shapeJepsen:
 			txns, err = jepsen.add(txns, text, n)
-		} else {
+		default:
 			var t Txn
 			t, err = readTxnLine(text)
 			t.ID = TxnID(len(txns))
@@ -102,6 +104,57 @@ func ReadTxns(r io.Reader) ([]Txn, error) {
 	}
 	// Jepsen invocations never completed stay indeterminate, as in Jepsen.
 	return txns, nil
+}
+
+// fileShape is which of the accepted shapes a file's lines have.
+type fileShape uint8
+
+const (
+	shapeUnknown fileShape = iota
+	shapeTxn               // this project's transaction lines
+	shapeJepsen            // Jepsen's op maps as JSON
+	shapeEDN               // Jepsen's op maps as EDN (history.edn)
+)
+
+func (s fileShape) String() string {
+	switch s {
+	case shapeTxn:
+		return `transaction lines (without "type")`
+	case shapeJepsen:
+		return `Jepsen ops in JSON (with "type")`
+	case shapeEDN:
+		return "Jepsen ops in EDN"
+	}
+	return "lines"
+}
+
+func (s fileShape) one() string {
+	switch s {
+	case shapeTxn:
+		return `a transaction line (without "type")`
+	case shapeJepsen:
+		return `a Jepsen op in JSON (with "type")`
+	}
+	return "a Jepsen op in EDN"
+}
+
+// lineShape tells the shapes apart by a line's first bytes, or, for JSON,
+// by whether the object has "type". A line that is not JSON counts as a
+// transaction line, which reports the JSON error.
+func lineShape(text []byte) fileShape {
+	if text[0] == ';' || text[0] == '#' {
+		return shapeEDN
+	}
+	if text[0] == '{' {
+		if rest := bytes.TrimLeft(text[1:], " \t,"); len(rest) > 0 && rest[0] == ':' {
+			return shapeEDN
+		}
+	}
+	var probe txnShape
+	if json.Unmarshal(text, &probe) == nil && probe.Type != nil {
+		return shapeJepsen
+	}
+	return shapeTxn
 }
 
 func readTxnLine(text []byte) (Txn, error) {
@@ -267,8 +320,26 @@ func abbreviate(raw []byte) string {
 type jepsenReader struct {
 	open     map[int]TxnID // process -> its invocation awaiting completion
 	openLine map[TxnID]int
-	timed    int // lines with "time", to refuse a file that mixes
-	untimed  int
+	ops      int
+	timed    int // ops with "time", to refuse a file that mixes
+	withProc int // ops with "process", likewise
+}
+
+func (j *jepsenReader) everyOrNone(hasProcess, hasTime bool) error {
+	j.ops++
+	if hasTime {
+		j.timed++
+	}
+	if hasProcess {
+		j.withProc++
+	}
+	switch {
+	case j.timed != 0 && j.timed != j.ops:
+		return errors.New(`some ops have "time" and others not: give it on every op or on none`)
+	case j.withProc != 0 && j.withProc != j.ops:
+		return errors.New(`some ops have "process" and others not: give it on every op or on none`)
+	}
+	return nil
 }
 
 func (j *jepsenReader) add(txns []Txn, text []byte, n int) ([]Txn, error) {
@@ -276,36 +347,37 @@ func (j *jepsenReader) add(txns []Txn, text []byte, n int) ([]Txn, error) {
 	if err := json.Unmarshal(text, &op); err != nil {
 		return txns, jsonError(err)
 	}
+	if op.Type == nil {
+		return txns, errors.New(`missing field "type" (invoke, ok, fail or info)`)
+	}
 	var typ string
-	if err := json.Unmarshal(*rawOrNull(op.Type), &typ); err != nil {
-		return txns, fmt.Errorf(`field "type": want a string, got %s`, abbreviate(*rawOrNull(op.Type)))
+	if err := json.Unmarshal(op.Type, &typ); err != nil {
+		return txns, fmt.Errorf(`field "type": want a string, got %s`, abbreviate(op.Type))
 	}
 	typ = strings.TrimPrefix(typ, ":")
-	if op.Process == nil {
-		return txns, errors.New(`missing field "process"`)
+	process := 0
+	if op.Process != nil {
+		var name string
+		if json.Unmarshal(op.Process, &name) == nil && strings.TrimPrefix(name, ":") == "nemesis" {
+			return txns, nil // the nemesis' own ops: faults, not transactions
+		}
+		p, err := decodeInt(op.Process)
+		if err != nil || p < 0 {
+			return txns, fmt.Errorf(`field "process": want an integer >= 0 or "nemesis", got %s`, abbreviate(op.Process))
+		}
+		process = p
 	}
-	var name string
-	if json.Unmarshal(op.Process, &name) == nil && strings.TrimPrefix(name, ":") == "nemesis" {
-		return txns, nil // the nemesis' own ops: faults, not transactions
+	// A file may leave out process (then every op is of one process) or
+	// time (then line order is time order), but on every line or none.
+	if err := j.everyOrNone(op.Process != nil, op.Time != nil); err != nil {
+		return txns, err
 	}
-	process, err := decodeInt(op.Process)
-	if err != nil || process < 0 {
-		return txns, fmt.Errorf(`field "process": want an integer >= 0 or "nemesis", got %s`, abbreviate(op.Process))
-	}
-	var f string
 	if op.F != nil {
+		var f string
 		json.Unmarshal(op.F, &f)
-	}
-	if f = strings.TrimPrefix(f, ":"); f != "txn" {
-		return txns, fmt.Errorf(`field "f": want "txn", got %s`, abbreviate(*rawOrNull(op.F)))
-	}
-	if op.Time != nil {
-		j.timed++
-	} else {
-		j.untimed++
-	}
-	if j.timed > 0 && j.untimed > 0 {
-		return txns, errors.New(`some ops have "time" and others not: give it on every op or on none`)
+		if strings.TrimPrefix(f, ":") != "txn" {
+			return txns, fmt.Errorf(`field "f": want "txn", got %s`, abbreviate(op.F))
+		}
 	}
 	// Without times, the order of the lines is the order of the events.
 	at := time.Duration(n)

@@ -3,6 +3,7 @@ package checker
 import (
 	"bytes"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -111,13 +112,20 @@ func TestReadTxnsErrors(t *testing.T) {
 		{`{"process":0,"call":1,"return":2,"kind":"txn","status":"ok","mops":[["append","x","a"]]}`, 1, "append of x: want an integer value"},
 		{`{"process":0,"call":1,"return":2,"kind":"txn","status":"ok","mops":[["r","x",[1,"a"]]]}`, 1, "read of x: want a list of integers"},
 		{`{"process":0,"call":1,"return":2,"kind":"txn","status":"ok","mops":[["r","x",{}]]}`, 1, "read of x: want null, an integer or a list"},
-		{ok0 + inv0, 2, `a Jepsen op (with "type") in a file of transaction lines`},
-		{inv0 + ok0, 2, `a transaction line (without "type") in a file of Jepsen ops`},
+		{ok0 + inv0, 2, `a Jepsen op in JSON (with "type") in a file of transaction lines`},
+		{inv0 + ok0, 2, `a transaction line (without "type") in a file of Jepsen ops in JSON`},
 		{inv0 + inv0, 2, "process 0 invokes again while its transaction of line 1 is open"},
 		{`{"type":"ok","f":"txn","process":0,"time":1,"value":[]}`, 1, "process 0 completes a transaction it never invoked"},
 		{`{"type":"invoke","f":"read","process":0,"time":1,"value":[]}`, 1, `field "f": want "txn", got "read"`},
 		{`{"type":"invoke","f":"txn","process":"n1","time":1,"value":[]}`, 1, `field "process": want an integer >= 0 or "nemesis"`},
-		{`{"type":"invoke","f":"txn","time":1,"value":[]}`, 1, `missing field "process"`},
+		{inv0 + `{"type":"ok","f":"txn","time":2,"value":[["append","x",1]]}`, 2, `some ops have "process" and others not`},
+		{`{"f":"txn","process":0,"time":1,"value":[]}` + "\n", 1, `unknown field "f"`},
+		{`{:f :txn, :process 0, :time 1, :value []}`, 1, `missing field "type"`},
+		{`{:type :invoke, :f :txn, :process 0, :time 1, :value [[:append 1 2]`, 1, "bad EDN at byte 67: unexpected end of line"},
+		{`{:type :invoke} {}`, 1, "trailing data after the value"},
+		{`{:type :invoke, :process 0, :value [[:r 1 "x]]}`, 1, "unterminated string"},
+		{`{:type :invoke, :process 0, :value [[:r 1 nil] }`, 1, `unexpected '}'`},
+		{inv0 + `{:type :ok, :f :txn, :process 0, :time 2, :value [[:append "x" 1]]}`, 2, "a Jepsen op in EDN in a file of Jepsen ops in JSON"},
 		{`{"type":"start","f":"txn","process":0,"time":1,"value":[]}`, 1, `unknown type "start"`},
 		{`{"type":7,"f":"txn","process":0,"time":1,"value":[]}`, 1, `field "type": want a string`},
 		{`{"type":"invoke","f":"txn","process":0,"time":1}`, 1, `missing field "value"`},
@@ -145,5 +153,129 @@ func TestReadTxnsRefusesOverlongLines(t *testing.T) {
 	var le *LineError
 	if !errors.As(err, &le) || le.Line != 1 || !strings.Contains(err.Error(), "longer than") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestTxnFormatDoc checks the transactional examples of
+// docs/HISTORY_FORMAT.md, whose code fences give the model and the
+// strongest consistency model: ```json rw-register snapshot-isolation
+func TestTxnFormatDoc(t *testing.T) {
+	doc, err := os.ReadFile("../docs/HISTORY_FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := 0
+	for _, chunk := range strings.Split(string(doc), "```json ")[1:] {
+		head, body, _ := strings.Cut(chunk, "\n")
+		body, _, _ = strings.Cut(body, "```")
+		model, strongest, _ := strings.Cut(head, " ")
+		txns, err := ReadTxns(strings.NewReader(body))
+		if err != nil {
+			t.Errorf("example %q: %v", head, err)
+			continue
+		}
+		check := CheckListAppend
+		if model == "rw-register" {
+			check = CheckRWRegister
+		}
+		res, err := check(txns, TxnOptions{})
+		if err != nil || res.Strongest.String() != strongest {
+			t.Errorf("example %q: %v, %v", head, res, err)
+		}
+		blocks++
+	}
+	if blocks != 2 {
+		t.Errorf("found %d examples, want 2", blocks)
+	}
+}
+
+// FuzzReadTxns feeds arbitrary bytes to ReadTxns. Nothing may panic; an
+// error must be a *LineError; a history that reads must survive writing
+// and reading back unchanged, and both checks must take it or refuse it
+// with an error, without panicking.
+func FuzzReadTxns(f *testing.F) {
+	f.Add([]byte(`{"process":0,"call":1,"return":2,"kind":"txn","status":"ok","mops":[["append","x",1],["r","x",[1]]]}`))
+	f.Add([]byte(`{"process":0,"call":1,"return":null,"kind":"txn","status":"info","mops":[["w",3,1],["r","x",null]]}` + "\n" +
+		`{"process":1,"call":1,"return":5,"kind":"txn","status":"ok","mops":[["r",3,1]]}`))
+	f.Add([]byte(`{"type":"invoke","f":"txn","process":0,"time":1,"value":[["append",5,1]]}` + "\n" +
+		`{"type":"ok","f":"txn","process":0,"time":2,"value":[["append",5,1]]}` + "\n" +
+		`{"type":"invoke","f":":txn","process":1,"value":[["r",5,null]]}`))
+	f.Add([]byte(`{"type":"info","process":"nemesis","f":"start"}`))
+	f.Add([]byte("; comment\n{:type :invoke, :process 0, :f :txn, :value [[:append 1 2] [:r 1 nil]]}\n" +
+		`#jepsen.history.Op{:type :ok, :process 0, :f :txn, :value [[:append 1 2] [:r 1 [2]]], :error #{"x" 1.5 \a}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		txns, err := ReadTxns(bytes.NewReader(data))
+		if err != nil {
+			var le *LineError
+			if !errors.As(err, &le) || le.Line < 1 {
+				t.Fatalf("error without a line: %v", err)
+			}
+			return
+		}
+		var buf bytes.Buffer
+		if err := WriteTxns(&buf, txns); err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadTxns(&buf)
+		if err != nil || !cmp.Equal(txns, back) {
+			t.Fatalf("round trip: %v\n%s", err, buf.String())
+		}
+		CheckListAppend(txns, TxnOptions{})
+		CheckRWRegister(txns, TxnOptions{})
+	})
+}
+
+func TestReadTxnsJepsenEDN(t *testing.T) {
+	// As Jepsen writes history.edn: one op map per line, keywords,
+	// integer keys, the nemesis' ops between, errors as nested data.
+	in := `; a read skew: T1 sees T0's append to 1 but not its append to 2
+{:index 0, :time 1000, :type :invoke, :process 0, :f :txn, :value [[:append 1 10] [:append 2 20]]}
+{:index 1, :time 1100, :type :invoke, :process 1, :f :txn, :value [[:r 1 nil] [:r 2 nil]]}
+#jepsen.history.Op{:index 2, :time 1200, :type :info, :process :nemesis, :f :start-partition, :value #{"n1" "n2"}}
+{:index 3, :time 1300, :type :ok, :process 0, :f :txn, :value [[:append 1 10] [:append 2 20]]}
+{:index 4, :time 1400, :type :ok, :process 1, :f :txn, :value [[:r 1 [10]] [:r 2 []]]}
+{:index 5, :time 1500, :type :invoke, :process 2, :f :txn, :value [[:append 2 21]]}
+{:index 6, :time 1600, :type :fail, :process 2, :f :txn, :value [[:append 2 21]], :error {:type "abort", :codes [40001 1.5e3], :msg "could not \"serialize\"\n"}}
+{:index 7, :time 1700, :type :invoke, :process 3, :f :txn, :value [[:r 2 nil]]}
+{:index 8, :time 1800, :type :ok, :process 3, :f :txn, :value [[:r 2 [20]]]}`
+	txns, err := ReadTxns(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Txn{
+		{ID: 0, Process: 0, Call: 1000, Return: 1300, Status: TxnOK, Mops: []Mop{AppendMop("1", 10), AppendMop("2", 20)}},
+		{ID: 1, Process: 1, Call: 1100, Return: 1400, Status: TxnOK, Mops: []Mop{ReadMop("1", 10), {Kind: MopRead, Key: "2", List: []int{}}}},
+		{ID: 2, Process: 2, Call: 1500, Return: 1600, Status: TxnFailed, Mops: []Mop{AppendMop("2", 21)}},
+		{ID: 3, Process: 3, Call: 1700, Return: 1800, Status: TxnOK, Mops: []Mop{ReadMop("2", 20)}},
+	}
+	if diff := cmp.Diff(want, txns); diff != "" {
+		t.Fatalf("txns (-want +got):\n%s", diff)
+	}
+	res, err := CheckListAppend(txns, TxnOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Strongest != ReadCommitted || res.Counts["G-single"] != 1 {
+		t.Errorf("%v", res)
+	}
+}
+
+func TestReadTxnsEDNWithoutProcessOrTime(t *testing.T) {
+	// Elle's own test histories leave out process, f and time: one
+	// process, in line order.
+	in := `{:index 0 :type :invoke :value [[:append 5 1]]}
+{:index 1 :type :ok :value [[:append 5 1]]}
+{:index 2 :type :invoke, :value [[:r 5 nil]]}
+{:index 3 :type :ok, :value [[:r 5 [1]]]}`
+	txns, err := ReadTxns(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Txn{
+		{ID: 0, Call: 1, Return: 2, Status: TxnOK, Mops: []Mop{AppendMop("5", 1)}},
+		{ID: 1, Call: 3, Return: 4, Status: TxnOK, Mops: []Mop{ReadMop("5", 1)}},
+	}
+	if diff := cmp.Diff(want, txns); diff != "" {
+		t.Fatalf("txns (-want +got):\n%s", diff)
 	}
 }

@@ -14,7 +14,8 @@ import (
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	model := fs.String("model", "kv", "the model: kv, register or bank")
+	model := fs.String("model", "kv", "the model: kv, register or bank; or, for transactions, list-append or rw-register")
+	consistency := fs.String("consistency", "strict-serializable", "list-append, rw-register: the model the history must satisfy")
 	timeout := fs.Duration("timeout", time.Minute, "give up (verdict unknown) after this long")
 	viz := fs.String("out", "", "write porcupine's visualisation here when the history is not linearizable")
 	pos, err := parseArgs(fs, args)
@@ -24,8 +25,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		return fail(stderr, "check", errors.New("needs exactly one history file (simrun check [-model kv] HISTORY.jsonl)"))
 	}
+	if *model == "list-append" || *model == "rw-register" {
+		return checkTxns(pos[0], *model, *consistency, stdout, stderr)
+	}
 	if !slices.Contains([]string{"kv", "register", "bank"}, *model) {
-		return fail(stderr, "check", fmt.Errorf("-model %q is not kv, register or bank", *model))
+		return fail(stderr, "check", fmt.Errorf("-model %q is not kv, register, bank, list-append or rw-register", *model))
 	}
 	f, err := os.Open(pos[0])
 	if err != nil {

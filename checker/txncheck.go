@@ -1,0 +1,968 @@
+package checker
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Consistency is a consistency model of transactional histories. Those
+// checked form a chain: each implies all below it.
+type Consistency uint8
+
+const (
+	// ConsistencyNone: the history satisfies none of the models below.
+	ConsistencyNone Consistency = iota
+	// ReadUncommitted (Adya's PL-1): no G0.
+	ReadUncommitted
+	// ReadCommitted (PL-2): no G0 and no G1 (G1a, G1b, G1c).
+	ReadCommitted
+	// SnapshotIsolation as far as dependency cycles show it: no G0, no G1
+	// and no G-single. Histories carry no start and commit timestamps, so
+	// the part of PL-SI that needs them (G-SIa) is not checked.
+	SnapshotIsolation
+	// Serializable (PL-3): no dependency cycle at all.
+	Serializable
+	// StrongSessionSerializable: serializable in an order that also keeps
+	// each process's transactions in the order it ran them.
+	StrongSessionSerializable
+	// StrictSerializable: serializable in an order that also keeps
+	// real-time order (a transaction that completed before another was
+	// invoked comes first).
+	StrictSerializable
+)
+
+var consistencyNames = [...]string{
+	ConsistencyNone:           "none",
+	ReadUncommitted:           "read-uncommitted",
+	ReadCommitted:             "read-committed",
+	SnapshotIsolation:         "snapshot-isolation",
+	Serializable:              "serializable",
+	StrongSessionSerializable: "strong-session-serializable",
+	StrictSerializable:        "strict-serializable",
+}
+
+func (c Consistency) String() string {
+	if int(c) < len(consistencyNames) {
+		return consistencyNames[c]
+	}
+	return fmt.Sprintf("Consistency(%d)", uint8(c))
+}
+
+// MarshalText makes models read well in JSON results.
+func (c Consistency) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// ParseConsistency reads a model by its String name.
+func ParseConsistency(s string) (Consistency, error) {
+	for c, name := range consistencyNames {
+		if name == s && Consistency(c) != ConsistencyNone {
+			return Consistency(c), nil
+		}
+	}
+	return ConsistencyNone, fmt.Errorf("unknown consistency model %q (want %s)", s, strings.Join(consistencyNames[ReadUncommitted:], ", "))
+}
+
+// DepKind is a kind of edge in the dependency graph: why one transaction
+// must come before another.
+type DepKind uint8
+
+const (
+	// DepWW: write-write, the second overwrote (or appended after) the
+	// first's write.
+	DepWW DepKind = 1 << iota
+	// DepWR: write-read, the second read the first's write.
+	DepWR
+	// DepRW: read-write (anti-dependency), the second overwrote (or
+	// appended after) the version the first read.
+	DepRW
+	// DepProcess: both ran on one process, the first before the second.
+	DepProcess
+	// DepRealtime: the first completed before the second was invoked.
+	DepRealtime
+)
+
+const depData = DepWW | DepWR | DepRW
+
+func (k DepKind) String() string {
+	switch k {
+	case DepWW:
+		return "ww"
+	case DepWR:
+		return "wr"
+	case DepRW:
+		return "rw"
+	case DepProcess:
+		return "process"
+	case DepRealtime:
+		return "realtime"
+	}
+	return fmt.Sprintf("DepKind(%d)", uint8(k))
+}
+
+// AnomalyClass is a kind of anomaly, named as Adya and Elle name them.
+type AnomalyClass uint8
+
+const (
+	// G0 (dirty write): a cycle of write-write dependencies.
+	G0 AnomalyClass = iota + 1
+	// G1a (aborted read): a committed transaction read a write of one that
+	// aborted.
+	G1a
+	// G1b (intermediate read): a committed transaction read a version that
+	// its writer later overwrote in the same transaction.
+	G1b
+	// G1c (circular information flow): a cycle of write-write and
+	// write-read dependencies, with at least one write-read.
+	G1c
+	// GSingle (read skew): a cycle with exactly one anti-dependency.
+	GSingle
+	// G2Item (write skew): a cycle with two or more anti-dependencies.
+	G2Item
+	// Internal: a transaction's read disagrees with its own earlier reads
+	// and writes of the key.
+	Internal
+	// DuplicateElements: a read of a list holds an element twice.
+	DuplicateElements
+	// GarbageRead: a read saw a value that no transaction wrote.
+	GarbageRead
+	// IncompatibleOrder: two reads of a list where neither is a prefix of
+	// the other, so no single order of appends explains both.
+	IncompatibleOrder
+	// LostUpdate: two committed transactions read the same version of a
+	// register and both wrote it. Snapshot isolation forbids it; in a
+	// list-append history it shows as a G-single cycle instead.
+	LostUpdate
+)
+
+var anomalyClassNames = [...]string{
+	G0: "G0", G1a: "G1a", G1b: "G1b", G1c: "G1c", GSingle: "G-single", G2Item: "G2-item",
+	Internal: "internal", DuplicateElements: "duplicate-elements", GarbageRead: "garbage-read",
+	IncompatibleOrder: "incompatible-order", LostUpdate: "lost-update",
+}
+
+func (c AnomalyClass) String() string {
+	if c >= G0 && int(c) < len(anomalyClassNames) {
+		return anomalyClassNames[c]
+	}
+	return fmt.Sprintf("AnomalyClass(%d)", uint8(c))
+}
+
+// Dependency is one edge of a cycle.
+type Dependency struct {
+	From, To    TxnID
+	Kind        DepKind
+	Explanation string // why From must precede To
+}
+
+// Anomaly is one anomaly found, with the transactions that form it.
+type Anomaly struct {
+	Class AnomalyClass
+	// Via is DepProcess or DepRealtime for a cycle that needs process or
+	// real-time order besides the data dependencies, and 0 otherwise.
+	Via DepKind
+	// Txns are the transactions involved: for a cycle, in cycle order
+	// from the smallest id; otherwise the reader first.
+	Txns []TxnID
+	// Cycle, for a cycle, holds its edges: Cycle[i] goes from Txns[i] to
+	// Txns[i+1], and the last back to Txns[0].
+	Cycle []Dependency
+	// Key is the key concerned, for anomalies about one key.
+	Key string
+	// Explanation is a few lines for humans.
+	Explanation string
+}
+
+// Name is the class, with the order the cycle needs: "G-single",
+// "G1c-process", "G2-item-realtime".
+func (a Anomaly) Name() string {
+	if a.Via != 0 {
+		return a.Class.String() + "-" + a.Via.String()
+	}
+	return a.Class.String()
+}
+
+// RulesOut is the weakest model the anomaly rules out; every stronger one
+// is ruled out with it.
+func (a Anomaly) RulesOut() Consistency {
+	switch {
+	case a.Via == DepRealtime:
+		return StrictSerializable
+	case a.Via == DepProcess:
+		return StrongSessionSerializable
+	}
+	switch a.Class {
+	case G1a, G1b, G1c:
+		return ReadCommitted
+	case GSingle, LostUpdate:
+		return SnapshotIsolation
+	case G2Item:
+		return Serializable
+	}
+	// G0, and what no execution of any model can return.
+	return ReadUncommitted
+}
+
+// TxnOptions tunes CheckListAppend and CheckRWRegister. The zero value
+// keeps every anomaly.
+type TxnOptions struct {
+	// AnomaliesPerClassMax keeps at most this many anomalies of each name
+	// in TxnResult.Anomalies (TxnResult.Counts counts them all); 0 keeps
+	// all of them.
+	AnomaliesPerClassMax int
+
+	_ struct{}
+}
+
+// TxnResult is what a transactional check found.
+type TxnResult struct {
+	Txns       int // transactions in the history
+	TxnsOK     int // committed
+	TxnsInfo   int // indeterminate
+	TxnsFailed int // aborted
+	Edges      int // edges of the dependency graph
+
+	// Anomalies found, ordered by class, then Via, then as the history
+	// gives them: the same history always gives the same list.
+	Anomalies []Anomaly
+	// Counts is how many anomalies of each Name were found, including
+	// those AnomaliesPerClassMax left out.
+	Counts map[string]int
+
+	// Strongest is the strongest model the history satisfies.
+	Strongest Consistency
+	// Undecided, unless ConsistencyNone, is the model just above
+	// Strongest, which the check could neither confirm nor rule out: the
+	// search for a G-single cycle ran out of budget on a huge tangle of
+	// dependencies, where it found only cycles with several
+	// anti-dependencies.
+	Undecided Consistency
+
+	Elapsed time.Duration // wall time spent
+}
+
+// Verdict says whether the history satisfies model c: Ok, Illegal, or
+// Unknown when the check could not tell.
+func (r TxnResult) Verdict(c Consistency) Verdict {
+	switch {
+	case c <= r.Strongest:
+		return Ok
+	case c == r.Undecided:
+		return Unknown
+	}
+	return Illegal
+}
+
+func (r TxnResult) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d txns (%d ok, %d info, %d failed), %d dependencies: ", r.Txns, r.TxnsOK, r.TxnsInfo, r.TxnsFailed, r.Edges)
+	if r.Strongest == ConsistencyNone {
+		b.WriteString("satisfies none of the models checked")
+	} else {
+		fmt.Fprintf(&b, "%v", r.Strongest)
+	}
+	if r.Undecided != ConsistencyNone {
+		fmt.Fprintf(&b, " (%v undecided)", r.Undecided)
+	}
+	if len(r.Anomalies) == 0 {
+		b.WriteString(", no anomalies")
+	} else {
+		names := make([]string, 0, len(r.Counts))
+		for name := range r.Counts {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for i, name := range names {
+			sep := ", "
+			if i == 0 {
+				sep = "; anomalies: "
+			}
+			fmt.Fprintf(&b, "%s%s x%d", sep, name, r.Counts[name])
+		}
+	}
+	fmt.Fprintf(&b, "; checked in %v", r.Elapsed.Round(time.Microsecond))
+	return b.String()
+}
+
+// depEdge is one edge of the dependency graph, between indices into the
+// history. key, a, b and initial say why, for the explanation: what they
+// hold depends on the model and the kind.
+type depEdge struct {
+	from, to int32
+	kind     DepKind
+	initial  bool // rw-register: the read saw the initial nil
+	key      int32
+	a, b     int
+}
+
+// txnAnalysis is what the model-specific part hands to the common one.
+type txnAnalysis struct {
+	txns      []Txn
+	inGraph   []bool // committed, or indeterminate with a write seen
+	edges     []depEdge
+	anomalies []Anomaly
+	// explain says why e holds, for the data dependencies.
+	explain func(e depEdge) string
+}
+
+// validateTxns checks what both models need: unique ids, processes >= 0,
+// completions after calls, and each process running one transaction at a
+// time. kinds are the micro-operations the model allows.
+func validateTxns(txns []Txn, model string, kinds ...MopKind) error {
+	ids := make(map[TxnID]int, len(txns))
+	for i, t := range txns {
+		if j, dup := ids[t.ID]; dup {
+			return fmt.Errorf("checker: transactions %d and %d of the history both have id %d", j, i, t.ID)
+		}
+		ids[t.ID] = i
+		if t.Process < 0 {
+			return fmt.Errorf("checker: T%d: process %d is negative", t.ID, t.Process)
+		}
+		if t.Status > TxnFailed {
+			return fmt.Errorf("checker: T%d: status %v", t.ID, t.Status)
+		}
+		if t.Status != TxnInfo && t.Return < t.Call {
+			return fmt.Errorf("checker: T%d: return %v is before call %v", t.ID, t.Return, t.Call)
+		}
+		for j, m := range t.Mops {
+			if !slices.Contains(kinds, m.Kind) {
+				return fmt.Errorf("checker: T%d, micro-operation %d: %v is not a %s micro-operation", t.ID, j, m.Kind, model)
+			}
+		}
+	}
+	order := make([]int32, len(txns))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		ta, tb := &txns[a], &txns[b]
+		return cmp.Or(cmp.Compare(ta.Process, tb.Process), cmp.Compare(ta.Call, tb.Call), cmp.Compare(a, b))
+	})
+	for i := 1; i < len(order); i++ {
+		prev, next := &txns[order[i-1]], &txns[order[i]]
+		if prev.Process == next.Process && prev.Status != TxnInfo && next.Call < prev.Return {
+			return fmt.Errorf("checker: process %d invoked T%d at %v, before its T%d returned at %v: a process runs one transaction at a time",
+				next.Process, next.ID, next.Call, prev.ID, prev.Return)
+		}
+	}
+	return nil
+}
+
+// finish adds process and real-time order, finds the cycles, and decides
+// the models.
+func (an *txnAnalysis) finish(opts TxnOptions, start time.Time) TxnResult {
+	txns := an.txns
+	var res TxnResult
+	res.Txns = len(txns)
+	for _, t := range txns {
+		switch t.Status {
+		case TxnOK:
+			res.TxnsOK++
+		case TxnInfo:
+			res.TxnsInfo++
+		case TxnFailed:
+			res.TxnsFailed++
+		}
+	}
+	an.edges = append(an.edges, orderEdges(txns, an.inGraph)...)
+	g := newDepGraph(len(txns), an.edges)
+	an.edges = nil
+	res.Edges = len(g.edges)
+
+	cs := cycleSearch{g: g, an: an, s: newSearcher(g)}
+	undecidedSI := cs.findCycles()
+
+	anomalies := append(an.anomalies, cs.found...)
+	slices.SortStableFunc(anomalies, func(a, b Anomaly) int {
+		return cmp.Or(cmp.Compare(a.Class, b.Class), cmp.Compare(a.Via, b.Via))
+	})
+	res.Counts = map[string]int{}
+	ruledOut := StrictSerializable + 1
+	for _, a := range anomalies {
+		name := a.Name()
+		res.Counts[name]++
+		ruledOut = min(ruledOut, a.RulesOut())
+		if opts.AnomaliesPerClassMax == 0 || res.Counts[name] <= opts.AnomaliesPerClassMax {
+			res.Anomalies = append(res.Anomalies, a)
+		}
+	}
+	res.Strongest = ruledOut - 1
+	if undecidedSI && res.Strongest == ReadCommitted {
+		res.Undecided = SnapshotIsolation
+	}
+	res.Elapsed = time.Since(start)
+	return res
+}
+
+// orderEdges links the transactions in the graph by process order and by
+// real-time order. Only committed transactions have a known completion, so
+// only they start such edges.
+//
+// Real-time edges are kept O(n) as Elle keeps them: walking the history in
+// time, a frontier holds the completed transactions that no later
+// completed one follows. An invocation is linked from the frontier only;
+// the rest of what completed before it is reached through the frontier.
+func orderEdges(txns []Txn, inGraph []bool) []depEdge {
+	type event struct {
+		at     time.Duration
+		invoke bool
+		txn    int32
+	}
+	var events []event
+	var nodes []int32
+	for i, t := range txns {
+		if !inGraph[i] {
+			continue
+		}
+		nodes = append(nodes, int32(i))
+		events = append(events, event{t.Call, true, int32(i)})
+		if t.Status == TxnOK {
+			events = append(events, event{t.Return, false, int32(i)})
+		}
+	}
+	var edges []depEdge
+
+	slices.SortFunc(nodes, func(a, b int32) int {
+		ta, tb := &txns[a], &txns[b]
+		return cmp.Or(cmp.Compare(ta.Process, tb.Process), cmp.Compare(ta.Call, tb.Call), cmp.Compare(a, b))
+	})
+	lastOK := int32(-1)
+	for i, v := range nodes {
+		if i > 0 && txns[nodes[i-1]].Process != txns[v].Process {
+			lastOK = -1
+		}
+		if lastOK >= 0 {
+			edges = append(edges, depEdge{from: lastOK, to: v, kind: DepProcess, key: -1})
+		}
+		if txns[v].Status == TxnOK {
+			lastOK = v
+		}
+	}
+
+	// At one instant invocations come first: real-time order needs the
+	// completion strictly before the invocation.
+	slices.SortFunc(events, func(a, b event) int {
+		if c := cmp.Compare(a.at, b.at); c != 0 {
+			return c
+		}
+		if a.invoke != b.invoke {
+			if a.invoke {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.txn, b.txn)
+	})
+	var frontier []int32
+	preds := make(map[int32][]int32) // an open transaction's frontier at its invocation
+	dropped := make([]bool, len(txns))
+	for _, ev := range events {
+		if !ev.invoke {
+			for _, p := range preds[ev.txn] {
+				dropped[p] = true
+			}
+			delete(preds, ev.txn)
+			frontier = slices.DeleteFunc(frontier, func(p int32) bool { return dropped[p] })
+			frontier = append(frontier, ev.txn)
+			continue
+		}
+		for _, p := range frontier {
+			edges = append(edges, depEdge{from: p, to: ev.txn, kind: DepRealtime, key: -1})
+		}
+		if txns[ev.txn].Status == TxnOK && len(frontier) > 0 {
+			preds[ev.txn] = slices.Clone(frontier)
+		}
+	}
+	return edges
+}
+
+// depGraph is the dependency graph in compressed rows: the edges of node i
+// are edges[start[i]:start[i+1]], ordered by target then kind, one per
+// (from, to, kind).
+type depGraph struct {
+	start []int32
+	edges []depEdge
+}
+
+func newDepGraph(n int, edges []depEdge) *depGraph {
+	// A counting sort by source, then a sort of each node's few edges:
+	// several times faster than sorting them all at once.
+	start := make([]int32, n+1)
+	for _, e := range edges {
+		start[e.from+1]++
+	}
+	for i := 1; i <= n; i++ {
+		start[i] += start[i-1]
+	}
+	sorted := make([]depEdge, len(edges))
+	next := slices.Clone(start[:n])
+	for _, e := range edges {
+		sorted[next[e.from]] = e
+		next[e.from]++
+	}
+	kept := sorted[:0]
+	for v := range n {
+		out := sorted[start[v]:start[v+1]]
+		slices.SortFunc(out, func(x, y depEdge) int {
+			return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(x.kind, y.kind),
+				cmp.Compare(x.key, y.key), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
+		})
+		start[v] = int32(len(kept))
+		for i, e := range out {
+			if e.to == e.from || i > 0 && e.to == out[i-1].to && e.kind == out[i-1].kind {
+				continue
+			}
+			kept = append(kept, e)
+		}
+	}
+	start[n] = int32(len(kept))
+	return &depGraph{start: start, edges: slices.Clip(kept)}
+}
+
+func (g *depGraph) out(v int32) []depEdge { return g.edges[g.start[v]:g.start[v+1]] }
+
+// sccs finds the strongly connected components of the graph restricted
+// to edges of the kinds in mask, by Tarjan's algorithm without recursion.
+// It returns those of two nodes or more, each sorted, in order of their
+// smallest node, and each node's component (-1 for the others).
+func (g *depGraph) sccs(mask DepKind) ([][]int32, []int32) {
+	n := int32(len(g.start) - 1)
+	const unvisited = -1
+	index := make([]int32, n)
+	low := make([]int32, n)
+	comp := make([]int32, n)
+	onStack := make([]bool, n)
+	for i := range index {
+		index[i], comp[i] = unvisited, -1
+	}
+	type frame struct{ v, next int32 }
+	var frames []frame
+	var stack []int32
+	var comps [][]int32
+	counter := int32(0)
+	for root := int32(0); root < n; root++ {
+		if index[root] != unvisited || g.start[root] == g.start[root+1] {
+			continue
+		}
+		index[root], low[root] = counter, counter
+		counter++
+		stack = append(stack, root)
+		onStack[root] = true
+		frames = append(frames, frame{root, g.start[root]})
+		for len(frames) > 0 {
+			f := &frames[len(frames)-1]
+			v := f.v
+			if f.next < g.start[v+1] {
+				e := &g.edges[f.next]
+				f.next++
+				if e.kind&mask == 0 {
+					continue
+				}
+				w := e.to
+				if index[w] == unvisited {
+					index[w], low[w] = counter, counter
+					counter++
+					stack = append(stack, w)
+					onStack[w] = true
+					frames = append(frames, frame{w, g.start[w]})
+				} else if onStack[w] {
+					low[v] = min(low[v], index[w])
+				}
+				continue
+			}
+			frames = frames[:len(frames)-1]
+			if len(frames) > 0 {
+				p := frames[len(frames)-1].v
+				low[p] = min(low[p], low[v])
+			}
+			if low[v] != index[v] {
+				continue
+			}
+			i := len(stack) - 1
+			for stack[i] != v {
+				i--
+			}
+			members := stack[i:]
+			for _, w := range members {
+				onStack[w] = false
+			}
+			if len(members) > 1 {
+				c := slices.Clone(members)
+				slices.Sort(c)
+				comps = append(comps, c)
+			}
+			stack = stack[:i]
+		}
+	}
+	slices.SortFunc(comps, func(a, b []int32) int { return cmp.Compare(a[0], b[0]) })
+	for ci, c := range comps {
+		for _, v := range c {
+			comp[v] = int32(ci)
+		}
+	}
+	return comps, comp
+}
+
+// searcher runs breadth-first searches over the graph, reusing its
+// arrays. budget bounds the edges a search may look at, where that is
+// asked for.
+type searcher struct {
+	g      *depGraph
+	seen   []uint32 // == stamp: reached in the current search
+	stamp  uint32
+	parent []int32 // the edge a node was reached by
+	queue  []int32
+	budget int
+}
+
+func newSearcher(g *depGraph) *searcher {
+	n := len(g.start) - 1
+	return &searcher{g: g, seen: make([]uint32, n), parent: make([]int32, n)}
+}
+
+func (s *searcher) reset() {
+	s.stamp++
+	if s.stamp == 0 {
+		clear(s.seen)
+		s.stamp = 1
+	}
+}
+
+// reach searches from src over edges of the kinds in mask that stay inside
+// component c. With bounded, it stops, returning false, when the budget
+// runs out.
+func (s *searcher) reach(src int32, mask DepKind, comp []int32, c int32, bounded bool) bool {
+	s.reset()
+	s.seen[src] = s.stamp
+	s.queue = append(s.queue[:0], src)
+	for qi := 0; qi < len(s.queue); qi++ {
+		v := s.queue[qi]
+		lo, hi := s.g.start[v], s.g.start[v+1]
+		if bounded {
+			if s.budget < int(hi-lo) {
+				return false
+			}
+			s.budget -= int(hi - lo)
+		}
+		for ei := lo; ei < hi; ei++ {
+			e := &s.g.edges[ei]
+			if e.kind&mask == 0 || comp[e.to] != c || s.seen[e.to] == s.stamp {
+				continue
+			}
+			s.seen[e.to] = s.stamp
+			s.parent[e.to] = ei
+			s.queue = append(s.queue, e.to)
+		}
+	}
+	return true
+}
+
+func (s *searcher) reached(v int32) bool { return s.seen[v] == s.stamp }
+
+// pathTo is the path the last search found from src to dst, as edge
+// indices.
+func (s *searcher) pathTo(src, dst int32) []int32 {
+	var path []int32
+	for v := dst; v != src; {
+		ei := s.parent[v]
+		path = append(path, ei)
+		v = s.g.edges[ei].from
+	}
+	slices.Reverse(path)
+	return path
+}
+
+// fewestRW finds a path from src to dst over edges of the kinds in mask
+// inside component c, with the fewest anti-dependencies and, among those,
+// short: a breadth-first search per number of rw edges taken.
+func (s *searcher) fewestRW(src, dst int32, mask DepKind, comp []int32, c int32) []int32 {
+	s.reset()
+	s.seen[src] = s.stamp
+	s.queue = append(s.queue[:0], src)
+	var crossings []int32 // rw edges out of the current layer
+	for {
+		for qi := 0; qi < len(s.queue); qi++ {
+			v := s.queue[qi]
+			for ei := s.g.start[v]; ei < s.g.start[v+1]; ei++ {
+				e := &s.g.edges[ei]
+				if e.kind&mask == 0 || comp[e.to] != c || s.seen[e.to] == s.stamp {
+					continue
+				}
+				if e.kind == DepRW {
+					crossings = append(crossings, ei)
+					continue
+				}
+				s.seen[e.to] = s.stamp
+				s.parent[e.to] = ei
+				if e.to == dst {
+					return s.pathTo(src, dst)
+				}
+				s.queue = append(s.queue, e.to)
+			}
+		}
+		s.queue = s.queue[:0]
+		for _, ei := range crossings {
+			e := &s.g.edges[ei]
+			if s.seen[e.to] == s.stamp {
+				continue
+			}
+			s.seen[e.to] = s.stamp
+			s.parent[e.to] = ei
+			if e.to == dst {
+				return s.pathTo(src, dst)
+			}
+			s.queue = append(s.queue, e.to)
+		}
+		crossings = crossings[:0]
+		if len(s.queue) == 0 {
+			return nil
+		}
+	}
+}
+
+// gSingleBudget bounds the edges the search for G-single cycles looks at
+// in one check. Only a history whose dependencies tangle into a huge
+// cycle gets near it; then the check reports the cycles it did find and
+// leaves snapshot isolation undecided rather than take minutes.
+const gSingleBudget = 50_000_000
+
+type cycleSearch struct {
+	g     *depGraph
+	an    *txnAnalysis
+	s     *searcher
+	found []Anomaly
+}
+
+// findCycles reports, as Elle does, per strongly connected component: G0
+// in the ww graph, G1c in the ww+wr graph, G-single or else G2-item in the
+// full dependency graph; then the cycles that need process order, then
+// those that need real-time order. It returns whether the G-single search
+// ran out of budget.
+func (cs *cycleSearch) findCycles() (undecided bool) {
+	g, s := cs.g, cs.s
+	comps, comp := g.sccs(DepWW)
+	for ci, c := range comps {
+		if e, ok := cs.firstInside(c, comp, int32(ci), DepWW, 0); ok {
+			cs.cycle(e, DepWW, comp, int32(ci), 0)
+		}
+	}
+	wrComps, wrComp := g.sccs(DepWW | DepWR)
+	for ci, c := range wrComps {
+		if e, ok := cs.firstInside(c, wrComp, int32(ci), DepWR, 0); ok {
+			cs.cycle(e, DepWW|DepWR, wrComp, int32(ci), 0)
+		}
+	}
+	s.budget = gSingleBudget
+	allComps, allComp := g.sccs(depData)
+	for ci, c := range allComps {
+		single, exhausted := cs.gSingle(c, allComp, int32(ci), wrComp)
+		if single != nil {
+			cs.record(single, 0)
+			continue
+		}
+		undecided = undecided || exhausted
+		if e, ok := cs.firstInside(c, allComp, int32(ci), DepRW, 0); ok {
+			cs.cycle(e, depData, allComp, int32(ci), 0)
+		}
+	}
+	for _, via := range []DepKind{DepProcess, DepRealtime} {
+		mask := depData | DepProcess
+		if via == DepRealtime {
+			mask |= DepRealtime
+		}
+		comps, comp := g.sccs(mask)
+		for ci, c := range comps {
+			// An edge that repeats a stronger one between the same pair
+			// adds no cycle: those were reported already.
+			if e, ok := cs.firstInside(c, comp, int32(ci), via, mask&^via); ok {
+				cs.cycle(e, mask, comp, int32(ci), via)
+			}
+		}
+	}
+	return undecided
+}
+
+// firstInside is the first edge of a kind in want between two nodes of
+// component c, skipping pairs that also have an edge of a kind in
+// redundant.
+func (cs *cycleSearch) firstInside(c []int32, comp []int32, ci int32, want, redundant DepKind) (int32, bool) {
+	for _, v := range c {
+		out := cs.g.out(v)
+		base := cs.g.start[v]
+		for i, e := range out {
+			if e.kind&want == 0 || comp[e.to] != ci {
+				continue
+			}
+			if redundant != 0 && hasEdge(out, e.to, redundant) {
+				continue
+			}
+			return base + int32(i), true
+		}
+	}
+	return 0, false
+}
+
+func hasEdge(out []depEdge, to int32, kinds DepKind) bool {
+	i, _ := slices.BinarySearchFunc(out, to, func(e depEdge, to int32) int { return cmp.Compare(e.to, to) })
+	for ; i < len(out) && out[i].to == to; i++ {
+		if out[i].kind&kinds != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// cycle records the cycle through edge ei with the fewest anti-dependencies.
+func (cs *cycleSearch) cycle(ei int32, mask DepKind, comp []int32, c int32, via DepKind) {
+	e := &cs.g.edges[ei]
+	path := cs.s.fewestRW(e.to, e.from, mask, comp, c)
+	if path == nil {
+		panic(fmt.Sprintf("checker: no path back from %d to %d inside their component", e.to, e.from))
+	}
+	cs.record(append(path, ei), via)
+}
+
+// gSingle looks for a cycle of component c with exactly one
+// anti-dependency: an rw edge u -> v and a path back from v to u over ww
+// and wr edges. Searches start from each v once, for all its u. It
+// returns nil if there is none, or if the budget ran out (exhausted).
+func (cs *cycleSearch) gSingle(c []int32, comp []int32, ci int32, wrComp []int32) (cycle []int32, exhausted bool) {
+	type rwEdge struct{ v, u, ei int32 }
+	var rws []rwEdge
+	for _, u := range c {
+		for i, e := range cs.g.out(u) {
+			if e.kind == DepRW && comp[e.to] == ci {
+				rws = append(rws, rwEdge{e.to, u, cs.g.start[u] + int32(i)})
+			}
+		}
+	}
+	// Within one ww+wr component the path back is certain and short to
+	// find.
+	for _, r := range rws {
+		if wrComp[r.u] >= 0 && wrComp[r.u] == wrComp[r.v] {
+			cs.s.reach(r.v, DepWW|DepWR, wrComp, wrComp[r.v], false)
+			return append(cs.s.pathTo(r.v, r.u), r.ei), false
+		}
+	}
+	slices.SortFunc(rws, func(a, b rwEdge) int { return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.u, b.u)) })
+	for i := 0; i < len(rws); {
+		v := rws[i].v
+		j := i
+		for j < len(rws) && rws[j].v == v {
+			j++
+		}
+		if !cs.s.reach(v, DepWW|DepWR, comp, ci, true) {
+			return nil, true
+		}
+		for _, r := range rws[i:j] {
+			if cs.s.reached(r.u) {
+				return append(cs.s.pathTo(v, r.u), r.ei), false
+			}
+		}
+		i = j
+	}
+	return nil, false
+}
+
+// record turns a cycle of edge indices into an Anomaly.
+func (cs *cycleSearch) record(cycle []int32, via DepKind) {
+	// Start from the smallest transaction, so that the same cycle reads
+	// the same however it was found.
+	first := 0
+	for i, ei := range cycle {
+		if cs.g.edges[ei].from < cs.g.edges[cycle[first]].from {
+			first = i
+		}
+	}
+	cycle = append(cycle[first:], cycle[:first]...)
+	txns := cs.an.txns
+	var a Anomaly
+	a.Via = via
+	rw, wr := 0, false
+	for _, ei := range cycle {
+		e := cs.g.edges[ei]
+		switch e.kind {
+		case DepRW:
+			rw++
+		case DepWR:
+			wr = true
+		}
+		from, to := txns[e.from].ID, txns[e.to].ID
+		a.Txns = append(a.Txns, from)
+		a.Cycle = append(a.Cycle, Dependency{From: from, To: to, Kind: e.kind, Explanation: cs.explain(e)})
+	}
+	switch {
+	case rw == 1:
+		a.Class = GSingle
+	case rw > 1:
+		a.Class = G2Item
+	case wr:
+		a.Class = G1c
+	default:
+		a.Class = G0
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: a cycle of %d transactions", a.Name(), len(cycle))
+	for _, ei := range cycle {
+		t := &txns[cs.g.edges[ei].from]
+		fmt.Fprintf(&b, "\n  T%d = %s", t.ID, describeMops(t))
+	}
+	for _, d := range a.Cycle {
+		fmt.Fprintf(&b, "\n  T%d < T%d (%v): %s", d.From, d.To, d.Kind, d.Explanation)
+	}
+	a.Explanation = b.String()
+	cs.found = append(cs.found, a)
+}
+
+func (cs *cycleSearch) explain(e depEdge) string {
+	txns := cs.an.txns
+	from, to := &txns[e.from], &txns[e.to]
+	switch e.kind {
+	case DepProcess:
+		return fmt.Sprintf("T%d ran after T%d on process %d", to.ID, from.ID, from.Process)
+	case DepRealtime:
+		return fmt.Sprintf("T%d completed at %v, before T%d was invoked at %v", from.ID, from.Return, to.ID, to.Call)
+	}
+	return cs.an.explain(e)
+}
+
+// describeMops shows a transaction's micro-operations, abbreviated.
+func describeMops(t *Txn) string {
+	const most = 8
+	var parts []string
+	for i, m := range t.Mops {
+		if i == most {
+			parts = append(parts, fmt.Sprintf("... (%d more)", len(t.Mops)-most))
+			break
+		}
+		if t.Status != TxnOK && m.Kind == MopRead {
+			m = Mop{Kind: MopRead, Key: m.Key}
+		}
+		parts = append(parts, m.String())
+	}
+	s := strings.Join(parts, " ")
+	if t.Status != TxnOK {
+		s += " (" + t.Status.String() + ")"
+	}
+	return s
+}
+
+// showList shows a list read, abbreviated in the middle when long.
+func showList(l []int) string {
+	const ends = 4
+	if len(l) <= 2*ends+1 {
+		return fmt.Sprint(l)
+	}
+	head := strings.Trim(fmt.Sprint(l[:ends]), "[]")
+	tail := strings.Trim(fmt.Sprint(l[len(l)-ends:]), "[]")
+	return fmt.Sprintf("[%s ... %s] (%d elements)", head, tail, len(l))
+}
+
+func txnList(ids []TxnID) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = fmt.Sprintf("T%d", id)
+	}
+	return strings.Join(parts, ", ")
+}
