@@ -36,3 +36,32 @@ func (c *Config) UnmarshalJSON(b []byte) error {
 	}{(*plain)(c), jsondur.Of(&c.LockWait), jsondur.Of(&c.ActiveTimeout), jsondur.Of(&c.VoteTimeout),
 		jsondur.Of(&c.DecisionTimeout), jsondur.Of(&c.DecisionRetryMax), jsondur.Of(&c.ResendInterval)})
 }
+
+// MarshalJSON writes durations as strings.
+func (w Workload) MarshalJSON() ([]byte, error) {
+	type plain Workload
+	return json.Marshal(struct {
+		plain
+		AttemptTimeout jsondur.Duration `json:"attempt_timeout"`
+		Deadline       jsondur.Duration `json:"deadline"`
+		ThinkMin       jsondur.Duration `json:"think_min"`
+		ThinkMax       jsondur.Duration `json:"think_max"`
+		StopAt         jsondur.Duration `json:"stop_at"`
+	}{plain(w), jsondur.Duration(w.AttemptTimeout), jsondur.Duration(w.Deadline),
+		jsondur.Duration(w.ThinkMin), jsondur.Duration(w.ThinkMax), jsondur.Duration(w.StopAt)})
+}
+
+// UnmarshalJSON reads durations as strings or nanoseconds and rejects
+// unknown fields; absent fields keep their value.
+func (w *Workload) UnmarshalJSON(b []byte) error {
+	type plain Workload
+	return jsondur.Strict(b, &struct {
+		*plain
+		AttemptTimeout *jsondur.Duration `json:"attempt_timeout"`
+		Deadline       *jsondur.Duration `json:"deadline"`
+		ThinkMin       *jsondur.Duration `json:"think_min"`
+		ThinkMax       *jsondur.Duration `json:"think_max"`
+		StopAt         *jsondur.Duration `json:"stop_at"`
+	}{(*plain)(w), jsondur.Of(&w.AttemptTimeout), jsondur.Of(&w.Deadline),
+		jsondur.Of(&w.ThinkMin), jsondur.Of(&w.ThinkMax), jsondur.Of(&w.StopAt)})
+}

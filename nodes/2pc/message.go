@@ -2,6 +2,7 @@ package twopc
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/detsim/detsim/sim"
@@ -14,7 +15,11 @@ type TxnID struct {
 	Seq    uint64
 }
 
-func (t TxnID) String() string { return fmt.Sprintf("t%d.%d", t.Client, t.Seq) }
+func (t TxnID) String() string {
+	b := append([]byte{'t'}, strconv.FormatUint(t.Client, 10)...)
+	b = append(b, '.')
+	return string(strconv.AppendUint(b, t.Seq, 10))
+}
 
 func (t TxnID) less(u TxnID) bool {
 	return t.Client < u.Client || t.Client == u.Client && t.Seq < u.Seq

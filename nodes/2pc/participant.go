@@ -114,8 +114,12 @@ func (p *Participant) Start(env sim.Env) {
 	p.st.Set(keyEpoch, binary.BigEndian.AppendUint64(nil, p.epoch))
 	p.st.Sync()
 	for _, k := range p.st.Keys(prefixData) {
+		b, err := p.st.Get(k)
 		var v []int
-		if _, err := get(p.st, k, &v); err != nil {
+		if err == nil {
+			v, err = decodeList(b)
+		}
+		if err != nil {
 			env.Logf("unreadable data record %s: %v", k, err)
 			continue
 		}
@@ -123,12 +127,12 @@ func (p *Participant) Start(env sim.Env) {
 	}
 	for _, k := range p.st.Keys(prefixDone) {
 		id, ok := parseTxnKey(prefixDone, k)
-		var outcome string
-		if _, err := get(p.st, k, &outcome); !ok || err != nil {
+		b, err := p.st.Get(k)
+		if !ok || err != nil || len(b) != 1 {
 			env.Logf("unreadable outcome record %s", k)
 			continue
 		}
-		p.done[id] = outcome == "c"
+		p.done[id] = b[0] == outcomeCommit
 	}
 	var inDoubt []TxnID
 	for _, k := range p.st.Keys(prefixPrep) {
@@ -424,7 +428,7 @@ func (p *Participant) abort(t *ptxn, durable bool) {
 	p.release(t)
 	p.done[t.id] = false
 	if durable {
-		put(p.st, txnKey(prefixDone, t.id), "a")
+		p.st.Set(txnKey(prefixDone, t.id), outcomeByte(false))
 		p.st.Sync()
 	}
 	p.obs.Finished(p.shard, t.id, false, durable)
@@ -566,10 +570,8 @@ func (p *Participant) finish(t *ptxn, commit bool) {
 		if p.cfg.Bugs.ReapplyCommit {
 			p.applied[t.id] = t.ops
 		}
-		put(p.st, txnKey(prefixDone, t.id), "c")
-	} else {
-		put(p.st, txnKey(prefixDone, t.id), "a")
 	}
+	p.st.Set(txnKey(prefixDone, t.id), outcomeByte(commit))
 	p.st.Delete(txnKey(prefixPrep, t.id))
 	p.st.Sync()
 	delete(p.txns, t.id)
@@ -582,7 +584,7 @@ func (p *Participant) applyWrites(id TxnID, writes []Op) {
 	for _, op := range writes {
 		v := apply(p.value(op.Key), op)
 		p.data[op.Key] = v
-		put(p.st, prefixData+op.Key, v)
+		p.st.Set(prefixData+op.Key, encodeList(v))
 	}
 }
 
@@ -626,7 +628,7 @@ func (p *Participant) query(from sim.HostID, m DecisionQuery) {
 		p.abort(t, true)
 	} else {
 		p.done[m.Txn] = false
-		put(p.st, txnKey(prefixDone, m.Txn), "a")
+		p.st.Set(txnKey(prefixDone, m.Txn), outcomeByte(false))
 		p.st.Sync()
 	}
 	p.env.Send(from, DecisionReply{Txn: m.Txn, Known: true})

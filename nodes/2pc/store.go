@@ -1,6 +1,7 @@
 package twopc
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,7 +37,21 @@ const (
 )
 
 func txnKey(prefix string, t TxnID) string {
-	return fmt.Sprintf("%s%020d.%020d", prefix, t.Client, t.Seq)
+	b := make([]byte, 0, len(prefix)+41)
+	b = append(b, prefix...)
+	b = appendPadded(b, t.Client)
+	b = append(b, '.')
+	return string(appendPadded(b, t.Seq))
+}
+
+// appendPadded appends v in 20 digits, so that keys sort by number.
+func appendPadded(b []byte, v uint64) []byte {
+	var d [20]byte
+	for i := len(d) - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:]...)
 }
 
 func parseTxnKey(prefix, key string) (TxnID, bool) {
@@ -72,6 +87,47 @@ func get(st sim.Storage, key string, v any) (found bool, err error) {
 		return false, fmt.Errorf("record %s: %v", key, err)
 	}
 	return true, nil
+}
+
+// Data values and outcomes are written on every commit, so they are
+// encoded by hand: a value as varints, an outcome as one byte.
+
+func encodeList(v []int) []byte {
+	b := make([]byte, 0, 1+len(v)*5)
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	for _, x := range v {
+		b = binary.AppendVarint(b, int64(x))
+	}
+	return b
+}
+
+func decodeList(b []byte) ([]int, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return nil, errors.New("bad length")
+	}
+	b = b[k:]
+	v := make([]int, n)
+	for i := range v {
+		x, k := binary.Varint(b)
+		if k <= 0 {
+			return nil, errors.New("truncated value")
+		}
+		v[i], b = int(x), b[k:]
+	}
+	return v, nil
+}
+
+const (
+	outcomeCommit = 'c'
+	outcomeAbort  = 'a'
+)
+
+func outcomeByte(commit bool) []byte {
+	if commit {
+		return []byte{outcomeCommit}
+	}
+	return []byte{outcomeAbort}
 }
 
 // lockReq is one lock a transaction holds or waits for.

@@ -188,18 +188,31 @@ func (a *Atomicity) BlockedTime() time.Duration {
 // StuckAfter.
 func (a *Atomicity) Stuck() int {
 	n := 0
-	now := a.now()
 	for _, id := range a.order {
-		t := a.txns[id]
-		longest := t.blocked
-		for _, since := range t.blockedSince {
-			longest = max(longest, now-since)
-		}
-		if longest >= a.StuckAfter {
+		if a.inDoubt(a.txns[id]) >= a.StuckAfter {
 			n++
 		}
 	}
 	return n
+}
+
+// LongestInDoubt is the longest time a shard held one transaction in
+// doubt, open intervals included.
+func (a *Atomicity) LongestInDoubt() time.Duration {
+	var longest time.Duration
+	for _, id := range a.order {
+		longest = max(longest, a.inDoubt(a.txns[id]))
+	}
+	return longest
+}
+
+func (a *Atomicity) inDoubt(t *txnInfo) time.Duration {
+	longest := t.blocked
+	now := a.now()
+	for _, since := range t.blockedSince {
+		longest = max(longest, now-since)
+	}
+	return longest
 }
 
 // Committed and Aborted count the transactions some shard committed, and
