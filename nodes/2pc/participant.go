@@ -530,8 +530,8 @@ func (p *Participant) vote(id TxnID, parts []int, epochs []uint64, yes, initiato
 	}
 }
 
-// decide applies a decision; fromCoordinator asks for an acknowledgement
-// of a commit.
+// decide applies a decision; a two-phase commit coordinator's commit is
+// acknowledged (Paxos Commit's leader keeps nothing to forget).
 func (p *Participant) decide(id TxnID, commit, fromCoordinator bool) {
 	t := p.txns[id]
 	if prev, ok := p.done[id]; ok {
@@ -539,7 +539,7 @@ func (p *Participant) decide(id TxnID, commit, fromCoordinator bool) {
 			p.applyWrites(id, p.applied[id])
 			p.st.Sync()
 		}
-		if prev && fromCoordinator {
+		if prev && fromCoordinator && p.cfg.Protocol == TwoPhase {
 			p.env.Send(p.topo.Coordinator, Ack{Txn: id, Shard: p.shard})
 		}
 		return
@@ -556,7 +556,7 @@ func (p *Participant) decide(id TxnID, commit, fromCoordinator bool) {
 		return
 	}
 	p.finish(t, commit)
-	if commit && fromCoordinator {
+	if commit && fromCoordinator && p.cfg.Protocol == TwoPhase {
 		p.env.Send(p.topo.Coordinator, Ack{Txn: id, Shard: p.shard})
 	}
 }
