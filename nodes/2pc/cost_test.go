@@ -37,7 +37,6 @@ func wantMessages(proto twopc.Protocol, n, f int) int {
 	return n*(2*f+3) + 2*f + 1
 }
 
-//
 // A lone participant needs no Prepare round: BeginCommit goes straight to
 // the decision, two delays fewer.
 func wantDelays(proto twopc.Protocol, n int) int {
