@@ -60,7 +60,7 @@ func DefaultWorkload() Workload {
 	return Workload{
 		Kind: ListAppend, Keys: 10, OpsMin: 1, OpsMax: 4, ReadPercent: 50,
 		Balance: 100, TransferMax: 30,
-		AttemptTimeout: 100 * time.Millisecond, Deadline: 2 * time.Second,
+		AttemptTimeout: 30 * time.Millisecond, Deadline: 2 * time.Second,
 		ThinkMin: 2 * time.Millisecond, ThinkMax: 20 * time.Millisecond,
 	}
 }

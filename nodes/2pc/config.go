@@ -43,8 +43,9 @@ type Config struct {
 	// asks, doubling up to DecisionRetryMax.
 	DecisionTimeout  time.Duration `json:"decision_timeout"`
 	DecisionRetryMax time.Duration `json:"decision_retry_max"`
-	// ResendInterval is how often a coordinator resends a commit decision
-	// that a participant has not acknowledged.
+	// ResendInterval is how often a coordinator resends Prepare to the
+	// participants that have not voted, and a commit decision to those
+	// that have not acknowledged it.
 	ResendInterval time.Duration `json:"resend_interval"`
 
 	// Initial holds the values keys have before any write (a bank's
@@ -97,7 +98,7 @@ func DefaultConfig() Config {
 		VoteTimeout:      300 * time.Millisecond,
 		DecisionTimeout:  300 * time.Millisecond,
 		DecisionRetryMax: 1 * time.Second,
-		ResendInterval:   200 * time.Millisecond,
+		ResendInterval:   50 * time.Millisecond,
 	}
 }
 

@@ -18,7 +18,8 @@ type ctxn struct {
 	commit  bool
 	acked   []bool
 	timer   sim.TimerID
-	learn   *learner // Paxos Commit
+	began   time.Duration // local clock
+	learn   *learner      // Paxos Commit
 }
 
 type voteTag struct{ txn TxnID }
@@ -122,9 +123,19 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 	switch tg := tag.(type) {
 	case voteTag:
-		if t := c.txns[tg.txn]; t != nil && t.timer == id && !t.decided {
+		t := c.txns[tg.txn]
+		if t == nil || t.timer != id || t.decided {
+			return
+		}
+		if c.env.Now()-t.began < c.cfg.VoteTimeout {
+			c.prepare(t)
+			return
+		}
+		if c.cfg.Protocol == TwoPhase {
 			c.decide(t, false)
 		}
+		// Paxos Commit's leader stops asking: the participants' recovery
+		// ballots decide what it could not.
 	case resendTag:
 		if t := c.txns[tg.txn]; t != nil && t.timer == id && t.decided && t.commit {
 			c.send(t)
@@ -149,24 +160,37 @@ func (c *Coordinator) begin(m BeginCommit) {
 			return
 		}
 	}
-	t := &ctxn{id: m.Txn, parts: slices.Clone(m.Participants), client: m.Client, epochs: slices.Clone(m.Epochs)}
+	t := &ctxn{id: m.Txn, parts: slices.Clone(m.Participants), client: m.Client, epochs: slices.Clone(m.Epochs), began: c.env.Now()}
 	c.txns[t.id] = t
-	initiator := t.parts[0]
 	if c.cfg.Protocol == PaxosCommit {
 		t.learn = newLearner(t.parts)
 	} else {
 		t.yes = make([]bool, len(t.parts))
 		t.yes[0] = true
-		t.timer = c.env.After(c.cfg.VoteTimeout, voteTag{t.id})
-	}
-	for _, s := range t.parts {
-		if s != initiator {
-			c.env.Send(c.topo.Shards[s], Prepare{Txn: t.id, Participants: t.parts, Epochs: t.epochs})
+		if len(t.parts) == 1 {
+			c.decide(t, true)
+			return
 		}
 	}
-	if t.yes != nil && len(t.parts) == 1 {
-		c.decide(t, true)
+	c.prepare(t)
+}
+
+// prepare asks the participants that have not voted (all but the
+// initiator at first) to prepare, again every ResendInterval until
+// VoteTimeout.
+func (c *Coordinator) prepare(t *ctxn) {
+	for i, s := range t.parts {
+		if i == 0 || t.yes != nil && t.yes[i] {
+			continue
+		}
+		if t.learn != nil {
+			if chosen, _ := t.learn.chosen(s, c.cfg.F, len(c.topo.Acceptors)); chosen {
+				continue
+			}
+		}
+		c.env.Send(c.topo.Shards[s], Prepare{Txn: t.id, Participants: t.parts, Epochs: t.epochs})
 	}
+	t.timer = c.env.After(min(c.cfg.ResendInterval, c.cfg.VoteTimeout), voteTag{t.id})
 }
 
 // decide makes the decision: two-phase commit forces it to the log first,
