@@ -408,7 +408,7 @@ func (c *Client) recordCommit() {
 		}
 		r := c.results[i]
 		if c.wl.Kind == ListAppend {
-			res[i].List = slices.Clone(r)
+			res[i].List = r // Complete copies it
 			if res[i].List == nil {
 				res[i].List = []int{}
 			}

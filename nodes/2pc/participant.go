@@ -582,7 +582,14 @@ func (p *Participant) finish(t *ptxn, commit bool) {
 
 func (p *Participant) applyWrites(id TxnID, writes []Op) {
 	for _, op := range writes {
-		v := apply(p.value(op.Key), op)
+		var v []int
+		if op.Kind == OpAppend {
+			// The committed lists are this shard's own (reads return
+			// copies), so an append grows them in place.
+			v = append(p.value(op.Key), op.Value)
+		} else {
+			v = apply(p.value(op.Key), op)
+		}
 		p.data[op.Key] = v
 		p.st.Set(prefixData+op.Key, encodeList(v))
 	}
