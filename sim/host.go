@@ -36,8 +36,10 @@ type Host struct {
 	node   Node
 	up     bool
 	paused bool
-	inc    uint32   // incarnation: bumped on every crash and boot
-	held   []uint32 // event slots waiting for Resume, in arrival order
+	inc    uint32 // incarnation: bumped on every crash and boot
+	// crashes counts the crashes, whatever caused them.
+	crashes int
+	held    []uint32 // event slots waiting for Resume, in arrival order
 
 	rng   *rand.Rand
 	clock clock
@@ -113,6 +115,10 @@ func (h *Host) Up() bool        { return h.up }
 func (h *Host) Paused() bool    { return h.paused }
 func (h *Host) Peers() []HostID { return slices.Clone(h.peers) }
 
+// Crashes is how many times the host has crashed, whatever crashed it: a
+// fault, a kill, or a storage fault point.
+func (h *Host) Crashes() int { return h.crashes }
+
 // Node is the running node, or nil while the host is down. Harness code may
 // type-assert it to inspect the node's state; it must not change it.
 func (h *Host) Node() Node { return h.node }
@@ -134,7 +140,12 @@ func (h *Host) boot(kind RecordKind) {
 	h.w.emit(kind, h.id, NoHost, uint64(h.inc), 0, "", "", nil)
 	prev := h.w.current
 	h.w.current = h.id
-	h.node.Start(&env{h: h, inc: h.inc})
+	if h.disk.faults.CrashAtSyncRatio > 0 {
+		node, e := h.node, &env{h: h, inc: h.inc}
+		callNode(func() { node.Start(e) })
+	} else {
+		h.node.Start(&env{h: h, inc: h.inc})
+	}
 	h.w.current = prev
 }
 
@@ -149,6 +160,7 @@ func (h *Host) Crash() {
 	h.up = false
 	h.paused = false
 	h.inc++
+	h.crashes++
 	h.node = nil
 	h.w.emit(KindCrash, h.id, NoHost, uint64(h.inc), 0, "", "", nil)
 	for _, i := range h.held {

@@ -443,7 +443,11 @@ func (w *World) dispatch(i uint32) bool {
 		w.countEvent(evTimer)
 		w.emit(KindTimer, h.id, NoHost, uint64(id), 0, "", "", nil)
 		w.current = h.id
-		h.node.Timer(id, tag)
+		if h.disk.faults.CrashAtSyncRatio > 0 {
+			callNode(func() { h.node.Timer(id, tag) })
+		} else {
+			h.node.Timer(id, tag)
+		}
 		w.current = NoHost
 	case evDeliver:
 		// A message that waited at a paused host, released by Resume.
@@ -532,6 +536,24 @@ func (w *World) Deliver(m Message) DeliveryResult {
 func (w *World) deliver(h *Host, m Message) {
 	w.emit(KindDeliver, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)
 	w.current = h.id
-	h.node.Receive(m.From, m.Body)
+	if h.disk.faults.CrashAtSyncRatio > 0 {
+		callNode(func() { h.node.Receive(m.From, m.Body) })
+	} else {
+		h.node.Receive(m.From, m.Body)
+	}
 	w.current = NoHost
+}
+
+// callNode calls into a node whose host may crash at a storage fault
+// point, and ends the call there if it does. Only hosts with such faults
+// pay for the deferred recover.
+func callNode(call func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			if _, ok := v.(crashPoint); !ok {
+				panic(v)
+			}
+		}
+	}()
+	call()
 }

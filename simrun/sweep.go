@@ -87,6 +87,8 @@ type sweepReport struct {
 	Events      uint64              `json:"events"`
 	WallSeconds float64             `json:"-"`
 	SeedsPerSec float64             `json:"-"`
+
+	origin string // where merge read it: a file, or a line of a log
 }
 
 type worstLatency struct {
@@ -105,7 +107,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	seedsFlag := fs.String("seeds", "", "seed range A:B (A inclusive, B exclusive)")
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "worlds run at once")
 	shardFlag := fs.String("shard", "0/1", "run only shard i of n")
-	jsonPath := fs.String("json", "", "write the results as JSON to this file")
+	jsonPath := fs.String("json", "", "write the results as JSON to this file; - writes them to stdout as one line, and the summary to stderr")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return fail(stderr, "sweep", err)
@@ -131,13 +133,23 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "sweep", err)
 	}
+	summary := stdout
+	if *jsonPath == "-" {
+		summary = stderr
+	}
 	rep := sweep(s, seeds, sh, *jobs, newProgress(stderr))
-	printSweep(stdout, rep)
-	if *jsonPath != "" {
+	printSweep(summary, rep)
+	switch *jsonPath {
+	case "":
+	case "-":
+		if err := writeJSONLine(stdout, rep); err != nil {
+			return fail(stderr, "sweep", err)
+		}
+	default:
 		if err := writeJSON(*jsonPath, rep); err != nil {
 			return fail(stderr, "sweep", err)
 		}
-		fmt.Fprintf(stdout, "results written to %s\n", *jsonPath)
+		fmt.Fprintf(summary, "results written to %s\n", *jsonPath)
 	}
 	return sweepExit(rep.Tally, sh.N > 1)
 }
@@ -280,6 +292,22 @@ func printSweep(w io.Writer, rep *sweepReport) {
 	if len(probes) > 0 {
 		fmt.Fprintf(w, "  probes fired in: %s\n", strings.Join(probes, ", "))
 	}
+	if len(t.Counters) > 0 {
+		names := make([]string, 0, len(t.Counters))
+		for name := range t.Counters {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		var parts []string
+		for _, name := range names {
+			c := t.Counters[name]
+			parts = append(parts, fmt.Sprintf("%s %d (max %d)", name, c.Sum, c.Max))
+		}
+		fmt.Fprintf(w, "  counters: %s\n", strings.Join(parts, ", "))
+	}
+	if t.Staleness != nil {
+		fmt.Fprintf(w, "  staleness: %s\n", t.Staleness)
+	}
 	for _, r := range rep.Failures {
 		fmt.Fprintf(w, "  %s seed %d: %s\n    replay: simrun run %s -seed %d\n", r.Verdict, r.Seed, oneLine(r.Summary()), rep.Scenario, r.Seed)
 	}
@@ -296,6 +324,17 @@ func printSweep(w io.Writer, rep *sweepReport) {
 	} else {
 		fmt.Fprintf(w, "  every seed behaved as the scenario declares\n")
 	}
+}
+
+// writeJSONLine writes v as one line in one write, so that a log collector
+// that interleaves it with other output keeps it whole.
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 func writeJSON(path string, v any) error {
