@@ -19,6 +19,9 @@ type Observer interface {
 	// Decided: host (a coordinator, or in Paxos Commit any learner) decided
 	// txn's outcome.
 	Decided(host sim.HostID, txn TxnID, commit bool)
+	// VotedNo: shard voted no on txn (it had aborted it, or no longer
+	// held it).
+	VotedNo(shard int, txn TxnID)
 	// InDoubt: shard timed out waiting for txn's decision and began to ask
 	// for it: the transaction is blocked there until Finished.
 	InDoubt(shard int, txn TxnID)
@@ -35,6 +38,7 @@ type nopObserver struct{}
 func (nopObserver) Prepared(int, TxnID)                {}
 func (nopObserver) Finished(int, TxnID, bool, bool)    {}
 func (nopObserver) Decided(sim.HostID, TxnID, bool)    {}
+func (nopObserver) VotedNo(int, TxnID)                 {}
 func (nopObserver) InDoubt(int, TxnID)                 {}
 func (nopObserver) Queried(int, TxnID)                 {}
 func (nopObserver) Recovered(sim.HostID, int, []TxnID) {}

@@ -512,6 +512,9 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 }
 
 func (p *Participant) vote(id TxnID, parts []int, epochs []uint64, yes, initiator bool, client sim.HostID) {
+	if !yes {
+		p.obs.VotedNo(p.shard, id)
+	}
 	if p.cfg.Protocol == PaxosCommit {
 		v := Phase2a{Txn: id, Participants: parts, Values: []Accepted{{Shard: p.shard, Has: true, Prepared: yes}}, Client: client}
 		for _, a := range p.topo.Acceptors {

@@ -31,6 +31,7 @@ type Atomicity struct {
 	booted      map[sim.HostID]bool
 	recoveries  int
 	queries     int
+	votesNo     int
 	blockedDone time.Duration
 
 	// StuckAfter is how long a transaction must stay in doubt at a shard to
@@ -143,6 +144,11 @@ func (a *Atomicity) InDoubt(shard int, id twopc.TxnID) {
 }
 
 func (a *Atomicity) Queried(int, twopc.TxnID) { a.queries++ }
+
+func (a *Atomicity) VotedNo(int, twopc.TxnID) { a.votesNo++ }
+
+// VotesNo counts the no votes.
+func (a *Atomicity) VotesNo() int { return a.votesNo }
 
 func (a *Atomicity) Recovered(host sim.HostID, shard int, inDoubt []twopc.TxnID) {
 	if a.booted[host] {

@@ -27,6 +27,7 @@ const (
 	CounterRecoveries         = "recoveries"
 	CounterTerminationQueries = "termination-queries"
 	CounterMessagesPerTxn     = "messages-per-txn"
+	CounterVotesNo            = "votes-no"
 )
 
 //go:embed scenarios/*.json
@@ -54,6 +55,7 @@ var System = system.MustDefine(system.Spec[Config, twopc.Workload]{
 		{Name: CounterRecoveries, Description: "restarts of the coordinator and the shards"},
 		{Name: CounterTerminationQueries, Description: "rounds of termination queries (two-phase commit) or recovery ballots (Paxos Commit)"},
 		{Name: CounterMessagesPerTxn, Description: "messages sent per committed transaction"},
+		{Name: CounterVotesNo, Description: "no votes: a shard asked to prepare a transaction it had aborted or lost"},
 	},
 	Scenarios: mustSub(builtin, "scenarios"),
 })
@@ -252,6 +254,8 @@ func (r *cluster) count(name string) int {
 		return r.atom.Recoveries()
 	case CounterTerminationQueries:
 		return r.atom.Queries()
+	case CounterVotesNo:
+		return r.atom.VotesNo()
 	case CounterMessagesPerTxn:
 		return int(r.sent() / uint64(max(1, r.atom.Committed())))
 	}
