@@ -70,8 +70,10 @@ func (w Workload) Validate() error {
 	switch {
 	case w.Kind != ListAppend && w.Kind != RWRegister && w.Kind != Bank:
 		return fmt.Errorf("kind %q is none of %q, %q, %q", w.Kind, ListAppend, RWRegister, Bank)
-	case w.Keys < 1 || w.Kind == Bank && w.Keys < 2:
-		return fmt.Errorf("keys must be at least %d (is %d)", map[bool]int{true: 2, false: 1}[w.Kind == Bank], w.Keys)
+	case w.Keys < 1:
+		return fmt.Errorf("keys must be at least 1 (is %d)", w.Keys)
+	case w.Kind == Bank && w.Keys < 2:
+		return fmt.Errorf("keys must be at least 2 for the bank, which moves money between accounts (is %d)", w.Keys)
 	case w.OpsMin < 1 || w.OpsMax < w.OpsMin:
 		return fmt.Errorf("ops_min (%d) and ops_max (%d) must satisfy 1 <= ops_min <= ops_max", w.OpsMin, w.OpsMax)
 	case w.ReadPercent < 0 || w.ReadPercent > 100:

@@ -31,8 +31,9 @@
 //     Executed carries the shard's incarnation, and a shard that restarted
 //     since votes no). Until it has voted yes it may abort on its own;
 //     after, only the decision ends the transaction.
-//  4. Decide. Two-phase commit: the coordinator collects the votes (abort
-//     on a no or after VoteTimeout), forces its decision to its log, then
+//  4. Decide. Two-phase commit: the coordinator collects the votes (asking
+//     again every ResendInterval those that have not voted; abort on a no
+//     or after VoteTimeout), forces its decision to its log, then
 //     sends it to the participants and the outcome to the client; commits
 //     are resent until acknowledged. Paxos Commit: each participant sends
 //     its vote as ballot 0 of its own Paxos instance to every acceptor;
