@@ -166,7 +166,8 @@ type Client struct {
 	bankIn checker.BankInput
 }
 
-// NewClient returns the factory of client number index (from 0).
+// NewClient returns the factory of client number index (from 0, below
+// 999: the values a client writes end in its number).
 func NewClient(wl Workload, topo Topology, index int, hist History) sim.Factory {
 	topo = topo.clone()
 	return func() sim.Node { return &Client{wl: wl, topo: topo, index: index, hist: hist, keys: wl.KeyNames()} }
@@ -274,9 +275,11 @@ func (c *Client) begin() {
 func (c *Client) draw() {
 	rng := c.env.Rand()
 	c.ops, c.mops = nil, nil
+	// Written values are unique across clients and restarts, and short
+	// enough to read in a report: the client's count, then its number.
 	unique := func() int {
 		c.values++
-		return int(c.id())<<40 | int(c.epoch&0xff)<<32 | c.values
+		return (int(c.epoch-1)*1_000_000+c.values)*1000 + int(c.id())
 	}
 	if c.wl.Kind == Bank {
 		if rng.IntN(100) < c.wl.ReadPercent {

@@ -94,7 +94,7 @@ func DefaultConfig() Config {
 		Protocol:         TwoPhase,
 		F:                1,
 		LockWait:         300 * time.Millisecond,
-		ActiveTimeout:    1 * time.Second,
+		ActiveTimeout:    300 * time.Millisecond,
 		VoteTimeout:      300 * time.Millisecond,
 		DecisionTimeout:  300 * time.Millisecond,
 		DecisionRetryMax: 1 * time.Second,

@@ -150,6 +150,11 @@ func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 func (c *Coordinator) begin(m BeginCommit) {
 	if t := c.txns[m.Txn]; t != nil {
 		if t.decided {
+			if t.parts == nil {
+				// Presumed aborted at a participant's question, before
+				// this BeginCommit came: now it is known whom to tell.
+				t.parts, t.client, t.acked = slices.Clone(m.Participants), m.Client, make([]bool, len(m.Participants))
+			}
 			c.send(t)
 		}
 		return
@@ -246,13 +251,12 @@ func (c *Coordinator) query(from sim.HostID, m DecisionQuery) {
 	t := c.txns[m.Txn]
 	switch {
 	case t == nil:
-		rec := coordRecord{}
-		if found, _ := get(c.st, txnKey(prefixCoord, m.Txn), &rec); !found {
-			put(c.st, txnKey(prefixCoord, m.Txn), rec)
-			c.st.Sync()
-			c.obs.Decided(c.env.ID(), m.Txn, false)
-		}
-		c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: rec.Commit})
+		rec := coordRecord{Client: sim.NoHost}
+		put(c.st, txnKey(prefixCoord, m.Txn), rec)
+		c.st.Sync()
+		c.obs.Decided(c.env.ID(), m.Txn, false)
+		c.txns[m.Txn] = &ctxn{id: m.Txn, client: sim.NoHost, decided: true}
+		c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true})
 	case t.decided:
 		c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: t.commit})
 	}

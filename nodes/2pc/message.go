@@ -197,12 +197,16 @@ type Phase1a struct {
 	Participants []int
 }
 
-// Phase1b promises Ballot and reports what the acceptor accepted.
+// Phase1b promises Ballot and reports what the acceptor accepted; or,
+// Rejected, says that the acceptor had already promised Promised, at least
+// Ballot, so that the sender's next ballot goes above it.
 type Phase1b struct {
 	Txn       TxnID
 	Ballot    uint64
 	Acceptor  int
 	Instances []Accepted
+	Rejected  bool
+	Promised  uint64
 }
 
 // Phase2a asks acceptors to accept values at Ballot: a participant's own

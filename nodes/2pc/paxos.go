@@ -98,6 +98,13 @@ func (p *Participant) phase1b(m Phase1b) {
 		return
 	}
 	r := t.recovery
+	if m.Rejected {
+		// Another shard's ballot is higher: the next one of ours (at the
+		// next timeout, so that two recovering shards do not duel) goes
+		// above it.
+		r.round = max(r.round, m.Promised/uint64(len(p.topo.Shards)+1))
+		return
+	}
 	r.promise[m.Acceptor] = slices.Clone(m.Instances)
 	if len(r.promise) < p.cfg.F+1 {
 		return
@@ -191,6 +198,7 @@ func (a *Acceptor) Receive(from sim.HostID, msg any) {
 	case Phase1a:
 		r := a.record(m.Txn, m.Participants, sim.NoHost)
 		if m.Ballot <= r.Promised {
+			a.env.Send(from, Phase1b{Txn: m.Txn, Ballot: m.Ballot, Acceptor: a.index, Rejected: true, Promised: r.Promised})
 			return
 		}
 		r.Promised = m.Ballot

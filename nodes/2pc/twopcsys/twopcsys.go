@@ -81,6 +81,9 @@ func validate(cfg Config, wl twopc.Workload, shape system.Shape) error {
 		return fmt.Errorf("servers: %s with f=%d needs at least %d servers (a coordinator, a shard, %d acceptors); has %d",
 			cfg.Protocol, cfg.F, 2+cfg.Acceptors(), cfg.Acceptors(), shape.Servers)
 	}
+	if shape.Clients > 999 {
+		return fmt.Errorf("clients: at most 999, whose numbers end every value they write (has %d)", shape.Clients)
+	}
 	if shape.Clients > 0 {
 		if err := wl.Validate(); err != nil {
 			return fmt.Errorf("workload: %w", err)
