@@ -60,7 +60,7 @@ type fixture struct {
 
 // newFixture runs one transaction over three shards on a network with a
 // constant 1ms delay, so that the test can time its faults to the message.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T, cfg twopc.Config) *fixture {
 	w, err := sim.NewWorld(sim.Options{Seed: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -70,8 +70,10 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{w: w, net: n, topo: twopc.Topology{Coordinator: 0, Shards: []sim.HostID{1, 2, 3}}}
+	for i := range cfg.Acceptors() {
+		f.topo.Acceptors = append(f.topo.Acceptors, sim.HostID(4+i))
+	}
 	f.atom = twopccheck.New(w.Now, nil)
-	cfg := twopc.DefaultConfig()
 	cfg.Observer = f.atom
 	f.txn = &oneTxn{topo: f.topo}
 	for i := range f.topo.Shards {
@@ -81,7 +83,11 @@ func newFixture(t *testing.T) *fixture {
 			}
 		}
 	}
-	for _, fac := range []sim.Factory{twopc.NewCoordinator(cfg, f.topo), twopc.NewParticipant(cfg, f.topo, 0), twopc.NewParticipant(cfg, f.topo, 1), twopc.NewParticipant(cfg, f.topo, 2), func() sim.Node { return f.txn }} {
+	hosts := []sim.Factory{twopc.NewCoordinator(cfg, f.topo), twopc.NewParticipant(cfg, f.topo, 0), twopc.NewParticipant(cfg, f.topo, 1), twopc.NewParticipant(cfg, f.topo, 2)}
+	for i := range cfg.Acceptors() {
+		hosts = append(hosts, twopc.NewAcceptor(cfg, f.topo, i))
+	}
+	for _, fac := range append(hosts, func() sim.Node { return f.txn }) {
 		if _, err := w.AddHost(sim.HostConfig{Factory: fac}); err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +112,7 @@ func (f *fixture) runUntil(t *testing.T, at time.Duration) {
 // 5ms, the votes at 6ms, the decision at 7ms.
 
 func TestCooperativeTerminationAbortsWithoutTheCoordinator(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, twopc.DefaultConfig())
 	f.net.Cut(f.topo.Coordinator, f.topo.Shards[2])                                // shard 2 never hears Prepare
 	f.w.At(5500*time.Microsecond, func() { f.w.Host(f.topo.Coordinator).Crash() }) // before the votes arrive
 	f.runUntil(t, 200*time.Millisecond)
@@ -130,7 +136,7 @@ func TestCooperativeTerminationAbortsWithoutTheCoordinator(t *testing.T) {
 }
 
 func TestARestartedShardKeepsItsLocksUntilTheDecision(t *testing.T) {
-	f := newFixture(t)
+	f := newFixture(t, twopc.DefaultConfig())
 	// The coordinator decides commit at 6ms, but nobody hears it.
 	f.w.At(5500*time.Microsecond, func() {
 		for _, s := range f.topo.Shards {
@@ -160,5 +166,40 @@ func TestARestartedShardKeepsItsLocksUntilTheDecision(t *testing.T) {
 	}
 	if f.txn.outcome == nil || !*f.txn.outcome {
 		t.Errorf("the client heard %v, want commit", f.txn.outcome)
+	}
+}
+
+// A shard restarted since runs recovery ballots from a higher round than
+// the others (rounds start from the boot count). Those below must climb
+// above its promise when an acceptor rejects them, or they would never
+// finish.
+func TestRecoveryBallotsClimbAboveAHigherPromise(t *testing.T) {
+	cfg := twopc.DefaultConfig()
+	cfg.Protocol = twopc.PaxosCommit
+	f := newFixture(t, cfg)
+	// Paxos Commit's timeline: phase 2a of shards 1 and 2 at 5ms, their
+	// 2b at 7ms, the leader's decision at 8ms. The leader crashes first.
+	f.w.At(6500*time.Microsecond, func() { f.w.Host(f.topo.Coordinator).Crash() })
+	// Shard 0 restarts and recovers at once, with a ballot of its second
+	// incarnation; the others do not hear what it learns.
+	f.w.At(20*time.Millisecond, func() {
+		f.net.Cut(f.topo.Shards[0], f.topo.Shards[1])
+		f.net.Cut(f.topo.Shards[0], f.topo.Shards[2])
+		f.w.Host(f.topo.Shards[0]).Crash()
+	})
+	f.w.At(21*time.Millisecond, func() { f.w.Host(f.topo.Shards[0]).Restart() })
+	f.runUntil(t, 100*time.Millisecond)
+	if d := f.shard(0).InDoubt(); len(d) > 0 {
+		t.Fatalf("shard 0 did not recover %v on its own", d)
+	}
+	f.runUntil(t, 3*time.Second)
+	for i := range f.topo.Shards {
+		p := f.shard(i)
+		if len(p.InDoubt()) > 0 || len(p.LockedKeys()) > 0 {
+			t.Errorf("shard %d with the leader down: in doubt %v, locks %v", i, p.InDoubt(), p.LockedKeys())
+		}
+		if v := p.Data()[f.txn.keys[i]]; !slices.Equal(v, []int{7}) {
+			t.Errorf("shard %d holds %v at %s, want the commit's [7]", i, v, f.txn.keys[i])
+		}
 	}
 }
