@@ -21,10 +21,6 @@ func (t TxnID) String() string {
 	return string(strconv.AppendUint(b, t.Seq, 10))
 }
 
-func (t TxnID) less(u TxnID) bool {
-	return t.Client < u.Client || t.Client == u.Client && t.Seq < u.Seq
-}
-
 // Priority orders transactions for wait-die: the smaller is older. It is
 // fixed when the client begins the transaction, so that a retried
 // transaction keeps its age.

@@ -1,6 +1,7 @@
 package twopc
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 	"time"
@@ -241,15 +242,7 @@ func (p *Participant) execute(from sim.HostID, m Execute) {
 		}
 		t.locks[i].Exclusive = t.locks[i].Exclusive || op.Kind.writes()
 	}
-	slices.SortFunc(t.locks, func(a, b lockReq) int {
-		if a.Key < b.Key {
-			return -1
-		}
-		if a.Key > b.Key {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(t.locks, func(a, b lockReq) int { return cmp.Compare(a.Key, b.Key) })
 	p.txns[t.id] = t
 	p.acquire(t)
 }
@@ -676,11 +669,5 @@ func (p *Participant) Data() map[string][]int {
 }
 
 func cmpTxn(a, b TxnID) int {
-	switch {
-	case a.less(b):
-		return -1
-	case b.less(a):
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(a.Client, b.Client), cmp.Compare(a.Seq, b.Seq))
 }
