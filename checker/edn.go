@@ -1,9 +1,9 @@
 package checker
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -14,23 +14,24 @@ import (
 // op maps rendered as JSON are. Map keys that are keywords lose their
 // colon (:type becomes "type"); keyword values keep it (":invoke"), which
 // the reader accepts; tags (#jepsen.history.Op{...}, #inst "...") are
-// dropped for the value they tag; sets become arrays.
+// dropped for the value they tag; sets become arrays. It writes JSON as it
+// reads, building nothing in between.
 func ednToJSON(line []byte) ([]byte, error) {
-	p := ednParser{s: line}
-	v, err := p.value()
-	if err != nil {
+	p := ednParser{s: line, out: make([]byte, 0, len(line)+len(line)/4)}
+	if err := p.value(0); err != nil {
 		return nil, err
 	}
 	p.space()
 	if p.i < len(p.s) {
-		return nil, fmt.Errorf("bad EDN at byte %d: trailing data after the value", p.i)
+		return nil, p.fail("trailing data after the value")
 	}
-	return json.Marshal(v)
+	return p.out, nil
 }
 
 type ednParser struct {
-	s []byte
-	i int
+	s   []byte
+	i   int
+	out []byte
 }
 
 // ednDepthMax bounds nesting, so that a hostile line cannot exhaust the
@@ -57,65 +58,76 @@ func (p *ednParser) space() {
 	}
 }
 
-func (p *ednParser) value() (any, error) { return p.nested(0) }
-
-func (p *ednParser) nested(depth int) (any, error) {
+// value translates one value.
+func (p *ednParser) value(depth int) error {
 	if depth > ednDepthMax {
-		return nil, p.fail("nested too deep")
+		return p.fail("nested too deep")
 	}
 	p.space()
 	if p.i >= len(p.s) {
-		return nil, p.fail("unexpected end of line")
+		return p.fail("unexpected end of line")
 	}
 	switch c := p.s[p.i]; c {
 	case '{':
 		p.i++
 		return p.mapBody(depth)
-	case '[', '(':
+	case '[':
 		p.i++
-		return p.seqBody(depth, map[byte]byte{'[': ']', '(': ')'}[c])
+		return p.seqBody(depth, ']')
+	case '(':
+		p.i++
+		return p.seqBody(depth, ')')
 	case '"':
-		return p.str()
+		s, err := p.str()
+		if err != nil {
+			return err
+		}
+		p.out = appendJSONString(p.out, s)
+		return nil
 	case '#':
 		p.i++
-		if p.i < len(p.s) && p.s[p.i] == '{' {
+		switch {
+		case p.i < len(p.s) && p.s[p.i] == '{':
 			p.i++
 			return p.seqBody(depth, '}')
-		}
-		if p.i < len(p.s) && p.s[p.i] == '_' {
+		case p.i < len(p.s) && p.s[p.i] == '_':
 			p.i++
-			if _, err := p.nested(depth + 1); err != nil {
-				return nil, err
+			mark := len(p.out)
+			if err := p.value(depth + 1); err != nil {
+				return err
 			}
-			return p.nested(depth)
+			p.out = p.out[:mark]
+			return p.value(depth)
 		}
 		if tag := p.token(); tag == "" {
-			return nil, p.fail("a # that starts no tag, set or discard")
+			return p.fail("a # that starts no tag, set or discard")
 		}
-		return p.nested(depth + 1)
+		return p.value(depth + 1)
 	case '}', ']', ')':
-		return nil, p.fail(fmt.Sprintf("unexpected %q", c))
+		return p.fail(fmt.Sprintf("unexpected %q", c))
 	case '\\':
 		p.i++
-		return p.token(), nil
+		p.out = appendJSONString(p.out, p.token())
+		return nil
 	}
 	tok := p.token()
 	if tok == "" {
 		r, _ := utf8.DecodeRune(p.s[p.i:])
-		return nil, p.fail(fmt.Sprintf("unexpected %q", r))
+		return p.fail(fmt.Sprintf("unexpected %q", r))
 	}
 	switch tok {
 	case "nil":
-		return nil, nil
-	case "true":
-		return true, nil
-	case "false":
-		return false, nil
+		p.out = append(p.out, "null"...)
+	case "true", "false":
+		p.out = append(p.out, tok...)
+	default:
+		if n, ok := ednNumber(tok); ok {
+			p.out = append(p.out, n...)
+		} else {
+			p.out = appendJSONString(p.out, tok) // a keyword (with its colon) or a symbol
+		}
 	}
-	if n, ok := ednNumber(tok); ok {
-		return n, nil
-	}
-	return tok, nil // a keyword (with its colon) or a symbol
+	return nil
 }
 
 // token reads a keyword, symbol or number: everything up to a delimiter.
@@ -129,67 +141,75 @@ func (p *ednParser) token() string {
 
 // ednNumber reads an integer (with an optional N, as a big integer is
 // written) or a float, as JSON's text of it.
-func ednNumber(tok string) (json.Number, bool) {
+func ednNumber(tok string) (string, bool) {
 	t := strings.TrimPrefix(tok, "+")
 	if t == "" || !strings.ContainsRune("-0123456789", rune(t[0])) {
 		return "", false
 	}
-	if s := strings.TrimSuffix(t, "N"); s != "" {
-		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return json.Number(s), true
-		}
+	if n, err := strconv.ParseInt(strings.TrimSuffix(t, "N"), 10, 64); err == nil {
+		return strconv.FormatInt(n, 10), true
 	}
-	if f, err := strconv.ParseFloat(strings.TrimSuffix(t, "M"), 64); err == nil {
-		return json.Number(strconv.FormatFloat(f, 'g', -1, 64)), true
+	if f, err := strconv.ParseFloat(strings.TrimSuffix(t, "M"), 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		return strconv.FormatFloat(f, 'g', -1, 64), true
 	}
 	return "", false
 }
 
-func (p *ednParser) mapBody(depth int) (any, error) {
-	m := map[string]any{}
-	for {
+func (p *ednParser) mapBody(depth int) error {
+	p.out = append(p.out, '{')
+	for n := 0; ; n++ {
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++
-			return m, nil
+			p.out = append(p.out, '}')
+			return nil
 		}
-		k, err := p.nested(depth + 1)
-		if err != nil {
-			return nil, err
+		if n > 0 {
+			p.out = append(p.out, ',')
 		}
-		v, err := p.nested(depth + 1)
-		if err != nil {
-			return nil, err
+		// A key is a JSON string: a keyword's name, a string, or the JSON
+		// text of anything else.
+		mark := len(p.out)
+		if err := p.value(depth + 1); err != nil {
+			return err
 		}
-		var key string
-		switch k := k.(type) {
-		case string:
-			key = strings.TrimPrefix(k, ":")
+		key := string(p.out[mark:])
+		p.out = p.out[:mark]
+		switch {
+		case strings.HasPrefix(key, `":`):
+			p.out = append(p.out, '"')
+			p.out = append(p.out, key[2:]...)
+		case strings.HasPrefix(key, `"`):
+			p.out = append(p.out, key...)
 		default:
-			b, _ := json.Marshal(k)
-			key = string(b)
+			p.out = appendJSONString(p.out, key)
 		}
-		m[key] = v
+		p.out = append(p.out, ':')
+		if err := p.value(depth + 1); err != nil {
+			return err
+		}
 	}
 }
 
-func (p *ednParser) seqBody(depth int, end byte) (any, error) {
-	seq := []any{}
-	for {
+func (p *ednParser) seqBody(depth int, end byte) error {
+	p.out = append(p.out, '[')
+	for n := 0; ; n++ {
 		p.space()
 		if p.i < len(p.s) && p.s[p.i] == end {
 			p.i++
-			return seq, nil
+			p.out = append(p.out, ']')
+			return nil
 		}
-		v, err := p.nested(depth + 1)
-		if err != nil {
-			return nil, err
+		if n > 0 {
+			p.out = append(p.out, ',')
 		}
-		seq = append(seq, v)
+		if err := p.value(depth + 1); err != nil {
+			return err
+		}
 	}
 }
 
-func (p *ednParser) str() (any, error) {
+func (p *ednParser) str() (string, error) {
 	var b strings.Builder
 	p.i++ // the opening quote
 	for p.i < len(p.s) {
@@ -200,7 +220,7 @@ func (p *ednParser) str() (any, error) {
 			return b.String(), nil
 		case '\\':
 			if p.i >= len(p.s) {
-				return nil, errors.New("bad EDN: unterminated string")
+				return "", errors.New("bad EDN: unterminated string")
 			}
 			e := p.s[p.i]
 			p.i++
@@ -213,11 +233,11 @@ func (p *ednParser) str() (any, error) {
 				b.WriteByte('\r')
 			case 'u':
 				if p.i+4 > len(p.s) {
-					return nil, p.fail("short \\u escape")
+					return "", p.fail("short \\u escape")
 				}
 				r, err := strconv.ParseUint(string(p.s[p.i:p.i+4]), 16, 32)
 				if err != nil {
-					return nil, p.fail("bad \\u escape")
+					return "", p.fail("bad \\u escape")
 				}
 				b.WriteRune(rune(r))
 				p.i += 4
@@ -228,5 +248,5 @@ func (p *ednParser) str() (any, error) {
 			b.WriteByte(c)
 		}
 	}
-	return nil, errors.New("bad EDN: unterminated string")
+	return "", errors.New("bad EDN: unterminated string")
 }

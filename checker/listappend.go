@@ -38,12 +38,13 @@ type listElem struct {
 	val int
 }
 
-// listAppendRef is one append: its transaction, and whether it was the
-// transaction's last append to the key.
+// listAppendRef is one append, and its place among its transaction's
+// appends to the key.
 type listAppendRef struct {
 	txn, mop int32
 	key      int32
 	val      int
+	ordinal  int32 // how many appends to the key the transaction made before
 	final    bool
 }
 
@@ -77,24 +78,27 @@ func (la *listAppend) key(k string) int32 {
 }
 
 func (la *listAppend) index() error {
-	var lastAppend []int32 // by mop: index into appends, or -1
+	var txnAppends []int32 // the current transaction's appends, into appends
 	for ti := range la.txns {
 		t := &la.txns[ti]
 		if t.Status == TxnOK {
 			la.an.inGraph[ti] = true
 		}
-		lastAppend = lastAppend[:0]
+		txnAppends = txnAppends[:0]
 		for mi, m := range t.Mops {
 			k := la.key(m.Key)
 			switch m.Kind {
 			case MopAppend:
 				e := listElem{k, m.Value}
 				if prev, dup := la.appender[e]; dup {
-					return fmt.Errorf("checker: T%d and T%d both append %d to %q: list-append needs each value appended to a key once",
-						la.txns[la.appends[prev].txn].ID, t.ID, m.Value, m.Key)
+					who := fmt.Sprintf("T%d and T%d both append", la.txns[la.appends[prev].txn].ID, t.ID)
+					if la.appends[prev].txn == int32(ti) {
+						who = fmt.Sprintf("T%d appends", t.ID)
+					}
+					return fmt.Errorf("checker: %s %d to %q: list-append needs each value appended to a key once", who, m.Value, m.Key)
 				}
 				la.appender[e] = int32(len(la.appends))
-				lastAppend = append(lastAppend, int32(len(la.appends)))
+				txnAppends = append(txnAppends, int32(len(la.appends)))
 				la.appends = append(la.appends, listAppendRef{txn: int32(ti), mop: int32(mi), key: k, val: m.Value})
 			case MopRead:
 				if t.Status != TxnOK {
@@ -107,19 +111,17 @@ func (la *listAppend) index() error {
 				la.reads = append(la.reads, listRead{int32(ti), int32(mi), k})
 			}
 		}
-		// The last append to each key, found walking backwards.
-		seen := map[string]bool{}
-		ai := len(lastAppend) - 1
-		for mi := len(t.Mops) - 1; mi >= 0; mi-- {
-			m := &t.Mops[mi]
-			if m.Kind != MopAppend {
-				continue
+		// Each append's rank among the transaction's appends to its key,
+		// and which is the last.
+		for i, ai := range txnAppends {
+			a := &la.appends[ai]
+			a.final = true
+			for _, bi := range txnAppends[:i] {
+				if b := &la.appends[bi]; b.key == a.key {
+					a.ordinal++
+					b.final = false
+				}
 			}
-			if !seen[m.Key] {
-				seen[m.Key] = true
-				la.appends[lastAppend[ai]].final = true
-			}
-			ai--
 		}
 	}
 	la.excluded = make([]bool, len(la.reads))
@@ -136,10 +138,10 @@ func (la *listAppend) anomaly(a Anomaly) { la.an.anomalies = append(la.an.anomal
 // earlier reads and appends of the same key.
 func (la *listAppend) internal() {
 	type state struct {
-		key    string
-		known  bool  // list is the whole list
-		list   []int // when known; else the transaction's own appends since its start
-		action string
+		key      string
+		known    bool  // list is the whole list
+		list     []int // when known; else the transaction's own appends since its start
+		appended bool  // since the last read
 	}
 	var states []state
 	for ti := range la.txns {
@@ -160,18 +162,22 @@ func (la *listAppend) internal() {
 			s := &states[i]
 			if m.Kind == MopAppend {
 				s.list = append(slices.Clip(s.list), m.Value)
-				s.action = "appended"
+				s.appended = true
 				continue
 			}
 			switch {
 			case s.known && !slices.Equal(m.List, s.list):
+				had := "its own appends had made it"
+				if !s.appended {
+					had = "it had read"
+				}
 				la.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: m.Key, Explanation: fmt.Sprintf(
-					"internal: T%d read %q = %s, but it had %s it to %s", t.ID, m.Key, showList(m.List), s.action, showList(s.list))})
+					"internal: T%d read %q = %s, but %s %s", t.ID, m.Key, showList(m.List), had, showList(s.list))})
 			case !s.known && len(s.list) > 0 && (len(m.List) < len(s.list) || !slices.Equal(m.List[len(m.List)-len(s.list):], s.list)):
 				la.anomaly(Anomaly{Class: Internal, Txns: []TxnID{t.ID}, Key: m.Key, Explanation: fmt.Sprintf(
 					"internal: T%d read %q = %s, after appending %s to it itself", t.ID, m.Key, showList(m.List), showList(s.list))})
 			}
-			s.known, s.list, s.action = true, m.List, "read"
+			s.known, s.list, s.appended = true, m.List, false
 		}
 	}
 }
@@ -376,15 +382,32 @@ func (la *listAppend) committedAt(ko *keyOrder, p int) (int32, bool) {
 // and intermediate reads from each read's place in its key's order.
 func (la *listAppend) dependencies() {
 	edges := &la.an.edges
+	// A transaction's appends to a key must show in the order it made
+	// them, none missing before one that shows: seen[t] counts t's appends
+	// met on key seenKey[t] so far.
+	seen := make([]int32, len(la.txns))
+	seenKey := make([]int32, len(la.txns))
+	for i := range seenKey {
+		seenKey[i] = -1
+	}
 	for k := range la.order {
 		ko := &la.order[k]
 		prev := int32(-1)
 		prevElem := 0
+		reported := false
 		for p, x := range ko.list[:ko.dup] {
 			a, ok := la.committedAt(ko, p)
 			if !ok {
 				continue
 			}
+			if seenKey[a] != int32(k) {
+				seenKey[a], seen[a] = int32(k), 0
+			}
+			if ap := la.appends[ko.append[p]]; ap.ordinal != seen[a] && !reported {
+				reported = true
+				la.outOfOrder(int32(k), a, ap)
+			}
+			seen[a]++
 			if prev >= 0 && a != prev {
 				*edges = append(*edges, depEdge{from: prev, to: a, kind: DepWW, key: int32(k), a: prevElem, b: x})
 			}
@@ -432,14 +455,37 @@ func (la *listAppend) dependencies() {
 	}
 }
 
-// unreadAppends orders the committed appends no read saw after every
-// element that reads did see: had one come before, every read of a later
-// element would hold it. So each follows the key's last seen append (ww),
-// and each transaction that read the whole of the key's order precedes it
-// (rw); a shorter read precedes it through the ww edges. Keys whose reads
-// disagree are left alone, and so is a key with so many unread appends
-// and whole reads that linking them all would cost more than the rest of
-// the graph.
+// outOfOrder reports that the longest read of key k shows w's append ap
+// without w's earlier appends to k before it, in the order w made them.
+func (la *listAppend) outOfOrder(k, w int32, ap listAppendRef) {
+	t := &la.txns[w]
+	var mine []int
+	for _, m := range t.Mops {
+		if m.Kind == MopAppend && m.Key == la.keys[k] {
+			mine = append(mine, m.Value)
+		}
+	}
+	var reader *Txn
+	for _, r := range la.reads {
+		if r.key == k && len(la.list(r)) == len(la.order[k].list) {
+			reader = &la.txns[r.txn]
+			break
+		}
+	}
+	la.anomaly(Anomaly{Class: IncompatibleOrder, Txns: []TxnID{reader.ID, t.ID}, Key: la.keys[k], Explanation: fmt.Sprintf(
+		"incompatible-order: T%d appended %s to %q in that order, but T%d read it = %s, with %d and not so",
+		t.ID, showList(mine), la.keys[k], reader.ID, showList(la.order[k].list), ap.val)})
+}
+
+// unreadAppends orders the committed appends no read saw (of committed
+// transactions, and of indeterminate ones a read proved committed) after
+// every element that reads did see: had one come before, every read of a
+// later element would hold it. So each follows the key's last seen append
+// (ww), and each transaction that read the whole of the key's order
+// precedes it (rw); a shorter read precedes it through the ww edges. Keys
+// whose reads disagree are left alone, and so is a key with so many unread
+// appends and whole reads that linking them all would cost more than the
+// rest of the graph.
 func (la *listAppend) unreadAppends() {
 	inOrder := make([]bool, len(la.appends))
 	for k := range la.order {
@@ -451,7 +497,7 @@ func (la *listAppend) unreadAppends() {
 	}
 	unread := make([][]int32, len(la.keys)) // by key: into appends
 	for ai, a := range la.appends {
-		if !inOrder[ai] && !la.tangled[a.key] && la.txns[a.txn].Status == TxnOK && len(la.order[a.key].list) > 0 {
+		if !inOrder[ai] && !la.tangled[a.key] && la.an.inGraph[a.txn] {
 			unread[a.key] = append(unread[a.key], int32(ai))
 		}
 	}

@@ -101,6 +101,9 @@ func (k DepKind) String() string {
 	return fmt.Sprintf("DepKind(%d)", uint8(k))
 }
 
+// MarshalText makes dependency kinds read well in JSON results.
+func (k DepKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
 // AnomalyClass is a kind of anomaly, named as Adya and Elle name them.
 type AnomalyClass uint8
 
@@ -148,6 +151,9 @@ func (c AnomalyClass) String() string {
 	}
 	return fmt.Sprintf("AnomalyClass(%d)", uint8(c))
 }
+
+// MarshalText makes anomaly classes read well in JSON results.
+func (c AnomalyClass) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // Dependency is one edge of a cycle.
 type Dependency struct {
@@ -310,12 +316,17 @@ type txnAnalysis struct {
 // completions after calls, and each process running one transaction at a
 // time. kinds are the micro-operations the model allows.
 func validateTxns(txns []Txn, model string, kinds ...MopKind) error {
-	ids := make(map[TxnID]int, len(txns))
-	for i, t := range txns {
-		if j, dup := ids[t.ID]; dup {
-			return fmt.Errorf("checker: transactions %d and %d of the history both have id %d", j, i, t.ID)
+	order := make([]int32, len(txns))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(cmp.Compare(txns[a].ID, txns[b].ID), cmp.Compare(a, b)) })
+	for i := 1; i < len(order); i++ {
+		if a, b := order[i-1], order[i]; txns[a].ID == txns[b].ID {
+			return fmt.Errorf("checker: transactions %d and %d of the history both have id %d", a, b, txns[a].ID)
 		}
-		ids[t.ID] = i
+	}
+	for _, t := range txns {
 		if t.Process < 0 {
 			return fmt.Errorf("checker: T%d: process %d is negative", t.ID, t.Process)
 		}
@@ -330,10 +341,6 @@ func validateTxns(txns []Txn, model string, kinds ...MopKind) error {
 				return fmt.Errorf("checker: T%d, micro-operation %d: %v is not a %s micro-operation", t.ID, j, m.Kind, model)
 			}
 		}
-	}
-	order := make([]int32, len(txns))
-	for i := range order {
-		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int {
 		ta, tb := &txns[a], &txns[b]
@@ -365,7 +372,7 @@ func (an *txnAnalysis) finish(opts TxnOptions, start time.Time) TxnResult {
 			res.TxnsFailed++
 		}
 	}
-	an.edges = append(an.edges, orderEdges(txns, an.inGraph)...)
+	an.edges = orderEdges(txns, an.inGraph, an.edges)
 	g := newDepGraph(len(txns), an.edges)
 	an.edges = nil
 	res.Edges = len(g.edges)
@@ -388,8 +395,10 @@ func (an *txnAnalysis) finish(opts TxnOptions, start time.Time) TxnResult {
 		}
 	}
 	res.Strongest = ruledOut - 1
-	if undecidedSI && res.Strongest == ReadCommitted {
-		res.Undecided = SnapshotIsolation
+	if undecidedSI && res.Strongest == SnapshotIsolation {
+		// Only a cycle with several anti-dependencies was found where one
+		// with a single one may hide.
+		res.Strongest, res.Undecided = ReadCommitted, SnapshotIsolation
 	}
 	res.Elapsed = time.Since(start)
 	return res
@@ -403,7 +412,7 @@ func (an *txnAnalysis) finish(opts TxnOptions, start time.Time) TxnResult {
 // time, a frontier holds the completed transactions that no later
 // completed one follows. An invocation is linked from the frontier only;
 // the rest of what completed before it is reached through the frontier.
-func orderEdges(txns []Txn, inGraph []bool) []depEdge {
+func orderEdges(txns []Txn, inGraph []bool, edges []depEdge) []depEdge {
 	type event struct {
 		at     time.Duration
 		invoke bool
@@ -421,7 +430,6 @@ func orderEdges(txns []Txn, inGraph []bool) []depEdge {
 			events = append(events, event{t.Return, false, int32(i)})
 		}
 	}
-	var edges []depEdge
 
 	slices.SortFunc(nodes, func(a, b int32) int {
 		ta, tb := &txns[a], &txns[b]
@@ -455,24 +463,19 @@ func orderEdges(txns []Txn, inGraph []bool) []depEdge {
 		return cmp.Compare(a.txn, b.txn)
 	})
 	var frontier []int32
-	preds := make(map[int32][]int32) // an open transaction's frontier at its invocation
-	dropped := make([]bool, len(txns))
 	for _, ev := range events {
-		if !ev.invoke {
-			for _, p := range preds[ev.txn] {
-				dropped[p] = true
+		if ev.invoke {
+			for _, p := range frontier {
+				edges = append(edges, depEdge{from: p, to: ev.txn, kind: DepRealtime, key: -1})
 			}
-			delete(preds, ev.txn)
-			frontier = slices.DeleteFunc(frontier, func(p int32) bool { return dropped[p] })
-			frontier = append(frontier, ev.txn)
 			continue
 		}
-		for _, p := range frontier {
-			edges = append(edges, depEdge{from: p, to: ev.txn, kind: DepRealtime, key: -1})
-		}
-		if txns[ev.txn].Status == TxnOK && len(frontier) > 0 {
-			preds[ev.txn] = slices.Clone(frontier)
-		}
+		// What completed before this transaction was invoked is reached
+		// through it from now on. (What of that left the frontier earlier
+		// is not in it to drop.)
+		call := txns[ev.txn].Call
+		frontier = slices.DeleteFunc(frontier, func(p int32) bool { return txns[p].Return < call })
+		frontier = append(frontier, ev.txn)
 	}
 	return edges
 }
@@ -504,9 +507,10 @@ func newDepGraph(n int, edges []depEdge) *depGraph {
 	kept := sorted[:0]
 	for v := range n {
 		out := sorted[start[v]:start[v+1]]
-		slices.SortFunc(out, func(x, y depEdge) int {
-			return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(x.kind, y.kind),
-				cmp.Compare(x.key, y.key), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
+		// Stable: of the same edge found twice, the first found is kept,
+		// and edges are found in an order fixed by the history.
+		slices.SortStableFunc(out, func(x, y depEdge) int {
+			return cmp.Or(cmp.Compare(x.to, y.to), cmp.Compare(x.kind, y.kind))
 		})
 		start[v] = int32(len(kept))
 		for i, e := range out {
@@ -725,7 +729,7 @@ func (s *searcher) fewestRW(src, dst int32, mask DepKind, comp []int32, c int32)
 // in one check. Only a history whose dependencies tangle into a huge
 // cycle gets near it; then the check reports the cycles it did find and
 // leaves snapshot isolation undecided rather than take minutes.
-const gSingleBudget = 50_000_000
+var gSingleBudget = 50_000_000 // a variable, so that a test can run it out
 
 type cycleSearch struct {
 	g     *depGraph
@@ -741,16 +745,21 @@ type cycleSearch struct {
 // ran out of budget.
 func (cs *cycleSearch) findCycles() (undecided bool) {
 	g, s := cs.g, cs.s
+	// Every cycle is one of the whole graph: without one there, as in a
+	// correct history, there is nothing to look for.
+	if comps, _ := g.sccs(depData | DepProcess | DepRealtime); len(comps) == 0 {
+		return false
+	}
 	comps, comp := g.sccs(DepWW)
 	for ci, c := range comps {
-		if e, ok := cs.firstInside(c, comp, int32(ci), DepWW, 0); ok {
-			cs.cycle(e, DepWW, comp, int32(ci), 0)
+		if starts := cs.edgesInside(c, comp, int32(ci), DepWW, 0, cycleStarts); starts != nil {
+			cs.cycle(starts, DepWW, comp, int32(ci), len(c), 0)
 		}
 	}
 	wrComps, wrComp := g.sccs(DepWW | DepWR)
 	for ci, c := range wrComps {
-		if e, ok := cs.firstInside(c, wrComp, int32(ci), DepWR, 0); ok {
-			cs.cycle(e, DepWW|DepWR, wrComp, int32(ci), 0)
+		if starts := cs.edgesInside(c, wrComp, int32(ci), DepWR, 0, cycleStarts); starts != nil {
+			cs.cycle(starts, DepWW|DepWR, wrComp, int32(ci), len(c), 0)
 		}
 	}
 	s.budget = gSingleBudget
@@ -758,12 +767,12 @@ func (cs *cycleSearch) findCycles() (undecided bool) {
 	for ci, c := range allComps {
 		single, exhausted := cs.gSingle(c, allComp, int32(ci), wrComp)
 		if single != nil {
-			cs.record(single, 0)
+			cs.record(single, len(c), 0)
 			continue
 		}
 		undecided = undecided || exhausted
-		if e, ok := cs.firstInside(c, allComp, int32(ci), DepRW, 0); ok {
-			cs.cycle(e, depData, allComp, int32(ci), 0)
+		if starts := cs.edgesInside(c, allComp, int32(ci), DepRW, 0, cycleStarts); starts != nil {
+			cs.cycle(starts, depData, allComp, int32(ci), len(c), 0)
 		}
 	}
 	for _, via := range []DepKind{DepProcess, DepRealtime} {
@@ -775,18 +784,19 @@ func (cs *cycleSearch) findCycles() (undecided bool) {
 		for ci, c := range comps {
 			// An edge that repeats a stronger one between the same pair
 			// adds no cycle: those were reported already.
-			if e, ok := cs.firstInside(c, comp, int32(ci), via, mask&^via); ok {
-				cs.cycle(e, mask, comp, int32(ci), via)
+			if starts := cs.edgesInside(c, comp, int32(ci), via, mask&^via, cycleStarts); starts != nil {
+				cs.cycle(starts, mask, comp, int32(ci), len(c), via)
 			}
 		}
 	}
 	return undecided
 }
 
-// firstInside is the first edge of a kind in want between two nodes of
-// component c, skipping pairs that also have an edge of a kind in
-// redundant.
-func (cs *cycleSearch) firstInside(c []int32, comp []int32, ci int32, want, redundant DepKind) (int32, bool) {
+// edgesInside lists up to most edges of a kind in want between two nodes
+// of component c, in node order, skipping pairs that also have an edge of
+// a kind in redundant.
+func (cs *cycleSearch) edgesInside(c []int32, comp []int32, ci int32, want, redundant DepKind, most int) []int32 {
+	var found []int32
 	for _, v := range c {
 		out := cs.g.out(v)
 		base := cs.g.start[v]
@@ -797,10 +807,12 @@ func (cs *cycleSearch) firstInside(c []int32, comp []int32, ci int32, want, redu
 			if redundant != 0 && hasEdge(out, e.to, redundant) {
 				continue
 			}
-			return base + int32(i), true
+			if found = append(found, base+int32(i)); len(found) == most {
+				return found
+			}
 		}
 	}
-	return 0, false
+	return found
 }
 
 func hasEdge(out []depEdge, to int32, kinds DepKind) bool {
@@ -813,14 +825,34 @@ func hasEdge(out []depEdge, to int32, kinds DepKind) bool {
 	return false
 }
 
-// cycle records the cycle through edge ei with the fewest anti-dependencies.
-func (cs *cycleSearch) cycle(ei int32, mask DepKind, comp []int32, c int32, via DepKind) {
-	e := &cs.g.edges[ei]
-	path := cs.s.fewestRW(e.to, e.from, mask, comp, c)
-	if path == nil {
-		panic(fmt.Sprintf("checker: no path back from %d to %d inside their component", e.to, e.from))
+// cycleStarts is how many first edges the search for a component's cycle
+// tries, keeping the cycle with the fewest anti-dependencies, then the
+// shortest: a few searches more buy a cycle a person can follow.
+const cycleStarts = 8
+
+// cycle records, of the cycles through the edges starts, the one with the
+// fewest anti-dependencies, then the shortest.
+func (cs *cycleSearch) cycle(starts []int32, mask DepKind, comp []int32, c int32, size int, via DepKind) {
+	var best []int32
+	bestRW := 0
+	for _, ei := range starts {
+		e := &cs.g.edges[ei]
+		path := cs.s.fewestRW(e.to, e.from, mask, comp, c)
+		if path == nil {
+			panic(fmt.Sprintf("checker: no path back from %d to %d inside their component", e.to, e.from))
+		}
+		cycle := append(path, ei)
+		rw := 0
+		for _, ej := range cycle {
+			if cs.g.edges[ej].kind == DepRW {
+				rw++
+			}
+		}
+		if best == nil || rw < bestRW || rw == bestRW && len(cycle) < len(best) {
+			best, bestRW = cycle, rw
+		}
 	}
-	cs.record(append(path, ei), via)
+	cs.record(best, size, via)
 }
 
 // gSingle looks for a cycle of component c with exactly one
@@ -865,8 +897,9 @@ func (cs *cycleSearch) gSingle(c []int32, comp []int32, ci int32, wrComp []int32
 	return nil, false
 }
 
-// record turns a cycle of edge indices into an Anomaly.
-func (cs *cycleSearch) record(cycle []int32, via DepKind) {
+// record turns a cycle of edge indices into an Anomaly; size is that of
+// the strongly connected component it was found in.
+func (cs *cycleSearch) record(cycle []int32, size int, via DepKind) {
 	// Start from the smallest transaction, so that the same cycle reads
 	// the same however it was found.
 	first := 0
@@ -904,6 +937,9 @@ func (cs *cycleSearch) record(cycle []int32, via DepKind) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: a cycle of %d transactions", a.Name(), len(cycle))
+	if size > len(cycle) {
+		fmt.Fprintf(&b, ", in a knot of %d that all depend on one another", size)
+	}
 	for _, ei := range cycle {
 		t := &txns[cs.g.edges[ei].from]
 		fmt.Fprintf(&b, "\n  T%d = %s", t.ID, describeMops(t))
@@ -936,10 +972,14 @@ func describeMops(t *Txn) string {
 			parts = append(parts, fmt.Sprintf("... (%d more)", len(t.Mops)-most))
 			break
 		}
-		if t.Status != TxnOK && m.Kind == MopRead {
-			m = Mop{Kind: MopRead, Key: m.Key}
+		switch {
+		case t.Status != TxnOK && m.Kind == MopRead:
+			parts = append(parts, fmt.Sprintf("[r %s]", m.Key))
+		case m.Kind == MopRead && m.List != nil:
+			parts = append(parts, fmt.Sprintf("[r %s %s]", m.Key, showList(m.List)))
+		default:
+			parts = append(parts, m.String())
 		}
-		parts = append(parts, m.String())
 	}
 	s := strings.Join(parts, " ")
 	if t.Status != TxnOK {

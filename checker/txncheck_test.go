@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -219,7 +220,7 @@ func TestListAppendInternal(t *testing.T) {
 	b.ok(1, 0, 10, ap("y", 1), r("y", 2))
 	b.ok(2, 0, 10, ap("y", 2), r("z", 3), ap("z", 3))
 	checkAnomalies(t, checkLA(t, &b), ConsistencyNone,
-		wantAnomaly{"internal", []TxnID{0}, `T0 read "x" = [], but it had appended it to [1]`},
+		wantAnomaly{"internal", []TxnID{0}, `T0 read "x" = [], but its own appends had made it [1]`},
 		wantAnomaly{"internal", []TxnID{1}, `T1 read "y" = [2], after appending [1] to it itself`},
 		wantAnomaly{"internal", []TxnID{2}, `T2 read "z" = [3], with 3, before appending it itself`})
 }
@@ -268,7 +269,7 @@ func TestListAppendIndeterminateTransactions(t *testing.T) {
 	b.ok(4, 40, 50, r("x", 1), r("y", 1))
 	b.ok(5, 60, 70, r("x"))
 	checkAnomalies(t, checkLA(t, &b), StrongSessionSerializable,
-		wantAnomaly{"G-single-realtime", []TxnID{0, 3, 4, 5}, "T5 read \"x\" empty, missing 1, which T0 appended"})
+		wantAnomaly{"G-single-realtime", []TxnID{0, 4, 5}, "T5 read \"x\" empty, missing 1, which T0 appended"})
 }
 
 func TestListAppendRefusesWhatItCannotCheck(t *testing.T) {
@@ -372,7 +373,7 @@ func TestRWRegisterInternalAndGarbage(t *testing.T) {
 	b.ok(2, 0, 10, rv("z", 4), w("z", 4))
 	b.ok(3, 0, 10, rv("q", 9))
 	checkAnomalies(t, checkRW(t, &b), ConsistencyNone,
-		wantAnomaly{"internal", []TxnID{0}, `T0 read "x" = 2, but it had wrote 1`},
+		wantAnomaly{"internal", []TxnID{0}, `T0 read "x" = 2, but it had written 1`},
 		wantAnomaly{"internal", []TxnID{1}, `T1 read "y" = nil, but it had read 1`},
 		wantAnomaly{"internal", []TxnID{2}, `T2 read "z" = 4 before writing it itself`},
 		wantAnomaly{"garbage-read", []TxnID{1}, `T1 read "y" = 1, which no transaction wrote`},
@@ -422,5 +423,42 @@ func TestParseConsistency(t *testing.T) {
 	}
 	if _, err := ParseConsistency("none"); err == nil {
 		t.Error("none is not a model one can ask for")
+	}
+}
+
+func TestGSingleSearchOutOfBudgetLeavesSnapshotIsolationUndecided(t *testing.T) {
+	defer func(b int) { gSingleBudget = b }(gSingleBudget)
+	gSingleBudget = 0
+	var b txnBuilder
+	b.ok(0, 0, 10, r("x"), ap("y", 1))
+	b.ok(1, 0, 10, r("y"), ap("x", 1))
+	b.ok(2, 20, 30, r("x", 1), r("y", 1))
+	res := checkLA(t, &b)
+	if res.Counts["G2-item"] != 1 || res.Strongest != ReadCommitted || res.Undecided != SnapshotIsolation {
+		t.Fatalf("%v", res)
+	}
+	for c, want := range map[Consistency]Verdict{ReadCommitted: Ok, SnapshotIsolation: Unknown, Serializable: Illegal} {
+		if got := res.Verdict(c); got != want {
+			t.Errorf("%v: %v, want %v", c, got, want)
+		}
+	}
+	if !strings.Contains(res.String(), "snapshot-isolation undecided") {
+		t.Errorf("%v", res)
+	}
+}
+
+func TestTxnResultReadsWellAsJSON(t *testing.T) {
+	var b txnBuilder
+	b.ok(0, 0, 10, ap("x", 1))
+	b.ok(1, 20, 30, r("x"))
+	b.ok(2, 40, 50, r("x", 1))
+	out, err := json.Marshal(checkLA(t, &b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Class":"G-single"`, `"Via":"realtime"`, `"Kind":"rw"`, `"Strongest":"strong-session-serializable"`} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("no %s in %s", want, out)
+		}
 	}
 }

@@ -150,17 +150,22 @@ func lineShape(text []byte) fileShape {
 			return shapeEDN
 		}
 	}
+	// Only a line that names "type" somewhere can have it: the others,
+	// most of a large file, skip decoding it twice.
 	var probe txnShape
-	if json.Unmarshal(text, &probe) == nil && probe.Type != nil {
+	if bytes.Contains(text, []byte(`"type"`)) && json.Unmarshal(text, &probe) == nil && probe.Type != nil {
 		return shapeJepsen
 	}
 	return shapeTxn
 }
 
 func readTxnLine(text []byte) (Txn, error) {
-	var rec jsonTxn
-	if err := decodeStrict(text, &rec); err != nil {
-		return Txn{}, err
+	rec, ok := parseTxnLineFast(text)
+	if !ok {
+		rec = jsonTxn{}
+		if err := decodeStrict(text, &rec); err != nil {
+			return Txn{}, err
+		}
 	}
 	var t Txn
 	switch {
@@ -219,6 +224,15 @@ func readTxnLine(text []byte) (Txn, error) {
 // decodeMops decodes an array of Elle micro-operations, [f key value]
 // triples. Read results are kept only when withResults.
 func decodeMops(raw json.RawMessage, field string, withResults bool) ([]Mop, error) {
+	if mops, ok := parseMopsFast(raw, withResults); ok {
+		return mops, nil
+	}
+	return decodeMopsSlowly(raw, field, withResults)
+}
+
+// decodeMopsSlowly is decodeMops by encoding/json, for what the fast
+// parser leaves: it reads any JSON, and names what is wrong.
+func decodeMopsSlowly(raw json.RawMessage, field string, withResults bool) ([]Mop, error) {
 	var elems []json.RawMessage
 	if err := json.Unmarshal(raw, &elems); err != nil || elems == nil {
 		return nil, fmt.Errorf("field %q: want an array of [f, key, value] micro-operations, got %s", field, abbreviate(raw))
@@ -445,47 +459,76 @@ func rawOrNull(r json.RawMessage) *json.RawMessage {
 	return &r
 }
 
-// jsonTxnOut is a transaction line as written.
-type jsonTxnOut struct {
-	Process int    `json:"process"`
-	Call    int64  `json:"call"`
-	Return  *int64 `json:"return"`
-	Kind    string `json:"kind"`
-	Status  string `json:"status"`
-	Mops    []any  `json:"mops"`
-}
-
 // WriteTxns writes txns in this project's JSON Lines shape, one line per
 // transaction, in slice order. Reads are written with their results only
 // for committed transactions.
 func WriteTxns(w io.Writer, txns []Txn) error {
 	bw := bufio.NewWriter(w)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
+	var line []byte
 	for _, t := range txns {
-		j := jsonTxnOut{Process: t.Process, Call: int64(t.Call), Kind: "txn", Status: t.Status.String(), Mops: make([]any, len(t.Mops))}
-		if t.Status != TxnInfo {
-			j.Return = ptr(int64(t.Return))
+		if t.Status > TxnFailed {
+			return fmt.Errorf("checker: transaction %d: status %v", t.ID, t.Status)
 		}
+		line = append(line[:0], `{"process":`...)
+		line = strconv.AppendInt(line, int64(t.Process), 10)
+		line = append(line, `,"call":`...)
+		line = strconv.AppendInt(line, int64(t.Call), 10)
+		line = append(line, `,"return":`...)
+		if t.Status == TxnInfo {
+			line = append(line, "null"...)
+		} else {
+			line = strconv.AppendInt(line, int64(t.Return), 10)
+		}
+		line = append(line, `,"kind":"txn","status":"`...)
+		line = append(line, t.Status.String()...)
+		line = append(line, `","mops":[`...)
 		for i, m := range t.Mops {
 			if m.Kind < MopAppend || m.Kind > MopWrite {
 				return fmt.Errorf("checker: transaction %d, micro-operation %d: kind %v", t.ID, i, m.Kind)
 			}
-			var v any
-			switch {
-			case m.Kind != MopRead:
-				v = m.Value
-			case t.Status != TxnOK:
-			case m.List != nil:
-				v = m.List
-			case m.Found:
-				v = m.Value
+			if i > 0 {
+				line = append(line, ',')
 			}
-			j.Mops[i] = [3]any{m.Kind.String(), m.Key, v}
+			line = append(line, `["`...)
+			line = append(line, m.Kind.String()...)
+			line = append(line, `",`...)
+			line = appendJSONString(line, m.Key)
+			line = append(line, ',')
+			switch {
+			case m.Kind != MopRead || t.Status == TxnOK && m.List == nil && m.Found:
+				line = strconv.AppendInt(line, int64(m.Value), 10)
+			case t.Status == TxnOK && m.List != nil:
+				line = append(line, '[')
+				for j, x := range m.List {
+					if j > 0 {
+						line = append(line, ',')
+					}
+					line = strconv.AppendInt(line, int64(x), 10)
+				}
+				line = append(line, ']')
+			default:
+				line = append(line, "null"...)
+			}
+			line = append(line, ']')
 		}
-		if err := enc.Encode(&j); err != nil {
+		line = append(line, "]}\n"...)
+		if _, err := bw.Write(line); err != nil {
 			return err
 		}
 	}
 	return bw.Flush()
+}
+
+// appendJSONString appends s as a JSON string: as it is when nothing in it
+// needs escaping, as encoding/json escapes it otherwise.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			quoted, _ := json.Marshal(s)
+			return append(b, quoted...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

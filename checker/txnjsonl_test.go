@@ -2,6 +2,7 @@ package checker
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"strings"
@@ -278,4 +279,69 @@ func TestReadTxnsEDNWithoutProcessOrTime(t *testing.T) {
 	if diff := cmp.Diff(want, txns); diff != "" {
 		t.Fatalf("txns (-want +got):\n%s", diff)
 	}
+}
+
+// FuzzParseMopsFast: whatever the fast parser of micro-operations takes,
+// encoding/json reads the same way.
+func FuzzParseMopsFast(f *testing.F) {
+	for _, s := range []string{
+		`[["append","x",1],["r","x",[1,2]],["r",7,null],["w","k",-3],["r","k",4]]`,
+		`[]`, ` [ [ ":append" , 5 , 1 ] ] `, `[["r","x",[]]]`, `[["r","x",[01]]]`, `[["append","x",1.5]]`,
+		`[["r","\u0078",null]]`, `[["r","x",[9223372036854775808]]]`,
+	} {
+		f.Add([]byte(s), true)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, withResults bool) {
+		fast, ok := parseMopsFast(data, withResults)
+		if !ok {
+			return
+		}
+		if !json.Valid(data) {
+			t.Fatalf("the fast parser took invalid JSON %q", data)
+		}
+		slow, err := decodeMopsSlowly(data, "mops", withResults)
+		if err != nil || !cmp.Equal(fast, slow) {
+			t.Fatalf("%q: fast %v, slow %v, %v", data, fast, slow, err)
+		}
+	})
+}
+
+// FuzzParseTxnLineFast: whatever the fast parser of transaction lines
+// takes, encoding/json reads the same way.
+func FuzzParseTxnLineFast(f *testing.F) {
+	for _, s := range []string{
+		`{"process":0,"call":1000,"return":2500,"kind":"txn","status":"ok","mops":[["append","x",1],["r","y",[1,2]]]}`,
+		`{"process":1,"call":1,"return":null,"kind":"txn","status":"info","mops":[]}`,
+		`{ "mops" : [ ["r", 3, null] ] , "process" : 2 }`,
+		`{"process":0,"process":1}`, `{"Call":1}`, `{"kind":"t\u0078n"}`, `{"call":1e3}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := parseTxnLineFast(data)
+		if !ok {
+			return
+		}
+		var slow jsonTxn
+		if err := decodeStrict(data, &slow); err != nil || !cmp.Equal(fast, slow) {
+			t.Fatalf("%q: fast %+v, slow %+v, %v", data, fast, slow, err)
+		}
+	})
+}
+
+// FuzzEDNToJSON: what the EDN reader takes becomes valid JSON.
+func FuzzEDNToJSON(f *testing.F) {
+	for _, s := range []string{
+		`{:index 0, :type :invoke, :process 0, :f :txn, :value [[:append 1 5] [:r 2 nil]]}`,
+		`#jepsen.history.Op{:a #{1 2.5 "x\n\u00e9"} :b (1 -2N 3M) #_ :gone :c \a, "k" {1 2}}`,
+		`{:a 01 :b +5 :c 1/2 :d 1e400}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := ednToJSON(data)
+		if err == nil && !json.Valid(out) {
+			t.Fatalf("%q became invalid JSON %q", data, out)
+		}
+	})
 }

@@ -44,6 +44,17 @@ func TestCheckTransactionalHistories(t *testing.T) {
 		t.Fatalf("write skew, serializable: exit %d\n%s", code, out)
 	}
 
+	// Jepsen's history.edn as it is: an aborted read.
+	edn := write("history.edn", `{:index 0, :time 0, :type :invoke, :process 0, :f :txn, :value [[:append 1 5]]}
+{:index 1, :time 5, :type :fail, :process 0, :f :txn, :value [[:append 1 5]], :error [:conflict]}
+{:index 2, :time 6, :type :invoke, :process 1, :f :txn, :value [[:r 1 nil]]}
+{:index 3, :time 9, :type :ok, :process 1, :f :txn, :value [[:r 1 [5]]]}
+`)
+	code, out, errOut = simrun(t, "check", "-model", "list-append", "-consistency", "read-committed", edn)
+	if code != exitFail || !strings.Contains(out, "G1a: T1 read \"1\" = [5], with 5, appended by T0, which aborted") {
+		t.Fatalf("aborted read in EDN: exit %d\n%s%s", code, out, errOut)
+	}
+
 	bad := write("bad.jsonl", `{"process":0,"call":0,"return":10,"kind":"txn","status":"ok","mops":[["append","x",1]]}
 {"process":0,"call":0,"return":10,"kind":"txn","status":"maybe","mops":[]}
 `)
