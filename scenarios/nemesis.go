@@ -279,6 +279,10 @@ type nemesis struct {
 	servers []sim.HostID // every server host, spares included
 	def     simnet.Link
 	drift   []float64 // each server's drift before any fault, by host id
+	quiet   *quietTracker
+	// partitionHarms: the last partition cut the leader off from a
+	// majority, or there was no leader to keep.
+	partitionHarms bool
 	// stats
 	faults        int
 	leaderCutOffs int
@@ -367,6 +371,10 @@ type AppliedFault struct {
 
 func (n *nemesis) apply(f Fault) {
 	n.faults++
+	leader := sim.NoHost
+	if n.quiet != nil {
+		leader = n.leader()
+	}
 	var touched []string
 	hosts := func(dflt string) []*sim.Host {
 		var hs []*sim.Host
@@ -383,6 +391,11 @@ func (n *nemesis) apply(f Fault) {
 		}
 		n.applied = append(n.applied, AppliedFault{Fault: f, Hosts: touched})
 		n.w.Trace(sim.KindFault, sim.NoHost, "nemesis."+string(f.Kind), fmt.Sprintf("%v on %v", f, touched))
+		if n.quiet != nil {
+			// A leader that went down or froze is replaced, on purpose.
+			hit := leader != sim.NoHost && (!n.w.Host(leader).Up() || n.w.Host(leader).Paused())
+			n.quiet.struck(f, hit)
+		}
 	}()
 	switch f.Kind {
 	case FaultPartition:
@@ -409,6 +422,9 @@ func (n *nemesis) apply(f Fault) {
 		n.w.After(f.For.D(), func() {
 			for _, id := range n.servers {
 				n.w.Host(id).Restart()
+			}
+			if n.quiet != nil {
+				n.quiet.update()
 			}
 		})
 	case FaultPause:
@@ -575,9 +591,13 @@ func (n *nemesis) partition(f Fault) sim.HostID {
 	for _, p := range blocked {
 		_ = n.net.Cut(p[0], p[1])
 	}
-	if leader != sim.NoHost && n.cutOffFromMajority(leader, members, blocked) {
+	cut := leader != sim.NoHost && n.cutOffFromMajority(leader, members, blocked)
+	if cut {
 		n.leaderCutOffs++
 	}
+	// A partition that leaves the leader with a majority leaves the
+	// cluster able to serve: the quiet checks go on through it.
+	n.partitionHarms = leader == sim.NoHost || cut
 	switch f.Topology {
 	case TopoIsolate, TopoOneWay, TopoBridge, TopoCutPair:
 		return target
@@ -611,6 +631,9 @@ func (n *nemesis) healAll() {
 		h.Restart()
 	}
 	n.w.Trace(sim.KindFault, sim.NoHost, "nemesis.heal-all", "heal phase: every fault undone")
+	if n.quiet != nil {
+		n.quiet.healed()
+	}
 }
 
 // sortedApplied is every fault that struck, in the order they struck.

@@ -101,6 +101,8 @@ type Result struct {
 	Lin        *LinCheck      `json:"history_check,omitempty"`
 	// Staleness is how stale the reads were, when the scenario measures it.
 	Staleness *Staleness `json:"staleness,omitempty"`
+	// QuietWindows counts the quiet windows the quiet checks judged.
+	QuietWindows int `json:"quiet_windows,omitempty"`
 
 	// FailureAt is when the failure showed: the event that broke an
 	// invariant, or the call of the first culprit of a linearizability
@@ -173,14 +175,14 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	wallStart := time.Now()
+	wallStart := time.Now() //detsim:wallclock Result.Wall times the run for people; nothing in the run reads it
 	r, err := newRun(&s, seed, opts)
 	if err != nil {
 		return nil, err
 	}
 	out := r.w.RunUntil(s.FaultPhase.D() + s.HealPhase.D())
 	res := r.result(out)
-	res.Wall = Duration(time.Since(wallStart))
+	res.Wall = Duration(time.Since(wallStart)) //detsim:wallclock the run is over: see wallStart
 	return res, nil
 }
 
@@ -201,14 +203,15 @@ func Materialize(s Scenario, seed uint64) Scenario {
 
 // run is one world being built and run.
 type run struct {
-	s    *Scenario
-	seed uint64
-	opts Options
-	w    *sim.World
-	net  *simnet.Network
-	kind *system.System
-	sys  *system.Instance
-	nem  *nemesis
+	s     *Scenario
+	seed  uint64
+	opts  Options
+	w     *sim.World
+	net   *simnet.Network
+	kind  *system.System
+	sys   *system.Instance
+	nem   *nemesis
+	quiet *quietTracker // nil unless the scenario has quiet checks
 }
 
 func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
@@ -252,7 +255,7 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		ServerHost: func(i int, peers []sim.HostID, f sim.Factory) sim.HostConfig {
 			cfg := sim.HostConfig{Name: system.ServerName(i), Peers: peers, Factory: f}
 			if s.Clocks.DriftMax > 0 {
-				cfg.ClockDrift = (2*clocks.Float64() - 1) * s.Clocks.DriftMax
+				cfg.ClockDrift = (float64(2*clocks.Float64()) - 1) * s.Clocks.DriftMax
 			}
 			if s.Clocks.OffsetMax > 0 {
 				cfg.ClockOffset = time.Duration(clocks.Int64N(int64(s.Clocks.OffsetMax) + 1))
@@ -273,6 +276,10 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 
 	servers := cluster.ServerIDs()
 	r.nem = &nemesis{w: w, net: net, sys: r.sys, rng: w.Stream("nemesis"), servers: servers, def: link, drift: drift}
+	if q := s.Checks.Quiet; q != nil {
+		r.quiet = newQuietTracker(r, q)
+		r.nem.quiet = r.quiet
+	}
 	for _, f := range s.Nemesis.Schedule {
 		f := f
 		w.At(f.At.D(), func() { r.nem.apply(f) })
@@ -281,6 +288,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		p := p
 		w.At(p.From.D(), func() {
 			stop := r.sys.Program(p.Name, r.nem)
+			if r.quiet != nil {
+				r.quiet.program(1)
+			}
 			r.nem.faults++
 			w.Trace(sim.KindFault, sim.NoHost, "nemesis.program", "program "+p.Name+" starts")
 			until := p.Until.D()
@@ -289,6 +299,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 			}
 			w.At(until, func() {
 				stop()
+				if r.quiet != nil {
+					r.quiet.program(-1)
+				}
 				w.Trace(sim.KindFault, sim.NoHost, "nemesis.program", "program "+p.Name+" stops")
 			})
 		})
@@ -403,6 +416,9 @@ func (r *run) result(out sim.Outcome) *Result {
 	}
 	if finished && s.Checks.Liveness {
 		r.checkLiveness(ops, fail)
+	}
+	if r.quiet != nil && out.Reason != sim.StopPanic {
+		r.quiet.judge(res, ops, fail)
 	}
 	res.Verdict = Pass
 	switch {

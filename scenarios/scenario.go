@@ -138,6 +138,9 @@ type Checks struct {
 	// Liveness requires every client to complete an operation in the heal
 	// phase.
 	Liveness bool `json:"liveness,omitempty"`
+	// Quiet checks the system in its quiet windows, while the run goes
+	// on: progress, and steadiness.
+	Quiet *Quiet `json:"quiet,omitempty"`
 	// Staleness measures how stale the reads of the history were (for
 	// systems that promise less than linearizability); it is reported,
 	// and never fails a run.
@@ -172,7 +175,8 @@ func (c Checks) Enabled() []string {
 	for _, x := range []struct {
 		on   bool
 		name string
-	}{{c.History, CheckHistory}, {c.Invariants, CheckInvariants}, {c.Convergence, CheckConvergence}, {c.Liveness, CheckLiveness}, {c.Staleness, "staleness"}} {
+	}{{c.History, CheckHistory}, {c.Invariants, CheckInvariants}, {c.Convergence, CheckConvergence}, {c.Liveness, CheckLiveness},
+		{c.Quiet != nil && c.Quiet.Within > 0, CheckProgress}, {c.Quiet != nil && c.Quiet.Steady, CheckSteady}, {c.Staleness, "staleness"}} {
 		if x.on {
 			on = append(on, x.name)
 		}
@@ -190,6 +194,8 @@ const (
 	CheckInvariants   = "invariants"
 	CheckConvergence  = "convergence"
 	CheckLiveness     = "liveness"
+	CheckProgress     = "progress"
+	CheckSteady       = "steady"
 	CheckPanic        = "panic"
 	CheckBudget       = "budget"
 )
@@ -263,6 +269,14 @@ func (s *Scenario) validate() (system.Config, error) {
 	case s.Checks.Convergence && !promises.Convergence:
 		return bad("checks.convergence", "the %s system reports no replica states", sys.Name())
 	}
+	if q := s.Checks.Quiet; q != nil {
+		if err := q.validate(s); err != nil {
+			return bad("checks.quiet", "%v", err)
+		}
+		if q.Steady && len(sys.Steady()) == 0 {
+			return bad("checks.quiet.steady", "the %s system declares no steady counters", sys.Name())
+		}
+	}
 	if err := s.Network.validate(); err != nil {
 		return bad("network", "%v", err)
 	}
@@ -290,7 +304,7 @@ func (s *Scenario) validate() (system.Config, error) {
 }
 
 // failingChecks are the checks an expected failure may name.
-var failingChecks = []string{CheckHistory, CheckLinearizable, CheckInvariants, CheckConvergence, CheckLiveness, CheckPanic}
+var failingChecks = []string{CheckHistory, CheckLinearizable, CheckInvariants, CheckConvergence, CheckLiveness, CheckProgress, CheckSteady, CheckPanic}
 
 // refusalDefinite reports whether a workload sets client.refusal_definite,
 // whatever the system: the flag is the shared client's.

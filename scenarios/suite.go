@@ -134,7 +134,7 @@ func (t *Tally) Add(r *Result) {
 	if t.Counters == nil {
 		t.Counters = map[string]CounterTally{}
 	}
-	for name, n := range r.Counters {
+	for name, n := range r.Counters { //detsim:maporder each key's sum and max, whatever the order
 		c := CounterTally{Sum: n, Max: n}
 		if n > 0 {
 			c.Seeds = 1
@@ -188,7 +188,7 @@ func (t *Tally) Merge(o *Tally) error {
 	if t.Counters == nil {
 		t.Counters = map[string]CounterTally{}
 	}
-	for name, c := range o.Counters {
+	for name, c := range o.Counters { //detsim:maporder each key's sum and max, whatever the order
 		t.Counters[name] = t.Counters[name].merge(c)
 	}
 	if o.Staleness != nil {

@@ -17,20 +17,34 @@ import (
 type beaconConfig struct {
 	Interval scenarios.Duration `json:"interval"`
 	Note     string             `json:"note"`
+	// Flap makes server n1 count a "flap" every 700 ms: an unsteady
+	// system.
+	Flap bool `json:"flap"`
 }
 
 type beaconNode struct {
 	cfg   beaconConfig
 	env   sim.Env
 	beats *int
+	flaps *int
 }
+
+type flapTimer struct{}
 
 func (n *beaconNode) Start(env sim.Env) {
 	n.env = env
 	env.After(n.cfg.Interval.D(), nil)
+	if n.cfg.Flap && env.ID() == 0 {
+		env.After(700*time.Millisecond, flapTimer{})
+	}
 }
 func (n *beaconNode) Receive(sim.HostID, any) { *n.beats++ }
-func (n *beaconNode) Timer(sim.TimerID, any) {
+func (n *beaconNode) Timer(_ sim.TimerID, tag any) {
+	if _, ok := tag.(flapTimer); ok {
+		*n.flaps++
+		n.env.After(700*time.Millisecond, flapTimer{})
+		return
+	}
 	for _, p := range n.env.Peers() {
 		n.env.Send(p, "beat")
 	}
@@ -49,9 +63,9 @@ var beacon = system.MustDefine(system.Spec[beaconConfig, struct{}]{
 		return nil
 	},
 	Build: func(cfg beaconConfig, _ struct{}, c *system.Cluster) (*system.Instance, error) {
-		beats, pokes := 0, 0
+		beats, pokes, flaps := 0, 0, 0
 		for _, id := range c.ServerIDs() {
-			if _, err := c.AddServer(c.Peers(id), func() sim.Node { return &beaconNode{cfg: cfg, beats: &beats} }); err != nil {
+			if _, err := c.AddServer(c.Peers(id), func() sim.Node { return &beaconNode{cfg: cfg, beats: &beats, flaps: &flaps} }); err != nil {
 				return nil, err
 			}
 		}
@@ -67,8 +81,11 @@ var beacon = system.MustDefine(system.Spec[beaconConfig, struct{}]{
 				return sim.NoHost
 			},
 			Counter: func(name string) int {
-				if name == "beats" {
+				switch name {
+				case "beats":
 					return beats
+				case "flaps":
+					return flaps
 				}
 				return pokes
 			},
@@ -86,7 +103,8 @@ var beacon = system.MustDefine(system.Spec[beaconConfig, struct{}]{
 	},
 	Faults:   []system.FaultKind{{Name: "poke", Generated: true}},
 	Programs: []system.ProgramKind{{Name: "blink"}},
-	Counters: []system.Counter{{Name: "beats"}, {Name: "pokes"}},
+	Counters: []system.Counter{{Name: "beats"}, {Name: "pokes"}, {Name: "flaps"}},
+	Steady:   []string{"flaps"},
 })
 
 type errorf string
@@ -214,5 +232,37 @@ func TestTheOldLinearizableCheckNameStillDecodes(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"linearisable": true}`), &c); err == nil {
 		t.Fatal("an unknown check decoded")
+	}
+}
+
+// TestSteadyCountersMustNotGrowInQuietWindows: the steadiness check
+// samples the system's steady counters when a quiet window has settled and
+// when it ends, and a fault (here a pause) closes the window.
+func TestSteadyCountersMustNotGrowInQuietWindows(t *testing.T) {
+	s := beaconScenario()
+	s.Nemesis = scenarios.Nemesis{Schedule: []scenarios.Fault{
+		{At: scenarios.Duration(200 * time.Millisecond), Kind: scenarios.FaultPause, Target: "n2"},
+		{At: scenarios.Duration(1900 * time.Millisecond), Kind: scenarios.FaultResume},
+	}}
+	s.Probes = nil
+	s.Checks.Quiet = &scenarios.Quiet{Settle: scenarios.Duration(100 * time.Millisecond), Steady: true}
+	r, err := scenarios.Run(s, 1, scenarios.Options{})
+	if err != nil || r.Verdict != scenarios.Pass || r.QuietWindows != 3 {
+		t.Fatalf("steady beacon: %v %s, %d windows", err, r.Summary(), r.QuietWindows)
+	}
+	s.System.Config = json.RawMessage(`{"flap": true}`)
+	r, _ = scenarios.Run(s, 1, scenarios.Options{})
+	if r.Verdict != scenarios.Fail || r.Reasons[0].Check != scenarios.CheckSteady || !strings.Contains(r.Reasons[0].Message, "flaps grew") {
+		t.Fatalf("flapping beacon: %s", r.Summary())
+	}
+	// The pause covers the flaps at 700 ms and 1.4 s, and the window
+	// from the resume at 1.9 s ends at the heal at 2 s before it settles:
+	// only the heal phase's window sees a flap (at 2.1 s).
+	if !strings.Contains(r.Reasons[0].Message, "from 2s to 3s") {
+		t.Fatalf("the flaps were charged to the wrong window: %s", r.Reasons[0].Message)
+	}
+	s.Checks.Quiet.Steady = false
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "checks neither progress") {
+		t.Fatalf("an empty quiet check: %v", err)
 	}
 }

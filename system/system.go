@@ -51,6 +51,11 @@ type Spec[C, W any] struct {
 	// Counters are the named counters its instances report, each usable as
 	// a probe.
 	Counters []Counter
+	// Steady names counters that must not grow while no fault is in
+	// effect, once the system has settled: Raft's leader changes (a stable
+	// leader connected to a quorum is not deposed). A scenario checks them
+	// with checks.quiet.steady.
+	Steady []string
 	// Scenarios holds the system's built-in scenarios: every *.json file at
 	// its root is one scenario.
 	Scenarios fs.FS
@@ -178,6 +183,7 @@ type System struct {
 	faults            []FaultKind
 	programs          []ProgramKind
 	counters          []Counter
+	steady            []string
 	scenarios         fs.FS
 
 	hasWorkload bool
@@ -223,9 +229,15 @@ func Define[C, W any](s Spec[C, W]) (*System, error) {
 		}
 		seen[c.Name] = true
 	}
+	for _, name := range s.Steady {
+		if !slices.ContainsFunc(s.Counters, func(c Counter) bool { return c.Name == name }) {
+			return nil, fmt.Errorf("system %s: steady counter %q is not one of its counters", s.Name, name)
+		}
+	}
 	sys := &System{
 		name: s.Name, description: s.Description, promises: s.Promises,
 		faults: slices.Clone(s.Faults), programs: slices.Clone(s.Programs), counters: slices.Clone(s.Counters),
+		steady:    slices.Clone(s.Steady),
 		scenarios: s.Scenarios, hasWorkload: s.Workload != nil,
 	}
 	sys.decode = func(rawCfg, rawWl json.RawMessage) (Config, error) {
@@ -271,7 +283,10 @@ func (s *System) Promises() Promises      { return s.promises }
 func (s *System) Faults() []FaultKind     { return slices.Clone(s.faults) }
 func (s *System) Programs() []ProgramKind { return slices.Clone(s.programs) }
 func (s *System) Counters() []Counter     { return slices.Clone(s.counters) }
-func (s *System) HasClients() bool        { return s.hasWorkload }
+
+// Steady names the counters that must not grow in quiet windows.
+func (s *System) Steady() []string { return slices.Clone(s.steady) }
+func (s *System) HasClients() bool { return s.hasWorkload }
 
 // Scenarios returns the raw JSON of the system's built-in scenarios, in
 // file-name order.

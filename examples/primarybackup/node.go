@@ -340,7 +340,7 @@ func (n *Node) onGrant(from sim.HostID, m Grant) {
 	}
 	// Adopt the newest state the majority holds: it includes every write
 	// a majority stored, since that majority and this one share a server.
-	for _, g := range n.grants { //detsim:maporder takes the maximum, whatever the order
+	for _, g := range n.grants { //detsim:maporder the newest version wins; one version is one state, so the order cannot matter
 		if n.version.Less(g.Version) {
 			n.version, n.state = g.Version, g.State
 		}
@@ -484,10 +484,10 @@ func (n *Node) next() {
 // apply returns the state after req, and its result; state is left alone.
 func apply(state State, req client.Request) (State, client.Result) {
 	next := State{Data: map[string]string{}, Sessions: map[uint64]Session{}}
-	for k, v := range state.Data { //detsim:maporder copies a map into a map
+	for k, v := range state.Data {
 		next.Data[k] = v
 	}
-	for c, s := range state.Sessions { //detsim:maporder copies a map into a map
+	for c, s := range state.Sessions {
 		next.Sessions[c] = s
 	}
 	op := req.Op
@@ -518,7 +518,7 @@ func (n *Node) IsPrimary() (bool, uint64) { return n.role == primary, n.view }
 // Data is a copy of the registers the node holds.
 func (n *Node) Data() map[string]string {
 	out := map[string]string{}
-	for k, v := range n.state.Data { //detsim:maporder copies a map into a map
+	for k, v := range n.state.Data {
 		out[k] = v
 	}
 	return out

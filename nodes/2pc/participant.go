@@ -662,7 +662,7 @@ func (p *Participant) LockedKeys() []string {
 // Data returns a copy of the committed values.
 func (p *Participant) Data() map[string][]int {
 	out := make(map[string][]int, len(p.data))
-	for k, v := range p.data {
+	for k, v := range p.data { //detsim:maporder fills a fresh map: the copy is the same in every order
 		out[k] = slices.Clone(v)
 	}
 	return out

@@ -106,6 +106,11 @@ type Bugs struct {
 	// crashes fall between events and cannot tell; a crash at the sync
 	// (sim.StorageFaults.CrashAtSyncRatio) loses what the reply promised.
 	SyncAfterReply bool `json:"sync_after_reply,omitempty"`
+	// PreVoteIgnoresLeader: grant pre-votes while a live leader is still
+	// heard from, so a server that lost only its own link to the leader
+	// wins a pre-vote and deposes a leader connected to a quorum. Safety
+	// holds; stability does not.
+	PreVoteIgnoresLeader bool `json:"pre_vote_ignores_leader,omitempty"`
 	// StaleReads: a leader answers gets from local state at once, without
 	// confirming it is still the leader.
 	StaleReads bool `json:"stale_reads,omitempty"`

@@ -551,6 +551,9 @@ func (n *Node) handleVote(from sim.HostID, m VoteRequest) {
 		// of the Raft dissertation (section 9.6).
 		leaderAlive := n.role == Leader ||
 			(n.leader != sim.NoHost && n.env.Now() < n.leaderSeen+n.cfg.ElectionTimeoutMin)
+		if n.cfg.Bugs.PreVoteIgnoresLeader {
+			leaderAlive = false
+		}
 		canVote := m.Term > n.term || (n.vote == from || (n.vote == sim.NoHost && n.leader == sim.NoHost))
 		grant = logOK && canVote && !leaderAlive
 	} else {

@@ -230,7 +230,7 @@ func (a *Atomicity) outcomes() (committed, aborted int) {
 	for _, id := range a.order {
 		t := a.txns[id]
 		c, ab := false, false
-		for _, commit := range t.ended {
+		for _, commit := range t.ended { //detsim:maporder an OR over the endings, whatever the order
 			c, ab = c || commit, ab || !commit
 		}
 		if c {

@@ -61,6 +61,7 @@ func drawScenario(t *rapid.T, base Scenario, d draw) (Scenario, uint64) {
 	// a promise (a client's breaker can starve it on a lossy network); the
 	// named scenarios check it where the conditions are controlled.
 	s.Checks.Liveness = false
+	s.Checks.Quiet = nil
 	s.Checks.CheckTimeout = Duration(2 * time.Second)
 	s.Nemesis = Nemesis{}
 	n := rapid.IntRange(0, d.maxFaults).Draw(t, "faults")

@@ -64,6 +64,7 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 		{Name: CounterSnapshotInstalled, Description: "snapshots a server installed from the leader"},
 		{Name: CounterMembershipChange, Description: "membership changes the operator saw commit"},
 	},
+	Steady:    []string{CounterLeaderChange},
 	Scenarios: mustSub(builtin, "scenarios"),
 })
 

@@ -153,3 +153,38 @@ func TestStalenessIsMeasured(t *testing.T) {
 		t.Fatalf("a linearizable run's staleness: %+v", st)
 	}
 }
+
+// TestQuietChecks: in quiet windows, leadership churn under a partial
+// partition fails steadiness only without PreVote and CheckQuorum, and a
+// cluster slow to replace a crashed leader fails progress.
+func TestQuietChecks(t *testing.T) {
+	quiet := &scenarios.Quiet{Settle: sec(1), Within: sec(1), Steady: true, DownMax: 2}
+	churn := lookup(t, "raft-partial-partition-churn")
+	churn.Checks.Quiet = quiet
+	r := runOrFatal(t, churn, 1)
+	if r.Verdict != scenarios.Fail || r.Reasons[0].Check != scenarios.CheckSteady {
+		t.Fatalf("churn with steadiness checked: %s", r.Summary())
+	}
+	stable := lookup(t, "raft-partial-partition-stable")
+	if !stable.Checks.Quiet.Steady {
+		t.Fatal("the stable scenario does not check steadiness")
+	}
+	if r := runOrFatal(t, stable, 1); r.Verdict != scenarios.Pass || r.QuietWindows == 0 {
+		t.Fatalf("stable: %s (%d windows)", r.Summary(), r.QuietWindows)
+	}
+
+	slow := lookup(t, "raft-happy")
+	cfg := config(t, slow)
+	cfg.ElectionTimeoutMin, cfg.ElectionTimeoutMax = 4*time.Second, 5*time.Second
+	setConfig(&slow, cfg)
+	slow.Checks.Quiet = quiet
+	slow.Nemesis.Schedule = []scenarios.Fault{{At: sec(6), Kind: scenarios.FaultCrash, Target: "leader"}}
+	r = runOrFatal(t, slow, 1)
+	if r.Verdict != scenarios.Fail || !strings.Contains(r.Summary(), "progress: ") {
+		t.Fatalf("a leader replaced after 4s: %s", r.Summary())
+	}
+	slow.Checks.Quiet = nil
+	if r := runOrFatal(t, slow, 1); r.Verdict != scenarios.Pass {
+		t.Fatalf("without the quiet checks: %s", r.Summary())
+	}
+}

@@ -1,0 +1,281 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/detsim/detsim/checker"
+)
+
+// Quiet checks judge a system while the run goes on, in its quiet windows:
+// the stretches of the fault phase (and the whole heal phase) when no
+// fault is in effect but a partition that leaves the leader with a
+// majority, so the network allows what the system promises.
+// Timed checks at the end of a run miss a leader that keeps getting
+// deposed while nothing is wrong, or a cluster that stops serving for
+// seconds after every fault heals; these find them.
+type Quiet struct {
+	// Settle is how long a window must have lasted before the checks
+	// apply: the time the system may take to recover from what came
+	// before it (elect a leader, close its clients' circuit breakers).
+	Settle Duration `json:"settle"`
+	// Within, if set, is the progress check: every operation invoked in a
+	// window after it settled must complete within Within, when the
+	// window lasts that long.
+	Within Duration `json:"within,omitempty"`
+	// Steady is the steadiness check: the counters the system declares
+	// steady (system.Spec.Steady; for Raft, leader changes) must not grow
+	// in a window after it settled.
+	Steady bool `json:"steady,omitempty"`
+	// DownMax is how many servers may be down in a quiet window (none by
+	// default); a Raft cluster promises progress with a minority down.
+	DownMax int `json:"down_max,omitempty"`
+}
+
+func (q *Quiet) validate(s *Scenario) error {
+	switch {
+	case q.Settle < 0:
+		return fmt.Errorf("settle is negative (%v)", q.Settle)
+	case q.Within < 0:
+		return fmt.Errorf("within is negative (%v)", q.Within)
+	case q.Within == 0 && !q.Steady:
+		return fmt.Errorf("checks neither progress (within) nor steadiness (steady)")
+	case q.Within > 0 && s.Clients == 0:
+		return fmt.Errorf("within: the progress check needs clients")
+	case q.DownMax < 0 || q.DownMax >= s.Servers+s.Spares:
+		return fmt.Errorf("down_max must be in [0, %d) (is %d)", s.Servers+s.Spares, q.DownMax)
+	}
+	return nil
+}
+
+// window is a quiet stretch of a run: [from, to).
+type window struct {
+	from, to time.Duration
+	// settled and ended are the steady counters when the window had
+	// settled (if it lasted that long) and when it closed.
+	settled, ended []int
+}
+
+// quietTracker follows whether a fault is in effect, from the nemesis's
+// side: what it has done and not undone, and the servers' hosts.
+type quietTracker struct {
+	r         *run
+	q         *Quiet
+	quiet     bool
+	windows   []window
+	partition bool // a partition, cut link, clog or link fault stands
+	clocks    bool // a clock was stepped, strobed or set to drift
+	storage   bool // storage faults are on somewhere
+	programs  int  // programs running
+	// settling is the window whose settle sample is due at settleAt, or
+	// -1. It is taken by a world hook, after the first event at or past
+	// that time: an event of its own would change the run's trace hash,
+	// and a check must only watch.
+	settling int
+	settleAt time.Duration
+	// struckOnce: the nemesis has acted, and keeps the windows up to date.
+	struckOnce bool
+}
+
+func newQuietTracker(r *run, q *Quiet) *quietTracker {
+	t := &quietTracker{r: r, q: q, settling: -1}
+	r.w.AddHook(t.hook)
+	return t
+}
+
+// hook runs after every event. Until the first fault it opens the first
+// window once every server has booted; then it takes settle samples.
+func (t *quietTracker) hook() error {
+	if !t.quiet && !t.struckOnce {
+		t.update()
+	}
+	return t.sample()
+}
+
+// sample takes the settle sample of the window that is due one.
+func (t *quietTracker) sample() error {
+	if t.settling < 0 || t.r.w.Now() < t.settleAt {
+		return nil
+	}
+	if w := &t.windows[t.settling]; w.to < 0 {
+		w.settled = t.r.steadyCounters()
+	}
+	t.settling = -1
+	return nil
+}
+
+// struck notes a fault as the nemesis applies it, then looks again at
+// whether the run is quiet. leaderHit says the fault took the leader down
+// or froze it: the system settles afresh around a new one.
+func (t *quietTracker) struck(f Fault, leaderHit bool) {
+	t.struckOnce = true
+	if leaderHit {
+		defer t.restart()
+	}
+	switch f.Kind {
+	case FaultPartition:
+		t.partition = t.r.nem.partitionHarms
+	case FaultLink, FaultClog:
+		t.partition = true
+	case FaultHeal:
+		t.partition = false
+	case FaultUnclog:
+		// A clog's end; a partition may still stand, so leave it.
+	case FaultClockStep, FaultClockDrift, FaultClockStrobe:
+		t.clocks = true
+	case FaultStorage:
+		t.storage = true
+	default:
+		if !slices.Contains(AllFaultKinds, f.Kind) {
+			// A system's own fault (a leadership transfer) changes the
+			// system on purpose: it settles afresh.
+			t.restart()
+			return
+		}
+	}
+	if !leaderHit {
+		t.update()
+	}
+}
+
+// restart ends the window at once, as every fault does (a system's own
+// included, such as a leadership transfer), and opens the next if the run
+// is still calm: the system settles afresh.
+func (t *quietTracker) restart() {
+	if t.quiet {
+		t.quiet = false
+		t.close(t.r.w.Now())
+	}
+	t.update()
+}
+
+// healed notes the heal at the end of the fault phase.
+func (t *quietTracker) healed() {
+	t.struckOnce = true
+	t.partition, t.clocks, t.storage, t.programs = false, false, false, 0
+	t.restart()
+}
+
+func (t *quietTracker) program(delta int) {
+	t.struckOnce = true
+	t.programs += delta
+	t.restart()
+}
+
+func (t *quietTracker) calm() bool {
+	if t.partition || t.clocks || t.storage || t.programs > 0 {
+		return false
+	}
+	down := 0
+	for _, id := range t.r.nem.servers {
+		h := t.r.w.Host(id)
+		if h.Paused() {
+			return false
+		}
+		if !h.Up() {
+			down++
+		}
+	}
+	return down <= t.q.DownMax
+}
+
+// update opens or closes a window; a new one is sampled once it settles.
+func (t *quietTracker) update() {
+	now := t.r.w.Now()
+	calm := t.calm()
+	switch {
+	case calm && !t.quiet:
+		t.quiet = true
+		t.windows = append(t.windows, window{from: now, to: -1})
+		if t.q.Steady {
+			t.settling, t.settleAt = len(t.windows)-1, now+t.q.Settle.D()
+		}
+	case !calm && t.quiet:
+		t.quiet = false
+		t.close(now)
+	}
+}
+
+func (t *quietTracker) close(now time.Duration) {
+	if n := len(t.windows); n > 0 && t.windows[n-1].to < 0 {
+		w := &t.windows[n-1]
+		w.to = now
+		if w.settled != nil {
+			w.ended = t.r.steadyCounters()
+		}
+	}
+}
+
+// steadyCounters reads the counters the system declares steady.
+func (r *run) steadyCounters() []int {
+	var out []int
+	for _, name := range r.kind.Steady() {
+		out = append(out, r.sys.Counter(name))
+	}
+	return out
+}
+
+// judge checks the windows at the end of a run.
+func (t *quietTracker) judge(res *Result, ops []checker.OpSummary, fail func(check, format string, args ...any)) {
+	end := t.r.w.Now()
+	t.close(end)
+	res.QuietWindows = len(t.windows)
+	if t.q.Steady {
+		for _, w := range t.windows {
+			if w.settled == nil {
+				continue
+			}
+			for j, name := range t.r.kind.Steady() {
+				if grew := w.ended[j] - w.settled[j]; grew > 0 {
+					fail(CheckSteady, "%s grew by %d in the quiet window from %v to %v, after it settled at %v", name, grew, w.from, w.to, w.from+t.q.Settle.D())
+					break
+				}
+			}
+		}
+	}
+	if t.q.Within > 0 {
+		within := t.q.Within.D()
+		var late []string
+		lateN := 0
+		for _, op := range ops {
+			w, ok := t.windowAt(op.Call)
+			if !ok || op.Call < w.from+t.q.Settle.D() || op.Call+within > w.to {
+				continue
+			}
+			if op.Status == checker.OpCompleted && op.Return-op.Call <= within {
+				continue
+			}
+			lateN++
+			if len(late) < 3 {
+				outcome := "never completed"
+				if op.Status == checker.OpCompleted {
+					outcome = fmt.Sprintf("took %v", op.Return-op.Call)
+				} else if op.Status == checker.OpFailed {
+					outcome = "failed"
+				}
+				late = append(late, fmt.Sprintf("op %d of c%d (%s) at %v %s", op.ID, op.Client, op.Text, op.Call, outcome))
+			}
+		}
+		if lateN > 0 {
+			fail(CheckProgress, "%d operations invoked in quiet windows did not complete within %v: %s", lateN, within, strings.Join(late, "; "))
+		}
+	}
+}
+
+func (t *quietTracker) windowAt(at time.Duration) (window, bool) {
+	i, found := slices.BinarySearchFunc(t.windows, at, func(w window, at time.Duration) int {
+		switch {
+		case w.to >= 0 && w.to <= at:
+			return -1
+		case w.from > at:
+			return 1
+		}
+		return 0
+	})
+	if !found {
+		return window{}, false
+	}
+	return t.windows[i], true
+}
