@@ -148,3 +148,11 @@ func TestConfigurationDecodesStrictlyOntoTheDefaults(t *testing.T) {
 		t.Errorf("Validate of protocol 3pc: %v", err)
 	}
 }
+
+func BenchmarkHappyRun(b *testing.B) {
+	s := lookup(b, "2pc-happy")
+	for i := 0; i < b.N; i++ {
+		run(b, s, uint64(i+1))
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/run")
+}
