@@ -1,0 +1,263 @@
+package twopc
+
+import (
+	"slices"
+	"time"
+
+	"github.com/detsim/detsim/sim"
+)
+
+// ctxn is a transaction at the coordinator.
+type ctxn struct {
+	id      TxnID
+	parts   []int
+	client  sim.HostID
+	epochs  []uint64
+	yes     []bool // two-phase commit: the votes received, by position in parts
+	decided bool
+	commit  bool
+	acked   []bool
+	timer   sim.TimerID
+	began   time.Duration // local clock
+	learn   *learner      // Paxos Commit
+}
+
+type voteTag struct{ txn TxnID }
+type resendTag struct{ txn TxnID }
+type forceTag struct{}
+
+// commitForceDelay is how long the CommitBeforeForce bug leaves a sent
+// COMMIT unforced: a group commit that comes too late.
+const commitForceDelay = 100 * time.Millisecond
+
+// Coordinator is two-phase commit's coordinator, with a write-ahead log on
+// its host's storage, or Paxos Commit's leader, which keeps nothing durable
+// (the acceptors do).
+type Coordinator struct {
+	cfg  Config
+	topo Topology
+	obs  Observer
+	env  sim.Env
+	st   sim.Storage
+	txns map[TxnID]*ctxn
+}
+
+// NewCoordinator returns the coordinator's factory.
+func NewCoordinator(cfg Config, topo Topology) sim.Factory {
+	topo = topo.clone()
+	return func() sim.Node { return &Coordinator{cfg: cfg, topo: topo, obs: observer(cfg)} }
+}
+
+// Start finishes what the log says: every commit that not every
+// participant acknowledged is sent again. A transaction with no record was
+// never decided commit, and is presumed aborted.
+func (c *Coordinator) Start(env sim.Env) {
+	c.env, c.st, c.txns = env, env.Storage(), map[TxnID]*ctxn{}
+	c.obs.Recovered(env.ID(), -1, nil)
+	if c.cfg.Protocol == PaxosCommit {
+		return
+	}
+	for _, k := range c.st.Keys(prefixCoord) {
+		id, ok := parseTxnKey(prefixCoord, k)
+		var rec coordRecord
+		if _, err := get(c.st, k, &rec); !ok || err != nil {
+			env.Logf("unreadable decision record %s", k)
+			continue
+		}
+		t := &ctxn{id: id, parts: rec.Participants, client: rec.Client, decided: true, commit: rec.Commit, acked: make([]bool, len(rec.Participants))}
+		c.txns[id] = t
+		if _, err := c.st.Get(txnKey(prefixEnd, id)); err == nil || !t.commit {
+			continue
+		}
+		c.send(t)
+	}
+}
+
+func (c *Coordinator) Receive(from sim.HostID, msg any) {
+	switch m := msg.(type) {
+	case BeginCommit:
+		c.begin(m)
+	case Vote:
+		t := c.txns[m.Txn]
+		if t == nil || t.decided || t.yes == nil {
+			return
+		}
+		i := slices.Index(t.parts, m.Shard)
+		if i < 0 {
+			return
+		}
+		if !m.Yes {
+			c.decide(t, false)
+			return
+		}
+		t.yes[i] = true
+		if !slices.Contains(t.yes, false) {
+			c.decide(t, true)
+		}
+	case Phase2b:
+		t := c.txns[m.Txn]
+		if t == nil || t.decided || t.learn == nil {
+			return
+		}
+		t.learn.add(m)
+		if decided, commit := t.learn.outcome(c.cfg.F, len(c.topo.Acceptors)); decided {
+			c.decide(t, commit)
+		}
+	case Ack:
+		t := c.txns[m.Txn]
+		if t == nil || !t.decided || !t.commit {
+			return
+		}
+		if i := slices.Index(t.parts, m.Shard); i >= 0 {
+			t.acked[i] = true
+		}
+		if !slices.Contains(t.acked, false) {
+			c.env.Cancel(t.timer)
+			c.st.Set(txnKey(prefixEnd, t.id), nil)
+		}
+	case DecisionQuery:
+		c.query(from, m)
+	}
+}
+
+func (c *Coordinator) Timer(id sim.TimerID, tag any) {
+	switch tg := tag.(type) {
+	case voteTag:
+		t := c.txns[tg.txn]
+		if t == nil || t.timer != id || t.decided {
+			return
+		}
+		if c.env.Now()-t.began < c.cfg.VoteTimeout {
+			c.prepare(t)
+			return
+		}
+		if c.cfg.Protocol == TwoPhase {
+			c.decide(t, false)
+		}
+		// Paxos Commit's leader stops asking: the participants' recovery
+		// ballots decide what it could not.
+	case resendTag:
+		if t := c.txns[tg.txn]; t != nil && t.timer == id && t.decided && t.commit {
+			c.send(t)
+		}
+	case forceTag:
+		c.st.Sync()
+	}
+}
+
+// begin starts the commit of a transaction, or answers a retried
+// BeginCommit with what is known.
+func (c *Coordinator) begin(m BeginCommit) {
+	if t := c.txns[m.Txn]; t != nil {
+		if t.decided {
+			if t.parts == nil {
+				// Presumed aborted at a participant's question, before
+				// this BeginCommit came: now it is known whom to tell.
+				t.parts, t.client, t.acked = slices.Clone(m.Participants), m.Client, make([]bool, len(m.Participants))
+			}
+			c.send(t)
+		}
+		return
+	}
+	if c.cfg.Protocol == TwoPhase {
+		var rec coordRecord
+		if found, _ := get(c.st, txnKey(prefixCoord, m.Txn), &rec); found {
+			return
+		}
+	}
+	t := &ctxn{id: m.Txn, parts: slices.Clone(m.Participants), client: m.Client, epochs: slices.Clone(m.Epochs), began: c.env.Now()}
+	c.txns[t.id] = t
+	if c.cfg.Protocol == PaxosCommit {
+		t.learn = newLearner(t.parts)
+	} else {
+		t.yes = make([]bool, len(t.parts))
+		t.yes[0] = true
+		if len(t.parts) == 1 {
+			c.decide(t, true)
+			return
+		}
+	}
+	c.prepare(t)
+}
+
+// prepare asks the participants that have not voted (all but the
+// initiator at first) to prepare, again every ResendInterval until
+// VoteTimeout.
+func (c *Coordinator) prepare(t *ctxn) {
+	for i, s := range t.parts {
+		if i == 0 || t.yes != nil && t.yes[i] {
+			continue
+		}
+		if t.learn != nil {
+			if chosen, _ := t.learn.chosen(s, c.cfg.F, len(c.topo.Acceptors)); chosen {
+				continue
+			}
+		}
+		c.env.Send(c.topo.Shards[s], Prepare{Txn: t.id, Participants: t.parts, Epochs: t.epochs})
+	}
+	t.timer = c.env.After(min(c.cfg.ResendInterval, c.cfg.VoteTimeout), voteTag{t.id})
+}
+
+// decide makes the decision: two-phase commit forces it to the log first,
+// so that no participant can learn an outcome the coordinator could forget.
+func (c *Coordinator) decide(t *ctxn, commit bool) {
+	c.env.Cancel(t.timer)
+	t.decided, t.commit = true, commit
+	t.acked = make([]bool, len(t.parts))
+	c.obs.Decided(c.env.ID(), t.id, commit)
+	if c.cfg.Protocol == TwoPhase {
+		rec := coordRecord{Commit: commit, Participants: t.parts, Client: t.client}
+		if commit && c.cfg.Bugs.CommitBeforeForce {
+			c.send(t)
+			put(c.st, txnKey(prefixCoord, t.id), rec)
+			c.env.After(commitForceDelay, forceTag{})
+			return
+		}
+		put(c.st, txnKey(prefixCoord, t.id), rec)
+		c.st.Sync()
+	}
+	c.send(t)
+}
+
+// send sends the decision to the participants (a commit to those that have
+// not acknowledged it, again every ResendInterval) and to the client.
+func (c *Coordinator) send(t *ctxn) {
+	d := Decision{Txn: t.id, Commit: t.commit}
+	for i, s := range t.parts {
+		if !t.acked[i] {
+			c.env.Send(c.topo.Shards[s], d)
+		}
+	}
+	if t.client != sim.NoHost {
+		c.env.Send(t.client, Outcome{Txn: t.id, Commit: t.commit})
+	}
+	if t.commit && c.cfg.Protocol == TwoPhase {
+		c.env.Cancel(t.timer)
+		t.timer = c.env.After(c.cfg.ResendInterval, resendTag{t.id})
+	}
+}
+
+// query answers a participant that asks for a decision. With no record and
+// no vote in progress the answer is abort (presumed abort); the coordinator
+// forces that abort before it answers, so that a late BeginCommit cannot
+// later commit what a participant was told had aborted.
+func (c *Coordinator) query(from sim.HostID, m DecisionQuery) {
+	if c.cfg.Protocol == PaxosCommit {
+		if t := c.txns[m.Txn]; t != nil && t.decided {
+			c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: t.commit})
+		}
+		return
+	}
+	t := c.txns[m.Txn]
+	switch {
+	case t == nil:
+		rec := coordRecord{Client: sim.NoHost}
+		put(c.st, txnKey(prefixCoord, m.Txn), rec)
+		c.st.Sync()
+		c.obs.Decided(c.env.ID(), m.Txn, false)
+		c.txns[m.Txn] = &ctxn{id: m.Txn, client: sim.NoHost, decided: true}
+		c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true})
+	case t.decided:
+		c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: t.commit})
+	}
+}

@@ -1,0 +1,248 @@
+package twopc
+
+import (
+	"slices"
+
+	"github.com/detsim/detsim/sim"
+)
+
+// learner tallies acceptors' Phase2b reports for one transaction. An
+// instance's value is chosen once F+1 acceptors report it accepted at the
+// same ballot; the transaction commits once every instance chose
+// Prepared, and aborts as soon as one chose Aborted.
+type learner struct {
+	parts   []int
+	reports map[int][]Accepted // by acceptor: its latest report
+}
+
+func newLearner(parts []int) *learner {
+	return &learner{parts: slices.Clone(parts), reports: map[int][]Accepted{}}
+}
+
+func (l *learner) add(m Phase2b) { l.reports[m.Acceptor] = slices.Clone(m.Instances) }
+
+// outcome returns whether the transaction is decided, and how.
+func (l *learner) outcome(f, acceptors int) (decided, commit bool) {
+	all := true
+	for _, s := range l.parts {
+		chosen, prepared := l.chosen(s, f, acceptors)
+		if chosen && !prepared {
+			return true, false
+		}
+		all = all && chosen
+	}
+	return all, all
+}
+
+func (l *learner) chosen(shard, f, acceptors int) (chosen, prepared bool) {
+	// Acceptors are visited by index, never by map order.
+	for a := 0; a < acceptors; a++ {
+		v, ok := instance(l.reports[a], shard)
+		if !ok || !v.Has {
+			continue
+		}
+		same := 0
+		for b := 0; b < acceptors; b++ {
+			if w, ok := instance(l.reports[b], shard); ok && w.Has && w.Ballot == v.Ballot {
+				same++
+			}
+		}
+		if same >= f+1 {
+			return true, v.Prepared
+		}
+	}
+	return false, false
+}
+
+func instance(vs []Accepted, shard int) (Accepted, bool) {
+	for _, v := range vs {
+		if v.Shard == shard {
+			return v, true
+		}
+	}
+	return Accepted{}, false
+}
+
+// recovery is a ballot a participant runs to finish a transaction whose
+// decision it has not learned: phase 1 finds what may have been chosen,
+// phase 2 proposes it, with Aborted for an instance that chose nothing.
+type recovery struct {
+	ballot  uint64
+	round   uint64
+	promise map[int][]Accepted // phase 1b reports, by acceptor
+	phase2  bool
+	learn   *learner
+}
+
+// startRecovery begins the next ballot for t: ballots of shard s are
+// round*(shards+1) + s + 1, above 0 and unique to s.
+func (p *Participant) startRecovery(t *ptxn) {
+	r := t.recovery
+	if r == nil {
+		// Rounds start from the shard's incarnation, so that a restarted
+		// shard never reuses a ballot it ran before its crash.
+		r = &recovery{round: p.epoch << 20}
+		t.recovery = r
+	}
+	r.round++
+	r.ballot = r.round*uint64(len(p.topo.Shards)+1) + uint64(p.shard) + 1
+	r.promise, r.phase2, r.learn = map[int][]Accepted{}, false, newLearner(t.parts)
+	for _, a := range p.topo.Acceptors {
+		p.env.Send(a, Phase1a{Txn: t.id, Ballot: r.ballot, Participants: t.parts})
+	}
+}
+
+func (p *Participant) phase1b(m Phase1b) {
+	t := p.txns[m.Txn]
+	if t == nil || t.recovery == nil || t.recovery.phase2 || m.Ballot != t.recovery.ballot {
+		return
+	}
+	r := t.recovery
+	if m.Rejected {
+		// Another shard's ballot is higher: the next one of ours (at the
+		// next timeout, so that two recovering shards do not duel) goes
+		// above it.
+		r.round = max(r.round, m.Promised/uint64(len(p.topo.Shards)+1))
+		return
+	}
+	r.promise[m.Acceptor] = slices.Clone(m.Instances)
+	if len(r.promise) < p.cfg.F+1 {
+		return
+	}
+	r.phase2 = true
+	values := make([]Accepted, len(t.parts))
+	for i, s := range t.parts {
+		best := Accepted{Shard: s, Ballot: r.ballot, Has: true}
+		var top uint64
+		found := false
+		for a := 0; a < len(p.topo.Acceptors); a++ {
+			v, ok := instance(r.promise[a], s)
+			if ok && v.Has && (!found || v.Ballot > top) {
+				best.Prepared, top, found = v.Prepared, v.Ballot, true
+			}
+		}
+		values[i] = best
+	}
+	for _, a := range p.topo.Acceptors {
+		p.env.Send(a, Phase2a{Txn: t.id, Ballot: r.ballot, Participants: t.parts, Values: values, Client: t.client})
+	}
+}
+
+func (p *Participant) phase2b(m Phase2b) {
+	t := p.txns[m.Txn]
+	if t == nil || t.recovery == nil || !t.recovery.phase2 {
+		return
+	}
+	t.recovery.learn.add(m)
+	decided, commit := t.recovery.learn.outcome(p.cfg.F, len(p.topo.Acceptors))
+	if !decided {
+		return
+	}
+	p.obs.Decided(p.env.ID(), t.id, commit)
+	parts, client := t.parts, t.client
+	p.finish(t, commit)
+	d := Decision{Txn: m.Txn, Commit: commit}
+	for _, s := range parts {
+		if s != p.shard {
+			p.env.Send(p.topo.Shards[s], d)
+		}
+	}
+	if client != sim.NoHost {
+		p.env.Send(client, Outcome{Txn: m.Txn, Commit: commit})
+	}
+}
+
+// Acceptor is one of Paxos Commit's 2F+1 acceptors. It keeps, for each
+// transaction, one promise covering all its instances and the value it
+// accepted for each, and forces both before it answers.
+type Acceptor struct {
+	cfg   Config
+	topo  Topology
+	index int
+	env   sim.Env
+	st    sim.Storage
+	txns  map[TxnID]*accRecord
+}
+
+// NewAcceptor returns the factory of acceptor number index.
+func NewAcceptor(cfg Config, topo Topology, index int) sim.Factory {
+	topo = topo.clone()
+	return func() sim.Node { return &Acceptor{cfg: cfg, topo: topo, index: index} }
+}
+
+func (a *Acceptor) Start(env sim.Env) {
+	a.env, a.st, a.txns = env, env.Storage(), map[TxnID]*accRecord{}
+}
+
+// record loads the state of txn, lazily from storage after a restart.
+func (a *Acceptor) record(id TxnID, parts []int, client sim.HostID) *accRecord {
+	if r := a.txns[id]; r != nil {
+		return r
+	}
+	r := &accRecord{}
+	if found, err := get(a.st, txnKey(prefixAcc, id), r); err != nil || !found {
+		if err != nil {
+			a.env.Logf("unreadable acceptor record: %v", err)
+		}
+		r = &accRecord{Participants: slices.Clone(parts), Client: client}
+		for _, s := range parts {
+			r.Instances = append(r.Instances, Accepted{Shard: s})
+		}
+	}
+	a.txns[id] = r
+	return r
+}
+
+func (a *Acceptor) Receive(from sim.HostID, msg any) {
+	switch m := msg.(type) {
+	case Phase1a:
+		r := a.record(m.Txn, m.Participants, sim.NoHost)
+		if m.Ballot <= r.Promised {
+			a.env.Send(from, Phase1b{Txn: m.Txn, Ballot: m.Ballot, Acceptor: a.index, Rejected: true, Promised: r.Promised})
+			return
+		}
+		r.Promised = m.Ballot
+		a.force(m.Txn, r)
+		a.env.Send(from, Phase1b{Txn: m.Txn, Ballot: m.Ballot, Acceptor: a.index, Instances: slices.Clone(r.Instances)})
+	case Phase2a:
+		r := a.record(m.Txn, m.Participants, m.Client)
+		if m.Ballot < r.Promised {
+			return
+		}
+		r.Promised = m.Ballot
+		abort := false
+		for _, v := range m.Values {
+			i := slices.IndexFunc(r.Instances, func(x Accepted) bool { return x.Shard == v.Shard })
+			if i < 0 {
+				continue
+			}
+			// Ballot 0 is the participant's own: it proposes only its vote,
+			// and a repeat of it must not undo a later ballot's value.
+			if m.Ballot == 0 && r.Instances[i].Has {
+				continue
+			}
+			r.Instances[i] = Accepted{Shard: v.Shard, Ballot: m.Ballot, Has: true, Prepared: v.Prepared}
+			abort = abort || !v.Prepared
+		}
+		if m.Client != sim.NoHost {
+			r.Client = m.Client
+		}
+		a.force(m.Txn, r)
+		report := Phase2b{Txn: m.Txn, Acceptor: a.index, Instances: slices.Clone(r.Instances)}
+		if m.Ballot > 0 {
+			a.env.Send(from, report)
+			return
+		}
+		complete := !slices.ContainsFunc(r.Instances, func(x Accepted) bool { return !x.Has })
+		if complete || abort {
+			a.env.Send(a.topo.Coordinator, report)
+		}
+	}
+}
+
+func (a *Acceptor) Timer(sim.TimerID, any) {}
+
+func (a *Acceptor) force(id TxnID, r *accRecord) {
+	put(a.st, txnKey(prefixAcc, id), r)
+	a.st.Sync()
+}
