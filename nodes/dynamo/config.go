@@ -136,7 +136,6 @@ func (c Config) validateServers(servers int) error {
 // ErrNoServers is returned for a node whose host has no peers and is alone.
 var ErrNoServers = errors.New("dynamo: a server needs its peers (sim.HostConfig.Peers) to build the ring")
 
-
 // MarshalJSON writes durations as strings ("100ms").
 func (c Config) MarshalJSON() ([]byte, error) {
 	type plain Config
