@@ -242,7 +242,7 @@ func (n *Node) fetched(from sim.HostID, m fetchReply) {
 func (n *Node) checkGet(r *request) {
 	if !r.answered && len(r.replies) >= n.cfg.R {
 		merged := n.mergeReplies(r)
-		live := merged.Live()
+		live := merged.byTime()
 		n.count(CountSiblingsRead, max(len(live), 1))
 		n.answer(r, client.StatusOK, client.Result{
 			Value: EncodeRead(Read{Context: EncodeContext(merged.Context()), Values: live}),

@@ -154,7 +154,7 @@ func describe(op Op) string {
 }
 
 // Staleness measures the register operations as a key-value history
-// (checker.MeasureStaleness): a get reads its last sibling in dot order.
+// (checker.MeasureStaleness): a get reads its latest sibling by write time.
 // Set operations stand in it as failed operations, so OpIDs match.
 func (h *History) Staleness() (checker.Staleness, bool) {
 	return checker.MeasureStaleness(h.kvHistory()), true

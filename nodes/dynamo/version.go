@@ -120,6 +120,29 @@ func (o Object) Live() []string {
 	return out
 }
 
+// byTime are the live values ordered by their write time, the latest
+// last (the dot breaks ties): a client that must show one value shows the
+// last.
+func (o Object) byTime() []string {
+	live := make([]Sibling, 0, len(o.Siblings))
+	for _, s := range o.Siblings {
+		if !s.Tombstone {
+			live = append(live, s)
+		}
+	}
+	slices.SortStableFunc(live, func(a, b Sibling) int {
+		if lwwAfter(a, b) {
+			return 1
+		}
+		return -1
+	})
+	out := make([]string, len(live))
+	for i, s := range live {
+		out[i] = s.Value
+	}
+	return out
+}
+
 // Deleted reports whether every sibling is a tombstone (and there is one).
 func (o Object) Deleted() bool {
 	if len(o.Siblings) == 0 {

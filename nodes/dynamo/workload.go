@@ -29,12 +29,18 @@ type Workload struct {
 	// ThinkMax] (local clock).
 	ThinkMin time.Duration `json:"think_min"`
 	ThinkMax time.Duration `json:"think_max"`
-	// StopAt is when a client stops its workload and makes its final reads
-	// (local clock); 0 never stops.
-	StopAt time.Duration `json:"stop_at"`
+	// StopAt is when a client stops its workload (local clock); 0 never
+	// stops. FinalDelay later, when every write has had time to settle, it
+	// reads every key once: the final reads.
+	StopAt     time.Duration `json:"stop_at"`
+	FinalDelay time.Duration `json:"final_delay"`
 	// SiblingsMax bounds the siblings any read may return (0: unbounded);
 	// the set-full check fails a read past it.
 	SiblingsMax int `json:"siblings_max"`
+	// ConvergenceBound is how soon after the later of the heal and
+	// StopAt every key's replicas must agree (checked by a harness that
+	// watches them, such as dynamosys); 0 checks no bound.
+	ConvergenceBound time.Duration `json:"convergence_bound"`
 }
 
 // Mix weighs the operations: Add to a set, Read a set, Write, Get and
@@ -60,6 +66,10 @@ func DefaultWorkload() Workload {
 		Mix:          Mix{Add: 4, Read: 2, Write: 2, Get: 3},
 		ThinkMin:     5 * time.Millisecond,
 		ThinkMax:     30 * time.Millisecond,
+		FinalDelay:   1500 * time.Millisecond,
+		// Anti-entropy visits one range per server every 200ms: a few
+		// seconds cover every range of a five-server ring.
+		ConvergenceBound: 3 * time.Second,
 	}
 }
 
@@ -79,8 +89,10 @@ func (w Workload) Validate() error {
 		return fmt.Errorf("mix: write, get and delete need register_keys")
 	case w.ThinkMin < 0 || w.ThinkMax < w.ThinkMin:
 		return fmt.Errorf("think_min (%v) and think_max (%v) must satisfy 0 <= min <= max", w.ThinkMin, w.ThinkMax)
-	case w.StopAt < 0:
-		return fmt.Errorf("stop_at is negative (%v)", w.StopAt)
+	case w.StopAt < 0 || w.FinalDelay < 0:
+		return fmt.Errorf("stop_at (%v) and final_delay (%v) must not be negative", w.StopAt, w.FinalDelay)
+	case w.ConvergenceBound < 0:
+		return fmt.Errorf("convergence_bound is negative (%v)", w.ConvergenceBound)
 	case w.SiblingsMax < 0:
 		return fmt.Errorf("siblings_max is negative (%d)", w.SiblingsMax)
 	}
@@ -92,10 +104,12 @@ func (w Workload) MarshalJSON() ([]byte, error) {
 	type plain Workload
 	return json.Marshal(struct {
 		plain
-		ThinkMin jsondur.Duration `json:"think_min"`
-		ThinkMax jsondur.Duration `json:"think_max"`
-		StopAt   jsondur.Duration `json:"stop_at"`
-	}{plain(w), jsondur.Duration(w.ThinkMin), jsondur.Duration(w.ThinkMax), jsondur.Duration(w.StopAt)})
+		ThinkMin   jsondur.Duration `json:"think_min"`
+		ThinkMax   jsondur.Duration `json:"think_max"`
+		StopAt     jsondur.Duration `json:"stop_at"`
+		Bound      jsondur.Duration `json:"convergence_bound"`
+		FinalDelay jsondur.Duration `json:"final_delay"`
+	}{plain(w), jsondur.Duration(w.ThinkMin), jsondur.Duration(w.ThinkMax), jsondur.Duration(w.StopAt), jsondur.Duration(w.ConvergenceBound), jsondur.Duration(w.FinalDelay)})
 }
 
 // UnmarshalJSON reads durations as strings or nanoseconds and rejects
@@ -104,10 +118,12 @@ func (w *Workload) UnmarshalJSON(b []byte) error {
 	type plain Workload
 	return jsondur.Strict(b, &struct {
 		*plain
-		ThinkMin *jsondur.Duration `json:"think_min"`
-		ThinkMax *jsondur.Duration `json:"think_max"`
-		StopAt   *jsondur.Duration `json:"stop_at"`
-	}{(*plain)(w), jsondur.Of(&w.ThinkMin), jsondur.Of(&w.ThinkMax), jsondur.Of(&w.StopAt)})
+		ThinkMin   *jsondur.Duration `json:"think_min"`
+		ThinkMax   *jsondur.Duration `json:"think_max"`
+		StopAt     *jsondur.Duration `json:"stop_at"`
+		Bound      *jsondur.Duration `json:"convergence_bound"`
+		FinalDelay *jsondur.Duration `json:"final_delay"`
+	}{(*plain)(w), jsondur.Of(&w.ThinkMin), jsondur.Of(&w.ThinkMax), jsondur.Of(&w.StopAt), jsondur.Of(&w.ConvergenceBound), jsondur.Of(&w.FinalDelay)})
 }
 
 // SetKey and RegisterKey name the workload's keys.
@@ -135,6 +151,9 @@ type clientNode struct {
 
 type thinkTimer struct{}
 
+// finalTimer starts the final reads.
+type finalTimer struct{}
+
 func (n *clientNode) Start(env sim.Env) {
 	n.env = env
 	c, err := client.New(env, n.cfg.Client, nil)
@@ -151,8 +170,11 @@ func (n *clientNode) Timer(id sim.TimerID, tag any) {
 	if n.c.Timer(id, tag) {
 		return
 	}
-	if _, ok := tag.(thinkTimer); ok {
+	switch tag.(type) {
+	case thinkTimer:
 		n.next()
+	case finalTimer:
+		n.finalRead()
 	}
 }
 
@@ -174,8 +196,12 @@ func (n *clientNode) unique() int {
 }
 
 func (n *clientNode) next() {
-	if n.final >= 0 || (n.cfg.StopAt > 0 && n.env.Now() >= n.cfg.StopAt) {
+	if n.final >= 0 {
 		n.finalRead()
+		return
+	}
+	if now := n.env.Now(); n.cfg.StopAt > 0 && now >= n.cfg.StopAt {
+		n.env.After(n.cfg.StopAt+n.cfg.FinalDelay-now, finalTimer{})
 		return
 	}
 	m := n.cfg.Mix
