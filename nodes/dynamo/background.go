@@ -118,8 +118,8 @@ func (n *Node) reapRound() {
 	st.Sync()
 }
 
-// Anti-entropy: every AntiEntropyInterval a server picks one of the key
-// ranges it is a primary of and one other primary of it, and sends the
+// Anti-entropy: every AntiEntropyInterval a server takes the next of the
+// key ranges it is a primary of and a random other primary of it, and sends the
 // leaves of its Merkle tree over the range: each leaf hashes the objects
 // of the keys that fall in it. The peer answers with its objects in the
 // leaves that differ, and the opener merges them and sends its own back.
@@ -137,7 +137,13 @@ func (n *Node) antiEntropyRound() {
 	if len(mine) == 0 {
 		return
 	}
-	rg := mine[n.env.Rand().IntN(len(mine))]
+	// Ranges in turn, from a random start, so that every range is
+	// compared within one sweep of them.
+	if n.aeNext == 0 {
+		n.aeNext = 1 + n.env.Rand().IntN(len(mine))
+	}
+	n.aeNext++
+	rg := mine[n.aeNext%len(mine)]
 	var peers []sim.HostID
 	for _, p := range n.ring.Walk(rg)[:n.cfg.N] {
 		if p != n.self && n.Healthy(p) {

@@ -179,11 +179,18 @@ func (n *Node) coordinatePut(r *request) {
 	}
 	hint := n.ownHint(r)
 	cur := n.local(r.op.Key, hint)
+	if hint != sim.NoHost {
+		cur = n.merge(cur, n.own[r.op.Key])
+	}
 	var next Object
 	if n.cfg.LastWriteWins {
 		next = cur.lwwMerge(Object{Siblings: []Sibling{s}})
 	} else {
 		next = cur.Put(s)
+	}
+	if hint != sim.NoHost {
+		n.own[r.op.Key] = next
+		n.env.Storage().Set(prefixOwn+r.op.Key, appendObject(nil, next))
 	}
 	n.store(r.op.Key, hint, next)
 	r.acked = append(r.acked, n.self)

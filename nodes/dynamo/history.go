@@ -72,6 +72,16 @@ type History struct {
 	ops []Op
 	// SiblingsMax bounds the siblings of any read; 0 leaves them unbounded.
 	SiblingsMax int
+	// WriteWindow is how long after a write returned (or, if it never
+	// did, after its deadline) one of its attempts may still reach a
+	// coordinator: an attempt that timed out, retried elsewhere, can
+	// arrive after another was acknowledged and write the value again
+	// under a new dot, which a delete in between cannot have covered. It
+	// bounds the network's delay (twice, for a forwarded write); the
+	// resurrection check ignores values written within it of a delete.
+	WriteWindow time.Duration
+	// Deadline is the client's operation deadline.
+	Deadline time.Duration
 }
 
 // NewHistory returns an empty history that stamps times with now (true
@@ -201,7 +211,8 @@ type SetReport struct {
 	// were read, nearest rank.
 	VisibilityP50, VisibilityP99, VisibilityMax time.Duration
 	// Resurrected are register values a delete removed that a final read
-	// found again.
+	// found again (values written more than the history's WriteWindow
+	// before the delete began, which no late retry can have written anew).
 	Resurrected    int
 	ResurrectedOps []checker.OpID // the deletes
 	// SiblingCounts[k] is how many reads returned k siblings.
@@ -221,7 +232,15 @@ func (h *History) Analyze() SetReport {
 	}
 	reads := map[string][]read{}
 	finals := map[string][]Op{}
+	writeEnd := map[string]time.Duration{} // by value: when its last attempt arrived at the latest
 	for _, op := range h.ops {
+		if op.Kind == OpWrite {
+			end := op.Call + h.Deadline
+			if op.Status == checker.OpCompleted {
+				end = op.Return
+			}
+			writeEnd[op.Value] = end + h.WriteWindow
+		}
 		if op.Status != checker.OpCompleted {
 			continue
 		}
@@ -288,7 +307,11 @@ func (h *History) Analyze() SetReport {
 			}
 		case op.Kind == OpDelete && op.Status == checker.OpCompleted && len(op.Values) > 0:
 			for _, f := range finals[op.Key] {
-				if f.Call > op.Return && f.Kind == OpGet && slices.ContainsFunc(f.Values, func(v string) bool { return slices.Contains(op.Values, v) }) {
+				settled := func(v string) bool {
+					end, ok := writeEnd[v]
+					return ok && end < op.Call && slices.Contains(op.Values, v)
+				}
+				if f.Call > op.Return && f.Kind == OpGet && slices.ContainsFunc(f.Values, settled) {
 					rep.Resurrected++
 					rep.ResurrectedOps = append(rep.ResurrectedOps, op.ID)
 					break

@@ -13,11 +13,12 @@ import (
 )
 
 // Storage keys: a replica's objects under "d/<key>", hints under
-// "h/<target>/<key>", the dot counter at "counter" and the boot count at
-// "boot".
+// "h/<target>/<key>", what a fallback wrote as coordinator under
+// "o/<key>", the dot counter at "counter" and the boot count at "boot".
 const (
 	prefixData  = "d/"
 	prefixHint  = "h/"
+	prefixOwn   = "o/"
 	keyCounter  = "counter"
 	keyBoot     = "boot"
 	clientNodes = int64(1) << 40 // dot nodes of Bugs.ClientClocks: clientNodes + client id
@@ -35,6 +36,13 @@ type Node struct {
 	data    map[string]Object
 	keys    []string // of data, sorted
 	hints   map[hintKey]Object
+	// own is, per key, the merge of every object this server wrote as a
+	// fallback coordinator. A dot's counter claims every earlier dot of
+	// its server for the key (a context that has seen (s, 7) has seen
+	// (s, 5)), which holds only if the server's every write of the key
+	// includes its earlier ones or what superseded them; a fallback hands
+	// its hints off and forgets them, so it keeps this memory instead.
+	own map[string]Object
 	counter uint64 // the last dot counter issued; durable
 
 	reqs    map[uint64]*request
@@ -44,6 +52,8 @@ type Node struct {
 	lastSeq  map[uint64]uint64
 	lastResp map[uint64]client.Response
 	forwards map[uint64]sim.HostID // forwarded puts: id -> the client to answer
+
+	aeNext int // the anti-entropy sweep's position, from 1; 0 before it starts
 
 	boot      uint64
 	beats     []beat          // by position in ring.Servers()
@@ -91,7 +101,7 @@ func (n *Node) Start(env sim.Env) {
 		panic("dynamo: " + err.Error())
 	}
 	n.ring = ring
-	n.data, n.hints = map[string]Object{}, map[hintKey]Object{}
+	n.data, n.hints, n.own = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}
 	n.reqs, n.lastSeq, n.lastResp, n.forwards = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}
 	st := env.Storage()
 	for _, k := range st.Keys(prefixData) {
@@ -110,6 +120,11 @@ func (n *Node) Start(env sim.Env) {
 		}
 		if o, ok := n.load(k); ok {
 			n.hints[hintKey{sim.HostID(t), key}] = o
+		}
+	}
+	for _, k := range st.Keys(prefixOwn) {
+		if o, ok := n.load(k); ok {
+			n.own[strings.TrimPrefix(k, prefixOwn)] = o
 		}
 	}
 	n.counter = n.readUint(keyCounter)

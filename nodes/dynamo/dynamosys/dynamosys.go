@@ -139,7 +139,7 @@ func latest(o dynamo.Object) time.Duration {
 	return t
 }
 
-func (s *store) Reaped(sim.HostID, string, dynamo.Object) {}
+func (s *store) Reaped(sim.HostID, string, dynamo.Object)  {}
 func (s *store) Count(_ sim.HostID, c dynamo.Count, n int) { s.counts[c] += n }
 
 func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.Instance, error) {
@@ -161,6 +161,7 @@ func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.In
 		s.keys = append(s.keys, dynamo.RegisterKey(i))
 	}
 	s.hist.SiblingsMax = wl.SiblingsMax
+	s.hist.WriteWindow, s.hist.Deadline = 2*wl.Client.TimeoutAttempt, wl.Client.Deadline
 	stop := wl.StopAt
 	if stop == 0 || stop+wl.FinalDelay > c.ClientStop() {
 		stop = max(0, c.ClientStop()-wl.FinalDelay)
