@@ -33,16 +33,16 @@ type Node struct {
 	self sim.HostID
 	ring *Ring
 
-	data    map[string]Object
-	keys    []string // of data, sorted
-	hints   map[hintKey]Object
+	data  map[string]Object
+	keys  []string // of data, sorted
+	hints map[hintKey]Object
 	// own is, per key, the merge of every object this server wrote as a
 	// fallback coordinator. A dot's counter claims every earlier dot of
 	// its server for the key (a context that has seen (s, 7) has seen
 	// (s, 5)), which holds only if the server's every write of the key
 	// includes its earlier ones or what superseded them; a fallback hands
 	// its hints off and forgets them, so it keeps this memory instead.
-	own map[string]Object
+	own     map[string]Object
 	counter uint64 // the last dot counter issued; durable
 
 	reqs    map[uint64]*request
