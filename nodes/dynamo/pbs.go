@@ -293,7 +293,7 @@ type pbsOp struct {
 	finished bool
 }
 
-func (c *pbsCoordinator) Start(env sim.Env) { c.env, c.ops = env, map[uint64]*pbsOp{} }
+func (c *pbsCoordinator) Start(env sim.Env)      { c.env, c.ops = env, map[uint64]*pbsOp{} }
 func (c *pbsCoordinator) Timer(sim.TimerID, any) {}
 
 func (c *pbsCoordinator) write(key string) {
