@@ -82,6 +82,12 @@ type History struct {
 	WriteWindow time.Duration
 	// Deadline is the client's operation deadline.
 	Deadline time.Duration
+
+	changes  int // operations recorded or finished, for the cache
+	cached   *SetReport
+	cachedAt int
+	stale    *checker.Staleness
+	staleAt  int
 }
 
 // NewHistory returns an empty history that stamps times with now (true
@@ -93,6 +99,7 @@ func (h *History) invoke(op Op) checker.OpID {
 	op.Call = h.now()
 	op.Status = checker.OpPending
 	h.ops = append(h.ops, op)
+	h.changes++
 	return op.ID
 }
 
@@ -105,9 +112,16 @@ func (h *History) complete(id checker.OpID, fill func(*Op)) {
 		fill(op)
 	}
 	op.Return, op.Status = h.now(), checker.OpCompleted
+	h.changes++
 }
 
-func (h *History) fail(id checker.OpID) { h.ops[id].Status = checker.OpFailed }
+func (h *History) fail(id checker.OpID) {
+	h.ops[id].Status = checker.OpFailed
+	h.changes++
+}
+
+// Len is the number of operations recorded.
+func (h *History) Len() int { return len(h.ops) }
 
 // Ops returns a copy of every operation, by OpID.
 func (h *History) Ops() []Op { return slices.Clone(h.ops) }
@@ -167,7 +181,11 @@ func describe(op Op) string {
 // (checker.MeasureStaleness): a get reads its latest sibling by write time.
 // Set operations stand in it as failed operations, so OpIDs match.
 func (h *History) Staleness() (checker.Staleness, bool) {
-	return checker.MeasureStaleness(h.kvHistory()), true
+	if h.stale == nil || h.staleAt != h.changes {
+		st := checker.MeasureStaleness(h.kvHistory())
+		h.stale, h.staleAt = &st, h.changes
+	}
+	return *h.stale, true
 }
 
 func (h *History) kvHistory() *checker.History[checker.KVInput, checker.KVOutput] {
@@ -222,14 +240,25 @@ type SetReport struct {
 	FinalReads    int
 }
 
-// Analyze runs the set-full analysis.
+// Analyze runs the set-full analysis. It is cached until the next
+// operation is recorded.
 func (h *History) Analyze() SetReport {
+	if h.cached != nil && h.cachedAt == h.changes {
+		return *h.cached
+	}
+	rep := h.analyze()
+	h.cached, h.cachedAt = &rep, h.changes
+	return rep
+}
+
+func (h *History) analyze() SetReport {
 	rep := SetReport{LostElements: map[string][]int{}, SiblingCounts: map[int]int{}}
 	type read struct {
-		call, ret time.Duration
-		has       map[int]bool
-		final     bool
+		call  time.Duration
+		els   []int // sorted
+		final bool
 	}
+	has := func(r read, e int) bool { _, ok := slices.BinarySearch(r.els, e); return ok }
 	reads := map[string][]read{}
 	finals := map[string][]Op{}
 	writeEnd := map[string]time.Duration{} // by value: when its last attempt arrived at the latest
@@ -256,11 +285,7 @@ func (h *History) Analyze() SetReport {
 			finals[op.Key] = append(finals[op.Key], op)
 		}
 		if op.Kind == OpRead {
-			has := map[int]bool{}
-			for _, e := range op.Elements {
-				has[e] = true
-			}
-			reads[op.Key] = append(reads[op.Key], read{op.Call, op.Return, has, op.Final})
+			reads[op.Key] = append(reads[op.Key], read{op.Call, op.Elements, op.Final})
 		}
 	}
 	for k := range reads {
@@ -271,20 +296,23 @@ func (h *History) Analyze() SetReport {
 		switch {
 		case op.Kind == OpAdd && op.Status == checker.OpCompleted:
 			rep.Acked++
-			var after []read
-			for _, r := range reads[op.Key] {
-				if r.call > op.Return {
-					after = append(after, r)
+			all := reads[op.Key]
+			first, _ := slices.BinarySearchFunc(all, op.Return, func(r read, t time.Duration) int {
+				if r.call <= t {
+					return -1
 				}
-			}
+				return 1
+			})
+			after := all[first:]
 			if len(after) == 0 {
 				rep.NeverRead++
 				continue
 			}
 			lost := false
 			for _, r := range after {
-				if r.final && !r.has[op.Element] {
+				if r.final && !has(r, op.Element) {
 					lost = true
+					break
 				}
 			}
 			if lost {
@@ -294,9 +322,10 @@ func (h *History) Analyze() SetReport {
 				continue
 			}
 			lastMiss := -1
-			for i, r := range after {
-				if !r.has[op.Element] {
+			for i := len(after) - 1; i >= 0; i-- {
+				if !has(after[i], op.Element) {
 					lastMiss = i
+					break
 				}
 			}
 			if lastMiss >= 0 {
@@ -306,11 +335,11 @@ func (h *History) Analyze() SetReport {
 				vis = append(vis, max(0, after[lastMiss+1].call-op.Return))
 			}
 		case op.Kind == OpDelete && op.Status == checker.OpCompleted && len(op.Values) > 0:
+			settled := func(v string) bool {
+				end, ok := writeEnd[v]
+				return ok && end < op.Call && slices.Contains(op.Values, v)
+			}
 			for _, f := range finals[op.Key] {
-				settled := func(v string) bool {
-					end, ok := writeEnd[v]
-					return ok && end < op.Call && slices.Contains(op.Values, v)
-				}
 				if f.Call > op.Return && f.Kind == OpGet && slices.ContainsFunc(f.Values, settled) {
 					rep.Resurrected++
 					rep.ResurrectedOps = append(rep.ResurrectedOps, op.ID)

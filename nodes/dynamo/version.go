@@ -69,7 +69,20 @@ func (v VV) Join(o VV) VV {
 }
 
 // with returns v with dot d added.
-func (v VV) with(d Dot) VV { return v.Join(VV{{d.Node, d.Counter}}) }
+func (v VV) with(d Dot) VV {
+	i, ok := slices.BinarySearchFunc(v, d.Node, func(e Entry, n int64) int { return cmp.Compare(e.Node, n) })
+	if ok {
+		if v[i].Counter >= d.Counter {
+			return v
+		}
+		out := slices.Clone(v)
+		out[i].Counter = d.Counter
+		return out
+	}
+	out := make(VV, 0, len(v)+1)
+	out = append(append(append(out, v[:i]...), Entry{d.Node, d.Counter}), v[i:]...)
+	return out
+}
 
 // Sibling is one concurrent version of a key: a dotted version vector (its
 // dot and the causal past its writer had read) and the value it wrote, or a
@@ -103,10 +116,53 @@ func (o Object) Empty() bool { return len(o.Siblings) == 0 }
 // sibling's clock. A put that carries it supersedes every sibling here.
 func (o Object) Context() VV {
 	var c VV
-	for _, s := range o.Siblings {
-		c = c.Join(s.clock())
+	for i, s := range o.Siblings {
+		if i == 0 {
+			c = s.clock()
+			continue
+		}
+		c = c.Join(s.Past)
+		c.raise(s.Dot)
 	}
 	return c
+}
+
+// raise sets v's counter for d.Node to at least d.Counter, in place when
+// v has an entry for it.
+func (v *VV) raise(d Dot) {
+	i, ok := slices.BinarySearchFunc(*v, d.Node, func(e Entry, n int64) int { return cmp.Compare(e.Node, n) })
+	if ok {
+		(*v)[i].Counter = max((*v)[i].Counter, d.Counter)
+		return
+	}
+	*v = slices.Insert(*v, i, Entry{d.Node, d.Counter})
+}
+
+// Covers reports whether o has seen dot d: one of its siblings is d or
+// has it in its past.
+func (o Object) Covers(d Dot) bool {
+	for _, s := range o.Siblings {
+		if (s.Dot.Node == d.Node && s.Dot.Counter >= d.Counter) || s.Past.Covers(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// Descends reports whether o has seen everything p has (o's context
+// descends p's), without building either context.
+func (o Object) Descends(p Object) bool {
+	for _, s := range p.Siblings {
+		if !o.Covers(s.Dot) {
+			return false
+		}
+		for _, e := range s.Past {
+			if !o.Covers(Dot{e.Node, e.Counter}) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Live are the values of the siblings that are not tombstones, in dot order.

@@ -99,3 +99,16 @@ func TestPreferenceListsHoldNDistinctServers(t *testing.T) {
 		}
 	}
 }
+
+func TestDescendsAgreesWithTheContexts(t *testing.T) {
+	a := put(Object{}, 1, 1, nil, "a")
+	b := put(a, 2, 5, a.Context(), "b")
+	c := put(Object{}, 3, 1, nil, "c")
+	for _, x := range []Object{{}, a, b, c, b.Merge(c)} {
+		for _, y := range []Object{{}, a, b, c, b.Merge(c)} {
+			if got, want := x.Descends(y), x.Context().Descends(y.Context()); got != want {
+				t.Errorf("%v descends %v: %v, contexts say %v", x.Live(), y.Live(), got, want)
+			}
+		}
+	}
+}

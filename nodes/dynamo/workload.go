@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/detsim/detsim/checker"
@@ -147,6 +146,14 @@ type clientNode struct {
 	ctx   map[string]string // the context last read, by key
 	made  int               // elements and values made by this incarnation
 	final int               // final reads made; -1 before they begin
+	// parsed caches the elements of the set value last read per key:
+	// reads mostly see the version they saw before.
+	parsed map[string]parsedSet
+}
+
+type parsedSet struct {
+	value string
+	els   []int
 }
 
 type thinkTimer struct{}
@@ -160,7 +167,7 @@ func (n *clientNode) Start(env sim.Env) {
 	if err != nil {
 		panic(fmt.Sprintf("dynamo: workload client: %v", err))
 	}
-	n.c, n.ctx, n.final = c, map[string]string{}, -1
+	n.c, n.ctx, n.final, n.parsed = c, map[string]string{}, -1, map[string]parsedSet{}
 	n.pause()
 }
 
@@ -240,31 +247,57 @@ func (n *clientNode) decode(o client.Outcome) Read {
 	return r
 }
 
-// elements is the union of the siblings of a set.
+// elements is elements(values), shared with the last read of key when it
+// read the same single value. The slice is never changed.
+func (n *clientNode) elements(key string, values []string) []int {
+	if len(values) == 1 {
+		if p, ok := n.parsed[key]; ok && p.value == values[0] {
+			return p.els
+		}
+	}
+	els := elements(values)
+	if len(values) == 1 {
+		n.parsed[key] = parsedSet{values[0], els}
+	}
+	return els
+}
+
+// elements is the union of the siblings of a set, sorted.
 func elements(values []string) []int {
 	var out []int
 	for _, v := range values {
-		for _, part := range strings.Split(v, ",") {
-			if part == "" {
+		e, digits := 0, 0
+		for i := 0; i <= len(v); i++ {
+			if i == len(v) || v[i] == ',' {
+				if digits > 0 {
+					out = append(out, e)
+				}
+				e, digits = 0, 0
 				continue
 			}
-			e, err := strconv.Atoi(part)
-			if err != nil {
+			c := v[i]
+			if c < '0' || c > '9' || digits > 18 {
 				panic(fmt.Sprintf("dynamo: a set sibling holds %q, not a list of elements", v))
 			}
-			out = append(out, e)
+			e, digits = e*10+int(c-'0'), digits+1
 		}
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
+	if len(values) > 1 {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return out
 }
 
 func encodeSet(els []int) string {
-	parts := make([]string, len(els))
+	b := make([]byte, 0, 11*len(els))
 	for i, e := range els {
-		parts[i] = strconv.Itoa(e)
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(e), 10)
 	}
-	return strings.Join(parts, ",")
+	return string(b)
 }
 
 func (n *clientNode) do(op client.Op, done func(client.Outcome)) {
@@ -291,7 +324,7 @@ func (n *clientNode) getInto(op Op, then func(Read, bool)) {
 			x.Siblings = len(r.Values)
 			x.Found = o.Result.Found
 			if x.Kind == OpRead {
-				x.Elements = elements(r.Values)
+				x.Elements = n.elements(op.Key, r.Values)
 			} else {
 				x.Values = r.Values
 			}
@@ -321,8 +354,9 @@ func (n *clientNode) add(key string) {
 			n.pause()
 			return
 		}
-		els := append(elements(r.Values), e)
-		slices.Sort(els)
+		els := n.elements(key, r.Values)
+		i, _ := slices.BinarySearch(els, e)
+		els = slices.Insert(slices.Clone(els), i, e)
 		n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: encodeSet(els), Want: r.Context})
 	})
 }

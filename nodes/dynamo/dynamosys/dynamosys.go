@@ -108,9 +108,6 @@ type store struct {
 	settleAt    time.Duration // the later of the heal and the clients' stop
 	convergedAt time.Duration // start of the current converged streak; -1 if diverged
 	bound       time.Duration
-
-	report    *dynamo.SetReport
-	reportLen int
 }
 
 func (s *store) Stored(node sim.HostID, key string, before, after dynamo.Object) {
@@ -118,7 +115,7 @@ func (s *store) Stored(node sim.HostID, key string, before, after dynamo.Object)
 	if s.cfg.LastWriteWins {
 		back = !before.Empty() && (after.Empty() || latest(after) < latest(before))
 	} else {
-		back = !after.Context().Descends(before.Context())
+		back = !after.Descends(before)
 	}
 	if back {
 		s.nregress++
@@ -184,7 +181,7 @@ func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.In
 		s.settleAt = max(s.settleAt, stop)
 	}
 	end := c.FaultPhase + c.HealPhase
-	for t := s.settleAt; t <= end; t += 10 * time.Millisecond {
+	for t := s.settleAt; t <= end; t += 20 * time.Millisecond {
 		c.World.At(t, s.watchConvergence)
 	}
 	return &system.Instance{
@@ -209,16 +206,16 @@ func (s *store) node(id sim.HostID) *dynamo.Node {
 // diverged names a key whose live replicas differ, or returns "".
 func (s *store) diverged() string {
 	for _, k := range s.keys {
-		var first *dynamo.Object
-		for _, p := range s.ring().Preference(k, s.cfg.N) {
+		var first dynamo.Object
+		ring := s.ring()
+		for i, p := range ring.Walk(ring.RangeOf(k))[:s.cfg.N] {
 			n := s.node(p)
 			if n == nil {
 				return k
 			}
-			o := n.Object(k)
-			if first == nil {
-				first = &o
-			} else if !o.Equal(*first) {
+			if o := n.Object(k); i == 0 {
+				first = o
+			} else if !o.Equal(first) {
 				return k
 			}
 		}
@@ -302,13 +299,7 @@ func (s *store) replicas() []checker.Replica {
 	return out
 }
 
-func (s *store) setReport() dynamo.SetReport {
-	if n := len(s.hist.Ops()); s.report == nil || n != s.reportLen {
-		r := s.hist.Analyze()
-		s.report, s.reportLen = &r, n
-	}
-	return *s.report
-}
+func (s *store) setReport() dynamo.SetReport { return s.hist.Analyze() }
 
 func (s *store) count(name string) int {
 	switch name {
