@@ -236,6 +236,8 @@ type SetReport struct {
 	// SiblingCounts[k] is how many reads returned k siblings.
 	SiblingCounts map[int]int
 	SiblingsMax   int
+	// SiblingsP50 and SiblingsP99 are percentiles of siblings per read.
+	SiblingsP50, SiblingsP99 int
 	SiblingsOver  []checker.OpID // reads past the bound
 	FinalReads    int
 }
@@ -346,6 +348,20 @@ func (h *History) analyze() SetReport {
 					break
 				}
 			}
+		}
+	}
+	total := 0
+	for _, c := range rep.SiblingCounts {
+		total += c
+	}
+	seen := 0
+	for _, k := range sortedInts(rep.SiblingCounts) {
+		seen += rep.SiblingCounts[k]
+		if rep.SiblingsP50 == 0 && seen*2 > total {
+			rep.SiblingsP50 = k
+		}
+		if rep.SiblingsP99 == 0 && seen*100 > total*99 {
+			rep.SiblingsP99 = k
 		}
 	}
 	if len(vis) > 0 {

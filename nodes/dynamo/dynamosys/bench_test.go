@@ -1,6 +1,7 @@
 package dynamosys_test
 
 import (
+	"runtime/debug"
 	"syscall"
 	"testing"
 	"time"
@@ -13,7 +14,11 @@ import (
 // how much faster than real time it runs: by wall time, and by the CPU time
 // the process spent, which a machine shared with other work does not
 // inflate.
+//
+// The collector is relaxed as simrun sweep relaxes it (GOGC 1000): a
+// world's live heap is a few megabytes and short-lived.
 func BenchmarkFaultyRing(b *testing.B) {
+	defer debug.SetGCPercent(debug.SetGCPercent(1000))
 	s := lookup(b, "dynamo-crash-restart-handoff")
 	var virtual, wall time.Duration
 	var events uint64

@@ -19,8 +19,12 @@ const (
 	CounterStaleElements     = "stale-elements"
 	CounterNeverRead         = "never-read"
 	CounterResurrected       = "resurrected"
+	CounterSiblingsP50       = "siblings-p50"
+	CounterSiblingsP99       = "siblings-p99"
 	CounterSiblingsMax       = "siblings-max"
+	CounterVisibilityP50     = "visibility-p50-ms"
 	CounterVisibilityP99     = "visibility-p99-ms"
+	CounterVisibilityMax     = "visibility-max-ms"
 	CounterConvergence       = "convergence-ms"
 	CounterAntiEntropyBytes  = "anti-entropy-bytes"
 	CounterAntiEntropyRepair = "anti-entropy-repairs"
@@ -50,8 +54,12 @@ var System = system.MustDefine(system.Spec[dynamo.Config, dynamo.Workload]{
 		{Name: CounterStaleElements, Description: "acknowledged adds some later read missed, though not lost"},
 		{Name: CounterNeverRead, Description: "acknowledged adds no read began after"},
 		{Name: CounterResurrected, Description: "deletes whose values a final read found again"},
+		{Name: CounterSiblingsP50, Description: "median siblings per read"},
+		{Name: CounterSiblingsP99, Description: "p99 of siblings per read"},
 		{Name: CounterSiblingsMax, Description: "the most siblings one read returned"},
+		{Name: CounterVisibilityP50, Description: "median time from an add's acknowledgement to its visibility, ms"},
 		{Name: CounterVisibilityP99, Description: "p99 of the time from an add's acknowledgement to its visibility, ms"},
+		{Name: CounterVisibilityMax, Description: "the longest time from an add's acknowledgement to its visibility, ms"},
 		{Name: CounterConvergence, Description: "ms from the later of heal and client stop until every key's replicas agreed (-1: never)"},
 		{Name: CounterAntiEntropyBytes, Description: "bytes of Merkle-tree anti-entropy traffic"},
 		{Name: CounterAntiEntropyRepair, Description: "objects anti-entropy changed"},
@@ -311,10 +319,18 @@ func (s *store) count(name string) int {
 		return s.setReport().NeverRead
 	case CounterResurrected:
 		return s.setReport().Resurrected
+	case CounterSiblingsP50:
+		return s.setReport().SiblingsP50
+	case CounterSiblingsP99:
+		return s.setReport().SiblingsP99
 	case CounterSiblingsMax:
 		return s.setReport().SiblingsMax
+	case CounterVisibilityP50:
+		return int(s.setReport().VisibilityP50 / time.Millisecond)
 	case CounterVisibilityP99:
 		return int(s.setReport().VisibilityP99 / time.Millisecond)
+	case CounterVisibilityMax:
+		return int(s.setReport().VisibilityMax / time.Millisecond)
 	case CounterConvergence:
 		if s.convergedAt < 0 {
 			return -1

@@ -1,0 +1,85 @@
+package dynamo
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/detsim/detsim/checker"
+)
+
+// scripted records operations at the times a test gives.
+type scripted struct {
+	h   *History
+	now time.Duration
+}
+
+func newScripted() *scripted {
+	s := &scripted{}
+	s.h = NewHistory(func() time.Duration { return s.now })
+	return s
+}
+
+func (s *scripted) op(call, ret time.Duration, op Op) checker.OpID {
+	s.now = call
+	id := s.h.invoke(op)
+	s.now = ret
+	s.h.complete(id, nil)
+	return id
+}
+
+func TestSetFullFindsLostStaleAndNeverReadElements(t *testing.T) {
+	s := newScripted()
+	ms := time.Millisecond
+	s.op(0, 10*ms, Op{Kind: OpAdd, Key: "s0", Element: 1})
+	lost := s.op(5*ms, 15*ms, Op{Kind: OpAdd, Key: "s0", Element: 2})
+	s.op(20*ms, 25*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{2}, Siblings: 1}) // misses 1: stale
+	s.op(30*ms, 35*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{1, 2}, Siblings: 2})
+	s.op(40*ms, 45*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{1}, Siblings: 1, Final: true}) // 2 is gone
+	s.op(50*ms, 55*ms, Op{Kind: OpAdd, Key: "s1", Element: 3})                                 // never read
+	rep := s.h.Analyze()
+	if rep.Acked != 3 || rep.Lost != 1 || rep.Stale != 1 || rep.NeverRead != 1 || rep.SiblingsMax != 2 {
+		t.Fatalf("report = %+v", rep)
+	}
+	if rep.VisibilityMax != 20*ms { // element 1: acknowledged at 10ms, seen for good from the read at 30ms
+		t.Fatalf("visibility max = %v, want 20ms", rep.VisibilityMax)
+	}
+	res := s.h.Check(checker.CheckOptions{})
+	if res.Verdict != checker.Illegal || len(res.Failure.Stuck) != 1 || res.Failure.Stuck[0] != lost || !strings.Contains(res.Failure.Explanation, "s0: 2") {
+		t.Fatalf("check = %v %+v", res.Verdict, res.Failure)
+	}
+}
+
+func TestSetFullFindsResurrectionAndTooManySiblings(t *testing.T) {
+	s := newScripted()
+	s.h.SiblingsMax = 2
+	ms := time.Millisecond
+	s.op(0, 5*ms, Op{Kind: OpWrite, Key: "r0", Value: "a"})
+	del := s.op(100*ms, 110*ms, Op{Kind: OpDelete, Key: "r0", Values: []string{"a"}})
+	s.op(200*ms, 210*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a"}, Siblings: 1, Final: true})
+	over := s.op(220*ms, 230*ms, Op{Kind: OpGet, Key: "r1", Values: []string{"x", "y", "z"}, Siblings: 3})
+	res := s.h.Check(checker.CheckOptions{})
+	if res.Verdict != checker.Illegal || len(res.Failure.Stuck) != 2 || res.Failure.Stuck[0] != del || res.Failure.Stuck[1] != over {
+		t.Fatalf("check = %v %+v", res.Verdict, res.Failure)
+	}
+	// A write that may still be in flight when the delete begins can
+	// legitimately come back.
+	s.h.WriteWindow = time.Second
+	s.h.changes++
+	if rep := s.h.Analyze(); rep.Resurrected != 0 {
+		t.Fatalf("a value written within the window counted as resurrected: %+v", rep)
+	}
+}
+
+func TestStalenessSeesRegisterReadsOnly(t *testing.T) {
+	s := newScripted()
+	ms := time.Millisecond
+	s.op(0, 5*ms, Op{Kind: OpAdd, Key: "s0", Element: 1})
+	s.op(10*ms, 15*ms, Op{Kind: OpWrite, Key: "r0", Value: "a"})
+	s.op(20*ms, 25*ms, Op{Kind: OpWrite, Key: "r0", Value: "b"})
+	s.op(30*ms, 35*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a"}, Siblings: 1}) // stale: b completed before
+	st, ok := s.h.Staleness()
+	if !ok || st.Reads != 1 || st.ReadsStale != 1 || st.StaleReads[0].Op != 3 {
+		t.Fatalf("staleness = %+v", st)
+	}
+}
