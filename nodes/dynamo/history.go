@@ -238,8 +238,8 @@ type SetReport struct {
 	SiblingsMax   int
 	// SiblingsP50 and SiblingsP99 are percentiles of siblings per read.
 	SiblingsP50, SiblingsP99 int
-	SiblingsOver  []checker.OpID // reads past the bound
-	FinalReads    int
+	SiblingsOver             []checker.OpID // reads past the bound
+	FinalReads               int
 }
 
 // Analyze runs the set-full analysis. It is cached until the next

@@ -36,7 +36,7 @@ func TestSetFullFindsLostStaleAndNeverReadElements(t *testing.T) {
 	s.op(20*ms, 25*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{2}, Siblings: 1}) // misses 1: stale
 	s.op(30*ms, 35*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{1, 2}, Siblings: 2})
 	s.op(40*ms, 45*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{1}, Siblings: 1, Final: true}) // 2 is gone
-	s.op(50*ms, 55*ms, Op{Kind: OpAdd, Key: "s1", Element: 3})                                 // never read
+	s.op(50*ms, 55*ms, Op{Kind: OpAdd, Key: "s1", Element: 3})                                    // never read
 	rep := s.h.Analyze()
 	if rep.Acked != 3 || rep.Lost != 1 || rep.Stale != 1 || rep.NeverRead != 1 || rep.SiblingsMax != 2 {
 		t.Fatalf("report = %+v", rep)
