@@ -89,6 +89,14 @@ func (c *testCluster) node(id sim.HostID) *Node {
 	return h.Node().(*Node)
 }
 
+func (c *testCluster) ring(cfg Config) *Ring {
+	r, err := NewRing(c.servers, cfg.Vnodes)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return r
+}
+
 func (c *testCluster) run(d time.Duration) {
 	c.t.Helper()
 	if out := c.w.RunFor(d); out.Reason != sim.StopDeadline {
@@ -152,4 +160,65 @@ func TestHappyPathLosesNoAcknowledgedAddAndConverges(t *testing.T) {
 		t.Fatalf("a replica's version went backwards on %v", c.obs.regressed)
 	}
 	t.Logf("%v", rep)
+}
+
+func TestHintsSurviveAFallbackCrashAndReachTheirTarget(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Sloppy = true
+	wl := testWorkload(5 * time.Second)
+	c := newTestCluster(t, 2, 5, 3, cfg, wl)
+	primary := c.ring(cfg).Preference(SetKey(0), cfg.N)[0]
+	c.run(time.Second)
+	c.w.Host(primary).Crash()
+	c.run(1500 * time.Millisecond)
+	var fallback sim.HostID = sim.NoHost
+	for _, id := range c.servers {
+		if n := c.node(id); n != nil && n.Hints() > 0 {
+			fallback = id
+		}
+	}
+	if fallback == sim.NoHost {
+		t.Fatal("no fallback holds a hint while a primary is down")
+	}
+	held := c.node(fallback).Hints()
+	c.w.Host(fallback).Crash()
+	c.w.Host(fallback).Restart()
+	if got := c.node(fallback).Hints(); got != held {
+		t.Fatalf("the fallback held %d hints before its crash and %d after", held, got)
+	}
+	c.w.Host(primary).Restart()
+	c.run(5 * time.Second)
+	for _, id := range c.servers {
+		if n := c.node(id).Hints(); n > 0 {
+			t.Errorf("%v still holds %d hints", id, n)
+		}
+	}
+	if c.obs.counts[CountHintDelivered] == 0 {
+		t.Error("no hint was delivered")
+	}
+	if res := c.h.Check(checker.CheckOptions{}); res.Verdict != checker.Ok {
+		t.Fatalf("set-full: %s", res.Failure.Explanation)
+	}
+	if d := c.diverged(allKeys(wl), cfg); d != "" {
+		t.Fatalf("replicas differ: %s", d)
+	}
+}
+
+func TestStrictQuorumsRefuseWritesTheyCannotReplicate(t *testing.T) {
+	cfg := DefaultConfig()
+	wl := testWorkload(3 * time.Second)
+	c := newTestCluster(t, 3, 5, 2, cfg, wl)
+	pref := c.ring(cfg).Preference(SetKey(0), cfg.N)
+	c.run(time.Millisecond) // the hosts boot
+	c.w.Host(pref[0]).Crash()
+	c.w.Host(pref[1]).Crash()
+	c.run(5 * time.Second)
+	for _, op := range c.h.Ops() {
+		if op.Kind == OpAdd && op.Key == SetKey(0) && op.Status == checker.OpCompleted && op.Call > 100*time.Millisecond {
+			t.Fatalf("add %d to %s was acknowledged with two of its three primaries down", op.Element, op.Key)
+		}
+	}
+	if c.h.Analyze().Acked == 0 {
+		t.Fatal("no add to any key was acknowledged")
+	}
 }
