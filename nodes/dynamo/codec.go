@@ -171,19 +171,25 @@ func DecodeContext(s string) (VV, error) {
 }
 
 // Read is what a get returns to a client: the causal context to send back
-// with the next write, and the live siblings' values.
+// with the next write, and the live siblings: their values and dots (the
+// siblings' names, as Riak's vtags are), latest write last.
 type Read struct {
 	Context string
 	Values  []string
+	Dots    []Dot
 }
 
-// EncodeRead writes r as the context, then each value length-prefixed:
-// "ctx|len:value|len:value".
+// EncodeRead writes r as the context, then each sibling as its dot and
+// its value, length-prefixed: "ctx|node:counter:len:value|...".
 func EncodeRead(r Read) string {
 	var b strings.Builder
 	b.WriteString(r.Context)
-	for _, v := range r.Values {
+	for i, v := range r.Values {
 		b.WriteByte('|')
+		b.WriteString(strconv.FormatInt(r.Dots[i].Node, 10))
+		b.WriteByte(':')
+		b.WriteString(strconv.FormatUint(r.Dots[i].Counter, 10))
+		b.WriteByte(':')
 		b.WriteString(strconv.Itoa(len(v)))
 		b.WriteByte(':')
 		b.WriteString(v)
@@ -202,12 +208,17 @@ func DecodeRead(s string) (Read, error) {
 		return r, nil
 	}
 	for {
-		lenText, after, ok := strings.Cut(rest, ":")
+		nodeText, after1, ok1 := strings.Cut(rest, ":")
+		counterText, after2, ok2 := strings.Cut(after1, ":")
+		lenText, after, ok := strings.Cut(after2, ":")
+		node, err1 := strconv.ParseInt(nodeText, 10, 64)
+		counter, err2 := strconv.ParseUint(counterText, 10, 64)
 		n, err := strconv.Atoi(lenText)
-		if !ok || err != nil || n < 0 || n > len(after) {
+		if !ok || !ok1 || !ok2 || err != nil || err1 != nil || err2 != nil || n < 0 || n > len(after) {
 			return Read{}, fmt.Errorf("dynamo: bad sibling encoding in read %q", s)
 		}
 		r.Values = append(r.Values, after[:n])
+		r.Dots = append(r.Dots, Dot{Node: node, Counter: counter})
 		rest = after[n:]
 		if rest == "" {
 			return r, nil

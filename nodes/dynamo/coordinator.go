@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"encoding/binary"
 	"slices"
 
 	"github.com/detsim/detsim/nodes/client"
@@ -168,7 +169,10 @@ func (n *Node) coordinatePut(r *request) {
 		node := clientNodes + int64(r.creq.Client)
 		dot = Dot{Node: node, Counter: ctx.Get(node) + 1}
 	} else {
+		// The counter reaches the disk in the same sync as the write
+		// that uses it (store syncs), so a crash never reissues a dot.
 		n.counter++
+		n.env.Storage().Set(keyCounter, binary.BigEndian.AppendUint64(nil, n.counter))
 		dot = Dot{Node: int64(n.self), Counter: n.counter}
 	}
 	s := Sibling{Dot: dot, Past: ctx, Time: n.env.Now()}
@@ -249,10 +253,10 @@ func (n *Node) fetched(from sim.HostID, m fetchReply) {
 func (n *Node) checkGet(r *request) {
 	if !r.answered && len(r.replies) >= n.cfg.R {
 		merged := n.mergeReplies(r)
-		live := merged.byTime()
+		live, dots := merged.byTime()
 		n.count(CountSiblingsRead, max(len(live), 1))
 		n.answer(r, client.StatusOK, client.Result{
-			Value: EncodeRead(Read{Context: EncodeContext(merged.Context()), Values: live}),
+			Value: EncodeRead(Read{Context: EncodeContext(merged.Context()), Values: live, Dots: dots}),
 			Found: len(live) > 0,
 		})
 	}

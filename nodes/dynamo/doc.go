@@ -41,8 +41,8 @@
 //
 //  1. A get (client.OpGet) is coordinated by whichever server receives it.
 //     It answers StatusOK with Result.Value = EncodeRead(Read{Context,
-//     Values}) once R targets answered (Found: some value is live), or
-//     StatusUnavailable at RequestTimeout.
+//     Values, Dots}) once R targets answered (Found: some value is live),
+//     or StatusUnavailable at RequestTimeout.
 //  2. A put (client.OpPut, Value) or delete (client.OpDelete) carries the
 //     context of the get it follows in Op.Want (empty for a blind write).
 //     A server outside the key's targets forwards it to the first target,

@@ -51,9 +51,11 @@ type Op struct {
 	Element int
 	Value   string
 	// Elements is what a read of a set saw; Values what a get of a
-	// register saw (every live sibling), or what a delete removed.
+	// register saw (every live sibling), or what a delete removed, and
+	// Dots the siblings' dots, by value.
 	Elements []int
 	Values   []string
+	Dots     []Dot
 	Found    bool
 	// Siblings is how many siblings a read or get returned.
 	Siblings int
@@ -72,16 +74,6 @@ type History struct {
 	ops []Op
 	// SiblingsMax bounds the siblings of any read; 0 leaves them unbounded.
 	SiblingsMax int
-	// WriteWindow is how long after a write returned (or, if it never
-	// did, after its deadline) one of its attempts may still reach a
-	// coordinator: an attempt that timed out, retried elsewhere, can
-	// arrive after another was acknowledged and write the value again
-	// under a new dot, which a delete in between cannot have covered. It
-	// bounds the network's delay (twice, for a forwarded write); the
-	// resurrection check ignores values written within it of a delete.
-	WriteWindow time.Duration
-	// Deadline is the client's operation deadline.
-	Deadline time.Duration
 
 	changes  int // operations recorded or finished, for the cache
 	cached   *SetReport
@@ -148,33 +140,54 @@ func (h *History) Summaries() []checker.OpSummary {
 }
 
 func describe(op Op) string {
-	var in string
+	var b strings.Builder
+	if op.Final {
+		b.WriteString("final ")
+	}
+	b.WriteString(op.Kind.String())
+	b.WriteByte('(')
+	b.WriteString(op.Key)
 	switch op.Kind {
 	case OpAdd:
-		in = fmt.Sprintf("add(%s, %d)", op.Key, op.Element)
+		b.WriteString(", ")
+		b.WriteString(strconv.Itoa(op.Element))
 	case OpWrite:
-		in = fmt.Sprintf("write(%s, %q)", op.Key, op.Value)
-	default:
-		in = fmt.Sprintf("%v(%s)", op.Kind, op.Key)
-		if op.Final {
-			in = "final " + in
-		}
+		b.WriteString(", ")
+		b.WriteString(strconv.Quote(op.Value))
 	}
+	b.WriteByte(')')
 	switch op.Status {
 	case checker.OpPending:
-		return in + " -> ? (unknown)"
+		b.WriteString(" -> ? (unknown)")
+		return b.String()
 	case checker.OpFailed:
-		return in + " -> failed (never applied)"
+		b.WriteString(" -> failed (never applied)")
+		return b.String()
 	}
 	switch op.Kind {
 	case OpRead:
-		return fmt.Sprintf("%s -> %d elements, %d siblings", in, len(op.Elements), op.Siblings)
-	case OpGet:
-		return fmt.Sprintf("%s -> %q, %d siblings", in, op.Values, op.Siblings)
-	case OpDelete:
-		return fmt.Sprintf("%s -> removed %q", in, op.Values)
+		b.WriteString(" -> ")
+		b.WriteString(strconv.Itoa(len(op.Elements)))
+		b.WriteString(" elements, ")
+		b.WriteString(strconv.Itoa(op.Siblings))
+		b.WriteString(" siblings")
+	case OpGet, OpDelete:
+		if op.Kind == OpGet {
+			b.WriteString(" -> [")
+		} else {
+			b.WriteString(" -> removed [")
+		}
+		for i, v := range op.Values {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(strconv.Quote(v))
+		}
+		b.WriteByte(']')
+	default:
+		b.WriteString(" -> ok")
 	}
-	return in + " -> ok"
+	return b.String()
 }
 
 // Staleness measures the register operations as a key-value history
@@ -228,9 +241,11 @@ type SetReport struct {
 	// Visibility is the time to visibility over acknowledged adds that
 	// were read, nearest rank.
 	VisibilityP50, VisibilityP99, VisibilityMax time.Duration
-	// Resurrected are register values a delete removed that a final read
-	// found again (values written more than the history's WriteWindow
-	// before the delete began, which no late retry can have written anew).
+	// Resurrected counts deletes a final read undid: it returned a
+	// sibling (by its dot) that the delete had read, and so superseded.
+	// A value can come back legitimately under another dot: a write that
+	// timed out on one replica, unseen by the delete, is concurrent with
+	// it; so siblings are matched by dot, not by value.
 	Resurrected    int
 	ResurrectedOps []checker.OpID // the deletes
 	// SiblingCounts[k] is how many reads returned k siblings.
@@ -263,15 +278,7 @@ func (h *History) analyze() SetReport {
 	has := func(r read, e int) bool { _, ok := slices.BinarySearch(r.els, e); return ok }
 	reads := map[string][]read{}
 	finals := map[string][]Op{}
-	writeEnd := map[string]time.Duration{} // by value: when its last attempt arrived at the latest
 	for _, op := range h.ops {
-		if op.Kind == OpWrite {
-			end := op.Call + h.Deadline
-			if op.Status == checker.OpCompleted {
-				end = op.Return
-			}
-			writeEnd[op.Value] = end + h.WriteWindow
-		}
 		if op.Status != checker.OpCompleted {
 			continue
 		}
@@ -336,13 +343,9 @@ func (h *History) analyze() SetReport {
 			if lastMiss+1 < len(after) {
 				vis = append(vis, max(0, after[lastMiss+1].call-op.Return))
 			}
-		case op.Kind == OpDelete && op.Status == checker.OpCompleted && len(op.Values) > 0:
-			settled := func(v string) bool {
-				end, ok := writeEnd[v]
-				return ok && end < op.Call && slices.Contains(op.Values, v)
-			}
+		case op.Kind == OpDelete && op.Status == checker.OpCompleted && len(op.Dots) > 0:
 			for _, f := range finals[op.Key] {
-				if f.Call > op.Return && f.Kind == OpGet && slices.ContainsFunc(f.Values, settled) {
+				if f.Call > op.Return && f.Kind == OpGet && slices.ContainsFunc(f.Dots, func(d Dot) bool { return slices.Contains(op.Dots, d) }) {
 					rep.Resurrected++
 					rep.ResurrectedOps = append(rep.ResurrectedOps, op.ID)
 					break

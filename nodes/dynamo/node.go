@@ -219,7 +219,6 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 		n.hints[hk] = o
 		if !n.cfg.Bugs.UnsyncedHints {
 			st.Set(hintStorageKey(hk), appendObject(nil, o))
-			st.Set(keyCounter, binary.BigEndian.AppendUint64(nil, n.counter))
 			st.Sync()
 		}
 		return
@@ -231,7 +230,6 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 	}
 	n.data[key] = o
 	st.Set(prefixData+key, appendObject(nil, o))
-	st.Set(keyCounter, binary.BigEndian.AppendUint64(nil, n.counter))
 	st.Sync()
 	if n.cfg.Observer != nil {
 		n.cfg.Observer.Stored(n.self, key, before, o)

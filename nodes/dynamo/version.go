@@ -179,7 +179,7 @@ func (o Object) Live() []string {
 // byTime are the live values ordered by their write time, the latest
 // last (the dot breaks ties): a client that must show one value shows the
 // last.
-func (o Object) byTime() []string {
+func (o Object) byTime() ([]string, []Dot) {
 	live := make([]Sibling, 0, len(o.Siblings))
 	for _, s := range o.Siblings {
 		if !s.Tombstone {
@@ -192,11 +192,11 @@ func (o Object) byTime() []string {
 		}
 		return -1
 	})
-	out := make([]string, len(live))
+	out, dots := make([]string, len(live)), make([]Dot, len(live))
 	for i, s := range live {
-		out[i] = s.Value
+		out[i], dots[i] = s.Value, s.Dot
 	}
-	return out
+	return out, dots
 }
 
 // Deleted reports whether every sibling is a tombstone (and there is one).

@@ -68,12 +68,12 @@ func TestObjectsAndReadsSurviveTheirEncodings(t *testing.T) {
 	if _, err := decodeObject(appendObject(nil, o)[:5]); err == nil {
 		t.Fatal("a truncated object decoded")
 	}
-	r := Read{Context: EncodeContext(o.Context()), Values: []string{"", "a|b", "3:c"}}
+	r := Read{Context: EncodeContext(o.Context()), Values: []string{"", "a|b", "3:c"}, Dots: []Dot{{1, 2}, {clientNodes, 9}, {-1, 1}}}
 	back, err := DecodeRead(EncodeRead(r))
 	if err != nil || !cmp.Equal(back, r) {
 		t.Fatalf("read = %+v, %v; want %+v", back, err, r)
 	}
-	for _, bad := range []string{"1:x", "2:1,1:1", "1:0", "|9:ab"} {
+	for _, bad := range []string{"1:x", "2:1,1:1", "1:0", "|9:ab", "|1:2:5:ab", "|1:2:ab"} {
 		if _, err := DecodeRead(bad); err == nil {
 			t.Errorf("DecodeRead(%q) accepted bad input", bad)
 		}

@@ -326,7 +326,7 @@ func (n *clientNode) getInto(op Op, then func(Read, bool)) {
 			if x.Kind == OpRead {
 				x.Elements = n.elements(op.Key, r.Values)
 			} else {
-				x.Values = r.Values
+				x.Values, x.Dots = r.Values, r.Dots
 			}
 		})
 		then(r, true)
@@ -374,7 +374,7 @@ func (n *clientNode) delete(key string) {
 			n.pause()
 			return
 		}
-		id := n.h.invoke(Op{Client: n.id(), Kind: OpDelete, Key: key, Values: r.Values})
+		id := n.h.invoke(Op{Client: n.id(), Kind: OpDelete, Key: key, Values: r.Values, Dots: r.Dots})
 		n.putThen(id, client.Op{Kind: client.OpDelete, Key: key, Want: r.Context})
 	})
 }

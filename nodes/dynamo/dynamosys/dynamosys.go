@@ -166,7 +166,6 @@ func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.In
 		s.keys = append(s.keys, dynamo.RegisterKey(i))
 	}
 	s.hist.SiblingsMax = wl.SiblingsMax
-	s.hist.WriteWindow, s.hist.Deadline = 2*wl.Client.TimeoutAttempt, wl.Client.Deadline
 	stop := wl.StopAt
 	if stop == 0 || stop+wl.FinalDelay > c.ClientStop() {
 		stop = max(0, c.ClientStop()-wl.FinalDelay)
