@@ -107,6 +107,7 @@ func (n *Node) reapRound() {
 	for _, k := range reaped {
 		last := n.data[k]
 		delete(n.data, k)
+		delete(n.digests, k)
 		i, _ := slices.BinarySearch(n.keys, k)
 		n.keys = slices.Delete(n.keys, i, i+1)
 		st.Delete(prefixData + k)
@@ -165,22 +166,32 @@ func (n *Node) antiEntropyRound() {
 // leaves, and the root that hashes them.
 func (n *Node) merkle(rg int) (uint64, [merkleLeaves]uint64) {
 	var leaves [merkleLeaves]uint64
-	var buf []byte
 	for _, k := range n.keys {
 		if n.ring.RangeOf(k) != rg {
 			continue
 		}
-		buf = append(buf[:0], k...)
-		buf = appendObject(buf, n.data[k])
-		h := hash64(string(buf))
 		leaf := hash64(k) % merkleLeaves
-		leaves[leaf] = leaves[leaf]*1099511628211 ^ h
+		leaves[leaf] = leaves[leaf]*1099511628211 ^ n.digests[k]
 	}
 	var root []byte
 	for _, l := range leaves {
 		root = binary.BigEndian.AppendUint64(root, l)
 	}
 	return hash64(string(root)), leaves
+}
+
+// digest hashes a key with its object's encoding: a Merkle tree's leaf
+// input.
+func digest(key string, encoded []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint64(key[i])) * 1099511628211
+	}
+	h = (h ^ 0xff) * 1099511628211
+	for _, c := range encoded {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return hash64(string(binary.BigEndian.AppendUint64(nil, h)))
 }
 
 // objectsIn are this replica's objects of range rg in the leaves of mask.

@@ -33,9 +33,11 @@ type Node struct {
 	self sim.HostID
 	ring *Ring
 
-	data  map[string]Object
-	keys  []string // of data, sorted
-	hints map[hintKey]Object
+	data    map[string]Object
+	keys    []string          // of data, sorted
+	digests map[string]uint64 // of data: a hash of key and object, for the Merkle trees
+	buf     []byte            // scratch for encodings; storage copies what it is given
+	hints   map[hintKey]Object
 	// own is, per key, the merge of every object this server wrote as a
 	// fallback coordinator. A dot's counter claims every earlier dot of
 	// its server for the key (a context that has seen (s, 7) has seen
@@ -101,7 +103,7 @@ func (n *Node) Start(env sim.Env) {
 		panic("dynamo: " + err.Error())
 	}
 	n.ring = ring
-	n.data, n.hints, n.own = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}
+	n.data, n.hints, n.own, n.digests = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}, map[string]uint64{}
 	n.reqs, n.lastSeq, n.lastResp, n.forwards = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}
 	st := env.Storage()
 	for _, k := range st.Keys(prefixData) {
@@ -109,6 +111,7 @@ func (n *Node) Start(env sim.Env) {
 			key := strings.TrimPrefix(k, prefixData)
 			n.data[key] = o
 			n.keys = append(n.keys, key)
+			n.digests[key] = digest(key, appendObject(nil, o))
 		}
 	}
 	for _, k := range st.Keys(prefixHint) {
@@ -218,7 +221,8 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 		}
 		n.hints[hk] = o
 		if !n.cfg.Bugs.UnsyncedHints {
-			st.Set(hintStorageKey(hk), appendObject(nil, o))
+			n.buf = appendObject(n.buf[:0], o)
+			st.Set(hintStorageKey(hk), n.buf)
 			st.Sync()
 		}
 		return
@@ -229,7 +233,9 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 		n.keys = slices.Insert(n.keys, i, key)
 	}
 	n.data[key] = o
-	st.Set(prefixData+key, appendObject(nil, o))
+	n.buf = appendObject(n.buf[:0], o)
+	n.digests[key] = digest(key, n.buf)
+	st.Set(prefixData+key, n.buf)
 	st.Sync()
 	if n.cfg.Observer != nil {
 		n.cfg.Observer.Stored(n.self, key, before, o)
