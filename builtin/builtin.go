@@ -24,6 +24,9 @@ func Demo() []string {
 		"raft-swarm",
 		"raft-bug-stale-reads",
 		"raft-clock-skew-lease",
+		"dynamo-happy",
+		"dynamo-partition-sloppy",
+		"dynamo-bug-lww",
 		"gossip-example",
 	}
 }

@@ -2,7 +2,7 @@ package dynamo
 
 import (
 	"cmp"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -123,10 +123,58 @@ var _ checker.Recorded = (*History)(nil)
 func (h *History) Model() string     { return "dynamo" }
 func (h *History) CheckName() string { return "set-full" }
 
-// WriteJSONL is not offered: the model has no JSON Lines reader in
-// package checker yet.
-func (h *History) WriteJSONL(io.Writer) error {
-	return errors.New("dynamo: the set-full history has no JSON Lines writer yet (checker has no reader for it)")
+// WriteJSONL writes the history one operation per line, in the shape of
+// docs/HISTORY_FORMAT.md: process, call, return (null while unknown) and
+// kind (add, read, write, get, delete), then key, element (add), value
+// (write), final (final reads), failed (certainly not applied), and for a
+// completed read, get or delete an output with elements (read), values
+// and dots ("node:counter", delete: what it removed) and siblings.
+// Package checker has no reader for it, so `simrun check` cannot judge
+// it; it is for people and other tools.
+func (h *History) WriteJSONL(w io.Writer) error {
+	type output struct {
+		Elements []int    `json:"elements,omitempty"`
+		Values   []string `json:"values,omitempty"`
+		Dots     []string `json:"dots,omitempty"`
+		Siblings int      `json:"siblings"`
+	}
+	type line struct {
+		Process int     `json:"process"`
+		Call    int64   `json:"call"`
+		Return  *int64  `json:"return"`
+		Kind    string  `json:"kind"`
+		Key     string  `json:"key"`
+		Element *int    `json:"element,omitempty"`
+		Value   *string `json:"value,omitempty"`
+		Final   bool    `json:"final,omitempty"`
+		Failed  bool    `json:"failed,omitempty"`
+		Output  *output `json:"output,omitempty"`
+	}
+	enc := json.NewEncoder(w)
+	for _, op := range h.ops {
+		l := line{Process: op.Client, Call: int64(op.Call), Kind: op.Kind.String(), Key: op.Key, Final: op.Final, Failed: op.Status == checker.OpFailed}
+		switch op.Kind {
+		case OpAdd:
+			l.Element = &op.Element
+		case OpWrite:
+			l.Value = &op.Value
+		}
+		if op.Status == checker.OpCompleted {
+			ret := int64(op.Return)
+			l.Return = &ret
+			if op.Kind != OpAdd && op.Kind != OpWrite {
+				out := &output{Elements: op.Elements, Values: op.Values, Siblings: op.Siblings}
+				for _, d := range op.Dots {
+					out.Dots = append(out.Dots, fmt.Sprintf("%d:%d", d.Node, d.Counter))
+				}
+				l.Output = out
+			}
+		}
+		if err := enc.Encode(l); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Summaries describes every operation, in OpID order.
@@ -428,9 +476,14 @@ func (h *History) Check(checker.CheckOptions) checker.Result {
 		for _, k := range keys {
 			els := slices.Clone(rep.LostElements[k])
 			slices.Sort(els)
-			parts = append(parts, fmt.Sprintf("%s: %s", k, joinInts(els)))
+			more := ""
+			if len(els) > 8 {
+				more = fmt.Sprintf(" and %d more", len(els)-8)
+				els = els[:8]
+			}
+			parts = append(parts, fmt.Sprintf("%s: %s%s", k, joinInts(els), more))
 		}
-		problems = append(problems, fmt.Sprintf("%d of %d acknowledged adds lost (%s)", rep.Lost, rep.Acked, strings.Join(parts, "; ")))
+		problems = append(problems, fmt.Sprintf("%d of %d acknowledged adds lost (%.0f%%: %s)", rep.Lost, rep.Acked, float64(100*rep.Lost)/float64(rep.Acked), strings.Join(parts, "; ")))
 		stuck = append(stuck, rep.LostOps...)
 	}
 	if rep.Resurrected > 0 {
@@ -451,7 +504,7 @@ func (h *History) Check(checker.CheckOptions) checker.Result {
 		res.Verdict = checker.Illegal
 		res.PartitionsIllegal = 1
 		slices.Sort(stuck)
-		res.Failure = &checker.Failure{Key: key, Stuck: slices.Compact(stuck), Explanation: "set-full: " + strings.Join(problems, "; ") + " [" + rep.String() + "]"}
+		res.Failure = &checker.Failure{Key: key, Stuck: slices.Compact(stuck), Explanation: strings.Join(problems, "; ") + " [" + rep.String() + "]"}
 	}
 	return res
 }

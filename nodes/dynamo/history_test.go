@@ -80,3 +80,22 @@ func TestStalenessSeesRegisterReadsOnly(t *testing.T) {
 		t.Fatalf("staleness = %+v", st)
 	}
 }
+
+func TestTheHistoryWritesOneJSONLinePerOperation(t *testing.T) {
+	s := newScripted()
+	s.op(0, time.Millisecond, Op{Client: 2, Kind: OpAdd, Key: "s0", Element: 7})
+	s.op(time.Millisecond, 2*time.Millisecond, Op{Client: 2, Kind: OpRead, Key: "s0", Elements: []int{7}, Siblings: 1, Final: true})
+	s.now = 3 * time.Millisecond
+	s.h.invoke(Op{Client: 1, Kind: OpWrite, Key: "r0", Value: "v"})
+	var b strings.Builder
+	if err := s.h.WriteJSONL(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"process":2,"call":0,"return":1000000,"kind":"add","key":"s0","element":7}
+{"process":2,"call":1000000,"return":2000000,"kind":"read","key":"s0","final":true,"output":{"elements":[7],"siblings":1}}
+{"process":1,"call":3000000,"return":null,"kind":"write","key":"r0","value":"v"}
+`
+	if b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
