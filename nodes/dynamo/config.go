@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -132,9 +131,6 @@ func (c Config) validateServers(servers int) error {
 	}
 	return nil
 }
-
-// ErrNoServers is returned for a node whose host has no peers and is alone.
-var ErrNoServers = errors.New("dynamo: a server needs its peers (sim.HostConfig.Peers) to build the ring")
 
 // MarshalJSON writes durations as strings ("100ms").
 func (c Config) MarshalJSON() ([]byte, error) {

@@ -101,7 +101,7 @@ func (r PBSResult) P(i int) float64 { return float64(r.Consistent[i]) / float64(
 // not taken as certain).
 func (r PBSResult) Halfwidth(i int) float64 {
 	p := r.P(i)
-	return 1.96*math.Sqrt(float64(p*(1-p))/float64(r.Trials)) + 1/float64(r.Trials)
+	return float64(1.96*math.Sqrt(float64(p*(1-p))/float64(r.Trials))) + 1/float64(r.Trials)
 }
 
 // DirectPBS samples the WARS model directly: trials writes, each followed
@@ -316,7 +316,10 @@ func (c *pbsCoordinator) read(key string, ti int) {
 func (c *pbsCoordinator) Receive(_ sim.HostID, msg any) {
 	switch m := msg.(type) {
 	case replicateAck:
-		op := c.ops[m.Req]
+		op, ok := c.ops[m.Req]
+		if !ok {
+			return
+		}
 		op.answers++
 		if op.answers == c.ex.q.W {
 			c.ex.committed(op.key)
@@ -325,7 +328,10 @@ func (c *pbsCoordinator) Receive(_ sim.HostID, msg any) {
 			delete(c.ops, m.Req)
 		}
 	case fetchReply:
-		op := c.ops[m.Req]
+		op, ok := c.ops[m.Req]
+		if !ok {
+			return
+		}
 		op.answers++
 		if !op.finished {
 			op.fresh = op.fresh || !m.Obj.Empty()
