@@ -98,7 +98,7 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 			on = []FaultKind{kinds[r.IntN(len(kinds))]}
 		}
 		kinds = on
-		intensity = g.Intensity * (0.25 + 0.75*r.Float64())
+		intensity = g.Intensity * (0.25 + float64(0.75*r.Float64()))
 	}
 	if len(kinds) == 0 {
 		return nil
@@ -114,7 +114,7 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 	end := s.FaultPhase.D()
 	mean := time.Duration(float64(g.Interval.D()) / intensity)
 	hold := func() Duration { // how long a fault lasts
-		return Duration(time.Duration(float64(mean) * (0.2 + 1.6*r.Float64())))
+		return Duration(time.Duration(float64(mean) * (0.2 + float64(1.6*r.Float64()))))
 	}
 	targets := []string{"leader", "follower", "random"}
 	var out []Fault
@@ -146,7 +146,7 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 			f.Step = Duration(time.Duration(r.Int64N(int64(2*stepMax))) - stepMax)
 			add(f)
 		case FaultClockDrift:
-			f.Drift = (2*r.Float64() - 1) * driftMax
+			f.Drift = (float64(2*r.Float64()) - 1) * driftMax
 			add(f)
 		case FaultClockStrobe:
 			f.Step = Duration(1 + r.Int64N(int64(stepMax)))
@@ -161,12 +161,14 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 			add(f)
 			add(Fault{At: t + hold(), Kind: FaultUnclog})
 		case FaultStorage:
-			// Only torn writes: a torn write is one the node never
-			// synced, so a correct protocol survives it. Lying syncs and
-			// corruption break any protocol that trusts fsync; schedule
-			// them explicitly to test detection.
-			f.Storage = &sim.StorageFaults{TornWriteRatio: r.Float64()}
+			// Torn writes and crashes at syncs: a correct protocol
+			// survives both, since neither loses a write the node
+			// synced. Lying syncs and corruption break any protocol that
+			// trusts fsync; schedule them explicitly to test detection.
+			// A crash at a sync needs a restart, which follows.
+			f.Storage = &sim.StorageFaults{TornWriteRatio: r.Float64(), CrashAtSyncRatio: float64(0.02 * r.Float64())}
 			add(f)
+			add(Fault{At: t + hold(), Kind: FaultRestart, Target: "all"})
 		default: // one of the system's own: it picks the target it needs
 			f.Target = "follower"
 			add(f)

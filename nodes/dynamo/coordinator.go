@@ -77,10 +77,8 @@ func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) 
 		n.answerTo(from, fwdID, n.lastResp[req.Client])
 		return
 	}
-	for _, r := range n.reqs {
-		if r.creq.Client == req.Client && r.creq.Seq == req.Seq && !r.answered {
-			return // a retry of a request in progress: its answer will come
-		}
+	if seq, ok := n.inflight[req.Client]; ok && seq == req.Seq {
+		return // a retry of a request in progress here: its answer will come
 	}
 	r := &request{op: req.Op, creq: req, replyTo: from, fwdID: fwdID}
 	switch req.Op.Kind {
@@ -103,6 +101,7 @@ func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) 
 }
 
 func (n *Node) begin(r *request) {
+	n.inflight[r.creq.Client] = r.creq.Seq
 	n.nextReq++
 	r.id = n.nextReq
 	n.reqs[r.id] = r
@@ -119,6 +118,9 @@ func (n *Node) answer(r *request, status client.Status, res client.Result) {
 		return
 	}
 	r.answered = true
+	if seq, ok := n.inflight[r.creq.Client]; ok && seq == r.creq.Seq {
+		delete(n.inflight, r.creq.Client)
+	}
 	resp := client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: status, Result: res, Leader: sim.NoHost}
 	if status == client.StatusOK {
 		n.lastSeq[r.creq.Client], n.lastResp[r.creq.Client] = r.creq.Seq, resp

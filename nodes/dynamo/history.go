@@ -345,8 +345,8 @@ func (h *History) analyze() SetReport {
 			reads[op.Key] = append(reads[op.Key], read{op.Call, op.Elements, op.Final})
 		}
 	}
-	for k := range reads {
-		slices.SortStableFunc(reads[k], func(a, b read) int { return cmp.Compare(a.call, b.call) })
+	for _, rs := range reads { //detsim:maporder each key's reads are sorted on their own; no order between keys matters
+		slices.SortStableFunc(rs, func(a, b read) int { return cmp.Compare(a.call, b.call) })
 	}
 	var vis []time.Duration
 	for _, op := range h.ops {
@@ -402,8 +402,8 @@ func (h *History) analyze() SetReport {
 		}
 	}
 	total := 0
-	for _, c := range rep.SiblingCounts {
-		total += c
+	for _, k := range sortedInts(rep.SiblingCounts) {
+		total += rep.SiblingCounts[k]
 	}
 	seen := 0
 	for _, k := range sortedInts(rep.SiblingCounts) {

@@ -54,6 +54,7 @@ type Node struct {
 	lastSeq  map[uint64]uint64
 	lastResp map[uint64]client.Response
 	forwards map[uint64]sim.HostID // forwarded puts: id -> the client to answer
+	inflight map[uint64]uint64     // client -> the Seq of its request this server coordinates and has not answered
 
 	aeNext int // the anti-entropy sweep's position, from 1; 0 before it starts
 
@@ -104,7 +105,7 @@ func (n *Node) Start(env sim.Env) {
 	}
 	n.ring = ring
 	n.data, n.hints, n.own, n.digests = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}, map[string]uint64{}
-	n.reqs, n.lastSeq, n.lastResp, n.forwards = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}
+	n.reqs, n.lastSeq, n.lastResp, n.forwards, n.inflight = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}, map[uint64]uint64{}
 	st := env.Storage()
 	for _, k := range st.Keys(prefixData) {
 		if o, ok := n.load(k); ok {
