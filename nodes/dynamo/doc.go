@@ -65,7 +65,9 @@
 // back, or a read returns more siblings than Workload.SiblingsMax;
 // Analyze reports lost, stale and never-read elements and time to
 // visibility. Its Staleness measures the register reads with
-// checker.MeasureStaleness. Package dynamosys puts it all behind the
+// checker.MeasureStaleness. WriteJSONL writes it as JSON Lines, and
+// ReadHistory (registered as checker model "dynamo", so `simrun check
+// -model dynamo` takes it) reads it back. Package dynamosys puts it all behind the
 // system contract; PBS (pbs.go) measures the probability of a consistent
 // read t after a write, after Bailis et al. (VLDB 2012).
 //

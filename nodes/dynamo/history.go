@@ -2,9 +2,7 @@ package dynamo
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,60 +120,6 @@ var _ checker.Recorded = (*History)(nil)
 
 func (h *History) Model() string     { return "dynamo" }
 func (h *History) CheckName() string { return "set-full" }
-
-// WriteJSONL writes the history one operation per line, in the shape of
-// docs/HISTORY_FORMAT.md: process, call, return (null while unknown) and
-// kind (add, read, write, get, delete), then key, element (add), value
-// (write), final (final reads), failed (certainly not applied), and for a
-// completed read, get or delete an output with elements (read), values
-// and dots ("node:counter", delete: what it removed) and siblings.
-// Package checker has no reader for it, so `simrun check` cannot judge
-// it; it is for people and other tools.
-func (h *History) WriteJSONL(w io.Writer) error {
-	type output struct {
-		Elements []int    `json:"elements,omitempty"`
-		Values   []string `json:"values,omitempty"`
-		Dots     []string `json:"dots,omitempty"`
-		Siblings int      `json:"siblings"`
-	}
-	type line struct {
-		Process int     `json:"process"`
-		Call    int64   `json:"call"`
-		Return  *int64  `json:"return"`
-		Kind    string  `json:"kind"`
-		Key     string  `json:"key"`
-		Element *int    `json:"element,omitempty"`
-		Value   *string `json:"value,omitempty"`
-		Final   bool    `json:"final,omitempty"`
-		Failed  bool    `json:"failed,omitempty"`
-		Output  *output `json:"output,omitempty"`
-	}
-	enc := json.NewEncoder(w)
-	for _, op := range h.ops {
-		l := line{Process: op.Client, Call: int64(op.Call), Kind: op.Kind.String(), Key: op.Key, Final: op.Final, Failed: op.Status == checker.OpFailed}
-		switch op.Kind {
-		case OpAdd:
-			l.Element = &op.Element
-		case OpWrite:
-			l.Value = &op.Value
-		}
-		if op.Status == checker.OpCompleted {
-			ret := int64(op.Return)
-			l.Return = &ret
-			if op.Kind != OpAdd && op.Kind != OpWrite {
-				out := &output{Elements: op.Elements, Values: op.Values, Siblings: op.Siblings}
-				for _, d := range op.Dots {
-					out.Dots = append(out.Dots, fmt.Sprintf("%d:%d", d.Node, d.Counter))
-				}
-				l.Output = out
-			}
-		}
-		if err := enc.Encode(l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // Summaries describes every operation, in OpID order.
 func (h *History) Summaries() []checker.OpSummary {

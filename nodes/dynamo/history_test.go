@@ -99,3 +99,33 @@ func TestTheHistoryWritesOneJSONLinePerOperation(t *testing.T) {
 		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
 	}
 }
+
+func TestAWrittenHistoryReadsBackWithTheSameVerdict(t *testing.T) {
+	s := newScripted()
+	ms := time.Millisecond
+	s.op(0, 10*ms, Op{Kind: OpAdd, Key: "s0", Element: 1})
+	s.op(20*ms, 25*ms, Op{Kind: OpRead, Key: "s0", Siblings: 1, Final: true})
+	s.op(30*ms, 35*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a"}, Dots: []Dot{{3, 4}}, Siblings: 1})
+	var b strings.Builder
+	if err := s.h.WriteJSONL(&b); err != nil {
+		t.Fatal(err)
+	}
+	back, err := checker.ReadHistory(HistoryModel, strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := back.Check(checker.CheckOptions{}), s.h.Check(checker.CheckOptions{}); got.Verdict != checker.Illegal || got.Verdict != want.Verdict || got.Failure.Explanation != want.Failure.Explanation {
+		t.Fatalf("read back: %v %+v; written: %v %+v", got.Verdict, got.Failure, want.Verdict, want.Failure)
+	}
+	for _, bad := range []string{
+		`{"process":0,"call":0,"return":null,"kind":"add","key":"s0"}`,
+		`{"process":0,"call":5,"return":1,"kind":"write","key":"r0","value":"v"}`,
+		`{"process":0,"call":0,"return":1,"kind":"get","key":"r0"}`,
+		`{"process":0,"call":0,"return":null,"kind":"put","key":"r0"}`,
+		`{"process":0,"call":0,"return":null,"kind":"get","key":"r0","colour":1}`,
+	} {
+		if _, err := ReadHistory(strings.NewReader("\n" + bad)); err == nil || !strings.HasPrefix(err.Error(), "line 2:") {
+			t.Errorf("%s: err = %v, want one naming line 2", bad, err)
+		}
+	}
+}
