@@ -289,8 +289,14 @@ func (h *History) analyze() SetReport {
 			reads[op.Key] = append(reads[op.Key], read{op.Call, op.Elements, op.Final})
 		}
 	}
-	for _, rs := range reads { //detsim:maporder each key's reads are sorted on their own; no order between keys matters
+	finalReads := map[string][]read{}
+	for k, rs := range reads { //detsim:maporder each key's reads are sorted and filtered on their own; no order between keys matters
 		slices.SortStableFunc(rs, func(a, b read) int { return cmp.Compare(a.call, b.call) })
+		for _, r := range rs {
+			if r.final {
+				finalReads[k] = append(finalReads[k], r)
+			}
+		}
 	}
 	var vis []time.Duration
 	for _, op := range h.ops {
@@ -310,8 +316,8 @@ func (h *History) analyze() SetReport {
 				continue
 			}
 			lost := false
-			for _, r := range after {
-				if r.final && !has(r, op.Element) {
+			for _, f := range finalReads[op.Key] {
+				if f.call > op.Return && !has(f, op.Element) {
 					lost = true
 					break
 				}

@@ -35,7 +35,7 @@ type Node struct {
 
 	data    map[string]Object
 	keys    []string          // of data, sorted
-	digests map[string]uint64 // of data: a hash of key and object, for the Merkle trees
+	digests map[string]uint64 // of data, filled lazily: a hash of key and object, for the Merkle trees
 	buf     []byte            // scratch for encodings; storage copies what it is given
 	hints   map[hintKey]Object
 	// own is, per key, the merge of every object this server wrote as a
@@ -112,7 +112,6 @@ func (n *Node) Start(env sim.Env) {
 			key := strings.TrimPrefix(k, prefixData)
 			n.data[key] = o
 			n.keys = append(n.keys, key)
-			n.digests[key] = digest(key, appendObject(nil, o))
 		}
 	}
 	for _, k := range st.Keys(prefixHint) {
@@ -235,7 +234,7 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 	}
 	n.data[key] = o
 	n.buf = appendObject(n.buf[:0], o)
-	n.digests[key] = digest(key, n.buf)
+	delete(n.digests, key)
 	st.Set(prefixData+key, n.buf)
 	st.Sync()
 	if n.cfg.Observer != nil {
