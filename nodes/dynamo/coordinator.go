@@ -21,6 +21,7 @@ type request struct {
 	answered bool
 	acked    []sim.HostID // put: the targets that hold the write
 	replies  []reply      // get: the answers, in arrival order
+	merged   Object       // get: the merge of the replies so far
 }
 
 // target is a replica a request goes to: a primary, or a fallback that
@@ -231,7 +232,7 @@ func (n *Node) coordinateGet(r *request) {
 	n.begin(r)
 	for _, t := range r.targets {
 		if t.host == n.self {
-			r.replies = append(r.replies, reply{from: n.self, hintFor: t.hintFor, obj: n.local(r.op.Key, t.hintFor)})
+			r.addReply(n, reply{from: n.self, hintFor: t.hintFor, obj: n.local(r.op.Key, t.hintFor)})
 		} else {
 			n.env.Send(t.host, fetch{Req: r.id, Key: r.op.Key, HintFor: t.hintFor})
 		}
@@ -248,13 +249,13 @@ func (n *Node) fetched(from sim.HostID, m fetchReply) {
 	if i < 0 {
 		return
 	}
-	r.replies = append(r.replies, reply{from: from, hintFor: r.targets[i].hintFor, obj: m.Obj})
+	r.addReply(n, reply{from: from, hintFor: r.targets[i].hintFor, obj: m.Obj})
 	n.checkGet(r)
 }
 
 func (n *Node) checkGet(r *request) {
 	if !r.answered && len(r.replies) >= n.cfg.R {
-		merged := n.mergeReplies(r)
+		merged := r.merged
 		live, dots := merged.byTime()
 		n.count(CountSiblingsRead, max(len(live), 1))
 		n.answer(r, client.StatusOK, client.Result{
@@ -267,12 +268,12 @@ func (n *Node) checkGet(r *request) {
 	}
 }
 
-func (n *Node) mergeReplies(r *request) Object {
-	var merged Object
-	for _, x := range r.replies {
-		merged = n.merge(merged, x.obj)
+func (r *request) addReply(n *Node, x reply) {
+	if r.replies == nil {
+		r.replies = make([]reply, 0, len(r.targets))
 	}
-	return merged
+	r.replies = append(r.replies, x)
+	r.merged = n.merge(r.merged, x.obj)
 }
 
 // finishGet ends a get and repairs the replicas that answered with less
@@ -283,7 +284,7 @@ func (n *Node) finishGet(r *request) {
 	if !n.cfg.ReadRepair || len(r.replies) == 0 {
 		return
 	}
-	fix := n.mergeReplies(r)
+	fix := r.merged
 	if n.cfg.Bugs.RepairOverwrite {
 		fix = r.replies[0].obj
 	}
