@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"github.com/detsim/detsim/nodes/2pc/twopcsys"
+	"github.com/detsim/detsim/nodes/dynamo/dynamosys"
 	"github.com/detsim/detsim/nodes/gossip/gossipsys"
 	"github.com/detsim/detsim/nodes/raft/raftsys"
 	"github.com/detsim/detsim/system"
@@ -10,7 +11,7 @@ import (
 // Systems are the systems that ship with detsim, in the order `simrun
 // list` shows them.
 func Systems() []*system.System {
-	return []*system.System{raftsys.System, gossipsys.System, twopcsys.System}
+	return []*system.System{raftsys.System, dynamosys.System, twopcsys.System, gossipsys.System}
 }
 
 // Demo names the scenarios that `simrun` alone runs, one seed each:
@@ -24,6 +25,9 @@ func Demo() []string {
 		"raft-swarm",
 		"raft-bug-stale-reads",
 		"raft-clock-skew-lease",
+		"dynamo-happy",
+		"dynamo-partition-sloppy",
+		"dynamo-bug-lww",
 		"gossip-example",
 		"2pc-coordinator-crash",
 		"2pc-paxos-commit-coordinator-crash",

@@ -1,0 +1,231 @@
+package dynamo
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The storage encoding of an Object: a count of siblings, then for each its
+// dot, its past (a count of entries, then node and counter each), a flag
+// byte (1: tombstone), its time and its value, all as varints, the value
+// length-prefixed.
+
+func appendObject(b []byte, o Object) []byte {
+	b = binary.AppendUvarint(b, uint64(len(o.Siblings)))
+	for _, s := range o.Siblings {
+		b = binary.AppendVarint(b, s.Dot.Node)
+		b = binary.AppendUvarint(b, s.Dot.Counter)
+		b = appendVV(b, s.Past)
+		flag := byte(0)
+		if s.Tombstone {
+			flag = 1
+		}
+		b = append(b, flag)
+		b = binary.AppendVarint(b, int64(s.Time))
+		b = binary.AppendUvarint(b, uint64(len(s.Value)))
+		b = append(b, s.Value...)
+	}
+	return b
+}
+
+func appendVV(b []byte, v VV) []byte {
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	for _, e := range v {
+		b = binary.AppendVarint(b, e.Node)
+		b = binary.AppendUvarint(b, e.Counter)
+	}
+	return b
+}
+
+var errShort = errors.New("truncated")
+
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errShort
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = errShort
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) bytes(n uint64) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if uint64(len(r.b)) < n {
+		r.err = errShort
+		return nil
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+// count reads a length that cannot exceed what is left of the input, so
+// that a corrupt length never allocates without bound.
+func (r *reader) count() int {
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.err = errShort
+		return 0
+	}
+	return int(n)
+}
+
+func (r *reader) vv() VV {
+	n := r.count()
+	var v VV
+	for i := 0; i < n && r.err == nil; i++ {
+		v = append(v, Entry{Node: r.varint(), Counter: r.uvarint()})
+	}
+	return v
+}
+
+func decodeObject(b []byte) (Object, error) {
+	r := &reader{b: b}
+	n := r.count()
+	o := Object{Siblings: make([]Sibling, 0, n)}
+	for i := 0; i < n && r.err == nil; i++ {
+		var s Sibling
+		s.Dot = Dot{Node: r.varint(), Counter: r.uvarint()}
+		s.Past = r.vv()
+		flag := r.bytes(1)
+		s.Tombstone = len(flag) == 1 && flag[0] == 1
+		s.Time = time.Duration(r.varint())
+		s.Value = string(r.bytes(r.uvarint()))
+		o.Siblings = append(o.Siblings, s)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = errors.New("trailing bytes")
+	}
+	if r.err != nil {
+		return Object{}, fmt.Errorf("dynamo: stored object: %w", r.err)
+	}
+	return o, nil
+}
+
+// The client's view of a key travels in the shared client protocol's
+// strings (package client): a get answers Result.Value = EncodeRead(...),
+// and a put or delete carries the context it read in Op.Want. To the client
+// the context is opaque, as Riak's X-Riak-Vclock header is.
+
+// EncodeContext writes a causal context as "node:counter,...".
+func EncodeContext(v VV) string {
+	var b strings.Builder
+	for i, e := range v {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(e.Node, 10))
+		b.WriteByte(':')
+		b.WriteString(strconv.FormatUint(e.Counter, 10))
+	}
+	return b.String()
+}
+
+// DecodeContext reads what EncodeContext wrote.
+func DecodeContext(s string) (VV, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var v VV
+	for _, part := range strings.Split(s, ",") {
+		node, counter, ok := strings.Cut(part, ":")
+		n, err1 := strconv.ParseInt(node, 10, 64)
+		c, err2 := strconv.ParseUint(counter, 10, 64)
+		if !ok || err1 != nil || err2 != nil || c == 0 {
+			return nil, fmt.Errorf("dynamo: bad causal context entry %q in %q", part, s)
+		}
+		if len(v) > 0 && v[len(v)-1].Node >= n {
+			return nil, fmt.Errorf("dynamo: causal context %q is not sorted by node", s)
+		}
+		v = append(v, Entry{Node: n, Counter: c})
+	}
+	return v, nil
+}
+
+// Read is what a get returns to a client: the causal context to send back
+// with the next write, and the live siblings: their values and dots (the
+// siblings' names, as Riak's vtags are), latest write last.
+type Read struct {
+	Context string
+	Values  []string
+	Dots    []Dot
+}
+
+// EncodeRead writes r as the context, then each sibling as its dot and
+// its value, length-prefixed: "ctx|node:counter:len:value|...".
+func EncodeRead(r Read) string {
+	var b strings.Builder
+	b.WriteString(r.Context)
+	for i, v := range r.Values {
+		b.WriteByte('|')
+		b.WriteString(strconv.FormatInt(r.Dots[i].Node, 10))
+		b.WriteByte(':')
+		b.WriteString(strconv.FormatUint(r.Dots[i].Counter, 10))
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
+	}
+	return b.String()
+}
+
+// DecodeRead reads what EncodeRead wrote.
+func DecodeRead(s string) (Read, error) {
+	ctx, rest, _ := strings.Cut(s, "|")
+	r := Read{Context: ctx}
+	if _, err := DecodeContext(ctx); err != nil {
+		return Read{}, err
+	}
+	if rest == "" && !strings.Contains(s, "|") {
+		return r, nil
+	}
+	for {
+		nodeText, after1, ok1 := strings.Cut(rest, ":")
+		counterText, after2, ok2 := strings.Cut(after1, ":")
+		lenText, after, ok := strings.Cut(after2, ":")
+		node, err1 := strconv.ParseInt(nodeText, 10, 64)
+		counter, err2 := strconv.ParseUint(counterText, 10, 64)
+		n, err := strconv.Atoi(lenText)
+		if !ok || !ok1 || !ok2 || err != nil || err1 != nil || err2 != nil || n < 0 || n > len(after) {
+			return Read{}, fmt.Errorf("dynamo: bad sibling encoding in read %q", s)
+		}
+		r.Values = append(r.Values, after[:n])
+		r.Dots = append(r.Dots, Dot{Node: node, Counter: counter})
+		rest = after[n:]
+		if rest == "" {
+			return r, nil
+		}
+		if rest[0] != '|' {
+			return Read{}, fmt.Errorf("dynamo: bad sibling separator in read %q", s)
+		}
+		rest = rest[1:]
+	}
+}

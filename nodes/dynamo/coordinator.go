@@ -1,0 +1,326 @@
+package dynamo
+
+import (
+	"encoding/binary"
+	"slices"
+
+	"github.com/detsim/detsim/nodes/client"
+	"github.com/detsim/detsim/sim"
+)
+
+// request is one client request this server coordinates.
+type request struct {
+	id      uint64
+	op      client.Op
+	creq    client.Request
+	replyTo sim.HostID // the client, or the server that forwarded the request
+	fwdID   uint64     // non-zero: answer through forwardReply
+	targets []target
+	timer   sim.TimerID
+
+	answered bool
+	acked    []sim.HostID // put: the targets that hold the write
+	replies  []reply      // get: the answers, in arrival order
+	merged   Object       // get: the merge of the replies so far
+}
+
+// target is a replica a request goes to: a primary, or a fallback that
+// keeps a hint for HintFor.
+type target struct {
+	host, hintFor sim.HostID
+}
+
+type reply struct {
+	from, hintFor sim.HostID
+	obj           Object
+}
+
+// targets are the replicas of key a request goes to. Strict quorums use
+// the N primaries. Sloppy quorums use the primaries the failure detector
+// holds up and, for each one it holds down, the next healthy server past
+// them, which keeps a hint for it.
+func (n *Node) targets(key string) []target {
+	walk := n.ring.Walk(n.ring.RangeOf(key))
+	prim := walk[:n.cfg.N]
+	out := make([]target, 0, n.cfg.N)
+	if !n.cfg.Sloppy {
+		for _, p := range prim {
+			out = append(out, target{p, sim.NoHost})
+		}
+		return out
+	}
+	var down []sim.HostID
+	for _, p := range prim {
+		if n.Healthy(p) {
+			out = append(out, target{p, sim.NoHost})
+		} else {
+			down = append(down, p)
+		}
+	}
+	for _, f := range walk[n.cfg.N:] {
+		if len(down) == 0 {
+			break
+		}
+		if n.Healthy(f) {
+			out = append(out, target{f, down[0]})
+			down = down[1:]
+		}
+	}
+	return out
+}
+
+// clientRequest starts a client's request. A get is coordinated here; a
+// put or delete is coordinated by a replica of the key, since only a
+// replica knows the key's siblings and so can issue a dot that respects
+// them: a server outside the targets forwards it to the first target.
+func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) {
+	if seq, ok := n.lastSeq[req.Client]; ok && seq == req.Seq {
+		n.answerTo(from, fwdID, n.lastResp[req.Client])
+		return
+	}
+	if seq, ok := n.inflight[req.Client]; ok && seq == req.Seq {
+		return // a retry of a request in progress here: its answer will come
+	}
+	r := &request{op: req.Op, creq: req, replyTo: from, fwdID: fwdID}
+	switch req.Op.Kind {
+	case client.OpGet:
+		n.coordinateGet(r)
+	case client.OpPut, client.OpDelete:
+		r.targets = n.targets(req.Op.Key)
+		if fwdID == 0 && !slices.ContainsFunc(r.targets, func(t target) bool { return t.host == n.self }) && len(r.targets) > 0 {
+			n.nextReq++
+			n.forwards[n.nextReq] = from
+			n.count(CountForwarded, 1)
+			n.env.Send(r.targets[0].host, forwardPut{ID: n.nextReq, Req: req})
+			return
+		}
+		n.coordinatePut(r)
+	default:
+		n.env.Logf("dynamo: client %d sent %v, which the store does not offer (get, put, delete)", req.Client, req.Op.Kind)
+		n.answerTo(from, fwdID, client.Response{Client: req.Client, Seq: req.Seq, Status: client.StatusNotLeader, Leader: sim.NoHost})
+	}
+}
+
+func (n *Node) begin(r *request) {
+	n.inflight[r.creq.Client] = r.creq.Seq
+	n.nextReq++
+	r.id = n.nextReq
+	n.reqs[r.id] = r
+	r.timer = n.env.After(n.cfg.RequestTimeout, requestTimeout{r.id})
+}
+
+func (n *Node) end(r *request) {
+	n.env.Cancel(r.timer)
+	delete(n.reqs, r.id)
+}
+
+func (n *Node) answer(r *request, status client.Status, res client.Result) {
+	if r.answered {
+		return
+	}
+	r.answered = true
+	if seq, ok := n.inflight[r.creq.Client]; ok && seq == r.creq.Seq {
+		delete(n.inflight, r.creq.Client)
+	}
+	resp := client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: status, Result: res, Leader: sim.NoHost}
+	if status == client.StatusOK {
+		n.lastSeq[r.creq.Client], n.lastResp[r.creq.Client] = r.creq.Seq, resp
+	}
+	n.answerTo(r.replyTo, r.fwdID, resp)
+}
+
+func (n *Node) answerTo(to sim.HostID, fwdID uint64, resp client.Response) {
+	if fwdID != 0 {
+		n.env.Send(to, forwardReply{ID: fwdID, Resp: resp})
+		return
+	}
+	n.env.Send(to, resp)
+}
+
+// ownHint is what this coordinator stores its write as: data when it is a
+// primary, a hint when it stands in for one.
+func (n *Node) ownHint(r *request) sim.HostID {
+	for _, t := range r.targets {
+		if t.host == n.self {
+			return t.hintFor
+		}
+	}
+	// A forwarded write reached a server that no longer counts itself
+	// among the targets: it keeps the write as a hint for a primary that
+	// gets no copy.
+	for _, p := range n.ring.Preference(r.op.Key, n.cfg.N) {
+		if p == n.self {
+			return sim.NoHost
+		}
+		if !slices.ContainsFunc(r.targets, func(t target) bool { return t.host == p || t.hintFor == p }) {
+			return p
+		}
+	}
+	return sim.NoHost
+}
+
+func (n *Node) coordinatePut(r *request) {
+	ctx, err := DecodeContext(r.op.Want)
+	if err != nil {
+		n.env.Logf("dynamo: client %d: put refused: %v", r.creq.Client, err)
+		n.answerTo(r.replyTo, r.fwdID, client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: client.StatusNotLeader, Leader: sim.NoHost})
+		return
+	}
+	n.begin(r)
+	var dot Dot
+	if n.cfg.Bugs.ClientClocks {
+		node := clientNodes + int64(r.creq.Client)
+		dot = Dot{Node: node, Counter: ctx.Get(node) + 1}
+	} else {
+		// The counter reaches the disk in the same sync as the write
+		// that uses it (store syncs), so a crash never reissues a dot.
+		n.counter++
+		n.env.Storage().Set(keyCounter, binary.BigEndian.AppendUint64(nil, n.counter))
+		dot = Dot{Node: int64(n.self), Counter: n.counter}
+	}
+	s := Sibling{Dot: dot, Past: ctx, Time: n.env.Now()}
+	if r.op.Kind == client.OpDelete {
+		s.Tombstone = true
+	} else {
+		s.Value = r.op.Value
+	}
+	hint := n.ownHint(r)
+	cur := n.local(r.op.Key, hint)
+	if hint != sim.NoHost {
+		cur = n.merge(cur, n.own[r.op.Key])
+	}
+	var next Object
+	if n.cfg.LastWriteWins {
+		next = cur.lwwMerge(Object{Siblings: []Sibling{s}})
+	} else {
+		next = cur.Put(s)
+	}
+	if hint != sim.NoHost {
+		n.own[r.op.Key] = next
+		n.env.Storage().Set(prefixOwn+r.op.Key, appendObject(nil, next))
+	}
+	n.store(r.op.Key, hint, next)
+	r.acked = append(r.acked, n.self)
+	for _, t := range r.targets {
+		if t.host != n.self {
+			n.env.Send(t.host, replicate{Req: r.id, Key: r.op.Key, Obj: next, HintFor: t.hintFor})
+		}
+	}
+	n.checkPut(r)
+}
+
+func (n *Node) replicated(from sim.HostID, m replicateAck) {
+	r, ok := n.reqs[m.Req]
+	if !ok || slices.Contains(r.acked, from) {
+		return
+	}
+	r.acked = append(r.acked, from)
+	n.checkPut(r)
+}
+
+func (n *Node) checkPut(r *request) {
+	if len(r.acked) >= n.cfg.W {
+		n.answer(r, client.StatusOK, client.Result{})
+	}
+	if len(r.acked) >= len(r.targets) {
+		n.end(r)
+	}
+}
+
+func (n *Node) coordinateGet(r *request) {
+	r.targets = n.targets(r.op.Key)
+	n.begin(r)
+	for _, t := range r.targets {
+		if t.host == n.self {
+			r.addReply(n, reply{from: n.self, hintFor: t.hintFor, obj: n.local(r.op.Key, t.hintFor)})
+		} else {
+			n.env.Send(t.host, fetch{Req: r.id, Key: r.op.Key, HintFor: t.hintFor})
+		}
+	}
+	n.checkGet(r)
+}
+
+func (n *Node) fetched(from sim.HostID, m fetchReply) {
+	r, ok := n.reqs[m.Req]
+	if !ok || slices.ContainsFunc(r.replies, func(x reply) bool { return x.from == from }) {
+		return
+	}
+	i := slices.IndexFunc(r.targets, func(t target) bool { return t.host == from })
+	if i < 0 {
+		return
+	}
+	r.addReply(n, reply{from: from, hintFor: r.targets[i].hintFor, obj: m.Obj})
+	n.checkGet(r)
+}
+
+func (n *Node) checkGet(r *request) {
+	if !r.answered && len(r.replies) >= n.cfg.R {
+		merged := r.merged
+		live, dots := merged.byTime()
+		n.count(CountSiblingsRead, max(len(live), 1))
+		n.answer(r, client.StatusOK, client.Result{
+			Value: EncodeRead(Read{Context: EncodeContext(merged.Context()), Values: live, Dots: dots}),
+			Found: len(live) > 0,
+		})
+	}
+	if len(r.replies) >= len(r.targets) {
+		n.finishGet(r)
+	}
+}
+
+func (r *request) addReply(n *Node, x reply) {
+	if r.replies == nil {
+		r.replies = make([]reply, 0, len(r.targets))
+	}
+	r.replies = append(r.replies, x)
+	r.merged = n.merge(r.merged, x.obj)
+}
+
+// finishGet ends a get and repairs the replicas that answered with less
+// than the merged object.
+func (n *Node) finishGet(r *request) {
+	n.end(r)
+	n.answer(r, client.StatusUnavailable, client.Result{})
+	if !n.cfg.ReadRepair || len(r.replies) == 0 {
+		return
+	}
+	fix := r.merged
+	if n.cfg.Bugs.RepairOverwrite {
+		fix = r.replies[0].obj
+	}
+	for _, x := range r.replies {
+		if x.obj.Equal(fix) {
+			continue
+		}
+		n.count(CountReadRepair, 1)
+		if x.from == n.self {
+			n.repaired(repair{Key: r.op.Key, Obj: fix, HintFor: x.hintFor})
+		} else {
+			n.env.Send(x.from, repair{Key: r.op.Key, Obj: fix, HintFor: x.hintFor})
+		}
+	}
+}
+
+func (n *Node) repaired(m repair) {
+	cur := n.local(m.Key, m.HintFor)
+	next := n.merge(cur, m.Obj)
+	if n.cfg.Bugs.RepairOverwrite {
+		next = m.Obj
+	}
+	if !next.Equal(cur) {
+		n.store(m.Key, m.HintFor, next)
+	}
+}
+
+func (n *Node) timedOut(id uint64) {
+	r, ok := n.reqs[id]
+	if !ok {
+		return
+	}
+	n.answer(r, client.StatusUnavailable, client.Result{})
+	if r.op.Kind == client.OpGet {
+		n.finishGet(r)
+		return
+	}
+	n.end(r)
+}

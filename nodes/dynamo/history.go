@@ -1,0 +1,468 @@
+package dynamo
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/detsim/detsim/checker"
+)
+
+// OpKind is an operation of the store's workloads.
+type OpKind uint8
+
+const (
+	// OpAdd adds Element to the set under Key by read-merge-write: a get,
+	// then a put of the union of the siblings plus the element, with the
+	// get's causal context.
+	OpAdd OpKind = iota + 1
+	// OpRead reads the set under Key (the union of its siblings).
+	OpRead
+	// OpWrite writes Value to the register Key with the context the client
+	// last read there.
+	OpWrite
+	// OpGet reads the register Key.
+	OpGet
+	// OpDelete reads the register Key and deletes what it read.
+	OpDelete
+)
+
+var opKindNames = [...]string{OpAdd: "add", OpRead: "read", OpWrite: "write", OpGet: "get", OpDelete: "delete"}
+
+func (k OpKind) String() string {
+	if k >= OpAdd && int(k) < len(opKindNames) {
+		return opKindNames[k]
+	}
+	return fmt.Sprintf("OpKind(%d)", uint8(k))
+}
+
+// Op is one recorded operation of a workload client.
+type Op struct {
+	ID     checker.OpID
+	Client int
+	Kind   OpKind
+	Key    string
+	// Element is the element an add adds; Value the value a write writes.
+	Element int
+	Value   string
+	// Elements is what a read of a set saw; Values what a get of a
+	// register saw (every live sibling), or what a delete removed, and
+	// Dots the siblings' dots, by value.
+	Elements []int
+	Values   []string
+	Dots     []Dot
+	Found    bool
+	// Siblings is how many siblings a read or get returned.
+	Siblings int
+	// Final marks the reads every client makes of every key once the
+	// workload has stopped.
+	Final  bool
+	Call   time.Duration
+	Return time.Duration
+	Status checker.OpStatus
+}
+
+// History records the operations of the store's workload clients in true
+// virtual time. It is a checker.Recorded: its check is set-full.
+type History struct {
+	now func() time.Duration
+	ops []Op
+	// SiblingsMax bounds the siblings of any read; 0 leaves them unbounded.
+	SiblingsMax int
+
+	changes  int // operations recorded or finished, for the cache
+	cached   *SetReport
+	cachedAt int
+	stale    *checker.Staleness
+	staleAt  int
+}
+
+// NewHistory returns an empty history that stamps times with now (true
+// virtual time, such as sim.World.Now).
+func NewHistory(now func() time.Duration) *History { return &History{now: now} }
+
+func (h *History) invoke(op Op) checker.OpID {
+	op.ID = checker.OpID(len(h.ops))
+	op.Call = h.now()
+	op.Status = checker.OpPending
+	h.ops = append(h.ops, op)
+	h.changes++
+	return op.ID
+}
+
+func (h *History) complete(id checker.OpID, fill func(*Op)) {
+	op := &h.ops[id]
+	if op.Status != checker.OpPending {
+		panic(fmt.Sprintf("dynamo: history: operation %d completed twice", id))
+	}
+	if fill != nil {
+		fill(op)
+	}
+	op.Return, op.Status = h.now(), checker.OpCompleted
+	h.changes++
+}
+
+func (h *History) fail(id checker.OpID) {
+	h.ops[id].Status = checker.OpFailed
+	h.changes++
+}
+
+// Len is the number of operations recorded.
+func (h *History) Len() int { return len(h.ops) }
+
+// Ops returns a copy of every operation, by OpID.
+func (h *History) Ops() []Op { return slices.Clone(h.ops) }
+
+var _ checker.Recorded = (*History)(nil)
+
+func (h *History) Model() string     { return "dynamo" }
+func (h *History) CheckName() string { return "set-full" }
+
+// Summaries describes every operation, in OpID order.
+func (h *History) Summaries() []checker.OpSummary {
+	out := make([]checker.OpSummary, len(h.ops))
+	for i, op := range h.ops {
+		out[i] = checker.OpSummary{ID: op.ID, Client: op.Client, Call: op.Call, Return: op.Return, Status: op.Status,
+			Partition: op.Key, Text: describe(op), Writes: op.Kind == OpAdd || op.Kind == OpWrite || op.Kind == OpDelete}
+	}
+	return out
+}
+
+func describe(op Op) string {
+	var b strings.Builder
+	if op.Final {
+		b.WriteString("final ")
+	}
+	b.WriteString(op.Kind.String())
+	b.WriteByte('(')
+	b.WriteString(op.Key)
+	switch op.Kind {
+	case OpAdd:
+		b.WriteString(", ")
+		b.WriteString(strconv.Itoa(op.Element))
+	case OpWrite:
+		b.WriteString(", ")
+		b.WriteString(strconv.Quote(op.Value))
+	}
+	b.WriteByte(')')
+	switch op.Status {
+	case checker.OpPending:
+		b.WriteString(" -> ? (unknown)")
+		return b.String()
+	case checker.OpFailed:
+		b.WriteString(" -> failed (never applied)")
+		return b.String()
+	}
+	switch op.Kind {
+	case OpRead:
+		b.WriteString(" -> ")
+		b.WriteString(strconv.Itoa(len(op.Elements)))
+		b.WriteString(" elements, ")
+		b.WriteString(strconv.Itoa(op.Siblings))
+		b.WriteString(" siblings")
+	case OpGet, OpDelete:
+		if op.Kind == OpGet {
+			b.WriteString(" -> [")
+		} else {
+			b.WriteString(" -> removed [")
+		}
+		for i, v := range op.Values {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(strconv.Quote(v))
+		}
+		b.WriteByte(']')
+	default:
+		b.WriteString(" -> ok")
+	}
+	return b.String()
+}
+
+// Staleness measures the register operations as a key-value history
+// (checker.MeasureStaleness): a get reads its latest sibling by write time.
+// Set operations stand in it as failed operations, so OpIDs match.
+func (h *History) Staleness() (checker.Staleness, bool) {
+	if h.stale == nil || h.staleAt != h.changes {
+		st := checker.MeasureStaleness(h.kvHistory())
+		h.stale, h.staleAt = &st, h.changes
+	}
+	return *h.stale, true
+}
+
+func (h *History) kvHistory() *checker.History[checker.KVInput, checker.KVOutput] {
+	kv := &checker.History[checker.KVInput, checker.KVOutput]{}
+	for _, op := range h.ops {
+		in := checker.KVInput{Kind: checker.KVGet, Key: op.Key}
+		switch op.Kind {
+		case OpWrite:
+			in = checker.KVInput{Kind: checker.KVPut, Key: op.Key, Value: op.Value}
+		case OpDelete:
+			in = checker.KVInput{Kind: checker.KVDelete, Key: op.Key}
+		}
+		id := kv.Invoke(op.Client, in, op.Call)
+		switch {
+		case op.Kind == OpAdd || op.Kind == OpRead || op.Status == checker.OpFailed:
+			kv.Fail(id)
+		case op.Status == checker.OpCompleted:
+			var out checker.KVOutput
+			if op.Kind == OpGet && len(op.Values) > 0 {
+				out = checker.KVOutput{Value: op.Values[len(op.Values)-1], Found: true}
+			}
+			if op.Kind == OpDelete {
+				out.Found = len(op.Values) > 0
+			}
+			kv.Complete(id, out, op.Return)
+		}
+	}
+	return kv
+}
+
+// SetReport is what the set-full analysis found, after Jepsen's set-full:
+// for every acknowledged add, whether the final reads hold it (lost if
+// not), whether some read after its acknowledgement missed it (stale),
+// whether any read began after it (never-read if none), and the time from
+// its acknowledgement to the first read after which every read held it.
+type SetReport struct {
+	Acked, Lost, Stale, NeverRead int
+	LostOps                       []checker.OpID
+	LostElements                  map[string][]int
+	// Visibility is the time to visibility over acknowledged adds that
+	// were read, nearest rank.
+	VisibilityP50, VisibilityP99, VisibilityMax time.Duration
+	// Resurrected counts deletes a final read undid: it returned a
+	// sibling (by its dot) that the delete had read, and so superseded.
+	// A value can come back legitimately under another dot: a write that
+	// timed out on one replica, unseen by the delete, is concurrent with
+	// it; so siblings are matched by dot, not by value.
+	Resurrected    int
+	ResurrectedOps []checker.OpID // the deletes
+	// SiblingCounts[k] is how many reads returned k siblings.
+	SiblingCounts map[int]int
+	SiblingsMax   int
+	// SiblingsP50 and SiblingsP99 are percentiles of siblings per read.
+	SiblingsP50, SiblingsP99 int
+	SiblingsOver             []checker.OpID // reads past the bound
+	FinalReads               int
+}
+
+// Analyze runs the set-full analysis. It is cached until the next
+// operation is recorded.
+func (h *History) Analyze() SetReport {
+	if h.cached != nil && h.cachedAt == h.changes {
+		return *h.cached
+	}
+	rep := h.analyze()
+	h.cached, h.cachedAt = &rep, h.changes
+	return rep
+}
+
+func (h *History) analyze() SetReport {
+	rep := SetReport{LostElements: map[string][]int{}, SiblingCounts: map[int]int{}}
+	type read struct {
+		call  time.Duration
+		els   []int // sorted
+		final bool
+	}
+	has := func(r read, e int) bool { _, ok := slices.BinarySearch(r.els, e); return ok }
+	reads := map[string][]read{}
+	finals := map[string][]Op{}
+	for _, op := range h.ops {
+		if op.Status != checker.OpCompleted {
+			continue
+		}
+		if op.Kind == OpRead || op.Kind == OpGet {
+			rep.SiblingCounts[op.Siblings]++
+			rep.SiblingsMax = max(rep.SiblingsMax, op.Siblings)
+			if h.SiblingsMax > 0 && op.Siblings > h.SiblingsMax {
+				rep.SiblingsOver = append(rep.SiblingsOver, op.ID)
+			}
+		}
+		if op.Final {
+			rep.FinalReads++
+			finals[op.Key] = append(finals[op.Key], op)
+		}
+		if op.Kind == OpRead {
+			reads[op.Key] = append(reads[op.Key], read{op.Call, op.Elements, op.Final})
+		}
+	}
+	finalReads := map[string][]read{}
+	for k, rs := range reads { //detsim:maporder each key's reads are sorted and filtered on their own; no order between keys matters
+		slices.SortStableFunc(rs, func(a, b read) int { return cmp.Compare(a.call, b.call) })
+		for _, r := range rs {
+			if r.final {
+				finalReads[k] = append(finalReads[k], r)
+			}
+		}
+	}
+	var vis []time.Duration
+	for _, op := range h.ops {
+		switch {
+		case op.Kind == OpAdd && op.Status == checker.OpCompleted:
+			rep.Acked++
+			all := reads[op.Key]
+			first, _ := slices.BinarySearchFunc(all, op.Return, func(r read, t time.Duration) int {
+				if r.call <= t {
+					return -1
+				}
+				return 1
+			})
+			after := all[first:]
+			if len(after) == 0 {
+				rep.NeverRead++
+				continue
+			}
+			lost := false
+			for _, f := range finalReads[op.Key] {
+				if f.call > op.Return && !has(f, op.Element) {
+					lost = true
+					break
+				}
+			}
+			if lost {
+				rep.Lost++
+				rep.LostOps = append(rep.LostOps, op.ID)
+				rep.LostElements[op.Key] = append(rep.LostElements[op.Key], op.Element)
+				continue
+			}
+			lastMiss := -1
+			for i := len(after) - 1; i >= 0; i-- {
+				if !has(after[i], op.Element) {
+					lastMiss = i
+					break
+				}
+			}
+			if lastMiss >= 0 {
+				rep.Stale++
+			}
+			if lastMiss+1 < len(after) {
+				vis = append(vis, max(0, after[lastMiss+1].call-op.Return))
+			}
+		case op.Kind == OpDelete && op.Status == checker.OpCompleted && len(op.Dots) > 0:
+			for _, f := range finals[op.Key] {
+				if f.Call > op.Return && f.Kind == OpGet && slices.ContainsFunc(f.Dots, func(d Dot) bool { return slices.Contains(op.Dots, d) }) {
+					rep.Resurrected++
+					rep.ResurrectedOps = append(rep.ResurrectedOps, op.ID)
+					break
+				}
+			}
+		}
+	}
+	total := 0
+	for _, k := range sortedInts(rep.SiblingCounts) {
+		total += rep.SiblingCounts[k]
+	}
+	seen := 0
+	for _, k := range sortedInts(rep.SiblingCounts) {
+		seen += rep.SiblingCounts[k]
+		if rep.SiblingsP50 == 0 && seen*2 > total {
+			rep.SiblingsP50 = k
+		}
+		if rep.SiblingsP99 == 0 && seen*100 > total*99 {
+			rep.SiblingsP99 = k
+		}
+	}
+	if len(vis) > 0 {
+		slices.Sort(vis)
+		rank := func(p float64) time.Duration { return vis[min(len(vis)-1, int(p*float64(len(vis))))] }
+		rep.VisibilityP50, rep.VisibilityP99, rep.VisibilityMax = rank(0.5), rank(0.99), vis[len(vis)-1]
+	}
+	return rep
+}
+
+// String is the report as a person reads it.
+func (r SetReport) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d acknowledged adds: %d lost, %d stale, %d never read; time to visibility p50 %v p99 %v max %v",
+		r.Acked, r.Lost, r.Stale, r.NeverRead, r.VisibilityP50, r.VisibilityP99, r.VisibilityMax)
+	if r.Resurrected > 0 {
+		fmt.Fprintf(&b, "; %d deletes undone (resurrected)", r.Resurrected)
+	}
+	var counts []string
+	for _, k := range sortedInts(r.SiblingCounts) {
+		counts = append(counts, fmt.Sprintf("%d:%d", k, r.SiblingCounts[k]))
+	}
+	fmt.Fprintf(&b, "; siblings per read %s (max %d)", strings.Join(counts, " "), r.SiblingsMax)
+	return b.String()
+}
+
+func sortedInts(m map[int]int) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Check judges the history: Illegal when an acknowledged add is missing
+// from a final read, a deleted value comes back, or a read returned more
+// siblings than the bound.
+func (h *History) Check(checker.CheckOptions) checker.Result {
+	rep := h.Analyze()
+	res := checker.Result{Verdict: checker.Ok, Ops: len(h.ops), Partitions: 1}
+	for _, op := range h.ops {
+		if op.Status == checker.OpPending {
+			res.OpsPending++
+		}
+		if op.Status == checker.OpFailed {
+			res.OpsFailed++
+		}
+	}
+	var problems []string
+	var stuck []checker.OpID
+	var key string
+	if rep.Lost > 0 {
+		keys := make([]string, 0, len(rep.LostElements))
+		for k := range rep.LostElements {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		key = keys[0]
+		var parts []string
+		for _, k := range keys {
+			els := slices.Clone(rep.LostElements[k])
+			slices.Sort(els)
+			more := ""
+			if len(els) > 8 {
+				more = fmt.Sprintf(" and %d more", len(els)-8)
+				els = els[:8]
+			}
+			parts = append(parts, fmt.Sprintf("%s: %s%s", k, joinInts(els), more))
+		}
+		problems = append(problems, fmt.Sprintf("%d of %d acknowledged adds lost (%.0f%%: %s)", rep.Lost, rep.Acked, float64(100*rep.Lost)/float64(rep.Acked), strings.Join(parts, "; ")))
+		stuck = append(stuck, rep.LostOps...)
+	}
+	if rep.Resurrected > 0 {
+		problems = append(problems, fmt.Sprintf("%d deleted values came back in the final reads (deletes %v)", rep.Resurrected, rep.ResurrectedOps))
+		stuck = append(stuck, rep.ResurrectedOps...)
+		if key == "" {
+			key = h.ops[rep.ResurrectedOps[0]].Key
+		}
+	}
+	if len(rep.SiblingsOver) > 0 {
+		problems = append(problems, fmt.Sprintf("%d reads returned more than %d siblings (max %d)", len(rep.SiblingsOver), h.SiblingsMax, rep.SiblingsMax))
+		stuck = append(stuck, rep.SiblingsOver...)
+		if key == "" {
+			key = h.ops[rep.SiblingsOver[0]].Key
+		}
+	}
+	if len(problems) > 0 {
+		res.Verdict = checker.Illegal
+		res.PartitionsIllegal = 1
+		slices.Sort(stuck)
+		res.Failure = &checker.Failure{Key: key, Stuck: slices.Compact(stuck), Explanation: strings.Join(problems, "; ") + " [" + rep.String() + "]"}
+	}
+	return res
+}
+
+func joinInts(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, " ")
+}

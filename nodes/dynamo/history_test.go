@@ -1,0 +1,131 @@
+package dynamo
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/detsim/detsim/checker"
+)
+
+// scripted records operations at the times a test gives.
+type scripted struct {
+	h   *History
+	now time.Duration
+}
+
+func newScripted() *scripted {
+	s := &scripted{}
+	s.h = NewHistory(func() time.Duration { return s.now })
+	return s
+}
+
+func (s *scripted) op(call, ret time.Duration, op Op) checker.OpID {
+	s.now = call
+	id := s.h.invoke(op)
+	s.now = ret
+	s.h.complete(id, nil)
+	return id
+}
+
+func TestSetFullFindsLostStaleAndNeverReadElements(t *testing.T) {
+	s := newScripted()
+	ms := time.Millisecond
+	s.op(0, 10*ms, Op{Kind: OpAdd, Key: "s0", Element: 1})
+	lost := s.op(5*ms, 15*ms, Op{Kind: OpAdd, Key: "s0", Element: 2})
+	s.op(20*ms, 25*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{2}, Siblings: 1}) // misses 1: stale
+	s.op(30*ms, 35*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{1, 2}, Siblings: 2})
+	s.op(40*ms, 45*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{1}, Siblings: 1, Final: true}) // 2 is gone
+	s.op(50*ms, 55*ms, Op{Kind: OpAdd, Key: "s1", Element: 3})                                    // never read
+	rep := s.h.Analyze()
+	if rep.Acked != 3 || rep.Lost != 1 || rep.Stale != 1 || rep.NeverRead != 1 || rep.SiblingsMax != 2 {
+		t.Fatalf("report = %+v", rep)
+	}
+	if rep.VisibilityMax != 20*ms { // element 1: acknowledged at 10ms, seen for good from the read at 30ms
+		t.Fatalf("visibility max = %v, want 20ms", rep.VisibilityMax)
+	}
+	res := s.h.Check(checker.CheckOptions{})
+	if res.Verdict != checker.Illegal || len(res.Failure.Stuck) != 1 || res.Failure.Stuck[0] != lost || !strings.Contains(res.Failure.Explanation, "s0: 2") {
+		t.Fatalf("check = %v %+v", res.Verdict, res.Failure)
+	}
+}
+
+func TestSetFullFindsResurrectionAndTooManySiblings(t *testing.T) {
+	s := newScripted()
+	s.h.SiblingsMax = 2
+	ms := time.Millisecond
+	s.op(0, 5*ms, Op{Kind: OpWrite, Key: "r0", Value: "a"})
+	del := s.op(100*ms, 110*ms, Op{Kind: OpDelete, Key: "r0", Values: []string{"a"}, Dots: []Dot{{1, 1}}})
+	s.op(200*ms, 210*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a"}, Dots: []Dot{{1, 1}}, Siblings: 1, Final: true})
+	s.op(200*ms, 210*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a"}, Dots: []Dot{{2, 7}}, Siblings: 1, Final: true})
+	over := s.op(220*ms, 230*ms, Op{Kind: OpGet, Key: "r1", Values: []string{"x", "y", "z"}, Siblings: 3})
+	res := s.h.Check(checker.CheckOptions{})
+	if res.Verdict != checker.Illegal || len(res.Failure.Stuck) != 2 || res.Failure.Stuck[0] != del || res.Failure.Stuck[1] != over {
+		t.Fatalf("check = %v %+v", res.Verdict, res.Failure)
+	}
+	if rep := s.h.Analyze(); rep.Resurrected != 1 {
+		t.Fatalf("resurrected = %d, want 1 (the same value under a dot the delete never saw is no resurrection)", rep.Resurrected)
+	}
+}
+
+func TestStalenessSeesRegisterReadsOnly(t *testing.T) {
+	s := newScripted()
+	ms := time.Millisecond
+	s.op(0, 5*ms, Op{Kind: OpAdd, Key: "s0", Element: 1})
+	s.op(10*ms, 15*ms, Op{Kind: OpWrite, Key: "r0", Value: "a"})
+	s.op(20*ms, 25*ms, Op{Kind: OpWrite, Key: "r0", Value: "b"})
+	s.op(30*ms, 35*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a"}, Siblings: 1}) // stale: b completed before
+	st, ok := s.h.Staleness()
+	if !ok || st.Reads != 1 || st.ReadsStale != 1 || st.StaleReads[0].Op != 3 {
+		t.Fatalf("staleness = %+v", st)
+	}
+}
+
+func TestTheHistoryWritesOneJSONLinePerOperation(t *testing.T) {
+	s := newScripted()
+	s.op(0, time.Millisecond, Op{Client: 2, Kind: OpAdd, Key: "s0", Element: 7})
+	s.op(time.Millisecond, 2*time.Millisecond, Op{Client: 2, Kind: OpRead, Key: "s0", Elements: []int{7}, Siblings: 1, Final: true})
+	s.now = 3 * time.Millisecond
+	s.h.invoke(Op{Client: 1, Kind: OpWrite, Key: "r0", Value: "v"})
+	var b strings.Builder
+	if err := s.h.WriteJSONL(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"process":2,"call":0,"return":1000000,"kind":"add","key":"s0","element":7}
+{"process":2,"call":1000000,"return":2000000,"kind":"read","key":"s0","final":true,"output":{"elements":[7],"siblings":1}}
+{"process":1,"call":3000000,"return":null,"kind":"write","key":"r0","value":"v"}
+`
+	if b.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+func TestAWrittenHistoryReadsBackWithTheSameVerdict(t *testing.T) {
+	s := newScripted()
+	ms := time.Millisecond
+	s.op(0, 10*ms, Op{Kind: OpAdd, Key: "s0", Element: 1})
+	s.op(20*ms, 25*ms, Op{Kind: OpRead, Key: "s0", Siblings: 1, Final: true})
+	s.op(30*ms, 35*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a"}, Dots: []Dot{{3, 4}}, Siblings: 1})
+	var b strings.Builder
+	if err := s.h.WriteJSONL(&b); err != nil {
+		t.Fatal(err)
+	}
+	back, err := checker.ReadHistory(HistoryModel, strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := back.Check(checker.CheckOptions{}), s.h.Check(checker.CheckOptions{}); got.Verdict != checker.Illegal || got.Verdict != want.Verdict || got.Failure.Explanation != want.Failure.Explanation {
+		t.Fatalf("read back: %v %+v; written: %v %+v", got.Verdict, got.Failure, want.Verdict, want.Failure)
+	}
+	for _, bad := range []string{
+		`{"process":0,"call":0,"return":null,"kind":"add","key":"s0"}`,
+		`{"process":0,"call":5,"return":1,"kind":"write","key":"r0","value":"v"}`,
+		`{"process":0,"call":0,"return":1,"kind":"get","key":"r0"}`,
+		`{"process":0,"call":0,"return":null,"kind":"put","key":"r0"}`,
+		`{"process":0,"call":0,"return":null,"kind":"get","key":"r0","colour":1}`,
+	} {
+		if _, err := ReadHistory(strings.NewReader("\n" + bad)); err == nil || !strings.HasPrefix(err.Error(), "line 2:") {
+			t.Errorf("%s: err = %v, want one naming line 2", bad, err)
+		}
+	}
+}

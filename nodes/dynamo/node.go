@@ -1,0 +1,334 @@
+package dynamo
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/detsim/detsim/nodes/client"
+	"github.com/detsim/detsim/sim"
+)
+
+// Storage keys: a replica's objects under "d/<key>", hints under
+// "h/<target>/<key>", what a fallback wrote as coordinator under
+// "o/<key>", the dot counter at "counter" and the boot count at "boot".
+const (
+	prefixData  = "d/"
+	prefixHint  = "h/"
+	prefixOwn   = "o/"
+	keyCounter  = "counter"
+	keyBoot     = "boot"
+	clientNodes = int64(1) << 40 // dot nodes of Bugs.ClientClocks: clientNodes + client id
+)
+
+// Node is one server of the store: a replica for the keys whose
+// preference lists name it, a fallback for others, and a coordinator for
+// any client request it receives.
+type Node struct {
+	cfg  Config
+	env  sim.Env
+	self sim.HostID
+	ring *Ring
+
+	data    map[string]Object
+	keys    []string          // of data, sorted
+	digests map[string]uint64 // of data, filled lazily: a hash of key and object, for the Merkle trees
+	buf     []byte            // scratch for encodings; storage copies what it is given
+	hints   map[hintKey]Object
+	// own is, per key, the merge of every object this server wrote as a
+	// fallback coordinator. A dot's counter claims every earlier dot of
+	// its server for the key (a context that has seen (s, 7) has seen
+	// (s, 5)), which holds only if the server's every write of the key
+	// includes its earlier ones or what superseded them; a fallback hands
+	// its hints off and forgets them, so it keeps this memory instead.
+	own     map[string]Object
+	counter uint64 // the last dot counter issued; durable
+
+	reqs    map[uint64]*request
+	nextReq uint64
+	// lastSeq and lastResp make a client's retry of a finished request to
+	// this coordinator an answer, not a second write.
+	lastSeq  map[uint64]uint64
+	lastResp map[uint64]client.Response
+	forwards map[uint64]sim.HostID // forwarded puts: id -> the client to answer
+	inflight map[uint64]uint64     // client -> the Seq of its request this server coordinates and has not answered
+
+	aeNext int // the anti-entropy sweep's position, from 1; 0 before it starts
+
+	boot      uint64
+	beats     []beat          // by position in ring.Servers()
+	heard     []time.Duration // local time each heartbeat last advanced
+	serverPos map[sim.HostID]int
+}
+
+type hintKey struct {
+	target sim.HostID
+	key    string
+}
+
+// New returns a factory of store servers. The servers of the ring are the
+// host and its peers (sim.HostConfig.Peers), which must be the same set on
+// every server.
+func New(cfg Config) (sim.Factory, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("dynamo: %w", err)
+	}
+	return func() sim.Node { return &Node{cfg: cfg} }, nil
+}
+
+type tick uint8
+
+const (
+	tickGossip tick = iota + 1
+	tickAntiEntropy
+	tickHint
+	tickReap
+)
+
+// requestTimeout is the timer of one coordinated request.
+type requestTimeout struct{ id uint64 }
+
+// Start recovers the replica's objects, hints and dot counter from storage
+// and starts the periodic work.
+func (n *Node) Start(env sim.Env) {
+	n.env, n.self = env, env.ID()
+	servers := append(env.Peers(), n.self)
+	ring, err := NewRing(servers, n.cfg.Vnodes)
+	if err != nil {
+		panic(err)
+	}
+	if err := n.cfg.validateServers(len(servers)); err != nil {
+		panic("dynamo: " + err.Error())
+	}
+	n.ring = ring
+	n.data, n.hints, n.own, n.digests = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}, map[string]uint64{}
+	n.reqs, n.lastSeq, n.lastResp, n.forwards, n.inflight = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}, map[uint64]uint64{}
+	st := env.Storage()
+	for _, k := range st.Keys(prefixData) {
+		if o, ok := n.load(k); ok {
+			key := strings.TrimPrefix(k, prefixData)
+			n.data[key] = o
+			n.keys = append(n.keys, key)
+		}
+	}
+	for _, k := range st.Keys(prefixHint) {
+		target, key, ok := strings.Cut(strings.TrimPrefix(k, prefixHint), "/")
+		var t int
+		if _, err := fmt.Sscanf(target, "%d", &t); err != nil || !ok {
+			env.Logf("dynamo: unreadable hint key %q", k)
+			continue
+		}
+		if o, ok := n.load(k); ok {
+			n.hints[hintKey{sim.HostID(t), key}] = o
+		}
+	}
+	for _, k := range st.Keys(prefixOwn) {
+		if o, ok := n.load(k); ok {
+			n.own[strings.TrimPrefix(k, prefixOwn)] = o
+		}
+	}
+	n.counter = n.readUint(keyCounter)
+	n.boot = n.readUint(keyBoot) + 1
+	st.Set(keyBoot, binary.BigEndian.AppendUint64(nil, n.boot))
+	st.Sync()
+
+	n.serverPos = map[sim.HostID]int{}
+	for i, s := range ring.Servers() {
+		n.serverPos[s] = i
+	}
+	n.beats = make([]beat, len(n.serverPos))
+	n.heard = make([]time.Duration, len(n.serverPos))
+	for i := range n.heard {
+		n.heard[i] = env.Now()
+	}
+	n.beats[n.serverPos[n.self]] = beat{Boot: n.boot}
+
+	n.every(tickGossip, n.cfg.GossipInterval)
+	n.every(tickHint, n.cfg.HintInterval)
+	n.every(tickReap, n.cfg.ReapInterval)
+	if n.cfg.AntiEntropyInterval > 0 {
+		n.every(tickAntiEntropy, n.cfg.AntiEntropyInterval)
+	}
+}
+
+// every starts a periodic timer, its first firing at a random phase so
+// that servers do not act in lockstep.
+func (n *Node) every(t tick, d time.Duration) {
+	n.env.After(time.Duration(n.env.Rand().Int64N(int64(d)))+1, t)
+}
+
+func (n *Node) load(storageKey string) (Object, bool) {
+	b, err := n.env.Storage().Get(storageKey)
+	if err == nil {
+		o, err2 := decodeObject(b)
+		if err2 == nil {
+			return o, true
+		}
+		err = err2
+	}
+	// A corrupt object is dropped: anti-entropy and read repair restore it
+	// from the other replicas.
+	n.env.Logf("dynamo: %s unreadable (%v); dropped until repaired", storageKey, err)
+	return Object{}, false
+}
+
+func (n *Node) readUint(key string) uint64 {
+	b, err := n.env.Storage().Get(key)
+	switch {
+	case err == nil && len(b) == 8:
+		return binary.BigEndian.Uint64(b)
+	case errors.Is(err, sim.ErrNotFound):
+		return 0
+	}
+	// A corrupt counter restarts far above any value it can have held, so
+	// a dot is still never reused.
+	n.env.Logf("dynamo: %s unreadable (%v); skipping ahead", key, err)
+	return 1<<48 | uint64(n.env.Rand().Uint32())<<16
+}
+
+// Object returns this replica's copy of key (empty if it holds none).
+func (n *Node) Object(key string) Object { return n.data[key] }
+
+// Keys lists the keys this replica holds, sorted.
+func (n *Node) Keys() []string { return slices.Clone(n.keys) }
+
+// Hints counts the hints this server holds for others.
+func (n *Node) Hints() int { return len(n.hints) }
+
+// Ring is the ring this server computes preference lists on.
+func (n *Node) Ring() *Ring { return n.ring }
+
+// Healthy reports whether the failure detector holds server s up.
+func (n *Node) Healthy(s sim.HostID) bool {
+	if s == n.self {
+		return true
+	}
+	i, ok := n.serverPos[s]
+	return ok && n.env.Now()-n.heard[i] < n.cfg.FailAfter
+}
+
+// store writes key's new object durably (data, or a hint for a target) and
+// tells the observer.
+func (n *Node) store(key string, hintFor sim.HostID, o Object) {
+	st := n.env.Storage()
+	if hintFor != sim.NoHost && hintFor != n.self {
+		hk := hintKey{hintFor, key}
+		if _, had := n.hints[hk]; !had {
+			n.count(CountHintStored, 1)
+		}
+		n.hints[hk] = o
+		if !n.cfg.Bugs.UnsyncedHints {
+			n.buf = appendObject(n.buf[:0], o)
+			st.Set(hintStorageKey(hk), n.buf)
+			st.Sync()
+		}
+		return
+	}
+	before, had := n.data[key]
+	if !had {
+		i, _ := slices.BinarySearch(n.keys, key)
+		n.keys = slices.Insert(n.keys, i, key)
+	}
+	n.data[key] = o
+	n.buf = appendObject(n.buf[:0], o)
+	delete(n.digests, key)
+	st.Set(prefixData+key, n.buf)
+	st.Sync()
+	if n.cfg.Observer != nil {
+		n.cfg.Observer.Stored(n.self, key, before, o)
+	}
+}
+
+func hintStorageKey(hk hintKey) string { return fmt.Sprintf("%s%d/%s", prefixHint, hk.target, hk.key) }
+
+// local is this server's copy of key, as a replica or as hintFor's fallback.
+func (n *Node) local(key string, hintFor sim.HostID) Object {
+	if hintFor != sim.NoHost && hintFor != n.self {
+		return n.hints[hintKey{hintFor, key}]
+	}
+	return n.data[key]
+}
+
+func (n *Node) merge(a, b Object) Object {
+	if n.cfg.LastWriteWins {
+		return a.lwwMerge(b)
+	}
+	return a.Merge(b)
+}
+
+func (n *Node) count(c Count, k int) {
+	if n.cfg.Observer != nil && k != 0 {
+		n.cfg.Observer.Count(n.self, c, k)
+	}
+}
+
+// Receive handles client requests and server messages.
+func (n *Node) Receive(from sim.HostID, msg any) {
+	switch m := msg.(type) {
+	case client.Request:
+		n.clientRequest(from, m, 0)
+	case forwardPut:
+		n.clientRequest(from, m.Req, m.ID)
+	case forwardReply:
+		if to, ok := n.forwards[m.ID]; ok {
+			delete(n.forwards, m.ID)
+			n.env.Send(to, m.Resp)
+		}
+	case replicate:
+		if cur := n.local(m.Key, m.HintFor); cur.Empty() || !cur.Equal(m.Obj) {
+			n.store(m.Key, m.HintFor, n.merge(cur, m.Obj))
+		}
+		n.env.Send(from, replicateAck{Req: m.Req})
+	case replicateAck:
+		n.replicated(from, m)
+	case fetch:
+		n.env.Send(from, fetchReply{Req: m.Req, Obj: n.local(m.Key, m.HintFor)})
+	case fetchReply:
+		n.fetched(from, m)
+	case repair:
+		n.repaired(m)
+	case handoff:
+		if next := n.merge(n.data[m.Key], m.Obj); !next.Equal(n.data[m.Key]) {
+			n.store(m.Key, sim.NoHost, next)
+		}
+		n.env.Send(from, handoffAck{Key: m.Key, Obj: m.Obj})
+	case handoffAck:
+		n.handedOff(from, m)
+	case gossip:
+		n.gossiped(m)
+	case aeTree:
+		n.aeTreeReceived(from, m)
+	case aeDiff:
+		n.aeDiffReceived(from, m)
+	case aeObjects:
+		n.aeObjectsReceived(m)
+	default:
+		n.env.Logf("dynamo: unknown message %T from %v", msg, from)
+	}
+}
+
+// Timer runs periodic work and request timeouts.
+func (n *Node) Timer(_ sim.TimerID, tag any) {
+	switch t := tag.(type) {
+	case tick:
+		switch t {
+		case tickGossip:
+			n.gossipRound()
+			n.env.After(n.cfg.GossipInterval, t)
+		case tickAntiEntropy:
+			n.antiEntropyRound()
+			n.env.After(n.cfg.AntiEntropyInterval, t)
+		case tickHint:
+			n.handoffRound()
+			n.env.After(n.cfg.HintInterval, t)
+		case tickReap:
+			n.reapRound()
+			n.env.After(n.cfg.ReapInterval, t)
+		}
+	case requestTimeout:
+		n.timedOut(t.id)
+	}
+}

@@ -1,0 +1,101 @@
+package dynamo
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+
+	"github.com/detsim/detsim/sim"
+)
+
+// Ring is consistent hashing with virtual nodes: every server owns Vnodes
+// tokens on a 64-bit circle, and a key belongs to the range that ends at
+// the first token at or after its hash. A range's preference list is the
+// distinct servers met walking clockwise from it; its first N are the
+// key's primary replicas, and the rest stand in for them under sloppy
+// quorums.
+type Ring struct {
+	tokens []token
+	// prefs[r] is range r's walk over every distinct server.
+	prefs   [][]sim.HostID
+	servers []sim.HostID
+}
+
+type token struct {
+	pos   uint64
+	owner sim.HostID
+}
+
+// NewRing places vnodes tokens for each server.
+func NewRing(servers []sim.HostID, vnodes int) (*Ring, error) {
+	if len(servers) == 0 {
+		return nil, fmt.Errorf("dynamo: a ring needs at least one server")
+	}
+	if vnodes < 1 {
+		return nil, fmt.Errorf("dynamo: vnodes must be at least 1 (is %d)", vnodes)
+	}
+	r := &Ring{servers: slices.Clone(servers)}
+	slices.Sort(r.servers)
+	for _, s := range r.servers {
+		for v := 0; v < vnodes; v++ {
+			r.tokens = append(r.tokens, token{pos: hash64(fmt.Sprintf("server/%d/vnode/%d", s, v)), owner: s})
+		}
+	}
+	slices.SortFunc(r.tokens, func(a, b token) int {
+		if c := cmp.Compare(a.pos, b.pos); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.owner, b.owner)
+	})
+	r.prefs = make([][]sim.HostID, len(r.tokens))
+	for i := range r.tokens {
+		var walk []sim.HostID
+		for j := 0; j < len(r.tokens) && len(walk) < len(r.servers); j++ {
+			o := r.tokens[(i+j)%len(r.tokens)].owner
+			if !slices.Contains(walk, o) {
+				walk = append(walk, o)
+			}
+		}
+		r.prefs[i] = walk
+	}
+	return r, nil
+}
+
+// Ranges is the number of key ranges (one per token).
+func (r *Ring) Ranges() int { return len(r.tokens) }
+
+// Servers are the ring's servers, sorted.
+func (r *Ring) Servers() []sim.HostID { return slices.Clone(r.servers) }
+
+// RangeOf is the range key belongs to.
+func (r *Ring) RangeOf(key string) int {
+	h := hash64(key)
+	i, _ := slices.BinarySearchFunc(r.tokens, h, func(t token, h uint64) int { return cmp.Compare(t.pos, h) })
+	return i % len(r.tokens)
+}
+
+// Walk is range rg's preference list over every server: the first N are
+// its primaries. The caller must not change it.
+func (r *Ring) Walk(rg int) []sim.HostID { return r.prefs[rg] }
+
+// Preference is key's preference list: its n primary replicas.
+func (r *Ring) Preference(key string, n int) []sim.HostID {
+	w := r.Walk(r.RangeOf(key))
+	return slices.Clone(w[:min(n, len(w))])
+}
+
+// hash64 is FNV-1a followed by a 64-bit finaliser, so nearby names land far
+// apart on the ring.
+func hash64(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}

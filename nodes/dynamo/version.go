@@ -1,0 +1,309 @@
+package dynamo
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// Dot is one write event: the Counter-th event issued by server Node. A
+// server's counter is global over its keys and durable, so a dot is never
+// issued twice, not even after a tombstone has been reaped and the key
+// forgotten.
+type Dot struct {
+	Node    int64
+	Counter uint64
+}
+
+// VV is a version vector: for each server, the highest counter of its dots
+// that a version has seen. Entries are sorted by Node and have Counter > 0.
+type VV []Entry
+
+// Entry is one server's counter in a VV.
+type Entry struct {
+	Node    int64
+	Counter uint64
+}
+
+// Get is v's counter for node (0 when absent).
+func (v VV) Get(node int64) uint64 {
+	i, ok := slices.BinarySearchFunc(v, node, func(e Entry, n int64) int { return cmp.Compare(e.Node, n) })
+	if !ok {
+		return 0
+	}
+	return v[i].Counter
+}
+
+// Covers reports whether v has seen dot d.
+func (v VV) Covers(d Dot) bool { return v.Get(d.Node) >= d.Counter }
+
+// Descends reports whether v has seen everything o has.
+func (v VV) Descends(o VV) bool {
+	for _, e := range o {
+		if v.Get(e.Node) < e.Counter {
+			return false
+		}
+	}
+	return true
+}
+
+// Join returns the entrywise maximum of v and o, as a new VV.
+func (v VV) Join(o VV) VV {
+	out := make(VV, 0, max(len(v), len(o)))
+	i, j := 0, 0
+	for i < len(v) || j < len(o) {
+		switch {
+		case j == len(o) || (i < len(v) && v[i].Node < o[j].Node):
+			out = append(out, v[i])
+			i++
+		case i == len(v) || o[j].Node < v[i].Node:
+			out = append(out, o[j])
+			j++
+		default:
+			out = append(out, Entry{v[i].Node, max(v[i].Counter, o[j].Counter)})
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// with returns v with dot d added.
+func (v VV) with(d Dot) VV {
+	i, ok := slices.BinarySearchFunc(v, d.Node, func(e Entry, n int64) int { return cmp.Compare(e.Node, n) })
+	if ok {
+		if v[i].Counter >= d.Counter {
+			return v
+		}
+		out := slices.Clone(v)
+		out[i].Counter = d.Counter
+		return out
+	}
+	out := make(VV, 0, len(v)+1)
+	out = append(append(append(out, v[:i]...), Entry{d.Node, d.Counter}), v[i:]...)
+	return out
+}
+
+// Sibling is one concurrent version of a key: a dotted version vector (its
+// dot and the causal past its writer had read) and the value it wrote, or a
+// tombstone.
+type Sibling struct {
+	Dot  Dot
+	Past VV
+	// Value is the written value; empty for a tombstone.
+	Value     string
+	Tombstone bool
+	// Time is the coordinator's clock at the write: the order of
+	// last-write-wins, and the age of a tombstone.
+	Time time.Duration
+}
+
+// clock is everything the sibling has seen: its past and its own dot.
+func (s Sibling) clock() VV { return s.Past.with(s.Dot) }
+
+// Object is the state of one key on one replica: its siblings, sorted by
+// dot, none of which has seen another. An Object is immutable once built:
+// every change makes a new one, so objects are shared freely between a
+// replica's memory, its messages and its observers.
+type Object struct {
+	Siblings []Sibling
+}
+
+// Empty reports whether the object holds no sibling (the key is unknown).
+func (o Object) Empty() bool { return len(o.Siblings) == 0 }
+
+// Context is the causal context of the object: the join of every
+// sibling's clock. A put that carries it supersedes every sibling here.
+func (o Object) Context() VV {
+	var c VV
+	for i, s := range o.Siblings {
+		if i == 0 {
+			c = s.clock()
+			continue
+		}
+		c = c.Join(s.Past)
+		c.raise(s.Dot)
+	}
+	return c
+}
+
+// raise sets v's counter for d.Node to at least d.Counter, in place when
+// v has an entry for it.
+func (v *VV) raise(d Dot) {
+	i, ok := slices.BinarySearchFunc(*v, d.Node, func(e Entry, n int64) int { return cmp.Compare(e.Node, n) })
+	if ok {
+		(*v)[i].Counter = max((*v)[i].Counter, d.Counter)
+		return
+	}
+	*v = slices.Insert(*v, i, Entry{d.Node, d.Counter})
+}
+
+// Covers reports whether o has seen dot d: one of its siblings is d or
+// has it in its past.
+func (o Object) Covers(d Dot) bool {
+	for _, s := range o.Siblings {
+		if (s.Dot.Node == d.Node && s.Dot.Counter >= d.Counter) || s.Past.Covers(d) {
+			return true
+		}
+	}
+	return false
+}
+
+// Descends reports whether o has seen everything p has (o's context
+// descends p's), without building either context.
+func (o Object) Descends(p Object) bool {
+	for _, s := range p.Siblings {
+		if !o.Covers(s.Dot) {
+			return false
+		}
+		for _, e := range s.Past {
+			if !o.Covers(Dot{e.Node, e.Counter}) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Live are the values of the siblings that are not tombstones, in dot order.
+func (o Object) Live() []string {
+	var out []string
+	for _, s := range o.Siblings {
+		if !s.Tombstone {
+			out = append(out, s.Value)
+		}
+	}
+	return out
+}
+
+// byTime are the live values ordered by their write time, the latest
+// last (the dot breaks ties): a client that must show one value shows the
+// last.
+func (o Object) byTime() ([]string, []Dot) {
+	live := make([]Sibling, 0, len(o.Siblings))
+	for _, s := range o.Siblings {
+		if !s.Tombstone {
+			live = append(live, s)
+		}
+	}
+	slices.SortStableFunc(live, func(a, b Sibling) int {
+		if lwwAfter(a, b) {
+			return 1
+		}
+		return -1
+	})
+	out, dots := make([]string, len(live)), make([]Dot, len(live))
+	for i, s := range live {
+		out[i], dots[i] = s.Value, s.Dot
+	}
+	return out, dots
+}
+
+// Deleted reports whether every sibling is a tombstone (and there is one).
+func (o Object) Deleted() bool {
+	if len(o.Siblings) == 0 {
+		return false
+	}
+	for _, s := range o.Siblings {
+		if !s.Tombstone {
+			return false
+		}
+	}
+	return true
+}
+
+// Equal reports whether o and p hold the same siblings.
+func (o Object) Equal(p Object) bool {
+	return slices.EqualFunc(o.Siblings, p.Siblings, func(a, b Sibling) bool {
+		return a.Dot == b.Dot && a.Value == b.Value && a.Tombstone == b.Tombstone && a.Time == b.Time && slices.Equal(a.Past, b.Past)
+	})
+}
+
+// Put returns o after a write of s coordinated here: the siblings that the
+// writer's context (s.Past) has seen are superseded; the others stay, as
+// concurrent versions.
+func (o Object) Put(s Sibling) Object {
+	out := Object{Siblings: make([]Sibling, 0, len(o.Siblings)+1)}
+	for _, x := range o.Siblings {
+		if !s.Past.Covers(x.Dot) {
+			out.Siblings = append(out.Siblings, x)
+		}
+	}
+	out.Siblings = append(out.Siblings, s)
+	sortSiblings(out.Siblings)
+	return out
+}
+
+// Merge returns the synchronisation of two replicas' objects: every
+// sibling of either that no sibling of the other has seen. A dot names one
+// event, so a sibling present in both is kept once.
+func (o Object) Merge(p Object) Object {
+	if o.Equal(p) {
+		return o
+	}
+	out := Object{Siblings: make([]Sibling, 0, len(o.Siblings)+len(p.Siblings))}
+	keep := func(x Sibling, others []Sibling) bool {
+		for _, y := range others {
+			if y.Dot != x.Dot && y.Past.Covers(x.Dot) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, x := range o.Siblings {
+		if keep(x, p.Siblings) {
+			out.Siblings = append(out.Siblings, x)
+		}
+	}
+	for _, y := range p.Siblings {
+		if !keep(y, o.Siblings) {
+			continue
+		}
+		if slices.ContainsFunc(out.Siblings, func(x Sibling) bool { return x.Dot == y.Dot }) {
+			continue
+		}
+		out.Siblings = append(out.Siblings, y)
+	}
+	sortSiblings(out.Siblings)
+	return out
+}
+
+// lwwPut and lwwMerge keep one sibling: the one with the latest time (the
+// dot breaks ties). Concurrent writes are not detected; the losers vanish.
+func (o Object) lwwMerge(p Object) Object {
+	best := Object{}
+	for _, s := range append(slices.Clone(o.Siblings), p.Siblings...) {
+		if best.Empty() || lwwAfter(s, best.Siblings[0]) {
+			best = Object{Siblings: []Sibling{s}}
+		}
+	}
+	return best
+}
+
+func lwwAfter(a, b Sibling) bool {
+	if a.Time != b.Time {
+		return a.Time > b.Time
+	}
+	if a.Dot.Node != b.Dot.Node {
+		return a.Dot.Node > b.Dot.Node
+	}
+	return a.Dot.Counter > b.Dot.Counter
+}
+
+func sortSiblings(s []Sibling) {
+	slices.SortFunc(s, func(a, b Sibling) int {
+		if c := cmp.Compare(a.Dot.Node, b.Dot.Node); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Dot.Counter, b.Dot.Counter)
+	})
+}
+
+// clone returns a deep copy of o, for a value that must share nothing.
+func (o Object) clone() Object {
+	out := Object{Siblings: slices.Clone(o.Siblings)}
+	for i := range out.Siblings {
+		out.Siblings[i].Past = slices.Clone(out.Siblings[i].Past)
+	}
+	return out
+}

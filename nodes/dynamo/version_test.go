@@ -1,0 +1,114 @@
+package dynamo
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/detsim/detsim/sim"
+)
+
+func put(o Object, node int64, counter uint64, past VV, value string) Object {
+	return o.Put(Sibling{Dot: Dot{node, counter}, Past: past, Value: value})
+}
+
+func TestConcurrentWritesBecomeSiblingsAndAContextSupersedesThem(t *testing.T) {
+	var o Object
+	o = put(o, 1, 1, nil, "a")
+	o = put(o, 1, 2, nil, "b") // a blind write: concurrent with a
+	if got := o.Live(); !cmp.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("siblings = %v, want [a b]", got)
+	}
+	ctx := o.Context()
+	o = put(o, 2, 1, ctx, "ab")
+	if got := o.Live(); !cmp.Equal(got, []string{"ab"}) {
+		t.Fatalf("after a write with the read context, siblings = %v, want [ab]", got)
+	}
+}
+
+func TestMergeKeepsWhatTheOtherReplicaHasNotSeen(t *testing.T) {
+	base := put(Object{}, 1, 1, nil, "a")
+	left := put(base, 1, 2, base.Context(), "left")   // supersedes a
+	right := put(base, 2, 1, base.Context(), "right") // also supersedes a, concurrently
+	m := left.Merge(right)
+	if got := m.Live(); !cmp.Equal(got, []string{"left", "right"}) {
+		t.Fatalf("merge = %v, want [left right]", got)
+	}
+	if !m.Equal(right.Merge(left)) || !m.Equal(m.Merge(left)) || !m.Equal(m.Merge(base)) {
+		t.Fatal("merge is not commutative and idempotent, or an old version came back")
+	}
+}
+
+func TestATombstoneDominatesWhatItsContextSaw(t *testing.T) {
+	o := put(Object{}, 1, 1, nil, "a")
+	del := o.Put(Sibling{Dot: Dot{2, 1}, Past: o.Context(), Tombstone: true})
+	if !del.Deleted() || len(del.Live()) != 0 {
+		t.Fatalf("after a delete: %+v", del)
+	}
+	if m := o.Merge(del); !m.Deleted() {
+		t.Fatalf("a stale replica's value survived the tombstone: %+v", m)
+	}
+}
+
+func TestLastWriteWinsKeepsOneOfConcurrentWrites(t *testing.T) {
+	a := Object{Siblings: []Sibling{{Dot: Dot{1, 1}, Value: "a", Time: 10}}}
+	b := Object{Siblings: []Sibling{{Dot: Dot{2, 1}, Value: "b", Time: 11}}}
+	if got := a.lwwMerge(b).Live(); !cmp.Equal(got, []string{"b"}) {
+		t.Fatalf("lww merge = %v, want [b]", got)
+	}
+}
+
+func TestObjectsAndReadsSurviveTheirEncodings(t *testing.T) {
+	o := put(Object{}, 3, 7, VV{{1, 2}, {4, 9}}, "x|1:y")
+	o = o.Put(Sibling{Dot: Dot{clientNodes + 2, 1}, Tombstone: true, Time: -5})
+	got, err := decodeObject(appendObject(nil, o))
+	if err != nil || !got.Equal(o) {
+		t.Fatalf("decode = %+v, %v; want %+v", got, err, o)
+	}
+	if _, err := decodeObject(appendObject(nil, o)[:5]); err == nil {
+		t.Fatal("a truncated object decoded")
+	}
+	r := Read{Context: EncodeContext(o.Context()), Values: []string{"", "a|b", "3:c"}, Dots: []Dot{{1, 2}, {clientNodes, 9}, {-1, 1}}}
+	back, err := DecodeRead(EncodeRead(r))
+	if err != nil || !cmp.Equal(back, r) {
+		t.Fatalf("read = %+v, %v; want %+v", back, err, r)
+	}
+	for _, bad := range []string{"1:x", "2:1,1:1", "1:0", "|9:ab", "|1:2:5:ab", "|1:2:ab"} {
+		if _, err := DecodeRead(bad); err == nil {
+			t.Errorf("DecodeRead(%q) accepted bad input", bad)
+		}
+	}
+}
+
+func TestPreferenceListsHoldNDistinctServers(t *testing.T) {
+	r, err := NewRing([]sim.HostID{0, 1, 2, 3, 4}, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[int]int{}
+	for i := 0; i < 200; i++ {
+		p := r.Preference(SetKey(i), 3)
+		if len(p) != 3 || p[0] == p[1] || p[1] == p[2] || p[0] == p[2] {
+			t.Fatalf("preference list %v", p)
+		}
+		counts[int(p[0])]++
+	}
+	for s := 0; s < 5; s++ {
+		if counts[s] < 10 {
+			t.Errorf("server %d coordinates only %d of 200 keys: %v", s, counts[s], counts)
+		}
+	}
+}
+
+func TestDescendsAgreesWithTheContexts(t *testing.T) {
+	a := put(Object{}, 1, 1, nil, "a")
+	b := put(a, 2, 5, a.Context(), "b")
+	c := put(Object{}, 3, 1, nil, "c")
+	for _, x := range []Object{{}, a, b, c, b.Merge(c)} {
+		for _, y := range []Object{{}, a, b, c, b.Merge(c)} {
+			if got, want := x.Descends(y), x.Context().Descends(y.Context()); got != want {
+				t.Errorf("%v descends %v: %v, contexts say %v", x.Live(), y.Live(), got, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,392 @@
+package dynamo
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/internal/jsondur"
+	"github.com/detsim/detsim/nodes/client"
+	"github.com/detsim/detsim/sim"
+)
+
+// Workload configures the store's workload clients: each runs one
+// operation at a time, with think time between them, over set keys
+// ("s0".., the set-add workload after Jepsen's set-full) and register keys
+// ("r0".., for staleness and deletes). Once its clock reads StopAt it reads
+// every key once more: the final reads the set-full check judges by.
+type Workload struct {
+	Client client.Config `json:"client"`
+	// SetKeys and RegisterKeys are how many keys of each kind there are.
+	SetKeys      int `json:"set_keys"`
+	RegisterKeys int `json:"register_keys"`
+	Mix          Mix `json:"mix"`
+	// The pause before each operation is drawn uniformly from [ThinkMin,
+	// ThinkMax] (local clock).
+	ThinkMin time.Duration `json:"think_min"`
+	ThinkMax time.Duration `json:"think_max"`
+	// StopAt is when a client stops its workload (local clock); 0 never
+	// stops. FinalDelay later, when every write has had time to settle, it
+	// reads every key once: the final reads.
+	StopAt     time.Duration `json:"stop_at"`
+	FinalDelay time.Duration `json:"final_delay"`
+	// SiblingsMax bounds the siblings any read may return (0: unbounded);
+	// the set-full check fails a read past it.
+	SiblingsMax int `json:"siblings_max"`
+	// ConvergenceBound is how soon after the later of the heal and
+	// StopAt every key's replicas must agree (checked by a harness that
+	// watches them, such as dynamosys); 0 checks no bound.
+	ConvergenceBound time.Duration `json:"convergence_bound"`
+}
+
+// Mix weighs the operations: Add to a set, Read a set, Write, Get and
+// Delete a register.
+type Mix struct {
+	Add    int `json:"add"`
+	Read   int `json:"read"`
+	Write  int `json:"write"`
+	Get    int `json:"get"`
+	Delete int `json:"delete"`
+}
+
+func (m Mix) total() int { return m.Add + m.Read + m.Write + m.Get + m.Delete }
+
+// DefaultWorkload adds to three sets and reads and writes two registers.
+func DefaultWorkload() Workload {
+	cfg := client.DefaultConfig()
+	cfg.TimeoutAttempt = 150 * time.Millisecond
+	return Workload{
+		Client:       cfg,
+		SetKeys:      3,
+		RegisterKeys: 2,
+		Mix:          Mix{Add: 4, Read: 2, Write: 2, Get: 3},
+		ThinkMin:     5 * time.Millisecond,
+		ThinkMax:     30 * time.Millisecond,
+		FinalDelay:   1500 * time.Millisecond,
+		// Anti-entropy visits one range per server every 200ms: a few
+		// seconds cover every range of a five-server ring.
+		ConvergenceBound: 3 * time.Second,
+	}
+}
+
+// Validate names the first bad field.
+func (w Workload) Validate() error {
+	if err := w.Client.Validate(); err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	switch {
+	case w.SetKeys < 0 || w.RegisterKeys < 0 || w.SetKeys+w.RegisterKeys == 0:
+		return fmt.Errorf("set_keys (%d) and register_keys (%d) must not be negative, and not both 0", w.SetKeys, w.RegisterKeys)
+	case w.Mix.Add < 0 || w.Mix.Read < 0 || w.Mix.Write < 0 || w.Mix.Get < 0 || w.Mix.Delete < 0 || w.Mix.total() == 0:
+		return fmt.Errorf("mix: weights must be >= 0 and not all 0 (%+v)", w.Mix)
+	case (w.Mix.Add > 0 || w.Mix.Read > 0) && w.SetKeys == 0:
+		return fmt.Errorf("mix: add and read need set_keys")
+	case (w.Mix.Write > 0 || w.Mix.Get > 0 || w.Mix.Delete > 0) && w.RegisterKeys == 0:
+		return fmt.Errorf("mix: write, get and delete need register_keys")
+	case w.ThinkMin < 0 || w.ThinkMax < w.ThinkMin:
+		return fmt.Errorf("think_min (%v) and think_max (%v) must satisfy 0 <= min <= max", w.ThinkMin, w.ThinkMax)
+	case w.StopAt < 0 || w.FinalDelay < 0:
+		return fmt.Errorf("stop_at (%v) and final_delay (%v) must not be negative", w.StopAt, w.FinalDelay)
+	case w.ConvergenceBound < 0:
+		return fmt.Errorf("convergence_bound is negative (%v)", w.ConvergenceBound)
+	case w.SiblingsMax < 0:
+		return fmt.Errorf("siblings_max is negative (%d)", w.SiblingsMax)
+	}
+	return nil
+}
+
+// MarshalJSON writes durations as strings.
+func (w Workload) MarshalJSON() ([]byte, error) {
+	type plain Workload
+	return json.Marshal(struct {
+		plain
+		ThinkMin   jsondur.Duration `json:"think_min"`
+		ThinkMax   jsondur.Duration `json:"think_max"`
+		StopAt     jsondur.Duration `json:"stop_at"`
+		Bound      jsondur.Duration `json:"convergence_bound"`
+		FinalDelay jsondur.Duration `json:"final_delay"`
+	}{plain(w), jsondur.Duration(w.ThinkMin), jsondur.Duration(w.ThinkMax), jsondur.Duration(w.StopAt), jsondur.Duration(w.ConvergenceBound), jsondur.Duration(w.FinalDelay)})
+}
+
+// UnmarshalJSON reads durations as strings or nanoseconds and rejects
+// unknown fields; absent fields keep their value.
+func (w *Workload) UnmarshalJSON(b []byte) error {
+	type plain Workload
+	return jsondur.Strict(b, &struct {
+		*plain
+		ThinkMin   *jsondur.Duration `json:"think_min"`
+		ThinkMax   *jsondur.Duration `json:"think_max"`
+		StopAt     *jsondur.Duration `json:"stop_at"`
+		Bound      *jsondur.Duration `json:"convergence_bound"`
+		FinalDelay *jsondur.Duration `json:"final_delay"`
+	}{(*plain)(w), jsondur.Of(&w.ThinkMin), jsondur.Of(&w.ThinkMax), jsondur.Of(&w.StopAt), jsondur.Of(&w.ConvergenceBound), jsondur.Of(&w.FinalDelay)})
+}
+
+// SetKey and RegisterKey name the workload's keys.
+func SetKey(i int) string      { return "s" + strconv.Itoa(i) }
+func RegisterKey(i int) string { return "r" + strconv.Itoa(i) }
+
+// NewClient returns a factory of workload client nodes that record into h.
+// cfg.Client.ID and Servers name the client and the servers it may ask.
+func NewClient(cfg Workload, h *History) (sim.Factory, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("dynamo: workload: %w", err)
+	}
+	return func() sim.Node { return &clientNode{cfg: cfg, h: h} }, nil
+}
+
+type clientNode struct {
+	cfg   Workload
+	h     *History
+	env   sim.Env
+	c     *client.Client
+	ctx   map[string]string // the context last read, by key
+	made  int               // elements and values made by this incarnation
+	final int               // final reads made; -1 before they begin
+	// parsed caches the elements of the set value last read per key:
+	// reads mostly see the version they saw before.
+	parsed map[string]parsedSet
+}
+
+type parsedSet struct {
+	value string
+	els   []int
+}
+
+type thinkTimer struct{}
+
+// finalTimer starts the final reads.
+type finalTimer struct{}
+
+func (n *clientNode) Start(env sim.Env) {
+	n.env = env
+	c, err := client.New(env, n.cfg.Client, nil)
+	if err != nil {
+		panic(fmt.Sprintf("dynamo: workload client: %v", err))
+	}
+	n.c, n.ctx, n.final, n.parsed = c, map[string]string{}, -1, map[string]parsedSet{}
+	n.pause()
+}
+
+func (n *clientNode) Receive(from sim.HostID, msg any) { n.c.Receive(from, msg) }
+
+func (n *clientNode) Timer(id sim.TimerID, tag any) {
+	if n.c.Timer(id, tag) {
+		return
+	}
+	switch tag.(type) {
+	case thinkTimer:
+		n.next()
+	case finalTimer:
+		n.finalRead()
+	}
+}
+
+func (n *clientNode) pause() {
+	d := n.cfg.ThinkMin
+	if n.cfg.ThinkMax > n.cfg.ThinkMin {
+		d += time.Duration(n.env.Rand().Int64N(int64(n.cfg.ThinkMax - n.cfg.ThinkMin + 1)))
+	}
+	n.env.After(d, thinkTimer{})
+}
+
+func (n *clientNode) id() int { return int(n.c.ID()) }
+
+// unique makes a number no other operation of any client uses: the client,
+// its incarnation and a count.
+func (n *clientNode) unique() int {
+	n.made++
+	return (n.id()*1_000+int(n.c.Epoch()%1_000))*1_000_000 + n.made
+}
+
+func (n *clientNode) next() {
+	if n.final >= 0 {
+		n.finalRead()
+		return
+	}
+	if now := n.env.Now(); n.cfg.StopAt > 0 && now >= n.cfg.StopAt {
+		n.env.After(n.cfg.StopAt+n.cfg.FinalDelay-now, finalTimer{})
+		return
+	}
+	m := n.cfg.Mix
+	x := n.env.Rand().IntN(m.total())
+	rng := n.env.Rand()
+	switch {
+	case x < m.Add:
+		n.add(SetKey(rng.IntN(n.cfg.SetKeys)))
+	case x < m.Add+m.Read:
+		n.read(SetKey(rng.IntN(n.cfg.SetKeys)), false)
+	case x < m.Add+m.Read+m.Write:
+		n.write(RegisterKey(rng.IntN(n.cfg.RegisterKeys)))
+	case x < m.Add+m.Read+m.Write+m.Get:
+		n.get(RegisterKey(rng.IntN(n.cfg.RegisterKeys)), false)
+	default:
+		n.delete(RegisterKey(rng.IntN(n.cfg.RegisterKeys)))
+	}
+}
+
+// finalRead reads every key once, in order, then stops.
+func (n *clientNode) finalRead() {
+	n.final++
+	switch i := n.final; {
+	case i < n.cfg.SetKeys:
+		n.read(SetKey(i), true)
+	case i < n.cfg.SetKeys+n.cfg.RegisterKeys:
+		n.get(RegisterKey(i-n.cfg.SetKeys), true)
+	}
+}
+
+func (n *clientNode) decode(o client.Outcome) Read {
+	r, err := DecodeRead(o.Result.Value)
+	if err != nil {
+		panic(fmt.Sprintf("dynamo: client %d: a server answered a get with %v", n.id(), err))
+	}
+	return r
+}
+
+// elements is elements(values), shared with the last read of key when it
+// read the same single value. The slice is never changed.
+func (n *clientNode) elements(key string, values []string) []int {
+	if len(values) == 1 {
+		if p, ok := n.parsed[key]; ok && p.value == values[0] {
+			return p.els
+		}
+	}
+	els := elements(values)
+	if len(values) == 1 {
+		n.parsed[key] = parsedSet{values[0], els}
+	}
+	return els
+}
+
+// elements is the union of the siblings of a set, sorted.
+func elements(values []string) []int {
+	var out []int
+	for _, v := range values {
+		e, digits := 0, 0
+		for i := 0; i <= len(v); i++ {
+			if i == len(v) || v[i] == ',' {
+				if digits > 0 {
+					out = append(out, e)
+				}
+				e, digits = 0, 0
+				continue
+			}
+			c := v[i]
+			if c < '0' || c > '9' || digits > 18 {
+				panic(fmt.Sprintf("dynamo: a set sibling holds %q, not a list of elements", v))
+			}
+			e, digits = e*10+int(c-'0'), digits+1
+		}
+	}
+	if len(values) > 1 {
+		slices.Sort(out)
+		out = slices.Compact(out)
+	}
+	return out
+}
+
+func encodeSet(els []int) string {
+	b := make([]byte, 0, 11*len(els))
+	for i, e := range els {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(e), 10)
+	}
+	return string(b)
+}
+
+func (n *clientNode) do(op client.Op, done func(client.Outcome)) {
+	if err := n.c.Do(op, done); err != nil {
+		panic(fmt.Sprintf("dynamo: client %d: %v", n.id(), err))
+	}
+}
+
+// getInto runs a get of key, records it as op (a read or get) and hands the
+// outcome on.
+func (n *clientNode) getInto(op Op, then func(Read, bool)) {
+	id := n.h.invoke(op)
+	n.do(client.Op{Kind: client.OpGet, Key: op.Key}, func(o client.Outcome) {
+		if o.Verdict != client.VerdictOK {
+			if o.Verdict == client.VerdictFailed {
+				n.h.fail(id)
+			}
+			then(Read{}, false)
+			return
+		}
+		r := n.decode(o)
+		n.ctx[op.Key] = r.Context
+		n.h.complete(id, func(x *Op) {
+			x.Siblings = len(r.Values)
+			x.Found = o.Result.Found
+			if x.Kind == OpRead {
+				x.Elements = n.elements(op.Key, r.Values)
+			} else {
+				x.Values, x.Dots = r.Values, r.Dots
+			}
+		})
+		then(r, true)
+	})
+}
+
+func (n *clientNode) read(key string, final bool) {
+	n.getInto(Op{Client: n.id(), Kind: OpRead, Key: key, Final: final}, func(Read, bool) { n.pause() })
+}
+
+func (n *clientNode) get(key string, final bool) {
+	n.getInto(Op{Client: n.id(), Kind: OpGet, Key: key, Final: final}, func(Read, bool) { n.pause() })
+}
+
+// add is read-merge-write: the put carries the union of every sibling the
+// get returned plus the new element, and the get's causal context, so it
+// supersedes exactly what it merged.
+func (n *clientNode) add(key string) {
+	e := n.unique()
+	addID := checker.OpID(-1)
+	n.getInto(Op{Client: n.id(), Kind: OpRead, Key: key}, func(r Read, ok bool) {
+		addID = n.h.invoke(Op{Client: n.id(), Kind: OpAdd, Key: key, Element: e})
+		if !ok {
+			n.h.fail(addID) // nothing was written
+			n.pause()
+			return
+		}
+		els := n.elements(key, r.Values)
+		i, _ := slices.BinarySearch(els, e)
+		els = slices.Insert(slices.Clone(els), i, e)
+		n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: encodeSet(els), Want: r.Context})
+	})
+}
+
+func (n *clientNode) write(key string) {
+	v := "v" + strconv.Itoa(n.unique())
+	id := n.h.invoke(Op{Client: n.id(), Kind: OpWrite, Key: key, Value: v})
+	n.putThen(id, client.Op{Kind: client.OpPut, Key: key, Value: v, Want: n.ctx[key]})
+}
+
+// delete reads the register and deletes what it read.
+func (n *clientNode) delete(key string) {
+	n.getInto(Op{Client: n.id(), Kind: OpGet, Key: key}, func(r Read, ok bool) {
+		if !ok {
+			n.pause()
+			return
+		}
+		id := n.h.invoke(Op{Client: n.id(), Kind: OpDelete, Key: key, Values: r.Values, Dots: r.Dots})
+		n.putThen(id, client.Op{Kind: client.OpDelete, Key: key, Want: r.Context})
+	})
+}
+
+func (n *clientNode) putThen(id checker.OpID, op client.Op) {
+	n.do(op, func(o client.Outcome) {
+		switch o.Verdict {
+		case client.VerdictOK:
+			n.h.complete(id, nil)
+		case client.VerdictFailed:
+			n.h.fail(id)
+		}
+		n.pause()
+	})
+}
