@@ -29,14 +29,14 @@
 //     Evaluate judge a seed set: expected verdicts per seed, expected
 //     failures somewhere, every probe fired.
 //
-// The built-in scenarios (Names, Lookup) cover Raft under partitions of
-// every shape, crash storms, clock faults, membership changes and planted
-// bugs, and the example gossip node.
+// The built-in scenarios (Names, Lookup) are the registered systems' own.
 //
-// # Adding a system
+// # Systems
 //
-// A system under test is built by a function that adds its server hosts to
-// the world and returns a systemRun: its members and leader (for targets),
-// its invariant hook, its replica states (for convergence), its counters
-// (for probes), and its targeted programs. See buildRaft and buildGossip.
+// The scenario names its system by kind; the system is registered through
+// package system, which is the whole of what the harness knows of it: its
+// configuration and workload (decoded onto its defaults), how it builds
+// into a world, its members and leader, invariants, replicas, counters,
+// faults, programs and client history. Nothing in this package names a
+// particular system.
 package scenarios

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/system"
 )
 
 // Generator draws a fault schedule from the seed. With Swarm set, the seed
@@ -16,8 +17,9 @@ import (
 // TigerBeetle's VOPR): a run with only crashes finds bugs that a run with
 // everything at once drowns out.
 type Generator struct {
-	// Kinds are the faults to draw from; empty means every kind the
-	// system supports except membership changes.
+	// Kinds are the faults to draw from; empty means every harness kind
+	// the generator draws, and every kind of the system's own that it
+	// marks as generated.
 	Kinds []FaultKind `json:"kinds,omitempty"`
 	// Interval is the mean time between faults at intensity 1.
 	Interval Duration `json:"interval"`
@@ -30,13 +32,13 @@ type Generator struct {
 	DriftMax     float64  `json:"drift_max,omitempty"`
 }
 
-func (g *Generator) validate() error {
+func (g *Generator) validate(sys *system.System) error {
 	for i, k := range g.Kinds {
-		if !slices.Contains(AllFaultKinds, k) {
-			return fmt.Errorf("kinds[%d]: %q is not a fault", i, k)
+		if !slices.Contains(faultKinds(sys), k) {
+			return fmt.Errorf("kinds[%d]: %q is not a fault of the %s system", i, k, sys.Name())
 		}
-		if k == FaultAddServer || k == FaultRemoveServer {
-			return fmt.Errorf("kinds[%d]: the generator does not draw membership changes; schedule them", i)
+		if f, ok := sys.Fault(string(k)); ok && !f.Generated {
+			return fmt.Errorf("kinds[%d]: the generator does not draw %s; schedule it", i, k)
 		}
 	}
 	switch {
@@ -54,20 +56,36 @@ func (g *Generator) validate() error {
 
 var generatedKinds = []FaultKind{
 	FaultPartition, FaultCrash, FaultKillAll, FaultPause, FaultClockStep, FaultClockDrift,
-	FaultClockStrobe, FaultLink, FaultClog, FaultStorage, FaultTransferLeader,
+	FaultClockStrobe, FaultLink, FaultClog, FaultStorage,
 }
 
-// Materialize draws the generator's schedule for one run. Every fault it
-// draws is undone before the fault phase ends or by the heal, and faults
-// that need an undo (crash, pause, clog, partition) come with it.
-func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
+// kinds are the kinds the generator may draw for sys, in a fixed order:
+// the harness's, then the system's own.
+func (g *Generator) kinds(sys *system.System) []FaultKind {
 	kinds := slices.Clone(g.Kinds)
 	if len(kinds) == 0 {
 		kinds = slices.Clone(generatedKinds)
+		for _, f := range sys.Faults() {
+			if f.Generated {
+				kinds = append(kinds, FaultKind(f.Name))
+			}
+		}
 	}
-	kinds = slices.DeleteFunc(kinds, func(k FaultKind) bool {
-		return (k == FaultTransferLeader && s.System.Kind != "raft") || k == FaultHeal || k == FaultRestart || k == FaultResume || k == FaultUnclog
+	return slices.DeleteFunc(kinds, func(k FaultKind) bool {
+		return k == FaultHeal || k == FaultRestart || k == FaultResume || k == FaultUnclog
 	})
+}
+
+// Materialize draws the generator's schedule for one run of s, whose
+// system must be registered. Every fault it draws is undone before the
+// fault phase ends or by the heal, and faults that need an undo (crash,
+// pause, clog, partition) come with it.
+func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
+	sys, err := system.Lookup(s.System.Kind)
+	if err != nil {
+		return nil // Validate reports it
+	}
+	kinds := g.kinds(sys)
 	intensity := g.Intensity
 	if g.Swarm {
 		var on []FaultKind
@@ -149,7 +167,7 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 			// them explicitly to test detection.
 			f.Storage = &sim.StorageFaults{TornWriteRatio: r.Float64()}
 			add(f)
-		case FaultTransferLeader:
+		default: // one of the system's own: it picks the target it needs
 			f.Target = "follower"
 			add(f)
 		}

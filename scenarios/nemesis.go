@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	simnet "github.com/detsim/detsim/net"
 	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/system"
 )
 
 // Nemesis is the fault schedule of a scenario: a fixed list, a seeded
@@ -23,20 +25,13 @@ type Nemesis struct {
 }
 
 // Program is a targeted nemesis: a named fault program that the system
-// under test provides, which reacts to events inside it (a leader elected,
-// a first commit, a membership change appended) rather than striking at
-// set times. Some bugs need a fault at one precise moment that no timed
-// schedule hits by chance; FoundationDB's simulator has such workloads for
-// the same reason. Its choices come from the nemesis stream, so it is as
-// deterministic as the rest of the run.
-//
-// Raft offers:
-//
-//	figure8     cut off new leaders as they are elected or first commit
-//	            (Figure 8 of the Raft paper); one server cut off at a time
-//	conf-split  membership changes across a leader change: the leader is
-//	            cut off as it appends a change, and the next leader is made
-//	            to remove a server (needs spares and at least 4 servers)
+// under test provides (system.ProgramKind), which reacts to events inside
+// it (a leader elected, a first commit, a membership change appended)
+// rather than striking at set times. Some bugs need a fault at one precise
+// moment that no timed schedule hits by chance; FoundationDB's simulator
+// has such workloads for the same reason. Its choices come from the
+// nemesis stream, so it is as deterministic as the rest of the run.
+// `simrun list` shows the programs each system offers.
 type Program struct {
 	Name string   `json:"name"`
 	From Duration `json:"from"`
@@ -44,13 +39,8 @@ type Program struct {
 	Until Duration `json:"until,omitempty"`
 }
 
-// Programs the built-in systems offer.
-const (
-	ProgramFigure8   = "figure8"
-	ProgramConfSplit = "conf-split"
-)
-
-// FaultKind names a fault.
+// FaultKind names a fault: one of the harness's own below, which every
+// system gets, or one the scenario's system adds (system.FaultKind).
 type FaultKind string
 
 const (
@@ -81,18 +71,21 @@ const (
 	FaultUnclog FaultKind = "unclog"
 	// FaultStorage turns storage faults on at the Target (Storage).
 	FaultStorage FaultKind = "storage"
-	// FaultAddServer and FaultRemoveServer change the membership (raft);
-	// FaultTransferLeader moves leadership to the Target.
-	FaultAddServer      FaultKind = "add-server"
-	FaultRemoveServer   FaultKind = "remove-server"
-	FaultTransferLeader FaultKind = "transfer-leader"
 )
 
-// AllFaultKinds lists every fault kind.
+// AllFaultKinds lists the harness's fault kinds.
 var AllFaultKinds = []FaultKind{
 	FaultPartition, FaultHeal, FaultCrash, FaultRestart, FaultKillAll, FaultPause, FaultResume,
 	FaultClockStep, FaultClockDrift, FaultClockStrobe, FaultLink, FaultClog, FaultUnclog, FaultStorage,
-	FaultAddServer, FaultRemoveServer, FaultTransferLeader,
+}
+
+// faultKinds lists the fault kinds a scenario of sys may schedule.
+func faultKinds(sys *system.System) []FaultKind {
+	out := slices.Clone(AllFaultKinds)
+	for _, f := range sys.Faults() {
+		out = append(out, FaultKind(f.Name))
+	}
+	return out
 }
 
 // Partition topologies.
@@ -171,37 +164,41 @@ func (f Fault) String() string {
 
 var targetWords = []string{"", "leader", "follower", "random", "all", "minority"}
 
-func (n Nemesis) validate(s *Scenario) error {
+func (n Nemesis) validate(s *Scenario, sys *system.System) error {
 	for i, f := range n.Schedule {
-		if err := f.validate(s); err != nil {
+		if err := f.validate(s, sys); err != nil {
 			return fmt.Errorf("schedule[%d] (%s): %w", i, f.Kind, err)
 		}
 	}
 	if n.Generator != nil {
-		if err := n.Generator.validate(); err != nil {
+		if err := n.Generator.validate(sys); err != nil {
 			return fmt.Errorf("generator: %w", err)
 		}
 	}
 	for i, p := range n.Programs {
-		if err := p.validate(s); err != nil {
+		if err := p.validate(s, sys); err != nil {
 			return fmt.Errorf("programs[%d] (%s): %w", i, p.Name, err)
 		}
 	}
 	return nil
 }
 
-func (p Program) validate(s *Scenario) error {
-	if s.System.Kind != "raft" {
-		return fmt.Errorf("the %s system offers no programs", s.System.Kind)
-	}
-	switch p.Name {
-	case ProgramFigure8:
-	case ProgramConfSplit:
-		if s.Spares < 1 || s.Servers < 4 {
-			return fmt.Errorf("conf-split needs at least 4 servers and a spare (has %d and %d)", s.Servers, s.Spares)
+func (p Program) validate(s *Scenario, sys *system.System) error {
+	kind, ok := sys.Program(p.Name)
+	if !ok {
+		var names []string
+		for _, k := range sys.Programs() {
+			names = append(names, k.Name)
 		}
-	default:
-		return fmt.Errorf("name %q is not a program (%s, %s)", p.Name, ProgramFigure8, ProgramConfSplit)
+		if len(names) == 0 {
+			return fmt.Errorf("the %s system offers no programs", sys.Name())
+		}
+		return fmt.Errorf("name %q is not a program of the %s system (%s)", p.Name, sys.Name(), strings.Join(names, ", "))
+	}
+	if kind.Validate != nil {
+		if err := kind.Validate(system.Shape{Servers: s.Servers, Spares: s.Spares, Clients: s.Clients}); err != nil {
+			return fmt.Errorf("%s: %w", p.Name, err)
+		}
 	}
 	if p.From < 0 || p.From >= s.FaultPhase {
 		return fmt.Errorf("from %v is outside the fault phase [0, %v)", p.From, s.FaultPhase)
@@ -212,9 +209,9 @@ func (p Program) validate(s *Scenario) error {
 	return nil
 }
 
-func (f Fault) validate(s *Scenario) error {
-	if !slices.Contains(AllFaultKinds, f.Kind) {
-		return fmt.Errorf("kind %q is not a fault (%v)", f.Kind, AllFaultKinds)
+func (f Fault) validate(s *Scenario, sys *system.System) error {
+	if !slices.Contains(faultKinds(sys), f.Kind) {
+		return fmt.Errorf("kind %q is not a fault of the %s system (%v)", f.Kind, sys.Name(), faultKinds(sys))
 	}
 	if f.At < 0 || f.At >= s.FaultPhase {
 		return fmt.Errorf("at %v is outside the fault phase [0, %v)", f.At, s.FaultPhase)
@@ -255,12 +252,9 @@ func (f Fault) validate(s *Scenario) error {
 				return fmt.Errorf("storage ratios must be in [0, 1] (got %v)", r)
 			}
 		}
-	case FaultAddServer, FaultRemoveServer, FaultTransferLeader:
-		if s.System.Kind != "raft" {
-			return fmt.Errorf("%s needs a raft system", f.Kind)
-		}
-		if f.Kind == FaultAddServer && s.Spares == 0 {
-			return fmt.Errorf("add-server needs spares")
+	default:
+		if k, ok := sys.Fault(string(f.Kind)); ok && k.NeedsSpares && s.Spares == 0 {
+			return fmt.Errorf("%s needs spares", f.Kind)
 		}
 	}
 	return nil
@@ -268,21 +262,19 @@ func (f Fault) validate(s *Scenario) error {
 
 func validHostName(s *Scenario, name string) bool {
 	for i := 0; i < s.Servers+s.Spares; i++ {
-		if serverName(i) == name {
+		if system.ServerName(i) == name {
 			return true
 		}
 	}
 	return false
 }
 
-func serverName(i int) string { return fmt.Sprintf("n%d", i+1) }
-func clientName(i int) string { return fmt.Sprintf("c%d", i+1) }
-
-// nemesis applies faults to a running world.
+// nemesis applies faults to a running world. It is the system.Nemesis
+// that a system's own faults and programs drive.
 type nemesis struct {
 	w       *sim.World
 	net     *simnet.Network
-	sys     systemRun
+	sys     *system.Instance
 	rng     *rand.Rand
 	servers []sim.HostID // every server host, spares included
 	def     simnet.Link
@@ -294,13 +286,38 @@ type nemesis struct {
 	applied       []AppliedFault
 }
 
+func (n *nemesis) World() *sim.World     { return n.w }
+func (n *nemesis) Net() *simnet.Network  { return n.net }
+func (n *nemesis) Rand() *rand.Rand      { return n.rng }
+func (n *nemesis) Servers() []sim.HostID { return slices.Clone(n.servers) }
+
+func (n *nemesis) Resolve(target, dflt string) []sim.HostID { return n.resolve(target, dflt) }
+
+// Struck records a fault that a program or a system's own fault carried
+// out.
+func (n *nemesis) Struck(kind, detail string, from, until time.Duration, hosts ...sim.HostID) {
+	af := AppliedFault{Fault: Fault{At: Duration(from), Kind: FaultKind(kind)}, Detail: detail, Until: Duration(max(from, until))}
+	for _, h := range hosts {
+		af.Hosts = append(af.Hosts, n.w.Host(h).Name())
+	}
+	n.applied = append(n.applied, af)
+}
+
+// leader is the system's current leader, or NoHost.
+func (n *nemesis) leader() sim.HostID {
+	if n.sys.Leader == nil {
+		return sim.NoHost
+	}
+	return n.sys.Leader()
+}
+
 // resolve picks the hosts a fault's target names, now.
 func (n *nemesis) resolve(target string, dflt string) []sim.HostID {
 	if target == "" {
 		target = dflt
 	}
 	members := n.sys.Members()
-	leader := n.sys.Leader()
+	leader := n.leader()
 	pick := func(from []sim.HostID) []sim.HostID {
 		if len(from) == 0 {
 			return nil
@@ -342,6 +359,11 @@ func (n *nemesis) resolve(target string, dflt string) []sim.HostID {
 type AppliedFault struct {
 	Fault Fault    `json:"fault"`
 	Hosts []string `json:"hosts,omitempty"`
+	// Detail and Until describe a fault that a program or a system fault
+	// struck: what it did, and when it ended. Until is zero for a
+	// scheduled fault, which lasts until the fault that undoes it.
+	Detail string   `json:"detail,omitempty"`
+	Until  Duration `json:"until,omitempty"`
 }
 
 func (n *nemesis) apply(f Fault) {
@@ -434,8 +456,8 @@ func (n *nemesis) apply(f Fault) {
 		for _, h := range hosts("random") {
 			_ = h.SetStorageFaults(*f.Storage)
 		}
-	case FaultAddServer, FaultRemoveServer, FaultTransferLeader:
-		n.sys.Admin(f, n)
+	default:
+		n.sys.Fault(system.Fault{Kind: string(f.Kind), Target: f.Target}, n)
 	}
 }
 
@@ -484,7 +506,7 @@ func (n *nemesis) partition(f Fault) sim.HostID {
 	if t := n.resolve(f.Target, "random"); len(t) > 0 {
 		target = t[0]
 	}
-	leader := n.sys.Leader()
+	leader := n.leader()
 	var blocked [][2]sim.HostID
 	cutBoth := func(a, b sim.HostID) { blocked = append(blocked, [2]sim.HostID{a, b}, [2]sim.HostID{b, a}) }
 	split := func(groups ...[]sim.HostID) {
@@ -594,4 +616,11 @@ func (n *nemesis) healAll() {
 		h.Restart()
 	}
 	n.w.Trace(sim.KindFault, sim.NoHost, "nemesis.heal-all", "heal phase: every fault undone")
+}
+
+// sortedApplied is every fault that struck, in the order they struck.
+func (n *nemesis) sortedApplied() []AppliedFault {
+	out := slices.Clone(n.applied)
+	slices.SortStableFunc(out, func(a, b AppliedFault) int { return cmp.Compare(a.Fault.At, b.Fault.At) })
+	return out
 }

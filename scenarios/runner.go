@@ -11,9 +11,8 @@ import (
 
 	"github.com/detsim/detsim/checker"
 	simnet "github.com/detsim/detsim/net"
-	"github.com/detsim/detsim/nodes/client"
-	"github.com/detsim/detsim/nodes/client/kvhistory"
 	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/system"
 )
 
 // Verdict is a run's outcome.
@@ -25,10 +24,13 @@ const (
 	Unknown Verdict = "unknown"
 )
 
-// Reason is why a run did not pass.
+// Reason is why a run did not pass: a check that failed (Verdict Fail),
+// or one that could not decide (Verdict Unknown: the checker ran out of
+// time, or the run hit its budget).
 type Reason struct {
-	Check   string `json:"check"`
-	Message string `json:"message"`
+	Check   string  `json:"check"`
+	Verdict Verdict `json:"verdict"`
+	Message string  `json:"message"`
 }
 
 func (r Reason) String() string { return r.Check + ": " + r.Message }
@@ -49,8 +51,12 @@ type LatencySummary struct {
 	Max Duration `json:"max"`
 }
 
-// LinCheck is what the linearizability check found.
+// LinCheck is what the history check found.
 type LinCheck struct {
+	// Check is the check the model makes ("linearizable"), Model the
+	// model's name ("kv").
+	Check   string `json:"check"`
+	Model   string `json:"model"`
 	Verdict string `json:"verdict"`
 	// Culprits are the operations (history OpIDs) the search could not
 	// place after the longest linearizable prefix: where to look first.
@@ -78,18 +84,23 @@ type Result struct {
 	Wall      Duration `json:"wall_time"`
 	Stop      string   `json:"stop"`
 
-	Messages           simnet.Counters `json:"messages"`
-	Faults             int             `json:"faults"`
-	Crashes            int             `json:"crashes"`
-	LeaderChanges      int             `json:"leader_changes"`
-	LeaderCutOffs      int             `json:"leader_cut_offs"`
-	SnapshotsInstalled int             `json:"snapshots_installed"`
-	MembershipChanges  int             `json:"membership_changes"`
+	// System is the kind of system that ran; Checks the checks that
+	// judged the run.
+	System string   `json:"system"`
+	Checks []string `json:"checks"`
+
+	Messages simnet.Counters `json:"messages"`
+	Faults   int             `json:"faults"`
+	// Counters are the named counts of the run: the harness's (crash,
+	// leader-cut-off, op-timeout) and the system's own. Probes read them.
+	Counters map[string]int `json:"counters"`
 
 	Ops        OpCounts       `json:"ops"`
 	Latency    LatencySummary `json:"latency"`
 	Throughput float64        `json:"throughput_ops_per_s"`
-	Lin        *LinCheck      `json:"linearizability,omitempty"`
+	Lin        *LinCheck      `json:"history_check,omitempty"`
+	// Staleness is how stale the reads were, when the scenario measures it.
+	Staleness *checker.Staleness `json:"staleness,omitempty"`
 
 	// FailureAt is when the failure showed: the event that broke an
 	// invariant, or the call of the first culprit of a linearizability
@@ -101,9 +112,13 @@ type Result struct {
 	// Applied is each fault as it struck, with the hosts it hit.
 	Schedule []Fault        `json:"-"`
 	Applied  []AppliedFault `json:"-"`
-	// History is the client history, for pictures of a failure.
-	History *kvhistory.History `json:"-"`
+	// History is the client history, for pictures of a failure; nil for a
+	// system without clients.
+	History checker.Recorded `json:"-"`
 }
+
+// Counter returns the counter called name (0 when it is absent).
+func (r *Result) Counter(name string) int { return r.Counters[name] }
 
 // Summary is a one-line account of the result.
 func (r *Result) Summary() string {
@@ -161,20 +176,22 @@ func Materialize(s Scenario, seed uint64) Scenario {
 
 // run is one world being built and run.
 type run struct {
-	s       *Scenario
-	seed    uint64
-	opts    Options
-	w       *sim.World
-	net     *simnet.Network
-	sys     systemRun
-	nem     *nemesis
-	hist    kvhistory.History
-	clients []*client.Workload
-	keys    []string
+	s    *Scenario
+	seed uint64
+	opts Options
+	w    *sim.World
+	net  *simnet.Network
+	kind *system.System
+	sys  *system.Instance
+	nem  *nemesis
 }
 
 func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	*s = Materialize(*s, seed)
+	cfg, err := s.validate()
+	if err != nil {
+		return nil, err
+	}
 	maxEvents := s.MaxEvents
 	if maxEvents == 0 {
 		// Generous: about a million events per virtual minute per host.
@@ -193,62 +210,44 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &run{s: s, seed: seed, opts: opts, w: w, net: net}
+	r := &run{s: s, seed: seed, opts: opts, w: w, net: net, kind: cfg.System()}
 
-	// Hosts: servers, then spares, then clients, then (raft) the admin.
+	// Hosts: servers, then spares, then clients, then any other host the
+	// system needs; each server's clock skew is drawn as it is added.
 	nServers := s.Servers + s.Spares
-	var servers, spares []sim.HostID
-	for i := 0; i < nServers; i++ {
-		if i < s.Servers {
-			servers = append(servers, sim.HostID(i))
-		} else {
-			spares = append(spares, sim.HostID(i))
-		}
-	}
 	clocks := w.Stream("clocks")
 	drift := make([]float64, nServers)
-	b := &buildEnv{w: w, servers: servers, spares: spares, hostCfg: func(i int, name string, peers []sim.HostID, f sim.Factory) sim.HostConfig {
-		cfg := sim.HostConfig{Name: name, Peers: peers, Factory: f}
-		if s.Clocks.DriftMax > 0 {
-			cfg.ClockDrift = (2*clocks.Float64() - 1) * s.Clocks.DriftMax
-		}
-		if s.Clocks.OffsetMax > 0 {
-			cfg.ClockOffset = time.Duration(clocks.Int64N(int64(s.Clocks.OffsetMax) + 1))
-		}
-		drift[i] = cfg.ClockDrift
-		return cfg
-	}}
-	if r.sys, err = buildSystem(s, b); err != nil {
-		return nil, err
+	cluster := &system.Cluster{
+		World:      w,
+		Net:        net,
+		Shape:      system.Shape{Servers: s.Servers, Spares: s.Spares, Clients: s.Clients},
+		FaultPhase: s.FaultPhase.D(),
+		HealPhase:  s.HealPhase.D(),
+		Faults:     s.faultNames(),
+		ServerHost: func(i int, peers []sim.HostID, f sim.Factory) sim.HostConfig {
+			cfg := sim.HostConfig{Name: system.ServerName(i), Peers: peers, Factory: f}
+			if s.Clocks.DriftMax > 0 {
+				cfg.ClockDrift = (2*clocks.Float64() - 1) * s.Clocks.DriftMax
+			}
+			if s.Clocks.OffsetMax > 0 {
+				cfg.ClockOffset = time.Duration(clocks.Int64N(int64(s.Clocks.OffsetMax) + 1))
+			}
+			drift[i] = cfg.ClockDrift
+			return cfg
+		},
 	}
-	for i := 0; i < s.Workload.Keys; i++ {
-		r.keys = append(r.keys, fmt.Sprintf("k%d", i))
+	for _, p := range s.Nemesis.Programs {
+		cluster.Programs = append(cluster.Programs, p.Name)
 	}
-	rec := &tracingRecorder{Recorder: kvhistory.New(&r.hist, w.Now), w: w, clients: len(servers) + len(spares)}
-	quiesce := min(s.HealPhase.D()/3, 3*time.Second)
-	for i := 0; i < s.Clients; i++ {
-		cfg := s.Workload
-		cfg.Client.ID = uint64(i + 1)
-		cfg.Client.Servers = append(slices.Clone(servers), spares...)
-		if stop := s.FaultPhase.D() + s.HealPhase.D() - quiesce; cfg.StopAt == 0 || cfg.StopAt > stop {
-			cfg.StopAt = stop
-		}
-		wl, err := client.NewWorkload(cfg, rec)
-		if err != nil {
-			return nil, fmt.Errorf("scenario %q: workload: %w", s.Name, err)
-		}
-		r.clients = append(r.clients, wl)
-		if _, err := w.AddHost(sim.HostConfig{Name: clientName(i), Factory: wl.Node}); err != nil {
-			return nil, err
-		}
+	if r.sys, err = cfg.Build(cluster); err != nil {
+		return nil, fmt.Errorf("scenario %q: %w", s.Name, err)
 	}
-	if rr, ok := r.sys.(*raftRun); ok && needsAdmin(s) {
-		if err := rr.addAdmin(); err != nil {
-			return nil, err
-		}
+	if err := cluster.Complete(); err != nil {
+		return nil, fmt.Errorf("scenario %q: system %s: %w", s.Name, s.System.Kind, err)
 	}
 
-	r.nem = &nemesis{w: w, net: net, sys: r.sys, rng: w.Stream("nemesis"), servers: append(slices.Clone(servers), spares...), def: link, drift: drift}
+	servers := cluster.ServerIDs()
+	r.nem = &nemesis{w: w, net: net, sys: r.sys, rng: w.Stream("nemesis"), servers: servers, def: link, drift: drift}
 	for _, f := range s.Nemesis.Schedule {
 		f := f
 		w.At(f.At.D(), func() { r.nem.apply(f) })
@@ -256,7 +255,7 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	for _, p := range s.Nemesis.Programs {
 		p := p
 		w.At(p.From.D(), func() {
-			stop := r.sys.StartProgram(p, r.nem)
+			stop := r.sys.Program(p.Name, r.nem)
 			r.nem.faults++
 			w.Trace(sim.KindFault, sim.NoHost, "nemesis.program", "program "+p.Name+" starts")
 			until := p.Until.D()
@@ -270,82 +269,57 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		})
 	}
 	w.At(s.FaultPhase.D(), r.nem.healAll)
-	if s.Checks.Invariants {
-		if hook := r.sys.Hook(); hook != nil {
-			var m checker.Monitor
-			m.Add(s.System.Kind+" safety", hook)
-			w.AddHook(func() error { return m.Check(w.Events(), w.Now()) })
-		}
+	if s.Checks.Invariants && r.sys.Invariant != nil {
+		var m checker.Monitor
+		m.Add(s.System.Kind+" safety", r.sys.Invariant)
+		w.AddHook(func() error { return m.Check(w.Events(), w.Now()) })
 	}
 	return r, nil
 }
 
-// tracingRecorder puts every client operation into the trace (and so the
-// trace hash) as it records it in the history.
-type tracingRecorder struct {
-	*kvhistory.Recorder
-	w       *sim.World
-	clients int // host id of client 1, less one
-}
-
-func (t *tracingRecorder) host(client int) sim.HostID { return sim.HostID(t.clients + client - 1) }
-
-func (t *tracingRecorder) Invoke(client int, op client.Op) int {
-	id := t.Recorder.Invoke(client, op)
-	t.w.Trace(sim.KindOp, t.host(client), "op.invoke", fmt.Sprintf("#%d %v %s %q want %q", id, op.Kind, op.Key, op.Value, op.Want))
-	return id
-}
-
-func (t *tracingRecorder) Complete(id int, res client.Result) {
-	t.Recorder.Complete(id, res)
-	t.w.Trace(sim.KindOp, sim.NoHost, "op.ok", fmt.Sprintf("#%d -> value %q found %v ok %v", id, res.Value, res.Found, res.OK))
-}
-
-func (t *tracingRecorder) Fail(id int) {
-	t.Recorder.Fail(id)
-	t.w.Trace(sim.KindOp, sim.NoHost, "op.fail", fmt.Sprintf("#%d failed: never applied", id))
-}
-
-func needsAdmin(s *Scenario) bool {
-	for _, p := range s.Nemesis.Programs {
-		if p.Name == ProgramConfSplit {
-			return true
-		}
-	}
+// faultNames are the kinds of the scenario's scheduled faults, sorted.
+func (s *Scenario) faultNames() []string {
+	var out []string
 	for _, f := range s.Nemesis.Schedule {
-		if f.Kind == FaultAddServer || f.Kind == FaultRemoveServer || f.Kind == FaultTransferLeader {
-			return true
+		if !slices.Contains(out, string(f.Kind)) {
+			out = append(out, string(f.Kind))
 		}
 	}
-	return s.Nemesis.Generator != nil
+	slices.Sort(out)
+	return out
 }
 
 func (r *run) result(out sim.Outcome) *Result {
 	s := r.s
-	st := r.sys.Stats()
 	res := &Result{
-		Scenario:           s.Name,
-		Seed:               r.seed,
-		TraceHash:          fmt.Sprintf("%016x", r.w.Hash()),
-		Events:             r.w.Events(),
-		Virtual:            Duration(r.w.Now()),
-		Stop:               out.Reason.String(),
-		Messages:           r.net.Counters(),
-		Faults:             r.nem.faults,
-		Crashes:            r.nem.crashes,
-		LeaderCutOffs:      r.nem.leaderCutOffs,
-		LeaderChanges:      st.LeaderChanges,
-		SnapshotsInstalled: st.SnapshotsInstalled,
-		MembershipChanges:  st.MembershipChanges,
-		Schedule:           s.Nemesis.Schedule,
-		Applied:            r.nem.applied,
-		History:            &r.hist,
-		FailureAt:          -1,
+		Scenario:  s.Name,
+		Seed:      r.seed,
+		TraceHash: fmt.Sprintf("%016x", r.w.Hash()),
+		Events:    r.w.Events(),
+		Virtual:   Duration(r.w.Now()),
+		Stop:      out.Reason.String(),
+		System:    s.System.Kind,
+		Checks:    s.Checks.Enabled(),
+		Messages:  r.net.Counters(),
+		Faults:    r.nem.faults,
+		Counters: map[string]int{
+			string(ProbeCrash):        r.nem.crashes,
+			string(ProbeLeaderCutOff): r.nem.leaderCutOffs,
+		},
+		Schedule:  s.Nemesis.Schedule,
+		Applied:   r.nem.sortedApplied(),
+		History:   r.sys.History,
+		FailureAt: -1,
+	}
+	for _, c := range r.kind.Counters() {
+		res.Counters[c.Name] = r.sys.Counter(c.Name)
 	}
 	fail := func(check, format string, args ...any) {
-		res.Reasons = append(res.Reasons, Reason{Check: check, Message: fmt.Sprintf(format, args...)})
+		res.Reasons = append(res.Reasons, Reason{Check: check, Verdict: Fail, Message: fmt.Sprintf(format, args...)})
 	}
-	unknown := false
+	undecided := func(check, format string, args ...any) {
+		res.Reasons = append(res.Reasons, Reason{Check: check, Verdict: Unknown, Message: fmt.Sprintf(format, args...)})
+	}
 	var perr *sim.PanicError
 	switch {
 	case errors.As(out.Err, &perr):
@@ -355,47 +329,26 @@ func (r *run) result(out sim.Outcome) *Result {
 		fail(CheckInvariants, "%v", out.Err)
 		res.FailureAt = Duration(out.Now)
 	case out.Reason == sim.StopEventBudget || out.Reason == sim.StopTimeBudget:
-		unknown = true
-		res.Reasons = append(res.Reasons, Reason{Check: CheckBudget, Message: fmt.Sprintf("the run hit its %s at %v after %d events", out.Reason, out.Now, out.Events)})
+		undecided(CheckBudget, "the run hit its %s at %v after %d events", out.Reason, out.Now, out.Events)
 	}
 	finished := out.Reason == sim.StopDeadline
-	if finished && s.Checks.Invariants {
+	if finished && s.Checks.Invariants && r.sys.FinalCheck != nil {
 		if err := r.sys.FinalCheck(); err != nil {
 			fail(CheckInvariants, "%v", err)
 		}
 	}
-	r.countOps(res)
-	if s.Checks.Linearizable && out.Reason != sim.StopPanic {
-		timeout := s.Checks.CheckTimeout.D()
-		if timeout == 0 {
-			timeout = 10 * time.Second
-		}
-		cr := checker.Check(checker.KVModel(), &r.hist, checker.CheckOptions{
-			Timeout:           timeout,
-			VisualizationPath: r.opts.VisualizationPath,
-			Annotations:       r.annotations(),
-			Workers:           r.opts.CheckWorkers,
-		})
-		res.Lin = &LinCheck{Verdict: cr.Verdict.String(), Ops: cr.Ops, Pending: cr.OpsPending, Partitions: cr.Partitions, Elapsed: Duration(cr.Elapsed), Visualization: cr.Visualization}
-		switch cr.Verdict {
-		case checker.Illegal:
-			msg := "the client history is not linearizable"
-			if cr.Failure != nil {
-				msg = cr.Failure.Explanation
-				res.Lin.Explanation = cr.Failure.Explanation
-				for _, id := range cr.Failure.Stuck {
-					res.Lin.Culprits = append(res.Lin.Culprits, int(id))
-				}
-				for i, id := range cr.Failure.Stuck {
-					if call := Duration(r.hist.Op(id).Call); i == 0 || call < res.FailureAt {
-						res.FailureAt = call
-					}
-				}
-			}
-			fail(CheckLinearizable, "%s", msg)
-		case checker.Unknown:
-			unknown = true
-			res.Reasons = append(res.Reasons, Reason{Check: CheckLinearizable, Message: fmt.Sprintf("the checker ran out of time (%v) before deciding", timeout)})
+	var ops []checker.OpSummary
+	if r.sys.History != nil {
+		ops = r.sys.History.Summaries()
+	}
+	countOps(res, ops, r.w.Now())
+	res.Counters[string(ProbeOpTimeout)] = res.Ops.Unknown
+	if s.Checks.History && out.Reason != sim.StopPanic {
+		r.checkHistory(res, ops, fail, undecided)
+	}
+	if s.Checks.Staleness {
+		if st, ok := r.sys.History.Staleness(); ok {
+			res.Staleness = &st
 		}
 	}
 	if finished && s.Checks.Convergence {
@@ -404,39 +357,77 @@ func (r *run) result(out sim.Outcome) *Result {
 				fail(CheckConvergence, "member %s is down at the end of the heal phase", h.Name())
 			}
 		}
-		if err := checker.CheckConvergence(r.sys.Replicas(r.keys)); err != nil {
+		if err := checker.CheckConvergence(r.sys.Replicas()); err != nil {
 			fail(CheckConvergence, "%v", err)
 		}
 	}
 	if finished && s.Checks.Liveness {
-		r.checkLiveness(fail)
+		r.checkLiveness(ops, fail)
 	}
 	res.Verdict = Pass
 	switch {
-	case hasFailure(res.Reasons):
+	case slices.ContainsFunc(res.Reasons, func(r Reason) bool { return r.Verdict == Fail }):
 		res.Verdict = Fail
-	case unknown:
+	case len(res.Reasons) > 0:
 		res.Verdict = Unknown
 	}
 	res.Expected = res.Verdict == s.Expect.Verdict
 	if res.Verdict == Fail && s.Expect.Verdict == Fail {
-		res.Expected = slices.ContainsFunc(res.Reasons, func(r Reason) bool { return r.Check == s.Expect.Check })
+		res.Expected = slices.ContainsFunc(res.Reasons, func(r Reason) bool { return r.Verdict == Fail && s.Expect.matches(r, res.Lin) })
 	}
-	res.evalProbes()
+	res.evalProbes(r.kind)
 	return res
 }
 
-func hasFailure(reasons []Reason) bool {
-	return slices.ContainsFunc(reasons, func(r Reason) bool {
-		return r.Check != CheckBudget && !strings.HasPrefix(r.Message, "the checker ran out of time")
+// matches reports whether a failure reason is the one e expects: the
+// check it names, or for CheckHistory, whichever check the history's model
+// made.
+func (e Expect) matches(r Reason, lin *LinCheck) bool {
+	if r.Check == e.Check {
+		return true
+	}
+	return e.Check == CheckHistory && lin != nil && r.Check == lin.Check
+}
+
+// checkHistory judges the client history with the system's model.
+func (r *run) checkHistory(res *Result, ops []checker.OpSummary, fail, undecided func(check, format string, args ...any)) {
+	h := r.sys.History
+	timeout := r.s.Checks.CheckTimeout.D()
+	if timeout == 0 {
+		timeout = 10 * time.Second
+	}
+	cr := h.Check(checker.CheckOptions{
+		Timeout:           timeout,
+		VisualizationPath: r.opts.VisualizationPath,
+		Annotations:       r.annotations(),
+		Workers:           r.opts.CheckWorkers,
 	})
+	name := h.CheckName()
+	res.Lin = &LinCheck{Check: name, Model: h.Model(), Verdict: cr.Verdict.String(), Ops: cr.Ops, Pending: cr.OpsPending, Partitions: cr.Partitions, Elapsed: Duration(cr.Elapsed), Visualization: cr.Visualization}
+	switch cr.Verdict {
+	case checker.Illegal:
+		msg := "the client history is not " + name
+		if cr.Failure != nil {
+			msg = cr.Failure.Explanation
+			res.Lin.Explanation = cr.Failure.Explanation
+			for i, id := range cr.Failure.Stuck {
+				res.Lin.Culprits = append(res.Lin.Culprits, int(id))
+				if call := Duration(ops[id].Call); i == 0 || call < res.FailureAt {
+					res.FailureAt = call
+				}
+			}
+		}
+		fail(name, "%s", msg)
+	case checker.Unknown:
+		undecided(name, "the checker ran out of time (%v) before deciding", timeout)
+	}
 }
 
 // countOps fills the operation counts, latencies and throughput from the
 // history, in true virtual time.
-func (r *run) countOps(res *Result) {
+func countOps(res *Result, ops []checker.OpSummary, now time.Duration) {
 	var lat []time.Duration
-	for _, op := range r.hist.Ops() {
+	for _, op := range ops {
 		res.Ops.Invoked++
 		switch op.Status {
 		case checker.OpFailed:
@@ -453,25 +444,25 @@ func (r *run) countOps(res *Result) {
 		q := func(p float64) Duration { return Duration(lat[min(len(lat)-1, int(p*float64(len(lat))))]) }
 		res.Latency = LatencySummary{P50: q(0.5), P90: q(0.9), P99: q(0.99), Max: Duration(lat[len(lat)-1])}
 	}
-	if v := r.w.Now().Seconds(); v > 0 {
+	if v := now.Seconds(); v > 0 {
 		res.Throughput = float64(res.Ops.OK) / v
 	}
 }
 
 // checkLiveness requires every client to complete an operation it invoked
 // in the heal phase.
-func (r *run) checkLiveness(fail func(check, format string, args ...any)) {
+func (r *run) checkLiveness(ops []checker.OpSummary, fail func(check, format string, args ...any)) {
 	healed := r.s.FaultPhase.D()
 	done := map[int]bool{}
-	for _, op := range r.hist.Ops() {
+	for _, op := range ops {
 		if op.Call >= healed && op.Status == checker.OpCompleted {
 			done[op.Client] = true
 		}
 	}
 	var stuck []string
-	for i := range r.clients {
+	for i := 0; i < r.s.Clients; i++ {
 		if !done[i+1] {
-			stuck = append(stuck, clientName(i))
+			stuck = append(stuck, system.ClientName(i))
 		}
 	}
 	if len(stuck) > 0 {

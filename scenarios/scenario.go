@@ -8,12 +8,10 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
-	"github.com/detsim/detsim/nodes/client"
-	"github.com/detsim/detsim/nodes/gossip"
-	"github.com/detsim/detsim/nodes/raft"
-	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/system"
 )
 
 // Scenario is everything a run needs besides its seed: the system and its
@@ -26,12 +24,14 @@ type Scenario struct {
 
 	System System `json:"system"`
 	// Servers run the system. Spares are extra server hosts that start
-	// outside the cluster's configuration, for membership changes (raft).
+	// outside the cluster's configuration, for membership changes.
 	Servers int `json:"servers"`
 	Spares  int `json:"spares,omitempty"`
-	// Clients each run the workload, one operation at a time.
-	Clients  int                   `json:"clients"`
-	Workload client.WorkloadConfig `json:"workload"`
+	// Clients each run the workload. Workload is the system's own: the
+	// system decodes it onto its default workload, so a scenario names
+	// only what it changes.
+	Clients  int             `json:"clients"`
+	Workload json.RawMessage `json:"workload,omitempty"`
 
 	Network Network `json:"network"`
 	Clocks  Clocks  `json:"clocks"`
@@ -55,10 +55,66 @@ type Scenario struct {
 
 // System chooses the system under test and carries its configuration.
 type System struct {
-	// Kind is "raft" or "gossip".
-	Kind   string         `json:"kind"`
-	Raft   *raft.Config   `json:"raft,omitempty"`
-	Gossip *gossip.Config `json:"gossip,omitempty"`
+	// Kind names a registered system (system.Register).
+	Kind string `json:"kind"`
+	// Config is the system's configuration, which it decodes onto its
+	// defaults: absent fields keep their default values.
+	Config json.RawMessage `json:"config,omitempty"`
+}
+
+// UnmarshalJSON also accepts the configuration under the system's name
+// ({"kind": "raft", "raft": {...}}), the form scenarios had before
+// "config".
+func (s *System) UnmarshalJSON(b []byte) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	*s = System{}
+	kind, ok := fields["kind"]
+	if !ok {
+		return errors.New("system.kind is missing")
+	}
+	if err := json.Unmarshal(kind, &s.Kind); err != nil {
+		return fmt.Errorf("system.kind: %v", err)
+	}
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		switch {
+		case name == "kind":
+		case name == "config" || (name == s.Kind && name != ""):
+			if s.Config != nil {
+				return fmt.Errorf("system: both config and %s are set; use config", s.Kind)
+			}
+			s.Config = fields[name]
+		default:
+			return fmt.Errorf("json: unknown field %q in system (want kind and config)", name)
+		}
+	}
+	return nil
+}
+
+// SystemOf returns the System of kind with cfg, encoded, as its
+// configuration.
+func SystemOf(kind string, cfg any) System {
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		panic(fmt.Sprintf("scenarios: a %s configuration does not encode: %v", kind, err))
+	}
+	return System{Kind: kind, Config: b}
+}
+
+// WorkloadOf encodes a workload for Scenario.Workload.
+func WorkloadOf(wl any) json.RawMessage {
+	b, err := json.Marshal(wl)
+	if err != nil {
+		panic(fmt.Sprintf("scenarios: a workload does not encode: %v", err))
+	}
+	return b
 }
 
 // Clocks skews the servers' clocks: each server draws a drift in
@@ -71,8 +127,10 @@ type Clocks struct {
 
 // Checks says which checks decide the verdict.
 type Checks struct {
-	// Linearizable checks the client history with porcupine.
-	Linearizable bool `json:"linearizable,omitempty"`
+	// History checks the client history with the system's model: for a
+	// key-value system, linearizability with porcupine. "linearizable" is
+	// accepted for it in JSON.
+	History bool `json:"history,omitempty"`
 	// Invariants runs the system's safety invariants after every event.
 	Invariants bool `json:"invariants,omitempty"`
 	// Convergence requires every server's state to be equal at the end.
@@ -80,13 +138,54 @@ type Checks struct {
 	// Liveness requires every client to complete an operation in the heal
 	// phase.
 	Liveness bool `json:"liveness,omitempty"`
-	// CheckTimeout bounds the linearizability check (wall time); past it
-	// the verdict is unknown. Zero means 10s.
+	// Staleness measures how stale the reads of the history were (for
+	// systems that promise less than linearizability); it is reported,
+	// and never fails a run.
+	Staleness bool `json:"staleness,omitempty"`
+	// CheckTimeout bounds the history check (wall time); past it the
+	// verdict is unknown. Zero means 10s.
 	CheckTimeout Duration `json:"check_timeout,omitempty"`
 }
 
-// Check names, as used in Expect.Check and Reason.Check.
+// UnmarshalJSON accepts "linearizable" as the old name of "history".
+func (c *Checks) UnmarshalJSON(b []byte) error {
+	type plain Checks
+	var v struct {
+		plain
+		Linearizable *bool `json:"linearizable,omitempty"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	*c = Checks(v.plain)
+	if v.Linearizable != nil {
+		c.History = c.History || *v.Linearizable
+	}
+	return nil
+}
+
+// Enabled names the checks that are on, in a fixed order.
+func (c Checks) Enabled() []string {
+	var on []string
+	for _, x := range []struct {
+		on   bool
+		name string
+	}{{c.History, CheckHistory}, {c.Invariants, CheckInvariants}, {c.Convergence, CheckConvergence}, {c.Liveness, CheckLiveness}, {c.Staleness, "staleness"}} {
+		if x.on {
+			on = append(on, x.name)
+		}
+	}
+	return on
+}
+
+// Check names, as used in Expect.Check and Reason.Check. A history
+// check's reasons carry the name of the check the model makes
+// (CheckLinearizable for porcupine's); Expect.Check may name it, or
+// CheckHistory for whichever it is.
 const (
+	CheckHistory      = "history"
 	CheckLinearizable = "linearizable"
 	CheckInvariants   = "invariants"
 	CheckConvergence  = "convergence"
@@ -105,44 +204,31 @@ type Expect struct {
 
 // Validate reports the first bad field of s, by its JSON path.
 func (s *Scenario) Validate() error {
-	bad := func(field, format string, args ...any) error {
-		return fmt.Errorf("scenario %q: %s: %s", s.Name, field, fmt.Sprintf(format, args...))
+	_, err := s.validate()
+	return err
+}
+
+// validate checks s and returns its system's decoded configuration.
+func (s *Scenario) validate() (system.Config, error) {
+	bad := func(field, format string, args ...any) (system.Config, error) {
+		return system.Config{}, fmt.Errorf("scenario %q: %s: %s", s.Name, field, fmt.Sprintf(format, args...))
 	}
 	if s.Name == "" {
-		return errors.New("scenario: name is empty")
+		return system.Config{}, errors.New("scenario: name is empty")
 	}
-	switch s.System.Kind {
-	case "raft":
-		if s.System.Gossip != nil {
-			return bad("system.gossip", "is set for a raft system")
-		}
-		if s.System.Raft != nil {
-			if err := s.System.Raft.Validate(); err != nil {
-				return bad("system.raft", "%v", err)
-			}
-		}
-	case "gossip":
-		if s.System.Raft != nil {
-			return bad("system.raft", "is set for a gossip system")
-		}
-		if s.Clients != 0 {
-			return bad("clients", "must be 0 for gossip, which has no client API")
-		}
-		if s.System.Gossip != nil {
-			if err := s.System.Gossip.Validate(); err != nil {
-				return bad("system.gossip", "%v", err)
-			}
-		}
-	default:
-		return bad("system.kind", "%q is not a known system (raft, gossip)", s.System.Kind)
+	sys, err := system.Lookup(s.System.Kind)
+	if err != nil {
+		return bad("system.kind", "%v", err)
+	}
+	cfg, err := sys.Decode(s.System.Config, s.Workload)
+	if err != nil {
+		return system.Config{}, fmt.Errorf("scenario %q: %w", s.Name, err)
 	}
 	switch {
 	case s.Servers < 1 || s.Servers > 64:
 		return bad("servers", "must be in [1, 64] (is %d)", s.Servers)
 	case s.Spares < 0 || s.Spares > 16:
 		return bad("spares", "must be in [0, 16] (is %d)", s.Spares)
-	case s.Spares > 0 && s.System.Kind != "raft":
-		return bad("spares", "only raft supports membership changes")
 	case s.Clients < 0 || s.Clients > 256:
 		return bad("clients", "must be in [0, 256] (is %d)", s.Clients)
 	case s.FaultPhase < 0:
@@ -151,39 +237,41 @@ func (s *Scenario) Validate() error {
 		return bad("heal_phase", "must be positive (is %v)", s.HealPhase)
 	case s.FaultPhase.D()+s.HealPhase.D() > 24*time.Hour:
 		return bad("fault_phase", "the two phases exceed 24h of virtual time")
-	case !(s.Clocks.DriftMax >= 0 && s.Clocks.DriftMax < 0.5):
+	case math.IsNaN(s.Clocks.DriftMax) || !(s.Clocks.DriftMax >= 0 && s.Clocks.DriftMax < 0.5):
 		return bad("clocks.drift_max", "must be in [0, 0.5) (is %v)", s.Clocks.DriftMax)
 	case s.Clocks.OffsetMax < 0:
 		return bad("clocks.offset_max", "is negative (%v)", s.Clocks.OffsetMax)
 	case s.Checks.CheckTimeout < 0:
 		return bad("checks.check_timeout", "is negative (%v)", s.Checks.CheckTimeout)
 	}
-	if s.Clients > 0 {
-		w := s.Workload
-		w.Client.ID = 1
-		w.Client.Servers = []sim.HostID{0}
-		if err := w.Validate(); err != nil {
-			return bad("workload", "%v", err)
-		}
+	if err := cfg.Validate(system.Shape{Servers: s.Servers, Spares: s.Spares, Clients: s.Clients}); err != nil {
+		return system.Config{}, fmt.Errorf("scenario %q: %w", s.Name, err)
 	}
-	if s.Clients > 0 && s.Workload.Client.RefusalDefinite && s.duplicates() {
+	if s.Clients > 0 && s.duplicates() && refusalDefinite(s.Workload) {
 		return bad("workload.client.refusal_definite", "is unsound on a network that duplicates messages: a copy of a refused request can reach the server after it became leader, so a refusal proves nothing")
 	}
-	if (s.Checks.Linearizable || s.Checks.Liveness) && s.Clients == 0 {
-		return bad("checks", "linearizable and liveness checks need clients")
-	}
-	if s.Checks.Linearizable && s.System.Kind != "raft" {
-		return bad("checks.linearizable", "the %s system does not promise linearizability", s.System.Kind)
+	promises := sys.Promises()
+	switch {
+	case (s.Checks.History || s.Checks.Liveness || s.Checks.Staleness) && s.Clients == 0:
+		return bad("checks", "history, liveness and staleness checks need clients")
+	case s.Checks.History && !promises.History:
+		return bad("checks.history", "the %s system records no history to check", sys.Name())
+	case s.Checks.Staleness && !promises.Staleness:
+		return bad("checks.staleness", "the %s system's history cannot be measured for staleness", sys.Name())
+	case s.Checks.Invariants && !promises.Invariants:
+		return bad("checks.invariants", "the %s system checks no invariants", sys.Name())
+	case s.Checks.Convergence && !promises.Convergence:
+		return bad("checks.convergence", "the %s system reports no replica states", sys.Name())
 	}
 	if err := s.Network.validate(); err != nil {
 		return bad("network", "%v", err)
 	}
-	if err := s.Nemesis.validate(s); err != nil {
+	if err := s.Nemesis.validate(s, sys); err != nil {
 		return bad("nemesis", "%v", err)
 	}
 	for i, p := range s.Probes {
-		if !slices.Contains(AllProbes, p) {
-			return bad(fmt.Sprintf("probes[%d]", i), "%q is not a probe (%v)", p, AllProbes)
+		if !slices.Contains(harnessProbes, p) && !sys.HasCounter(string(p)) {
+			return bad(fmt.Sprintf("probes[%d]", i), "%q is not a probe of the %s system (%v)", p, sys.Name(), probeNames(sys))
 		}
 	}
 	switch s.Expect.Verdict {
@@ -192,16 +280,27 @@ func (s *Scenario) Validate() error {
 			return bad("expect.check", "names a check but the expected verdict is pass")
 		}
 	case Fail:
-		if !slices.Contains([]string{CheckLinearizable, CheckInvariants, CheckConvergence, CheckLiveness, CheckPanic}, s.Expect.Check) {
-			return bad("expect.check", "an expected failure must name the check that fails (linearizable, invariants, convergence, liveness, panic), not %q", s.Expect.Check)
+		if !slices.Contains(failingChecks, s.Expect.Check) {
+			return bad("expect.check", "an expected failure must name the check that fails (%s), not %q", strings.Join(failingChecks, ", "), s.Expect.Check)
 		}
 	default:
 		return bad("expect.verdict", "must be pass or fail (is %q)", s.Expect.Verdict)
 	}
-	if math.IsNaN(s.Clocks.DriftMax) {
-		return bad("clocks.drift_max", "is NaN")
+	return cfg, nil
+}
+
+// failingChecks are the checks an expected failure may name.
+var failingChecks = []string{CheckHistory, CheckLinearizable, CheckInvariants, CheckConvergence, CheckLiveness, CheckPanic}
+
+// refusalDefinite reports whether a workload sets client.refusal_definite,
+// whatever the system: the flag is the shared client's.
+func refusalDefinite(raw json.RawMessage) bool {
+	var wl struct {
+		Client struct {
+			RefusalDefinite bool `json:"refusal_definite"`
+		} `json:"client"`
 	}
-	return nil
+	return len(raw) > 0 && json.Unmarshal(raw, &wl) == nil && wl.Client.RefusalDefinite
 }
 
 // duplicates reports whether the network, or a link fault, may duplicate

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -23,7 +24,7 @@ func (z Size) String() string {
 }
 
 func sizeOf(s Scenario, r *Result) Size {
-	z := Size{Faults: len(s.Nemesis.Schedule), Clients: s.Clients, Keys: s.Workload.Keys, FaultPhase: s.FaultPhase, HealPhase: s.HealPhase}
+	z := Size{Faults: len(s.Nemesis.Schedule), Clients: s.Clients, Keys: s.workloadKeys(), FaultPhase: s.FaultPhase, HealPhase: s.HealPhase}
 	if r != nil {
 		z.Ops = r.Ops.Invoked
 	}
@@ -107,10 +108,9 @@ func Shrink(spec Spec, opts ShrinkOptions) (ShrinkResult, error) {
 			}
 			changed = true
 		}
-		for s.Workload.Keys > 1 {
+		for s.workloadKeys() > 1 {
 			c := s.Clone()
-			c.Workload.Keys--
-			if !try(c) {
+			if !c.setWorkloadKeys(s.workloadKeys()-1) || !try(c) {
 				break
 			}
 			changed = true
@@ -143,4 +143,39 @@ func lastFault(s Scenario) Duration {
 		last = max(last, f.At)
 	}
 	return last
+}
+
+// workloadKeys is the workload's "keys" field, as the system decodes it
+// (its default when the scenario omits it); 0 when the workload has none.
+func (s Scenario) workloadKeys() int {
+	cfg, err := s.validate()
+	if err != nil || cfg.Workload() == nil {
+		return 0
+	}
+	b, err := json.Marshal(cfg.Workload())
+	if err != nil {
+		return 0
+	}
+	var wl struct {
+		Keys int `json:"keys"`
+	}
+	if json.Unmarshal(b, &wl) != nil {
+		return 0
+	}
+	return wl.Keys
+}
+
+// setWorkloadKeys sets the workload's "keys" field.
+func (s *Scenario) setWorkloadKeys(n int) bool {
+	fields := map[string]json.RawMessage{}
+	if len(s.Workload) > 0 && json.Unmarshal(s.Workload, &fields) != nil {
+		return false
+	}
+	fields["keys"] = json.RawMessage(fmt.Sprint(n))
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return false
+	}
+	s.Workload = b
+	return true
 }

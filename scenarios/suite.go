@@ -88,7 +88,7 @@ func (t *Tally) Add(r *Result) {
 		t.bad(r.Seed, "expected to pass, failed: "+reasons(r))
 	case t.Expect.Verdict == Fail && r.Verdict == Fail:
 		for _, reason := range r.Reasons {
-			if reason.Check != t.Expect.Check {
+			if !t.Expect.matches(reason, r.Lin) {
 				t.bad(r.Seed, fmt.Sprintf("expected to fail only %s, also failed %s", t.Expect.Check, reason))
 			}
 		}

@@ -68,25 +68,15 @@ func pack(spans []span) (map[int]int, int) {
 	return row, len(ends)
 }
 
-// kindClass maps a fault kind to one of the fault colours.
-func kindClass(kind string) string {
-	switch strings.ToLower(kind) {
-	case "partition":
-		return "k-partition"
-	case "link", "clog":
-		return "k-link"
-	case "crash", "kill-all", "remove-server":
-		return "k-crash"
-	case "pause":
-		return "k-pause"
-	case "clock-step", "clock-drift", "clock-strobe":
-		return "k-clock"
-	case "storage":
-		return "k-storage"
-	case "heal", "restart", "resume", "unclog", "add-server":
-		return "k-heal"
-	case "transfer-leader":
-		return "k-leader"
+// Fault families: the colours a fault is drawn in. The page knows
+// families, not fault kinds, so a system's own faults colour like any other.
+var faultFamilies = []string{"partition", "link", "crash", "pause", "clock", "storage", "heal", "leader"}
+
+// kindClass maps a fault's family to its colour class.
+func kindClass(family string) string {
+	family = strings.ToLower(family)
+	if slices.Contains(faultFamilies, family) {
+		return "k-" + family
 	}
 	return "k-other"
 }
@@ -202,7 +192,7 @@ func (b *builder) clusterFaults(cluster []int, y float64) float64 {
 	for j, i := range cluster {
 		f := p.Faults[i]
 		pl := placed{x0: l.x(f.Start), x1: l.x(f.End)}
-		pl.fv = faultView{Class: "fault " + kindClass(f.Kind), Title: faultTitle(f, p), Instant: f.Start == f.End, Text: cut(faultName(f), labelMax)}
+		pl.fv = faultView{Class: "fault " + kindClass(f.Family), Title: faultTitle(f, p), Instant: f.Start == f.End, Text: cut(faultName(f), labelMax)}
 		tw := textW(pl.fv.Text, charW)
 		lo, hi := pl.x0, pl.x1
 		if pl.fv.Instant {
@@ -283,7 +273,7 @@ func (b *builder) guides(cluster []int) {
 	p := b.p
 	for _, i := range cluster {
 		f := p.Faults[i]
-		class := "guide " + kindClass(f.Kind)
+		class := "guide " + kindClass(f.Family)
 		if f.Start >= p.Start {
 			b.v.Guides = append(b.v.Guides, guideView{Class: class, X: px(b.l.x(f.Start))})
 		}
@@ -302,7 +292,7 @@ func (b *builder) laneFaults(inLanes []int) {
 		label := cut(faultName(f), labelMax)
 		for _, h := range f.Hosts {
 			top, bottom := b.laneTop[h]+1, b.laneBottom[h]-1
-			fv := faultView{Class: "fault " + kindClass(f.Kind), Title: faultTitle(f, b.p), Instant: f.Start == f.End}
+			fv := faultView{Class: "fault " + kindClass(f.Family), Title: faultTitle(f, b.p), Instant: f.Start == f.End}
 			if fv.Instant {
 				fv.D = fmt.Sprintf("M%s %sV%sM%s %sL%s %sL%s %sZ", px(x0), px(top), px(bottom), px(x0-4), px(top), px(x0+4), px(top), px(x0), px(top+6))
 				fv.Text = cut(label, 24)
@@ -448,7 +438,7 @@ func (b *builder) summary() {
 	for _, f := range p.Faults {
 		if !seen[f.Kind] {
 			seen[f.Kind] = true
-			v.FaultKinds = append(v.FaultKinds, legendEntry{Class: "fault " + kindClass(f.Kind), Label: cut(f.Kind, labelMax)})
+			v.FaultKinds = append(v.FaultKinds, legendEntry{Class: "fault " + kindClass(f.Family), Label: cut(f.Kind, labelMax)})
 		}
 	}
 	var dropped, pending, failed, implicated int

@@ -41,9 +41,12 @@ type Page struct {
 // mark when Start == End.
 type Fault struct {
 	Start, End time.Duration // Start <= End
-	Kind       string        // "partition", "crash", "clock-step", ...: picks the colour
-	Label      string
-	Hosts      []string // lanes it hits; empty: cluster-wide
+	Kind       string        // "partition", "crash", "clock-step", ...: the legend's text
+	// Family picks the colour: partition, link, crash, pause, clock,
+	// storage, heal or leader; anything else is drawn as "other".
+	Family string
+	Label  string
+	Hosts  []string // lanes it hits; empty: cluster-wide
 }
 
 // Message is one message, drawn as an arrow from (Sent, From) to

@@ -1,10 +1,12 @@
 package kvhistory
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/nodes/client"
+	"github.com/detsim/detsim/sim"
 )
 
 // History is the history a Recorder writes to.
@@ -61,4 +63,41 @@ func Input(op client.Op) checker.KVInput {
 // Output converts a result.
 func Output(res client.Result) checker.KVOutput {
 	return checker.KVOutput{Value: res.Value, Found: res.Found, OK: res.OK}
+}
+
+// Tracer is the part of sim.World a Tracing recorder writes to.
+type Tracer interface {
+	Trace(kind sim.RecordKind, host sim.HostID, label, text string)
+	Now() time.Duration
+}
+
+// Tracing is a Recorder that also puts every operation into the world's
+// trace, and so into its trace hash, as it records it. Client n runs on
+// host firstClient+n-1.
+type Tracing struct {
+	*Recorder
+	w           Tracer
+	firstClient sim.HostID
+}
+
+// NewTracing returns a Tracing recorder into h for clients whose first
+// host is firstClient.
+func NewTracing(h *History, w Tracer, firstClient sim.HostID) *Tracing {
+	return &Tracing{Recorder: New(h, w.Now), w: w, firstClient: firstClient}
+}
+
+func (t *Tracing) Invoke(client int, op client.Op) int {
+	id := t.Recorder.Invoke(client, op)
+	t.w.Trace(sim.KindOp, t.firstClient+sim.HostID(client-1), "op.invoke", fmt.Sprintf("#%d %v %s %q want %q", id, op.Kind, op.Key, op.Value, op.Want))
+	return id
+}
+
+func (t *Tracing) Complete(id int, res client.Result) {
+	t.Recorder.Complete(id, res)
+	t.w.Trace(sim.KindOp, sim.NoHost, "op.ok", fmt.Sprintf("#%d -> value %q found %v ok %v", id, res.Value, res.Found, res.OK))
+}
+
+func (t *Tracing) Fail(id int) {
+	t.Recorder.Fail(id)
+	t.w.Trace(sim.KindOp, sim.NoHost, "op.fail", fmt.Sprintf("#%d failed: never applied", id))
 }

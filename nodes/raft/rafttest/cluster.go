@@ -21,8 +21,12 @@ type Cluster struct {
 	Admin *raft.Admin
 	// Rand is the nemesis's stream, e.g. World.Stream("nemesis").
 	Rand *rand.Rand
+	// Cut, if set, hears of every server that was cut off and has
+	// rejoined: from when to when, so a report can draw it.
+	Cut func(h sim.HostID, from, to time.Duration)
 
-	cut []sim.HostID // servers cut off, in the order they were cut
+	cut   []sim.HostID // servers cut off, in the order they were cut
+	since map[sim.HostID]time.Duration
 }
 
 // Node is the running node of server h, or nil.
@@ -54,20 +58,44 @@ func (c *Cluster) Isolated() []sim.HostID { return slices.Clone(c.cut) }
 func (c *Cluster) Isolate(h sim.HostID) {
 	if !slices.Contains(c.cut, h) {
 		c.cut = append(c.cut, h)
+		if c.since == nil {
+			c.since = map[sim.HostID]time.Duration{}
+		}
+		c.since[h] = c.World.Now()
 	}
 	c.apply()
 }
 
 // Rejoin reconnects h to the servers that are not cut off.
 func (c *Cluster) Rejoin(h sim.HostID) {
+	if slices.Contains(c.cut, h) {
+		c.rejoined(h)
+	}
 	c.cut = slices.DeleteFunc(c.cut, func(x sim.HostID) bool { return x == h })
 	c.apply()
 }
 
 // HealAll reconnects every server.
 func (c *Cluster) HealAll() {
+	c.Close()
 	c.cut = c.cut[:0]
 	c.apply()
+}
+
+// Close reports the servers still cut off to Cut as rejoining now, as the
+// heal at the end of a fault phase will make them.
+func (c *Cluster) Close() {
+	for _, h := range c.cut {
+		c.rejoined(h)
+	}
+	clear(c.since)
+}
+
+func (c *Cluster) rejoined(h sim.HostID) {
+	if from, ok := c.since[h]; ok && c.Cut != nil {
+		c.Cut(h, from, c.World.Now())
+	}
+	delete(c.since, h)
 }
 
 func (c *Cluster) apply() {

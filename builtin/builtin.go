@@ -1,0 +1,31 @@
+package builtin
+
+import (
+	"github.com/detsim/detsim/nodes/gossip/gossipsys"
+	"github.com/detsim/detsim/nodes/raft/raftsys"
+	"github.com/detsim/detsim/system"
+)
+
+// Systems are the systems that ship with detsim, in the order `simrun
+// list` shows them.
+func Systems() []*system.System {
+	return []*system.System{raftsys.System, gossipsys.System}
+}
+
+// Demo names the scenarios that `simrun` alone runs, one seed each:
+// healthy runs under faults, and runs that must find a bug (a planted one,
+// and the lease reads that clocks break).
+func Demo() []string {
+	return []string{
+		"raft-happy",
+		"raft-leader-partition",
+		"raft-crash-restart",
+		"raft-swarm",
+		"raft-bug-stale-reads",
+		"raft-clock-skew-lease",
+		"gossip-example",
+	}
+}
+
+// Register registers every built-in system.
+func Register() { system.MustRegister(Systems()...) }

@@ -1,0 +1,241 @@
+package builtin_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/detsim/detsim/builtin"
+	. "github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/sim"
+	"github.com/google/go-cmp/cmp"
+)
+
+func init() { builtin.Register() }
+
+// suiteSeeds is the seed set of the CI suite: DETSIM_SEEDS deepens it for
+// nightly runs.
+func suiteSeeds(t *testing.T) int {
+	n := 8
+	if v := os.Getenv("DETSIM_SEEDS"); v != "" {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 {
+			t.Fatalf("DETSIM_SEEDS=%q is not a positive number", v)
+		}
+	}
+	if testing.Short() {
+		n = min(n, 2)
+	}
+	return n
+}
+
+func runOrFatal(t *testing.T, s Scenario, seed uint64) *Result {
+	t.Helper()
+	r, err := Run(s, seed, Options{CheckWorkers: 1})
+	if err != nil {
+		t.Fatalf("%s seed %d: %v", s.Name, seed, err)
+	}
+	return r
+}
+
+// TestFaultInjectionSuite is the CI suite: every built-in scenario of every
+// built-in system over a fixed seed set, judged by Evaluate.
+func TestFaultInjectionSuite(t *testing.T) {
+	seeds := suiteSeeds(t)
+	if err := Builtins(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range Names() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s, err := Lookup(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A planted bug shows in a fraction of seeds; scenarios that
+			// hunt one get three times the seeds.
+			n := seeds
+			if s.Expect.Verdict == Fail {
+				n = 3 * seeds
+			}
+			var results []*Result
+			for seed := uint64(1); seed <= uint64(n); seed++ {
+				results = append(results, runOrFatal(t, s, seed))
+			}
+			for _, p := range Evaluate(s, results) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+func TestScenarioRoundTripsThroughJSONWithTheSameHash(t *testing.T) {
+	for _, name := range Names() {
+		s, _ := Lookup(name)
+		var buf bytes.Buffer
+		if err := s.Encode(&buf); err != nil {
+			t.Fatal(err)
+		}
+		back, err := Decode(&buf)
+		if err != nil {
+			t.Fatalf("%s: decoding its own encoding: %v", name, err)
+		}
+		if diff := cmp.Diff(s, back); diff != "" {
+			t.Fatalf("%s changed through JSON (-before +after):\n%s", name, diff)
+		}
+		if name != "raft-swarm" && name != "raft-membership" {
+			continue // two runs each are enough to prove the point
+		}
+		a, b := runOrFatal(t, s, 7), runOrFatal(t, back, 7)
+		if a.TraceHash != b.TraceHash {
+			t.Fatalf("%s: hash %s before JSON, %s after", name, a.TraceHash, b.TraceHash)
+		}
+		// A materialized spec (generator drawn into the schedule) replays
+		// the same run: it is what a failure spec stores.
+		m := Materialize(s, 7)
+		if m.Nemesis.Generator != nil {
+			t.Fatal("Materialize left the generator in place")
+		}
+		if c := runOrFatal(t, m, 7); c.TraceHash != a.TraceHash {
+			t.Fatalf("%s: materialized spec ran to hash %s, the original to %s", name, c.TraceHash, a.TraceHash)
+		}
+	}
+}
+
+func TestDecodeNamesTheBadField(t *testing.T) {
+	good, _ := Lookup("raft-happy")
+	var buf bytes.Buffer
+	good.Encode(&buf)
+	base := buf.String()
+	cases := []struct {
+		name, from, to, want string
+	}{
+		{"unknown field", `"servers": 5`, `"servers": 5, "severs": 3`, `unknown field "severs"`},
+		{"bad duration", `"fault_phase": "10s"`, `"fault_phase": "ten seconds"`, `bad duration "ten seconds"`},
+		{"wrong type", `"servers": 5`, `"servers": "five"`, `field "servers": cannot use a JSON string`},
+		{"bad system", `"kind": "raft"`, `"kind": "paxos"`, `system.kind`},
+		{"bad ratio", `"kind": "uniform"`, `"kind": "uniform", "loss_ratio": 2`, ``},
+		{"no servers", `"servers": 5`, `"servers": 0`, `servers: must be in [1, 64]`},
+		{"bad latency", `"kind": "uniform"`, `"kind": "gaussian"`, `network: latency: kind "gaussian"`},
+		{"bad expect", `"verdict": "pass"`, `"verdict": "maybe"`, `expect.verdict`},
+		{"bad raft", `"heartbeat_interval": "50ms"`, `"heartbeat_interval": "0s"`, `system.config`},
+		{"unknown raft field", `"heartbeat_interval": "50ms"`, `"heartbeat_interval": "50ms", "heartbeet": 1`, `unknown field "heartbeet"`},
+		{"bad workload", `"keys": 5`, `"keys": 0`, `workload`},
+		{"malformed", `{`, `{{`, `malformed JSON`},
+	}
+	for _, c := range cases {
+		if !strings.Contains(base, c.from) {
+			t.Fatalf("%s: the encoded scenario has no %q to replace", c.name, c.from)
+		}
+		in := strings.Replace(base, c.from, c.to, 1)
+		_, err := Decode(strings.NewReader(in))
+		if err == nil {
+			if c.want == "" {
+				continue // a misplaced field the schema still accepts
+			}
+			t.Errorf("%s: decoded without error", c.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %q does not name %q", c.name, err, c.want)
+		}
+	}
+	bad := good.Clone()
+	bad.Nemesis.Schedule = []Fault{{At: Duration(20 * time.Second), Kind: FaultCrash}}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "schedule[0]") {
+		t.Errorf("a fault after the fault phase: err = %v", err)
+	}
+	bad.Nemesis.Schedule = []Fault{{At: Duration(time.Second), Kind: FaultPartition, Topology: "triangle"}}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), `topology "triangle"`) {
+		t.Errorf("a bad topology: err = %v", err)
+	}
+	unsound := good.Clone()
+	unsound.Workload = []byte(`{"client": {"refusal_definite": true}}`)
+	unsound.Network.DupRatio = 0.1
+	if err := unsound.Validate(); err == nil || !strings.Contains(err.Error(), "refusal_definite") {
+		t.Errorf("definite refusals on a duplicating network: err = %v", err)
+	}
+	bad.Nemesis.Schedule = []Fault{{At: Duration(time.Second), Kind: FaultCrash, Target: "n9"}}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), `target "n9"`) {
+		t.Errorf("a bad target: err = %v", err)
+	}
+}
+
+// TestGeneratorOutputIsValid draws schedules for many seeds and checks that
+// every one is a valid scenario whose faults lie in the fault phase.
+func TestGeneratorOutputIsValid(t *testing.T) {
+	s, _ := Lookup("raft-swarm")
+	kinds := map[FaultKind]int{}
+	sizes := map[int]bool{}
+	for seed := uint64(0); seed < 2000; seed++ {
+		m := Materialize(s, seed)
+		if err := m.Validate(); err != nil {
+			t.Fatalf("seed %d: generated scenario is invalid: %v", seed, err)
+		}
+		for i, f := range m.Nemesis.Schedule {
+			kinds[f.Kind]++
+			if i > 0 && f.At < m.Nemesis.Schedule[i-1].At {
+				t.Fatalf("seed %d: schedule out of order at %d", seed, i)
+			}
+		}
+		sizes[len(m.Nemesis.Schedule)] = true
+	}
+	for _, k := range append(AllFaultKinds, "transfer-leader") {
+		switch k {
+		case FaultHeal, FaultRestart, FaultResume, FaultUnclog:
+			continue // undo kinds: drawn only as the undo of another
+		}
+		if kinds[k] == 0 {
+			t.Errorf("2000 seeds never drew a %s fault", k)
+		}
+	}
+	if len(sizes) < 5 {
+		t.Errorf("swarm schedules barely vary in size: %v", sizes)
+	}
+}
+
+func TestLookupSuggestsCloseNames(t *testing.T) {
+	_, err := Lookup("raft-leader-partiton")
+	if err == nil || !strings.Contains(err.Error(), "raft-leader-partition") {
+		t.Fatalf("err = %v, want a suggestion of raft-leader-partition", err)
+	}
+}
+
+func TestResultEncodes(t *testing.T) {
+	s, _ := Lookup("raft-happy")
+	r := runOrFatal(t, s, 1)
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{`"trace_hash"`, `"latency"`, `"throughput_ops_per_s"`, `"probes"`, `"messages"`} {
+		if !bytes.Contains(b, []byte(field)) {
+			t.Errorf("result JSON lacks %s: %s", field, b)
+		}
+	}
+	if r.Ops.OK == 0 || r.Latency.P50 <= 0 || r.Throughput <= 0 {
+		t.Errorf("a healthy run reports no work: %+v", r)
+	}
+}
+
+// TestClientOperationsAreTraced: every invocation and completion is a trace
+// record, so it feeds the hash and shows in traces.
+func TestClientOperationsAreTraced(t *testing.T) {
+	s, _ := Lookup("raft-leader-partition")
+	var buf bytes.Buffer
+	sink := sim.NewJSONSink(&buf)
+	r, err := Run(s, 1, Options{Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink.Flush()
+	invokes := bytes.Count(buf.Bytes(), []byte(`"label":"op.invoke"`))
+	oks := bytes.Count(buf.Bytes(), []byte(`"label":"op.ok"`))
+	if invokes != r.Ops.Invoked || oks != r.Ops.OK {
+		t.Fatalf("trace has %d invocations and %d completions; the history %d and %d", invokes, oks, r.Ops.Invoked, r.Ops.OK)
+	}
+}

@@ -1,0 +1,326 @@
+package raftsys
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"slices"
+	"time"
+
+	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/nodes/client"
+	"github.com/detsim/detsim/nodes/client/kvhistory"
+	"github.com/detsim/detsim/nodes/raft"
+	"github.com/detsim/detsim/nodes/raft/raftcheck"
+	"github.com/detsim/detsim/nodes/raft/rafttest"
+	"github.com/detsim/detsim/sim"
+	"github.com/detsim/detsim/system"
+)
+
+// Names of Raft's own faults, programs and counters.
+const (
+	FaultAddServer      = "add-server"
+	FaultRemoveServer   = "remove-server"
+	FaultTransferLeader = "transfer-leader"
+
+	ProgramFigure8   = "figure8"
+	ProgramConfSplit = "conf-split"
+
+	CounterLeaderChange      = "leader-change"
+	CounterSnapshotInstalled = "snapshot-installed"
+	CounterMembershipChange  = "membership-change"
+)
+
+//go:embed scenarios/*.json
+var builtin embed.FS
+
+// System is the Raft key-value store of package raft, with its clients
+// (package client), its safety invariants (package raftcheck) and its
+// targeted nemesis programs (package rafttest).
+var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
+	Name:        "raft",
+	Description: "the Raft key-value store of nodes/raft: PreVote, CheckQuorum, snapshots, ReadIndex and lease reads, membership changes",
+	Config:      raft.DefaultConfig,
+	Workload:    defaultWorkload,
+	Validate:    validate,
+	Build:       build,
+	Promises:    system.Promises{History: true, Invariants: true, Convergence: true, Staleness: true},
+	Faults: []system.FaultKind{
+		{Name: FaultAddServer, Description: "add a spare server (the target, or a random one outside the configuration)", NeedsSpares: true, Family: "heal"},
+		{Name: FaultRemoveServer, Description: "remove a member (the target, or a random follower)", Family: "crash"},
+		{Name: FaultTransferLeader, Description: "move leadership to the target (a follower by default)", Generated: true, Family: "leader"},
+	},
+	Programs: []system.ProgramKind{
+		{Name: ProgramFigure8, Description: "cut off new leaders as they are elected or first commit (Figure 8 of the Raft paper); one server cut off at a time"},
+		{Name: ProgramConfSplit, Description: "membership changes across a leader change: the leader is cut off as it appends a change, and the next leader is made to remove a server", Validate: func(s system.Shape) error {
+			if s.Spares < 1 || s.Servers < 4 {
+				return fmt.Errorf("needs at least 4 servers and a spare (has %d and %d)", s.Servers, s.Spares)
+			}
+			return nil
+		}},
+	},
+	Counters: []system.Counter{
+		{Name: CounterLeaderChange, Description: "leaders elected after the first"},
+		{Name: CounterSnapshotInstalled, Description: "snapshots a server installed from the leader"},
+		{Name: CounterMembershipChange, Description: "membership changes the operator saw commit"},
+	},
+	Scenarios: mustSub(builtin, "scenarios"),
+})
+
+func mustSub(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+// defaultWorkload is client.DefaultWorkloadConfig with no operation limit:
+// in a scenario, clients run until the harness stops them.
+func defaultWorkload() client.WorkloadConfig {
+	wl := client.DefaultWorkloadConfig()
+	wl.OpsMax = 0
+	return wl
+}
+
+func validate(cfg raft.Config, wl client.WorkloadConfig, shape system.Shape) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("system.config: %w", err)
+	}
+	if len(cfg.Members) > 0 || cfg.Join {
+		return fmt.Errorf("system.config: members and join are set by the harness from servers and spares")
+	}
+	if shape.Clients > 0 {
+		wl.Client.ID = 1
+		wl.Client.Servers = []sim.HostID{0}
+		if err := wl.Validate(); err != nil {
+			return fmt.Errorf("workload: %w", err)
+		}
+	}
+	return nil
+}
+
+// cluster is a Raft cluster under test.
+type cluster struct {
+	w       *sim.World
+	all     []sim.HostID
+	keys    []string
+	safety  *raftcheck.Safety
+	counter *counter
+	tap     *rafttest.Tap // fans events out to the counter and to programs
+	admin   *raft.Admin
+	adminID sim.HostID
+	hist    kvhistory.History
+}
+
+// counter observes elections and snapshot installs for the counters, and
+// passes everything on to the safety checker.
+type counter struct {
+	*raftcheck.Safety
+	elections int
+	restores  int
+}
+
+func (c *counter) BecameLeader(n *raft.Node) { c.elections++; c.Safety.BecameLeader(n) }
+func (c *counter) Restored(n *raft.Node, s *raft.Snapshot) {
+	c.restores++
+	c.Safety.Restored(n, s)
+}
+
+func build(cfg raft.Config, wl client.WorkloadConfig, c *system.Cluster) (*system.Instance, error) {
+	r := &cluster{w: c.World, safety: raftcheck.NewSafety(), adminID: sim.NoHost}
+	r.counter = &counter{Safety: r.safety}
+	r.tap = &rafttest.Tap{Next: r.counter}
+	cfg.Observer = r.tap
+	r.all = c.ServerIDs()
+	spares := c.Spares()
+	if len(spares) > 0 {
+		cfg.Members = c.Members()
+	}
+	for _, id := range r.all {
+		sc := cfg
+		sc.Join = slices.Contains(spares, id)
+		if _, err := c.AddServer(c.Peers(id), raft.New(sc)); err != nil {
+			return nil, err
+		}
+	}
+	for i := 0; i < wl.Keys; i++ {
+		r.keys = append(r.keys, fmt.Sprintf("k%d", i))
+	}
+	rec := kvhistory.NewTracing(&r.hist, c.World, c.ClientID(0))
+	for i := 0; i < c.Shape.Clients; i++ {
+		cw := wl
+		cw.Client.ID = uint64(i + 1)
+		cw.Client.Servers = slices.Clone(r.all)
+		if stop := c.ClientStop(); cw.StopAt == 0 || cw.StopAt > stop {
+			cw.StopAt = stop
+		}
+		work, err := client.NewWorkload(cw, rec)
+		if err != nil {
+			return nil, fmt.Errorf("workload: %w", err)
+		}
+		if _, err := c.AddClient(work.Node); err != nil {
+			return nil, err
+		}
+	}
+	if c.Uses(ProgramConfSplit) || c.Uses(FaultAddServer) || c.Uses(FaultRemoveServer) || c.Uses(FaultTransferLeader) {
+		r.admin = raft.NewAdmin(r.all)
+		id, err := c.AddHost(sim.HostConfig{Name: "admin", Factory: r.admin.Node})
+		if err != nil {
+			return nil, err
+		}
+		r.adminID = id
+	}
+	return &system.Instance{
+		Members:    r.members,
+		Leader:     r.leader,
+		Invariant:  r.safety.Hook(500), // log matching in full every 500 events
+		FinalCheck: r.safety.CheckLogs,
+		Replicas:   r.replicas,
+		Counter:    r.count,
+		Fault:      r.fault,
+		Program:    r.program,
+		History:    checker.RecordedKV(&r.hist),
+	}, nil
+}
+
+func (r *cluster) node(id sim.HostID) *raft.Node {
+	h := r.w.Host(id)
+	if h == nil || !h.Up() {
+		return nil
+	}
+	n, _ := h.Node().(*raft.Node)
+	return n
+}
+
+// leader is the live leader with the highest term.
+func (r *cluster) leader() sim.HostID {
+	best, term := sim.NoHost, uint64(0)
+	for _, id := range r.all {
+		if n := r.node(id); n != nil && n.Role() == raft.Leader && n.Term() >= term {
+			best, term = id, n.Term()
+		}
+	}
+	return best
+}
+
+// members is the configuration of the most up-to-date live node.
+func (r *cluster) members() []sim.HostID {
+	var best *raft.Node
+	for _, id := range r.all {
+		n := r.node(id)
+		if n == nil || len(n.Members()) == 0 {
+			continue
+		}
+		if best == nil || n.Term() > best.Term() || (n.Term() == best.Term() && n.LastIndex() > best.LastIndex()) {
+			best = n
+		}
+	}
+	if best == nil {
+		return slices.Clone(r.all)
+	}
+	m := best.Members()
+	slices.Sort(m)
+	return m
+}
+
+// replicas are the data each live member serves, for convergence.
+func (r *cluster) replicas() []checker.Replica {
+	var out []checker.Replica
+	for _, id := range r.members() {
+		n := r.node(id)
+		if n == nil {
+			continue
+		}
+		data := map[string]string{}
+		for _, k := range r.keys {
+			if v, ok := n.Value(k); ok {
+				data[k] = v
+			}
+		}
+		out = append(out, checker.Replica{Name: r.w.Host(id).Name(), State: data})
+	}
+	return out
+}
+
+func (r *cluster) count(name string) int {
+	switch name {
+	case CounterLeaderChange:
+		return max(0, r.counter.elections-1)
+	case CounterSnapshotInstalled:
+		return r.counter.restores
+	case CounterMembershipChange:
+		changes := 0
+		if r.admin != nil {
+			for _, res := range r.admin.Results() {
+				if _, ok := res.Request.(raft.ConfChange); ok && res.Status == raft.AdminOK {
+					changes++
+				}
+			}
+		}
+		return changes
+	}
+	return 0
+}
+
+// fault carries out a membership or leadership fault through the operator.
+func (r *cluster) fault(f system.Fault, n system.Nemesis) {
+	if r.admin == nil {
+		return
+	}
+	members := r.members()
+	leader := r.leader()
+	rng := n.Rand()
+	switch f.Kind {
+	case FaultAddServer:
+		var outside []sim.HostID
+		for _, id := range r.all {
+			if !slices.Contains(members, id) {
+				outside = append(outside, id)
+			}
+		}
+		if t := n.Resolve(f.Target, ""); f.Target != "" && len(t) == 1 && !slices.Contains(members, t[0]) {
+			outside = t
+		}
+		if len(outside) > 0 {
+			r.admin.AddServer(outside[rng.IntN(len(outside))])
+		}
+	case FaultRemoveServer:
+		var candidates []sim.HostID
+		for _, id := range members {
+			if id != leader {
+				candidates = append(candidates, id)
+			}
+		}
+		if t := n.Resolve(f.Target, ""); f.Target != "" && len(t) == 1 && slices.Contains(members, t[0]) {
+			candidates = t
+		}
+		if len(candidates) > 0 && len(members) > 1 {
+			r.admin.RemoveServer(candidates[rng.IntN(len(candidates))])
+		}
+	case FaultTransferLeader:
+		if t := n.Resolve(f.Target, "follower"); len(t) == 1 {
+			r.admin.TransferLeadership(t[0])
+		}
+	}
+}
+
+func (r *cluster) program(name string, n system.Nemesis) func() {
+	c := &rafttest.Cluster{World: r.w, Net: n.Net(), Servers: slices.Clone(r.all), Admin: r.admin, Rand: n.Rand(),
+		Cut: func(h sim.HostID, from, to time.Duration) {
+			n.Struck("isolate", name+" cut the server off", from, to, h)
+		}}
+	switch name {
+	case ProgramFigure8:
+		rafttest.Figure8(c, r.tap, 1)
+		return func() { r.tap.Elected, r.tap.FirstCommit = nil, nil; c.Close() }
+	case ProgramConfSplit:
+		if r.admin == nil {
+			return func() {}
+		}
+		cs := rafttest.NewConfSplit(c, r.tap)
+		cs.Start()
+		return func() { cs.Stop(); c.Close() }
+	}
+	return func() {}
+}

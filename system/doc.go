@@ -1,0 +1,50 @@
+// Package system is the contract between the harness and a system under
+// test. Raft, the example gossip counter and every system a user brings
+// plug in through it alike: once registered, a system's scenarios decode,
+// list, run, sweep, shrink, replay and check, and its failures render as
+// pages, with nothing above the system naming it.
+//
+// # Bringing a system
+//
+//  1. Write the nodes as pure state machines (sim.Node): a message or a
+//     timer in, effects out through sim.Env. Give them a configuration type
+//     C and, if the system has clients, a workload type W: plain data that
+//     encoding/json decodes.
+//  2. Fill in a Spec[C, W]: the name scenarios call the system by, functions
+//     that return the default configuration and workload, a Validate that
+//     checks them against the cluster's Shape, and a Build.
+//  3. Build adds the hosts, in order: every server with Cluster.AddServer
+//     (server i is host i, named ServerName(i), members first and spares
+//     after), then every client with Cluster.AddClient (named ClientName(i),
+//     on true time), then any other host with Cluster.AddHost. It returns
+//     an Instance: how the harness reads the system while it runs.
+//  4. Declare what the system promises (Promises) and fill in the Instance
+//     fields that keep those promises: History for the history check,
+//     Invariant and FinalCheck for invariants, Replicas for convergence.
+//     Members is always required; Leader makes the fault targets "leader"
+//     and "follower" mean something.
+//  5. Optionally extend the nemesis and the results: FaultKinds the
+//     scenario can schedule (Instance.Fault carries them out), targeted
+//     ProgramKinds (Instance.Program starts one and returns its stop), and
+//     named Counters (Instance.Counter reads them) that results report and
+//     probes require.
+//  6. Ship built-in scenarios as JSON files in an fs.FS (embed them beside
+//     the system) and Define the System.
+//  7. Register it (Register, or simrun.Main's Options.Systems) before any
+//     scenario of it is decoded.
+//
+// # What the harness promises
+//
+//   - A scenario's "system.config" and "workload" are decoded strictly onto
+//     the defaults: unknown fields are errors, absent fields keep their
+//     default values, and errors name the JSON path.
+//   - Build runs once per run, in a fresh world, before the first event;
+//     Invariant runs after every event while the scenario checks
+//     invariants, and its first error stops the run as a failure with its
+//     seed. Every other Instance function runs between events.
+//   - A system fault or program draws its randomness from Nemesis.Rand,
+//     the nemesis's own stream, so it is as deterministic as the rest of
+//     the run.
+//   - A panic in a node is a failure of the run (a found bug, with its
+//     seed), not a crash of the harness.
+package system

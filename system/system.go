@@ -1,0 +1,417 @@
+package system
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/detsim/detsim/checker"
+	simnet "github.com/detsim/detsim/net"
+	"github.com/detsim/detsim/sim"
+)
+
+// Spec is what the author of a system writes: its name, its configuration
+// with defaults, how it builds itself into a world, and what it adds to the
+// harness. C is the system's configuration type and W its workload's; both
+// are plain data that JSON decodes into. Define turns a Spec into a System.
+type Spec[C, W any] struct {
+	// Name is the system's kind in scenarios ("raft"): lower-case letters,
+	// digits and dashes, unique among registered systems.
+	Name string
+	// Description is one line for `simrun list`.
+	Description string
+
+	// Config returns a fresh default configuration. A scenario's
+	// "system.config" is decoded onto it strictly: unknown fields are
+	// errors, absent fields keep their defaults.
+	Config func() C
+	// Workload returns a fresh default workload, onto which the scenario's
+	// "workload" is decoded the same way. Nil means the system has no
+	// clients: a scenario of it must have none.
+	Workload func() W
+	// Validate checks a decoded configuration and workload against the
+	// cluster's shape; nil accepts all. Errors should name the field by its
+	// JSON path below "system.config" or "workload".
+	Validate func(cfg C, wl W, shape Shape) error
+	// Build adds the system's hosts to the cluster (servers, spares, its
+	// clients, anything else it needs) and returns the running instance.
+	Build func(cfg C, wl W, c *Cluster) (*Instance, error)
+
+	// Promises lists the checks the system can be judged by.
+	Promises Promises
+	// Faults are the system's own fault kinds, which extend the nemesis.
+	Faults []FaultKind
+	// Programs are the system's targeted nemesis programs.
+	Programs []ProgramKind
+	// Counters are the named counters its instances report, each usable as
+	// a probe.
+	Counters []Counter
+	// Scenarios holds the system's built-in scenarios: every *.json file at
+	// its root is one scenario.
+	Scenarios fs.FS
+
+	_ struct{}
+}
+
+// Promises says which checks a system offers. A scenario that asks for a
+// check its system does not offer is invalid.
+type Promises struct {
+	// History: the instance records its clients' history with a model
+	// (Instance.History), checked when the scenario asks.
+	History bool
+	// Invariants: the instance checks invariants (Instance.Invariant,
+	// Instance.FinalCheck).
+	Invariants bool
+	// Convergence: the instance reports replica states (Instance.Replicas).
+	Convergence bool
+	// Staleness: the history is a key-value history whose reads can be
+	// measured for staleness (Instance.History.Staleness).
+	Staleness bool
+}
+
+// FaultKind is a fault a system adds to the nemesis, such as Raft's
+// membership changes. In a scenario it is written like any other fault:
+// {"at": "1s", "kind": "add-server", "target": "n4"}.
+type FaultKind struct {
+	Name        string
+	Description string
+	// Generated lets the nemesis generator draw it; it then strikes with
+	// target "follower", "leader" or "random".
+	Generated bool
+	// NeedsSpares: the fault needs spare servers in the scenario.
+	NeedsSpares bool
+	// Family is the kind of harm it does, which picks its colour on the
+	// failure page: partition, link, crash, pause, clock, storage, heal
+	// (it undoes harm) or leader (it moves leadership).
+	Family string
+}
+
+// ProgramKind is a targeted nemesis program a system offers.
+type ProgramKind struct {
+	Name        string
+	Description string
+	// Validate checks that the cluster's shape suits the program; nil
+	// accepts every shape.
+	Validate func(Shape) error
+}
+
+// Counter is a named count an instance reports; a scenario's probe names a
+// counter that must be positive in at least some seeds.
+type Counter struct {
+	Name        string
+	Description string
+}
+
+// Shape is the size of a scenario's cluster.
+type Shape struct {
+	Servers int // members at start
+	Spares  int // servers that start outside the configuration
+	Clients int
+}
+
+// Instance is a system built into one world: what the harness reads and
+// drives while the run goes on. Members is required; every other field may
+// be nil when the system does not offer it, but must be set for each
+// promise the system makes.
+type Instance struct {
+	// Members are the servers in the configuration now, sorted.
+	Members func() []sim.HostID
+	// Leader is the current leader, or sim.NoHost; nil when the system has
+	// no leader. Fault targets "leader" and "follower" resolve through it.
+	Leader func() sim.HostID
+	// Invariant is checked after every event while the run goes on; its
+	// first error stops the run. FinalCheck runs the expensive invariants
+	// once, at the end of a run that finished.
+	Invariant  func() error
+	FinalCheck func() error
+	// Replicas are the states of the live members, for convergence.
+	Replicas func() []checker.Replica
+	// Counter reads a counter the Spec declares.
+	Counter func(name string) int
+	// Fault carries out one of the system's own fault kinds.
+	Fault func(f Fault, n Nemesis)
+	// Program starts a targeted nemesis program and returns what stops it.
+	Program func(name string, n Nemesis) (stop func())
+	// History is what the clients saw, with the model that judges it.
+	History checker.Recorded
+
+	_ struct{}
+}
+
+// Fault is one of a system's own faults as it strikes.
+type Fault struct {
+	Kind   string
+	Target string // as written in the scenario; resolve it with Nemesis.Resolve
+}
+
+// Nemesis is the fault injector of a run, as a system's faults and
+// programs see it. Its random stream is the nemesis's own, so that a
+// program's choices are as deterministic as the rest of the run.
+type Nemesis interface {
+	World() *sim.World
+	Net() *simnet.Network
+	Rand() *rand.Rand
+	// Servers are every server host, spares included.
+	Servers() []sim.HostID
+	// Resolve picks the hosts a fault target names now ("leader",
+	// "follower", "random", "all", "minority", or a host name); dflt
+	// stands in for an empty target.
+	Resolve(target, dflt string) []sim.HostID
+	// Struck records a fault a program or a system fault carried out, so
+	// that the result and the failure page show it on the hosts it hit:
+	// from when to when it lasted (until == from for an instant). It does
+	// not enter the trace: the fault's own effects (a cut link, a crash)
+	// already do.
+	Struck(kind, detail string, from, until time.Duration, hosts ...sim.HostID)
+}
+
+// System is a defined system: what the harness knows of a kind of system,
+// with the configuration types erased.
+type System struct {
+	name, description string
+	promises          Promises
+	faults            []FaultKind
+	programs          []ProgramKind
+	counters          []Counter
+	scenarios         fs.FS
+
+	hasWorkload bool
+	decode      func(cfg, wl json.RawMessage) (Config, error)
+}
+
+// Config is a system's decoded configuration and workload, ready to build.
+type Config struct {
+	sys      *System
+	cfg, wl  any
+	validate func(shape Shape) error
+	build    func(c *Cluster) (*Instance, error)
+}
+
+// Define checks a Spec and returns its System.
+func Define[C, W any](s Spec[C, W]) (*System, error) {
+	switch {
+	case !validName(s.Name):
+		return nil, fmt.Errorf("system: name %q must be lower-case letters, digits and dashes", s.Name)
+	case s.Config == nil:
+		return nil, fmt.Errorf("system %s: Spec.Config is nil", s.Name)
+	case s.Build == nil:
+		return nil, fmt.Errorf("system %s: Spec.Build is nil", s.Name)
+	case s.Promises.History && s.Workload == nil:
+		return nil, fmt.Errorf("system %s: promises a history but has no Spec.Workload", s.Name)
+	}
+	seen := map[string]bool{}
+	for _, f := range s.Faults {
+		if !validName(f.Name) || seen[f.Name] {
+			return nil, fmt.Errorf("system %s: fault kind %q is not a valid, unique name", s.Name, f.Name)
+		}
+		seen[f.Name] = true
+	}
+	for _, p := range s.Programs {
+		if !validName(p.Name) || seen[p.Name] {
+			return nil, fmt.Errorf("system %s: program %q is not a valid, unique name", s.Name, p.Name)
+		}
+		seen[p.Name] = true
+	}
+	for _, c := range s.Counters {
+		if !validName(c.Name) || seen[c.Name] {
+			return nil, fmt.Errorf("system %s: counter %q is not a valid, unique name", s.Name, c.Name)
+		}
+		seen[c.Name] = true
+	}
+	sys := &System{
+		name: s.Name, description: s.Description, promises: s.Promises,
+		faults: slices.Clone(s.Faults), programs: slices.Clone(s.Programs), counters: slices.Clone(s.Counters),
+		scenarios: s.Scenarios, hasWorkload: s.Workload != nil,
+	}
+	sys.decode = func(rawCfg, rawWl json.RawMessage) (Config, error) {
+		cfg := s.Config()
+		if err := decodeOnto(rawCfg, &cfg); err != nil {
+			return Config{}, fmt.Errorf("system.config: %w", err)
+		}
+		var wl W
+		if s.Workload != nil {
+			wl = s.Workload()
+			if err := decodeOnto(rawWl, &wl); err != nil {
+				return Config{}, fmt.Errorf("workload: %w", err)
+			}
+		} else if len(bytes.TrimSpace(rawWl)) > 0 && !isNull(rawWl) {
+			return Config{}, fmt.Errorf("workload: the %s system has no clients, so no workload", s.Name)
+		}
+		return Config{
+			sys: sys, cfg: cfg, wl: wl,
+			validate: func(shape Shape) error {
+				if s.Validate == nil {
+					return nil
+				}
+				return s.Validate(cfg, wl, shape)
+			},
+			build: func(c *Cluster) (*Instance, error) { return s.Build(cfg, wl, c) },
+		}, nil
+	}
+	return sys, nil
+}
+
+// MustDefine is Define for a package-level System: it panics on a bad Spec.
+func MustDefine[C, W any](s Spec[C, W]) *System {
+	sys, err := Define(s)
+	if err != nil {
+		panic(err)
+	}
+	return sys
+}
+
+func (s *System) Name() string            { return s.name }
+func (s *System) Description() string     { return s.description }
+func (s *System) Promises() Promises      { return s.promises }
+func (s *System) Faults() []FaultKind     { return slices.Clone(s.faults) }
+func (s *System) Programs() []ProgramKind { return slices.Clone(s.programs) }
+func (s *System) Counters() []Counter     { return slices.Clone(s.counters) }
+func (s *System) HasClients() bool        { return s.hasWorkload }
+
+// Scenarios returns the raw JSON of the system's built-in scenarios, in
+// file-name order.
+func (s *System) Scenarios() ([][]byte, error) {
+	if s.scenarios == nil {
+		return nil, nil
+	}
+	names, err := fs.Glob(s.scenarios, "*.json")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(names)
+	var out [][]byte
+	for _, n := range names {
+		b, err := fs.ReadFile(s.scenarios, n)
+		if err != nil {
+			return nil, fmt.Errorf("system %s: built-in scenario %s: %w", s.name, n, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// Fault returns the system's fault kind called name.
+func (s *System) Fault(name string) (FaultKind, bool) {
+	i := slices.IndexFunc(s.faults, func(f FaultKind) bool { return f.Name == name })
+	if i < 0 {
+		return FaultKind{}, false
+	}
+	return s.faults[i], true
+}
+
+// Program returns the system's program called name.
+func (s *System) Program(name string) (ProgramKind, bool) {
+	i := slices.IndexFunc(s.programs, func(p ProgramKind) bool { return p.Name == name })
+	if i < 0 {
+		return ProgramKind{}, false
+	}
+	return s.programs[i], true
+}
+
+// HasCounter reports whether the system declares a counter called name.
+func (s *System) HasCounter(name string) bool {
+	return slices.ContainsFunc(s.counters, func(c Counter) bool { return c.Name == name })
+}
+
+// Decode decodes a scenario's system configuration and workload onto the
+// system's defaults. Either may be empty, which leaves the defaults.
+func (s *System) Decode(cfg, workload json.RawMessage) (Config, error) {
+	return s.decode(cfg, workload)
+}
+
+// System is the system the configuration belongs to.
+func (c Config) System() *System { return c.sys }
+
+// Value and Workload return the decoded configuration and workload, for
+// encoding and inspection.
+func (c Config) Value() any    { return c.cfg }
+func (c Config) Workload() any { return c.wl }
+
+// Validate checks the configuration against a cluster shape.
+func (c Config) Validate(shape Shape) error {
+	if c.sys == nil {
+		return errors.New("system: an empty Config")
+	}
+	if !c.sys.hasWorkload && shape.Clients > 0 {
+		return fmt.Errorf("clients: must be 0 for the %s system, which has no clients", c.sys.name)
+	}
+	return c.validate(shape)
+}
+
+// Build builds the system into c and checks the instance against the
+// system's promises.
+func (c Config) Build(cl *Cluster) (*Instance, error) {
+	inst, err := c.build(cl)
+	if err != nil {
+		return nil, err
+	}
+	p := c.sys.promises
+	switch {
+	case inst == nil || inst.Members == nil:
+		return nil, fmt.Errorf("system %s: Build returned an instance without Members", c.sys.name)
+	case p.History && inst.History == nil:
+		return nil, fmt.Errorf("system %s: promises a history, but its instance has none", c.sys.name)
+	case p.Invariants && inst.Invariant == nil && inst.FinalCheck == nil:
+		return nil, fmt.Errorf("system %s: promises invariants, but its instance checks none", c.sys.name)
+	case p.Convergence && inst.Replicas == nil:
+		return nil, fmt.Errorf("system %s: promises convergence, but its instance has no Replicas", c.sys.name)
+	case len(c.sys.counters) > 0 && inst.Counter == nil:
+		return nil, fmt.Errorf("system %s: declares counters, but its instance has no Counter", c.sys.name)
+	case len(c.sys.faults) > 0 && inst.Fault == nil:
+		return nil, fmt.Errorf("system %s: declares faults, but its instance has no Fault", c.sys.name)
+	case len(c.sys.programs) > 0 && inst.Program == nil:
+		return nil, fmt.Errorf("system %s: declares programs, but its instance has no Program", c.sys.name)
+	}
+	return inst, nil
+}
+
+// decodeOnto decodes raw onto *v strictly; empty or null raw leaves *v.
+func decodeOnto[T any](raw json.RawMessage, v *T) error {
+	if len(bytes.TrimSpace(raw)) == 0 || isNull(raw) {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// jsonError turns encoding/json's errors into ones that speak JSON paths.
+func jsonError(err error) error {
+	var typ *json.UnmarshalTypeError
+	var syn *json.SyntaxError
+	switch {
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return fmt.Errorf("%s: cannot use a JSON %s here", typ.Field, typ.Value)
+		}
+		return fmt.Errorf("cannot use a JSON %s here", typ.Value)
+	case errors.As(err, &syn):
+		return fmt.Errorf("malformed JSON at byte %d: %v", syn.Offset, err)
+	}
+	return err
+}
+
+func validName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return s[0] != '-'
+}
