@@ -219,8 +219,8 @@ type Observer interface {
 	CacheRemoved(server sim.HostID, key string, evicted bool)
 	// LeaseWait: a misser was told to wait for another's lease.
 	LeaseWait(server sim.HostID, key string)
-	// DBQueried: the database served a read of key.
-	DBQueried(key string)
+	// DBQueried: the database is about to answer reader's read of key.
+	DBQueried(key string, reader sim.HostID)
 	// DBCommitted: the database made version of key durable with value.
 	DBCommitted(key, value string, version uint64)
 }

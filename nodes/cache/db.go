@@ -182,7 +182,7 @@ func (d *Database) serve(from sim.HostID, req client.Request) {
 	case client.OpGet:
 		r := d.data[req.Op.Key]
 		if d.cfg.Observer != nil {
-			d.cfg.Observer.DBQueried(req.Op.Key)
+			d.cfg.Observer.DBQueried(req.Op.Key, from)
 		}
 		reply(client.Result{Value: encodeVersioned(r.version, r.value), Found: r.version > 0})
 	case client.OpPut:
