@@ -25,6 +25,8 @@ const (
 	CounterStaleForP99      = "stale-for-p99-ms"
 	CounterStaleForMax      = "stale-for-max-ms"
 	CounterDBQueries        = "db-queries"
+	CounterDBWrites         = "db-writes"
+	CounterWritesLate       = "writes-late"
 	CounterDBQPSPeak        = "db-qps-peak"
 	CounterLeaseWaits       = "lease-waits"
 	CounterEvictions        = "evictions"
@@ -58,6 +60,8 @@ var System = system.MustDefine(system.Spec[cache.Config, client.WorkloadConfig]{
 		{Name: CounterConsistencyNines, Description: "thousandths of nines of writes whose cached copies were consistent within 1s (Polaris)"},
 		{Name: CounterStaleForP99, Description: "p99 over writes of how long an older cached copy outlived the commit, ms"},
 		{Name: CounterStaleForMax, Description: "the longest any write left an older cached copy, ms"},
+		{Name: CounterDBWrites, Description: "puts the database committed"},
+		{Name: CounterWritesLate, Description: "writes whose older cached copies outlived the 1s bound"},
 		{Name: CounterDBQueries, Description: "reads the database served"},
 		{Name: CounterDBQPSPeak, Description: "the database's peak read rate over 100ms windows, per second"},
 		{Name: CounterLeaseWaits, Description: "misses told to wait for another client's lease"},
@@ -296,6 +300,10 @@ func (in *instance) count(name string) int {
 		return int(quantile(m.staleFor(), 1).Milliseconds())
 	case CounterDBQueries:
 		return m.queries
+	case CounterDBWrites:
+		return m.writes
+	case CounterWritesLate:
+		return m.late()
 	case CounterDBQPSPeak:
 		return m.qpsPeak
 	case CounterLeaseWaits:

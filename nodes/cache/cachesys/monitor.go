@@ -37,7 +37,8 @@ type monitor struct {
 	values  map[string]map[string]uint64 // key -> value -> its version
 	pending map[string][]commit          // key -> writes whose older copies may remain
 	dirty   []string                     // keys with pending writes, for the sweep; sorted
-	stale   []time.Duration              // stale-for of every resolved write
+	settled []settlement                 // every settled write
+	latest  map[string]int               // key -> index in settled of its latest write, once settled
 	writes  int
 	within  int
 
@@ -62,6 +63,14 @@ type commit struct {
 	at      time.Duration
 }
 
+// settlement is a write whose older cached copies were gone staleFor after
+// its commit. A stale fill afterwards reopens it.
+type settlement struct {
+	commit
+	staleFor time.Duration
+	reopened bool
+}
+
 func newMonitor(now func() time.Duration, up func(sim.HostID) bool, name func(sim.HostID) string) *monitor {
 	return &monitor{
 		now: now, up: up, name: name,
@@ -70,6 +79,7 @@ func newMonitor(now func() time.Duration, up func(sim.HostID) bool, name func(si
 		db:      map[string]uint64{},
 		values:  map[string]map[string]uint64{},
 		pending: map[string][]commit{},
+		latest:  map[string]int{},
 	}
 }
 
@@ -92,6 +102,7 @@ func (m *monitor) CacheStored(s sim.HostID, key string, version uint64) {
 	}
 	if version < m.db[key] {
 		m.staleStores++
+		m.reopen(key)
 	}
 	m.highest[s][key] = max(m.highest[s][key], version)
 	m.held[s][key] = version
@@ -160,17 +171,42 @@ func (m *monitor) resolve(key string) {
 	now := m.now()
 	n := 0
 	for n < len(p) && (!held || p[n].version <= oldest) {
-		m.settle(now - p[n].at)
+		m.settle(key, p[n], now-p[n].at)
 		n++
 	}
 	m.pending[key] = p[n:]
 }
 
-func (m *monitor) settle(staleFor time.Duration) {
-	m.stale = append(m.stale, staleFor)
+func (m *monitor) settle(key string, c commit, staleFor time.Duration) {
+	m.settled = append(m.settled, settlement{commit: c, staleFor: staleFor})
+	if c.version == m.db[key] {
+		m.latest[key] = len(m.settled) - 1
+	}
 	if staleFor <= ConsistencyBound {
 		m.within++
 	}
+}
+
+// reopen puts the latest write of key back among the pending ones: a
+// fill has brought back a version older than it after it had settled.
+func (m *monitor) reopen(key string) {
+	i, ok := m.latest[key]
+	if !ok {
+		return // the latest write is still pending
+	}
+	delete(m.latest, key)
+	st := &m.settled[i]
+	st.reopened = true
+	if st.staleFor <= ConsistencyBound {
+		m.within--
+	}
+	if len(m.pending[key]) == 0 {
+		j, found := slices.BinarySearch(m.dirty, key)
+		if !found {
+			m.dirty = slices.Insert(m.dirty, j, key)
+		}
+	}
+	m.pending[key] = append([]commit{st.commit}, m.pending[key]...)
 }
 
 // sweep settles the writes a crashed server's copies held back: a down
@@ -206,7 +242,12 @@ func (m *monitor) unsettled() []time.Duration {
 // staleFor is every write's stale-for time, unsettled writes counted up
 // to now, sorted.
 func (m *monitor) staleFor() []time.Duration {
-	all := append(slices.Clone(m.stale), m.unsettled()...)
+	all := m.unsettled()
+	for _, st := range m.settled {
+		if !st.reopened {
+			all = append(all, st.staleFor)
+		}
+	}
 	slices.Sort(all)
 	return all
 }
@@ -215,12 +256,7 @@ func (m *monitor) staleFor() []time.Duration {
 // bound. When every write was, the measure can say no more than its
 // resolution, log10(writes).
 func (m *monitor) nines() float64 {
-	late := m.writes - m.within
-	for _, d := range m.unsettled() {
-		if d <= ConsistencyBound {
-			late-- // still within its bound when the run ended
-		}
-	}
+	late := m.late()
 	if m.writes == 0 {
 		return 0
 	}
@@ -229,6 +265,18 @@ func (m *monitor) nines() float64 {
 		return detmath.Log(float64(m.writes)) / ln10
 	}
 	return -detmath.Log(float64(late)/float64(m.writes)) / ln10
+}
+
+// late counts the writes whose older cached copies outlived the bound
+// (or still do, past it, at the end).
+func (m *monitor) late() int {
+	late := m.writes - m.within
+	for _, d := range m.unsettled() {
+		if d <= ConsistencyBound {
+			late-- // still within its bound when the run ended
+		}
+	}
+	return late
 }
 
 func quantile(sorted []time.Duration, q float64) time.Duration {
