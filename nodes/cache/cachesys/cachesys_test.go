@@ -70,19 +70,22 @@ func TestEachPlantedBugIsAbsentWithItsFix(t *testing.T) {
 		seeds = 4
 	}
 	for _, name := range bugScenarios {
-		s := lookup(t, name)
-		cfg := config(t, s)
-		if cfg.Bugs == (cache.Bugs{}) {
-			t.Fatalf("%s plants no bug", name)
-		}
-		cfg.Bugs = cache.Bugs{}
-		s.System = scenarios.SystemOf("cache", cfg)
-		s.Expect = scenarios.Expect{Verdict: scenarios.Pass}
-		for seed := uint64(1); seed <= seeds; seed++ {
-			if r := runOrFatal(t, s, seed); r.Verdict != scenarios.Pass {
-				t.Errorf("%s without its bug, seed %d: %s", name, seed, r.Summary())
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := lookup(t, name)
+			cfg := config(t, s)
+			if cfg.Bugs == (cache.Bugs{}) {
+				t.Fatalf("%s plants no bug", name)
 			}
-		}
+			cfg.Bugs = cache.Bugs{}
+			s.System = scenarios.SystemOf("cache", cfg)
+			s.Expect = scenarios.Expect{Verdict: scenarios.Pass}
+			for seed := uint64(1); seed <= seeds; seed++ {
+				if r := runOrFatal(t, s, seed); r.Verdict != scenarios.Pass {
+					t.Errorf("without its bug, seed %d: %s", seed, r.Summary())
+				}
+			}
+		})
 	}
 }
 
