@@ -31,7 +31,7 @@ func TestFiguresOfTheMeasures(t *testing.T) {
 		t.Skip("figures take a few seconds")
 	}
 	names := []string{"cache-happy", "cache-server-crash", "cache-db-partition", "cache-invalidate-retried",
-		"cache-stale-set-leases", "cache-bug-no-leases", "cache-hot-key-storm", "cache-hot-key-storm-no-leases"}
+		"cache-bug-invalidate-once", "cache-db-crash", "cache-stale-set-leases", "cache-bug-no-leases", "cache-hot-key-storm", "cache-hot-key-storm-no-leases"}
 	figs := map[string]*figure{}
 	for _, name := range names {
 		s := lookup(t, name)
