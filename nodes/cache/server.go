@@ -160,6 +160,3 @@ func (s *Server) Keys() []string {
 	}
 	return out
 }
-
-// MemoryUsed is the bytes the entries take.
-func (s *Server) MemoryUsed() int { return s.mem.used }

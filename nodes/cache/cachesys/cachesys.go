@@ -69,7 +69,7 @@ var System = system.MustDefine(system.Spec[cache.Config, client.WorkloadConfig]{
 		{Name: CounterRYWViolations, Description: "reads older than the reading client's own last write to the key"},
 		{Name: CounterRefillRegression, Description: "fills older than a version the cache server held before it deleted the key"},
 		{Name: CounterStaleStores, Description: "entries stored at a version already older than the database's"},
-		{Name: CounterDivergentKeys, Description: "replicated mode: keys on which the live replicas disagree at the end"},
+		{Name: CounterDivergentKeys, Description: "keys on which the live replicas disagree at the end (aside: the caches and the database)"},
 	},
 	Scenarios: mustSub(builtin, "scenarios"),
 })
@@ -244,11 +244,13 @@ func (in *instance) finalCheck() error {
 	return nil
 }
 
-// replicas are, in replicated mode, each live replica's keys and values;
-// in aside mode there is nothing that should be equal, so none.
+// replicas are, in replicated mode, each live replica's keys and values.
+// In aside mode they are two: what the live cache servers hold, all
+// together, and what the database holds for the same keys; they differ
+// exactly where an entry is stale.
 func (in *instance) replicas() []checker.Replica {
 	if in.cfg.Mode != cache.ModeReplicated {
-		return nil
+		return in.asideReplicas()
 	}
 	var out []checker.Replica
 	for _, id := range in.servers {
@@ -355,4 +357,29 @@ func (in *instance) program(name string, n system.Nemesis) (stop func()) {
 		in.w.After(slowReaderHold, func() { _ = n.Net().UnclogLink(db, reader) })
 	}
 	return func() { in.mon.onQuery = nil }
+}
+
+func (in *instance) asideReplicas() []checker.Replica {
+	dbHost := in.w.Host(in.servers[0])
+	if !dbHost.Up() {
+		return nil
+	}
+	db := dbHost.Node().(*cache.Database)
+	cached, stored := map[string]string{}, map[string]string{}
+	for _, id := range in.caches {
+		h := in.w.Host(id)
+		if !h.Up() {
+			continue
+		}
+		srv := h.Node().(*cache.Server)
+		for _, k := range srv.Keys() {
+			if v, found, _, _ := srv.Entry(k); found {
+				cached[k] = v
+			}
+			if version, v := db.Version(k); version > 0 {
+				stored[k] = v
+			}
+		}
+	}
+	return []checker.Replica{{Name: "database", State: stored}, {Name: "caches", State: cached}}
 }
