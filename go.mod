@@ -8,3 +8,10 @@ require (
 )
 
 require pgregory.net/rapid v1.3.0
+
+require golang.org/x/tools v0.30.0
+
+require (
+	golang.org/x/mod v0.23.0 // indirect
+	golang.org/x/sync v0.11.0 // indirect
+)

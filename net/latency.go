@@ -182,8 +182,8 @@ func unitOpen(r *rand.Rand) float64 { return 1 - r.Float64() }
 // needs only a logarithm and a square root (both deterministic here).
 func normal(r *rand.Rand) float64 {
 	for {
-		u := 2*r.Float64() - 1
-		v := 2*r.Float64() - 1
+		u := float64(2*r.Float64()) - 1
+		v := float64(2*r.Float64()) - 1
 		s := float64(u*u) + float64(v*v)
 		if s > 0 && s < 1 {
 			return u * math.Sqrt(-2*detmath.Log(s)/s)

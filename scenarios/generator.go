@@ -98,7 +98,7 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 			on = []FaultKind{kinds[r.IntN(len(kinds))]}
 		}
 		kinds = on
-		intensity = g.Intensity * (0.25 + 0.75*r.Float64())
+		intensity = g.Intensity * (0.25 + float64(0.75*r.Float64()))
 	}
 	if len(kinds) == 0 {
 		return nil
@@ -114,7 +114,7 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 	end := s.FaultPhase.D()
 	mean := time.Duration(float64(g.Interval.D()) / intensity)
 	hold := func() Duration { // how long a fault lasts
-		return Duration(time.Duration(float64(mean) * (0.2 + 1.6*r.Float64())))
+		return Duration(time.Duration(float64(mean) * (0.2 + float64(1.6*r.Float64()))))
 	}
 	targets := []string{"leader", "follower", "random"}
 	var out []Fault
@@ -146,7 +146,7 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 			f.Step = Duration(time.Duration(r.Int64N(int64(2*stepMax))) - stepMax)
 			add(f)
 		case FaultClockDrift:
-			f.Drift = (2*r.Float64() - 1) * driftMax
+			f.Drift = (float64(2*r.Float64()) - 1) * driftMax
 			add(f)
 		case FaultClockStrobe:
 			f.Step = Duration(1 + r.Int64N(int64(stepMax)))
