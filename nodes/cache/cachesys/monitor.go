@@ -26,10 +26,11 @@ const qpsWindow = 100 * time.Millisecond
 // older cached copy behind. It also checks that no cache server's version
 // of a key goes backwards except through an eviction.
 type monitor struct {
-	now  func() time.Duration
-	up   func(sim.HostID) bool
-	name func(sim.HostID) string
-	held map[sim.HostID]map[string]uint64 // server -> key -> version held; looked up only
+	now     func() time.Duration
+	up      func(sim.HostID) bool
+	name    func(sim.HostID) string
+	servers []sim.HostID                     // the cache servers seen to start, sorted
+	held    map[sim.HostID]map[string]uint64 // server -> key -> version held; looked up only
 	// highest is the greatest version a server has held of a key since it
 	// last evicted it (or started): a delete does not reset it.
 	highest map[sim.HostID]map[string]uint64
@@ -86,6 +87,9 @@ func newMonitor(now func() time.Duration, up func(sim.HostID) bool, name func(si
 var _ cache.Observer = (*monitor)(nil)
 
 func (m *monitor) CacheStarted(s sim.HostID) {
+	if i, found := slices.BinarySearch(m.servers, s); !found {
+		m.servers = slices.Insert(m.servers, i, s)
+	}
 	m.held[s] = map[string]uint64{}
 	m.highest[s] = map[string]uint64{}
 }
@@ -153,8 +157,8 @@ func (m *monitor) DBCommitted(key, value string, version uint64) {
 // oldestCached is the least version of key a live cache server holds;
 // ok is false when none holds it.
 func (m *monitor) oldestCached(key string) (v uint64, ok bool) {
-	for s, keys := range m.held { // the minimum does not depend on the order
-		if cv, held := keys[key]; held && m.up(s) && (!ok || cv < v) {
+	for _, s := range m.servers {
+		if cv, held := m.held[s][key]; held && m.up(s) && (!ok || cv < v) {
 			v, ok = cv, true
 		}
 	}
