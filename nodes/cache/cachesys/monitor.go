@@ -139,6 +139,7 @@ func (m *monitor) DBQueried(key string, reader sim.HostID) {
 
 func (m *monitor) DBCommitted(key, value string, version uint64) {
 	m.db[key] = version
+	delete(m.latest, key) // the latest write is this one, pending
 	if m.values[key] == nil {
 		m.values[key] = map[string]uint64{}
 	}

@@ -1,6 +1,7 @@
 package cachesys
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,22 @@ func TestOnlyAnOverwriteByAnOlderVersionBreaksMonotonicity(t *testing.T) {
 	m.CacheStored(1, "k", 1)
 	if m.violation == nil || !strings.Contains(m.violation.Error(), "s1 went backwards on k") {
 		t.Fatalf("an overwrite of version 2 by version 1 was not flagged: %v", m.violation)
+	}
+}
+
+func TestAStaleFillReopensOnlyTheLatestWrite(t *testing.T) {
+	m, now := testMonitor()
+	m.DBCommitted("k", "a", 1)
+	m.CacheStored(1, "k", 1)
+	m.DBCommitted("k", "b", 2)
+	m.CacheStored(1, "k", 2) // write 2 settles at once
+	*now = 2 * time.Second
+	m.DBCommitted("k", "c", 3)
+	m.DBCommitted("k", "d", 4)
+	m.CacheStored(1, "k", 3) // older than write 4, which is pending: nothing to reopen
+	*now = 2010 * time.Millisecond
+	m.CacheStored(1, "k", 4)
+	if got := m.staleFor(); slices.Max(got) > 10*time.Millisecond || m.late() != 0 {
+		t.Fatalf("stale-for %v, %d late: a settled write was reopened by a fill older than a later one", got, m.late())
 	}
 }
