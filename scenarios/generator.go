@@ -161,12 +161,14 @@ func (g *Generator) Materialize(r *rand.Rand, s *Scenario) []Fault {
 			add(f)
 			add(Fault{At: t + hold(), Kind: FaultUnclog})
 		case FaultStorage:
-			// Only torn writes: a torn write is one the node never
-			// synced, so a correct protocol survives it. Lying syncs and
-			// corruption break any protocol that trusts fsync; schedule
-			// them explicitly to test detection.
-			f.Storage = &sim.StorageFaults{TornWriteRatio: r.Float64()}
+			// Torn writes and crashes at syncs: a correct protocol
+			// survives both, since neither loses a write the node
+			// synced. Lying syncs and corruption break any protocol that
+			// trusts fsync; schedule them explicitly to test detection.
+			// A crash at a sync needs a restart, which follows.
+			f.Storage = &sim.StorageFaults{TornWriteRatio: r.Float64(), CrashAtSyncRatio: float64(0.02 * r.Float64())}
 			add(f)
+			add(Fault{At: t + hold(), Kind: FaultRestart, Target: "all"})
 		default: // one of the system's own: it picks the target it needs
 			f.Target = "follower"
 			add(f)
