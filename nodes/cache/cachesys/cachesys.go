@@ -31,6 +31,7 @@ const (
 	CounterLeaseWaits       = "lease-waits"
 	CounterEvictions        = "evictions"
 	CounterRYWViolations    = "ryw-violations"
+	CounterRYWClients       = "ryw-clients"
 	CounterDivergentKeys    = "divergent-keys"
 	CounterRefillRegression = "refill-regressions"
 	CounterStaleStores      = "stale-stores"
@@ -67,6 +68,7 @@ var System = system.MustDefine(system.Spec[cache.Config, client.WorkloadConfig]{
 		{Name: CounterLeaseWaits, Description: "misses told to wait for another client's lease"},
 		{Name: CounterEvictions, Description: "entries evicted by the cache servers' memory bound"},
 		{Name: CounterRYWViolations, Description: "reads older than the reading client's own last write to the key"},
+		{Name: CounterRYWClients, Description: "clients that read an older version than their own last write"},
 		{Name: CounterRefillRegression, Description: "fills older than a version the cache server held before it deleted the key"},
 		{Name: CounterStaleStores, Description: "entries stored at a version already older than the database's"},
 		{Name: CounterDivergentKeys, Description: "keys on which the live replicas disagree at the end (aside: the caches and the database)"},
@@ -149,7 +151,9 @@ func build(cfg cache.Config, wl client.WorkloadConfig, c *system.Cluster) (*syst
 	}, nil
 }
 
-func (in *instance) stopAt(wl client.WorkloadConfig, c *system.Cluster) client.WorkloadConfig {
+// stopAt stops the clients a little before the heal ends, so that the
+// last operations complete.
+func stopAt(wl client.WorkloadConfig, c *system.Cluster) client.WorkloadConfig {
 	if stop := c.ClientStop(); wl.StopAt == 0 || wl.StopAt > stop {
 		wl.StopAt = stop
 	}
@@ -179,7 +183,7 @@ func (in *instance) buildAside(wl client.WorkloadConfig, c *system.Cluster, rec 
 		}
 	}
 	for i := 0; i < c.Shape.Clients; i++ {
-		cw := in.stopAt(wl, c)
+		cw := stopAt(wl, c)
 		cw.Client.ID = uint64(i + 1)
 		cw.Client.Servers = []sim.HostID{db}
 		a, err := cache.NewAside(cache.AsideConfig{Cache: cfg, Workload: cw, Caches: in.caches}, rec)
@@ -204,7 +208,7 @@ func (in *instance) buildReplicated(wl client.WorkloadConfig, c *system.Cluster,
 		}
 	}
 	for i := 0; i < c.Shape.Clients; i++ {
-		cw := in.stopAt(wl, c)
+		cw := stopAt(wl, c)
 		cw.Client.ID = uint64(i + 1)
 		cw.Client.Servers = slices.Clone(in.servers)
 		work, err := client.NewWorkload(cw, rec)
@@ -317,7 +321,11 @@ func (in *instance) count(name string) int {
 	case CounterStaleStores:
 		return m.staleStores
 	case CounterRYWViolations:
-		return m.readYourWrites(&in.hist)
+		n, _ := m.readYourWrites(&in.hist)
+		return n
+	case CounterRYWClients:
+		_, n := m.readYourWrites(&in.hist)
+		return n
 	}
 	return 0
 }

@@ -18,9 +18,13 @@
 //     the database; and it measures, per write, how long an older cached
 //     copy outlived the commit;
 //  4. convergence of the replicated cache's replicas, diffed;
-//  5. its own fault, isolate-db, and the counters of the measures
-//     (stale-entries, consistency-nines-x1000, stale-for-p99-ms,
-//     db-queries, db-qps-peak, lease-waits, ryw-violations, ...);
+//  5. its own fault, isolate-db (the harness's partitions split servers
+//     only), its targeted program, slow-reader (holds some database
+//     answers on their link, the interleaving of the stale-set race), and
+//     the counters of the measures (stale-entries,
+//     consistency-nines-x1000, writes-late, stale-for-p99-ms,
+//     db-queries, db-qps-peak, lease-waits, ryw-violations,
+//     ryw-clients, ...);
 //  6. its built-in scenarios, as embedded JSON in scenarios/.
 //
 // Cache-aside is not linearizable, with leases or without: scenarios

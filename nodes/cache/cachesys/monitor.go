@@ -292,14 +292,15 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 }
 
 // readYourWrites counts the reads that returned an older version of a key
-// than the reading client's own latest completed write to it.
-func (m *monitor) readYourWrites(h *checker.History[checker.KVInput, checker.KVOutput]) int {
+// than the reading client's own latest completed write to it, and the
+// clients that made them.
+func (m *monitor) readYourWrites(h *checker.History[checker.KVInput, checker.KVOutput]) (violations, clients int) {
 	type ck struct {
 		client int
 		key    string
 	}
-	own := map[ck]uint64{} // looked up only
-	violations := 0
+	own := map[ck]uint64{}       // looked up only
+	broken := map[int]bool{}     // looked up and counted only
 	for _, op := range h.Ops() { // in invocation order; each client's in its own order
 		if op.Status != checker.OpCompleted {
 			continue
@@ -315,10 +316,14 @@ func (m *monitor) readYourWrites(h *checker.History[checker.KVInput, checker.KVO
 			}
 			if v < own[k] {
 				violations++
+				if !broken[op.Client] {
+					broken[op.Client] = true
+					clients++
+				}
 			}
 		}
 	}
-	return violations
+	return violations, clients
 }
 
 // staleEntries lists the entries of live cache servers older than the
