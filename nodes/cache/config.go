@@ -205,9 +205,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Observer hears what the nodes do, in true order of events. Server and
-// database are host ids; versions are the database's (aside) or the
-// replica's encoded version (replicated).
+// Observer hears what the cache-aside nodes do, in the order of events
+// (the replicated cache reports nothing). Servers are host ids; versions
+// are the database's.
 type Observer interface {
 	// CacheStarted: a cache server booted, empty.
 	CacheStarted(server sim.HostID)
