@@ -2,6 +2,7 @@ package builtin
 
 import (
 	"github.com/detsim/detsim/nodes/2pc/twopcsys"
+	"github.com/detsim/detsim/nodes/cache/cachesys"
 	"github.com/detsim/detsim/nodes/dynamo/dynamosys"
 	"github.com/detsim/detsim/nodes/gossip/gossipsys"
 	"github.com/detsim/detsim/nodes/raft/raftsys"
@@ -11,7 +12,7 @@ import (
 // Systems are the systems that ship with detsim, in the order `simrun
 // list` shows them.
 func Systems() []*system.System {
-	return []*system.System{raftsys.System, dynamosys.System, twopcsys.System, gossipsys.System}
+	return []*system.System{raftsys.System, dynamosys.System, twopcsys.System, cachesys.System, gossipsys.System}
 }
 
 // Demo names the scenarios that `simrun` alone runs, one seed each:
