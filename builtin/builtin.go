@@ -29,10 +29,12 @@ func Demo() []string {
 		"dynamo-happy",
 		"dynamo-partition-sloppy",
 		"dynamo-bug-lww",
-		"gossip-example",
 		"2pc-coordinator-crash",
 		"2pc-paxos-commit-coordinator-crash",
 		"2pc-bug-release-at-prepare",
+		"cache-stale-set-leases",
+		"cache-bug-replicated-tutorial",
+		"gossip-example",
 	}
 }
 
