@@ -8,3 +8,10 @@ require (
 )
 
 require pgregory.net/rapid v1.3.0
+
+require (
+	github.com/gogo/protobuf v1.3.2 // indirect
+	github.com/golang/protobuf v1.5.4 // indirect
+	go.etcd.io/raft/v3 v3.6.0 // indirect
+	google.golang.org/protobuf v1.33.0 // indirect
+)

@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"github.com/detsim/detsim/nodes/etcdraft/etcdsys"
 	"github.com/detsim/detsim/nodes/gossip/gossipsys"
 	"github.com/detsim/detsim/nodes/raft/raftsys"
 	"github.com/detsim/detsim/system"
@@ -9,7 +10,7 @@ import (
 // Systems are the systems that ship with detsim, in the order `simrun
 // list` shows them.
 func Systems() []*system.System {
-	return []*system.System{raftsys.System, gossipsys.System}
+	return []*system.System{raftsys.System, gossipsys.System, etcdsys.System}
 }
 
 // Demo names the scenarios that `simrun` alone runs, one seed each:

@@ -40,7 +40,26 @@ var allowedRandV2 = map[string]bool{
 	"Rand": true, "PCG": true, "ChaCha8": true, "Source": true,
 }
 
-// Dirs checks every non-test .go file under the given directories.
+// Allowed are the findings the contract tolerates, each named with its
+// reason: exactly one.
+var Allowed = []struct{ File, What, Why string }{
+	{
+		File: "nodes/etcdraft/entropy.go", What: "imports crypto/rand",
+		Why: "etcd raft (unchanged) draws its election timeouts from crypto/rand.Reader; the adapter stands a reader fed by the host's seeded stream in for it, under a process-wide lock",
+	},
+}
+
+func allowed(f Finding) bool {
+	for _, a := range Allowed {
+		if strings.HasSuffix(filepath.ToSlash(f.Pos.Filename), "/"+a.File) && strings.HasPrefix(f.What, a.What) {
+			return true
+		}
+	}
+	return false
+}
+
+// Dirs checks every non-test .go file under the given directories. It
+// leaves out the Allowed findings.
 func Dirs(dirs ...string) ([]Finding, error) {
 	var out []Finding
 	fset := token.NewFileSet()
@@ -59,7 +78,11 @@ func Dirs(dirs ...string) ([]Finding, error) {
 			if err != nil {
 				return err
 			}
-			out = append(out, File(fset, f)...)
+			for _, fd := range File(fset, f) {
+				if !allowed(fd) {
+					out = append(out, fd)
+				}
+			}
 			return nil
 		})
 		if err != nil {
