@@ -18,8 +18,9 @@ type Divergence struct {
 	// Groups are the replica names grouped by equal state. Groups[0] is
 	// the largest group (the earliest, among equals), taken as reference.
 	Groups [][]string
-	// Diffs[i] is cmp.Diff from the state of Groups[0] to that of
-	// Groups[i+1]: "-" lines are the reference's, "+" lines the other's.
+	// Diffs[i] names, one per line, each place where the state of
+	// Groups[i+1] differs from the reference's, as "path: -ref +other", in
+	// a canonical order (see CheckConvergence).
 	Diffs []string
 }
 
@@ -31,16 +32,29 @@ func (d *Divergence) Error() string {
 	}
 	fmt.Fprintf(&b, "replicas diverged: %d different states among %d replicas", len(d.Groups), n)
 	for i, diff := range d.Diffs {
-		fmt.Fprintf(&b, "\n%s differ from %s (-%s +%s):\n%s",
+		fmt.Fprintf(&b, "\n%s differ from %s (-%s +%s):",
 			strings.Join(d.Groups[i+1], ", "), strings.Join(d.Groups[0], ", "),
-			d.Groups[0][0], d.Groups[i+1][0], strings.TrimRight(diff, "\n"))
+			d.Groups[0][0], d.Groups[i+1][0])
+		for _, line := range strings.Split(diff, "\n") {
+			b.WriteString("\n  ")
+			b.WriteString(line)
+		}
 	}
 	return b.String()
 }
 
 // CheckConvergence returns nil if every replica's state is equal under
 // cmp.Equal with opts, and otherwise a *Divergence naming the replicas in
-// each group and diffing each minority group against the majority.
+// each group and listing where each minority group differs from the
+// majority.
+//
+// The listing is the same text in every process, so that a failure's
+// artifacts are byte-identical run after run: cmp.Diff's output is not (it
+// varies its spacing and its slice alignment at random per process, on
+// purpose). Paths are listed in the order of the state's structure (struct
+// fields in declaration order, map keys sorted, slices by index) and values
+// are printed from their data alone, never through their String methods
+// or as addresses. Slices are compared index by index.
 //
 // Replica states are often structs with unexported fields, which cmp
 // refuses without an option (cmp.AllowUnexported, cmpopts...). That
@@ -85,7 +99,7 @@ func CheckConvergence(replicas []Replica, opts ...cmp.Option) (err error) {
 			continue
 		}
 		d.Groups = append(d.Groups, g.names)
-		d.Diffs = append(d.Diffs, cmp.Diff(groups[ref].state, g.state, opts...))
+		d.Diffs = append(d.Diffs, describeDiff(groups[ref].state, g.state, opts))
 	}
 	return d
 }

@@ -22,7 +22,9 @@
 //  4. A clog holds messages when they arrive and releases them, in arrival
 //     order, when it lifts: a stalled link, not a failed one.
 //  5. A message that arrives at a crashed host is dropped; at a paused host
-//     it waits for Resume (inside sim).
+//     it waits for Resume (inside sim), and counts as delivered when the node
+//     receives it, or as dropped, with a drop record, if a crash discards it
+//     first.
 //  6. Every send, drop, duplicate and delivery is traced, and counted per
 //     link (Counters, LinkCounters).
 //

@@ -314,3 +314,66 @@ func TestLatencyModelsMatchTheirParameters(t *testing.T) {
 		})
 	}
 }
+
+// dropSink counts drop and deliver records by message id.
+type dropSink struct{ drops, delivers map[uint64]int }
+
+func (s *dropSink) Write(r *sim.Record) error {
+	switch r.Kind {
+	case sim.KindDrop:
+		s.drops[r.ID]++
+	case sim.KindDeliver:
+		s.delivers[r.ID]++
+	}
+	return nil
+}
+
+func TestMessagesHeldAtAPausedHostCountWhenTheirFateIsKnown(t *testing.T) {
+	sink := &dropSink{drops: map[uint64]int{}, delivers: map[uint64]int{}}
+	w, err := sim.NewWorld(sim.Options{Seed: 1, Sink: sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := simnet.New(w, simnet.Options{Default: simnet.Link{Latency: simnet.Constant{D: time.Millisecond}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []*inbox
+	for i := 0; i < 3; i++ {
+		node := &inbox{w: w}
+		nodes = append(nodes, node)
+		if _, err := w.AddHost(sim.HostConfig{Factory: func() sim.Node { return node }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.RunFor(0)
+	w.Host(1).Pause()
+	w.Host(2).Pause()
+	for i := 0; i < 3; i++ {
+		nodes[0].env.Send(1, i) // odd ids: to be delivered at Resume
+		nodes[0].env.Send(2, i) // even ids: to be discarded by a crash
+	}
+	w.RunFor(10 * time.Millisecond)
+	if c := n.Counters(); c.Delivered != 0 || c.Dropped != 0 {
+		t.Fatalf("while the hosts are paused: %+v, want nothing delivered or dropped yet", c)
+	}
+	w.Host(1).Resume()
+	w.Host(2).Crash()
+	w.RunFor(time.Millisecond)
+	if len(nodes[1].got) != 3 || len(nodes[2].got) != 0 {
+		t.Fatalf("host 1 got %v, host 2 got %v", nodes[1].got, nodes[2].got)
+	}
+	to1, to2 := n.LinkCounters(0, 1), n.LinkCounters(0, 2)
+	if to1.Delivered != 3 || to1.Dropped != 0 {
+		t.Errorf("link to the resumed host: %+v, want 3 delivered", to1)
+	}
+	if to2.Delivered != 0 || to2.Dropped != 3 || to2.DroppedHostDown != 3 {
+		t.Errorf("link to the crashed host: %+v, want 3 dropped because the host went down", to2)
+	}
+	for id := uint64(1); id <= 6; id++ {
+		wantDrop := id%2 == 0
+		if sink.drops[id]+sink.delivers[id] != 1 || (sink.drops[id] == 1) != wantDrop {
+			t.Errorf("message %d: %d drop and %d deliver records, want exactly one (a drop: %v)", id, sink.drops[id], sink.delivers[id], wantDrop)
+		}
+	}
+}

@@ -247,7 +247,7 @@ func (f Fault) validate(s *Scenario, sys *system.System) error {
 		if f.Storage == nil {
 			return fmt.Errorf("storage is missing")
 		}
-		for _, r := range []float64{f.Storage.TornWriteRatio, f.Storage.LyingSyncRatio, f.Storage.CorruptReadRatio} {
+		for _, r := range []float64{f.Storage.TornWriteRatio, f.Storage.LyingSyncRatio, f.Storage.CorruptReadRatio, f.Storage.CrashAtSyncRatio} {
 			if !(r >= 0 && r <= 1) {
 				return fmt.Errorf("storage ratios must be in [0, 1] (got %v)", r)
 			}
@@ -282,7 +282,6 @@ type nemesis struct {
 	// stats
 	faults        int
 	leaderCutOffs int
-	crashes       int
 	applied       []AppliedFault
 }
 
@@ -396,9 +395,6 @@ func (n *nemesis) apply(f Fault) {
 		n.net.ResetLinks()
 	case FaultCrash:
 		for _, h := range hosts("random") {
-			if h.Up() {
-				n.crashes++
-			}
 			h.Crash()
 		}
 	case FaultRestart:
@@ -410,7 +406,6 @@ func (n *nemesis) apply(f Fault) {
 		for _, id := range n.servers {
 			n.w.Host(id).Crash()
 		}
-		n.crashes += len(n.servers)
 		n.w.After(f.For.D(), func() {
 			for _, id := range n.servers {
 				n.w.Host(id).Restart()

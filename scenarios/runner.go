@@ -100,7 +100,7 @@ type Result struct {
 	Throughput float64        `json:"throughput_ops_per_s"`
 	Lin        *LinCheck      `json:"history_check,omitempty"`
 	// Staleness is how stale the reads were, when the scenario measures it.
-	Staleness *checker.Staleness `json:"staleness,omitempty"`
+	Staleness *Staleness `json:"staleness,omitempty"`
 
 	// FailureAt is when the failure showed: the event that broke an
 	// invariant, or the call of the first culprit of a linearizability
@@ -115,6 +115,31 @@ type Result struct {
 	// History is the client history, for pictures of a failure; nil for a
 	// system without clients.
 	History checker.Recorded `json:"-"`
+}
+
+// Staleness sums up checker.MeasureStaleness for a result: how many reads
+// were stale, and by how much.
+type Staleness struct {
+	Reads              int      `json:"reads"`
+	ReadsStale         int      `json:"reads_stale"`
+	StaleRatio         float64  `json:"stale_ratio"`
+	VersionsBehindMax  int      `json:"versions_behind_max"`
+	VersionsBehindMean float64  `json:"versions_behind_mean"`
+	StaleForMax        Duration `json:"stale_for_max"`
+	StaleForP99        Duration `json:"stale_for_p99"`
+	// Unexplained reads saw a value no write could have produced.
+	Unexplained int `json:"unexplained,omitempty"`
+}
+
+func (s Staleness) String() string {
+	out := fmt.Sprintf("%d reads, %d stale (%.2f%%)", s.Reads, s.ReadsStale, 100*s.StaleRatio)
+	if s.ReadsStale > 0 {
+		out += fmt.Sprintf(", versions behind max %d mean %.2f, stale for max %v p99 %v", s.VersionsBehindMax, s.VersionsBehindMean, s.StaleForMax, s.StaleForP99)
+	}
+	if s.Unexplained > 0 {
+		out += fmt.Sprintf(", %d unexplained", s.Unexplained)
+	}
+	return out
 }
 
 // Counter returns the counter called name (0 when it is absent).
@@ -277,6 +302,16 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	return r, nil
 }
 
+// crashes counts the servers' crashes, whatever caused them: the
+// nemesis's, and storage fault points inside a node's handler.
+func (r *run) crashes() int {
+	n := 0
+	for _, id := range r.nem.servers {
+		n += r.w.Host(id).Crashes()
+	}
+	return n
+}
+
 // faultNames are the kinds of the scenario's scheduled faults, sorted.
 func (s *Scenario) faultNames() []string {
 	var out []string
@@ -303,7 +338,7 @@ func (r *run) result(out sim.Outcome) *Result {
 		Messages:  r.net.Counters(),
 		Faults:    r.nem.faults,
 		Counters: map[string]int{
-			string(ProbeCrash):        r.nem.crashes,
+			string(ProbeCrash):        r.crashes(),
 			string(ProbeLeaderCutOff): r.nem.leaderCutOffs,
 		},
 		Schedule:  s.Nemesis.Schedule,
@@ -348,7 +383,12 @@ func (r *run) result(out sim.Outcome) *Result {
 	}
 	if s.Checks.Staleness {
 		if st, ok := r.sys.History.Staleness(); ok {
-			res.Staleness = &st
+			res.Staleness = &Staleness{
+				Reads: st.Reads, ReadsStale: st.ReadsStale, StaleRatio: st.StaleRatio,
+				VersionsBehindMax: st.VersionsBehindMax, VersionsBehindMean: st.VersionsBehindMean,
+				StaleForMax: Duration(st.StaleForMax), StaleForP99: Duration(st.StaleForP99),
+				Unexplained: st.Unexplained,
+			}
 		}
 	}
 	if finished && s.Checks.Convergence {

@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -44,8 +43,13 @@ type Tally struct {
 	FailedAsExpected int `json:"failed_as_expected"`
 	// Fired counts, per probe, the seeds in which it fired.
 	Fired map[Probe]int `json:"fired"`
-	// Bad are the per-seed problems, at most MaxProblems of them;
-	// BadCount counts them all.
+	// Counters sum up each counter over the seeds: its total, its largest
+	// value in one seed, and the seeds in which it was positive.
+	Counters map[string]CounterTally `json:"counters,omitempty"`
+	// Staleness sums up the stale reads of the seeds that measured them.
+	Staleness *StalenessTally `json:"staleness,omitempty"`
+	// Bad are the per-seed problems, those of the lowest seeds, at most
+	// MaxProblems of them, in seed order; BadCount counts them all.
 	Bad      []Problem `json:"bad,omitempty"`
 	BadCount int       `json:"bad_count"`
 }
@@ -55,13 +59,67 @@ const MaxProblems = 100
 
 // NewTally starts an empty tally for s.
 func NewTally(s Scenario) *Tally {
-	return &Tally{Scenario: s.Name, Expect: s.Expect, Probes: slices.Clone(s.Probes), Fired: map[Probe]int{}}
+	return &Tally{Scenario: s.Name, Expect: s.Expect, Probes: slices.Clone(s.Probes), Fired: map[Probe]int{}, Counters: map[string]CounterTally{}}
+}
+
+// CounterTally is one counter over a seed set.
+type CounterTally struct {
+	Sum   int `json:"sum"`
+	Max   int `json:"max"`
+	Seeds int `json:"seeds"` // seeds in which it was positive
+}
+
+func (c CounterTally) merge(o CounterTally) CounterTally {
+	return CounterTally{Sum: c.Sum + o.Sum, Max: max(c.Max, o.Max), Seeds: c.Seeds + o.Seeds}
+}
+
+// StalenessTally is the staleness of a seed set.
+type StalenessTally struct {
+	Seeds             int      `json:"seeds"`
+	Reads             int      `json:"reads"`
+	ReadsStale        int      `json:"reads_stale"`
+	VersionsBehindMax int      `json:"versions_behind_max"`
+	StaleForMax       Duration `json:"stale_for_max"`
+	// StaleForP99Max is the largest per-seed p99 of stale-for times.
+	StaleForP99Max Duration `json:"stale_for_p99_max"`
+}
+
+func (s *StalenessTally) add(o StalenessTally) {
+	s.Seeds += o.Seeds
+	s.Reads += o.Reads
+	s.ReadsStale += o.ReadsStale
+	s.VersionsBehindMax = max(s.VersionsBehindMax, o.VersionsBehindMax)
+	s.StaleForMax = max(s.StaleForMax, o.StaleForMax)
+	s.StaleForP99Max = max(s.StaleForP99Max, o.StaleForP99Max)
+}
+
+func (s StalenessTally) String() string {
+	ratio := 0.0
+	if s.Reads > 0 {
+		ratio = float64(s.ReadsStale) / float64(s.Reads)
+	}
+	return fmt.Sprintf("%d reads over %d seeds, %d stale (%.2f%%); versions behind max %d; stale for max %v, worst p99 %v",
+		s.Reads, s.Seeds, s.ReadsStale, 100*ratio, s.VersionsBehindMax, s.StaleForMax, s.StaleForP99Max)
 }
 
 func (t *Tally) bad(seed uint64, msg string) {
 	t.BadCount++
-	if len(t.Bad) < MaxProblems {
-		t.Bad = append(t.Bad, Problem{t.Scenario, seed, msg})
+	t.keep(Problem{t.Scenario, seed, msg})
+}
+
+// keep adds p to Bad, which holds the problems of the lowest seeds, in seed
+// order, whatever order the results arrive in: a sweep's report is then
+// the same at any parallelism.
+func (t *Tally) keep(p Problem) {
+	i, _ := slices.BinarySearchFunc(t.Bad, p.Seed, func(q Problem, seed uint64) int {
+		if q.Seed <= seed {
+			return -1 // after the problems of the same seed: they came first
+		}
+		return 1
+	})
+	if i < MaxProblems {
+		t.Bad = slices.Insert(t.Bad, i, p)
+		t.Bad = t.Bad[:min(len(t.Bad), MaxProblems)]
 	}
 }
 
@@ -72,6 +130,22 @@ func (t *Tally) Add(r *Result) {
 		if ok {
 			t.Fired[p]++
 		}
+	}
+	if t.Counters == nil {
+		t.Counters = map[string]CounterTally{}
+	}
+	for name, n := range r.Counters {
+		c := CounterTally{Sum: n, Max: n}
+		if n > 0 {
+			c.Seeds = 1
+		}
+		t.Counters[name] = t.Counters[name].merge(c)
+	}
+	if st := r.Staleness; st != nil {
+		if t.Staleness == nil {
+			t.Staleness = &StalenessTally{}
+		}
+		t.Staleness.add(StalenessTally{Seeds: 1, Reads: st.Reads, ReadsStale: st.ReadsStale, VersionsBehindMax: st.VersionsBehindMax, StaleForMax: st.StaleForMax, StaleForP99Max: st.StaleForP99})
 	}
 	switch r.Verdict {
 	case Pass:
@@ -111,13 +185,22 @@ func (t *Tally) Merge(o *Tally) error {
 	for p, n := range o.Fired {
 		t.Fired[p] += n
 	}
+	if t.Counters == nil {
+		t.Counters = map[string]CounterTally{}
+	}
+	for name, c := range o.Counters {
+		t.Counters[name] = t.Counters[name].merge(c)
+	}
+	if o.Staleness != nil {
+		if t.Staleness == nil {
+			t.Staleness = &StalenessTally{}
+		}
+		t.Staleness.add(*o.Staleness)
+	}
 	t.BadCount += o.BadCount
 	for _, p := range o.Bad {
-		if len(t.Bad) < MaxProblems {
-			t.Bad = append(t.Bad, p)
-		}
+		t.keep(p)
 	}
-	slices.SortStableFunc(t.Bad, func(a, b Problem) int { return cmp.Compare(a.Seed, b.Seed) })
 	return nil
 }
 

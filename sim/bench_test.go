@@ -1,9 +1,11 @@
 package sim_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
+	"github.com/detsim/detsim/internal/chaos"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -35,4 +37,26 @@ func BenchmarkEventLoop(b *testing.B) {
 		b.Fatalf("loop stopped early: %v", out.Reason)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDiffTraces compares two identical JSON traces of the chaos
+// workload (every kind of record, message bodies included) to the end.
+func BenchmarkDiffTraces(b *testing.B) {
+	var buf bytes.Buffer
+	sink := sim.NewJSONSink(&buf)
+	if _, err := chaos.Run(7, chaos.Options{Hosts: 5, Duration: 2 * time.Second, Sink: sink}); err != nil {
+		b.Fatal(err)
+	}
+	sink.Flush()
+	trace := buf.Bytes()
+	records := bytes.Count(trace, []byte("\n"))
+	b.SetBytes(int64(2 * len(trace)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d, err := sim.DiffTraces(bytes.NewReader(trace), bytes.NewReader(trace), 10)
+		if err != nil || !d.Identical() || d.Same != records {
+			b.Fatalf("diff of a trace with itself: %+v, %v", d, err)
+		}
+	}
+	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }

@@ -24,7 +24,15 @@
 //     (World.Hash), whatever sink is attached.
 //  7. A run has budgets (Options.MaxEvents, Options.MaxTime). Reaching one
 //     ends the run with a reason; it never hangs. A panic inside the world
-//     ends the run too, as a *PanicError naming the host.
+//     ends the run too, as a *PanicError naming the host, whether it came
+//     from Run, RunFor, RunUntil or Step (World.Ended reports it).
+//  8. An Env belongs to one incarnation of its host. Once that incarnation
+//     crashes, every effect through it (Send, After, Cancel, Logf, and any
+//     Storage call, a Storage kept from before the crash included) does
+//     nothing and halts the run with a *StaleEnvError naming the host and
+//     both incarnations: a crashed process cannot act, so a node instance
+//     that does is a bug in the node, and it must not reach the disk of the
+//     node that restarted.
 //
 // # Using a world
 //
@@ -43,8 +51,19 @@
 // its timers, held messages and unsynced writes; Restart builds a fresh node
 // from the Factory over the same storage. Pause freezes the host: its timers
 // and incoming messages wait, and Resume runs them in the order they came.
+// A held message is settled with the transport (Settler) when its fate is
+// known: delivered when the node receives it, dropped, with a drop record,
+// when a crash discards it.
 //
 // Storage is a key-value disk. Writes are volatile until Sync; a crash
 // keeps only what was synced. StorageFaults add torn writes at a crash,
 // syncs that lie, and corruption that Get reports as ErrCorrupt.
+//
+// # Traces
+//
+// A Sink receives every record: TextSink writes one line each for people,
+// JSONSink one JSON object each (JSON Lines) for tools. TraceReader reads a
+// JSON trace back, and DiffTraces finds the first record where two traces
+// part, with the records before it: where a seed that stopped reproducing
+// went its own way.
 package sim

@@ -36,8 +36,10 @@ type Host struct {
 	node   Node
 	up     bool
 	paused bool
-	inc    uint32   // incarnation: bumped on every crash and boot
-	held   []uint32 // event slots waiting for Resume, in arrival order
+	inc    uint32 // incarnation: bumped on every crash and boot
+	// crashes counts the crashes, whatever caused them.
+	crashes int
+	held    []uint32 // event slots waiting for Resume, in arrival order
 
 	rng   *rand.Rand
 	clock clock
@@ -113,6 +115,10 @@ func (h *Host) Up() bool        { return h.up }
 func (h *Host) Paused() bool    { return h.paused }
 func (h *Host) Peers() []HostID { return slices.Clone(h.peers) }
 
+// Crashes is how many times the host has crashed, whatever crashed it: a
+// fault, a kill, or a storage fault point.
+func (h *Host) Crashes() int { return h.crashes }
+
 // Node is the running node, or nil while the host is down. Harness code may
 // type-assert it to inspect the node's state; it must not change it.
 func (h *Host) Node() Node { return h.node }
@@ -134,12 +140,18 @@ func (h *Host) boot(kind RecordKind) {
 	h.w.emit(kind, h.id, NoHost, uint64(h.inc), 0, "", "", nil)
 	prev := h.w.current
 	h.w.current = h.id
-	h.node.Start(&env{h: h, inc: h.inc})
+	if h.disk.faults.CrashAtSyncRatio > 0 {
+		node, e := h.node, &env{h: h, inc: h.inc}
+		callNode(func() { node.Start(e) })
+	} else {
+		h.node.Start(&env{h: h, inc: h.inc})
+	}
 	h.w.current = prev
 }
 
 // Crash stops the host: the node's memory, its timers, messages held while
-// paused and unsynced storage writes are lost. Crashing a down host does
+// paused and unsynced storage writes are lost. Each held message is traced
+// as a drop and settled with the transport. Crashing a down host does
 // nothing.
 func (h *Host) Crash() {
 	if !h.up {
@@ -148,12 +160,18 @@ func (h *Host) Crash() {
 	h.up = false
 	h.paused = false
 	h.inc++
+	h.crashes++
 	h.node = nil
+	h.w.emit(KindCrash, h.id, NoHost, uint64(h.inc), 0, "", "", nil)
 	for _, i := range h.held {
+		if s := &h.w.q.slots[i]; s.kind == evDeliver {
+			m := s.arg.(Message)
+			h.w.TraceMessage(KindDrop, m)
+			h.w.settle(m, DroppedHostDown)
+		}
 		h.w.q.release(i)
 	}
 	h.held = h.held[:0]
-	h.w.emit(KindCrash, h.id, NoHost, uint64(h.inc), 0, "", "", nil)
 	h.disk.crash(h.w, h.id)
 }
 
@@ -290,7 +308,10 @@ func (c *clock) trueAt(l, now time.Duration) time.Duration {
 	return max(t, now)
 }
 
-// env is the Env of one incarnation of a host's node.
+// env is the Env of one incarnation of a host's node. It stays valid only
+// while that incarnation runs: a call that acts on the world after the
+// crash (a node instance kept alive by memory shared with its successor)
+// does nothing and halts the run with a *StaleEnvError.
 type env struct {
 	h   *Host
 	inc uint32
@@ -301,11 +322,23 @@ func (e *env) Name() string       { return e.h.name }
 func (e *env) Peers() []HostID    { return slices.Clone(e.h.peers) }
 func (e *env) Now() time.Duration { return e.h.clock.local(e.h.w.now) }
 func (e *env) Rand() *rand.Rand   { return e.h.rng }
-func (e *env) Storage() Storage   { return diskView{e.h} }
-func (e *env) alive() bool        { return e.h.up && e.h.inc == e.inc }
+func (e *env) Storage() Storage   { return diskView{e.h, e.inc} }
+
+func (e *env) live(op string) bool { return e.h.stale(e.inc, op) == nil }
+
+// stale returns nil while incarnation inc runs. Otherwise the call to op is
+// a violation: it halts the run, and the error is returned too.
+func (h *Host) stale(inc uint32, op string) error {
+	if h.up && h.inc == inc {
+		return nil
+	}
+	err := &StaleEnvError{Host: h.id, Name: h.name, Incarnation: inc, Current: h.inc, Op: op, At: h.w.now}
+	h.w.Halt(err)
+	return err
+}
 
 func (e *env) Send(to HostID, msg any) {
-	if !e.alive() {
+	if !e.live("Send") {
 		return
 	}
 	w := e.h.w
@@ -316,7 +349,7 @@ func (e *env) Send(to HostID, msg any) {
 }
 
 func (e *env) After(d time.Duration, tag any) TimerID {
-	if !e.alive() {
+	if !e.live("After") {
 		return 0
 	}
 	w := e.h.w
@@ -329,6 +362,9 @@ func (e *env) After(d time.Duration, tag any) TimerID {
 }
 
 func (e *env) Cancel(id TimerID) bool {
+	if !e.live("Cancel") {
+		return false
+	}
 	q := &e.h.w.q
 	i, ok := q.lookup(uint64(id))
 	if !ok {
@@ -346,7 +382,7 @@ func (e *env) Cancel(id TimerID) bool {
 }
 
 func (e *env) Logf(format string, args ...any) {
-	if !e.alive() {
+	if !e.live("Logf") {
 		return
 	}
 	w := e.h.w

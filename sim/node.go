@@ -48,7 +48,9 @@ type Node interface {
 // restart.
 type Factory func() Node
 
-// Env is a node's whole view of the world.
+// Env is a node's whole view of the world. It belongs to one incarnation:
+// once that incarnation has crashed, a call that acts through it, or through
+// its Storage, does nothing and halts the run with a *StaleEnvError.
 type Env interface {
 	// ID is this host's id; Name is its human-readable name.
 	ID() HostID
@@ -90,7 +92,8 @@ var ErrNotFound = errors.New("sim: key not found")
 // until Sync returns; a crash loses every unsynced change. Keys are listed in
 // byte order, so iteration never depends on map order.
 type Storage interface {
-	// Get returns a copy of the value at key, ErrNotFound, or ErrCorrupt.
+	// Get returns a copy of the value at key, ErrNotFound, or ErrCorrupt
+	// (or a *StaleEnvError, called through a crashed incarnation's Storage).
 	Get(key string) ([]byte, error)
 	// Set stores a copy of value at key.
 	Set(key string, value []byte)

@@ -21,13 +21,23 @@ type StorageFaults struct {
 	// the medium. The corruption is permanent: the checksum fails from then
 	// on, until the key is written again.
 	CorruptReadRatio float64 `json:"corrupt_read_ratio,omitempty"`
+	// CrashAtSyncRatio: the chance that the host crashes at a Sync that
+	// has writes to make durable, just before it (the writes are lost) or
+	// just after it (they are kept), half and half. The node's handler
+	// stops right there, as a process that dies does: nothing it would do
+	// after the Sync happens, and whatever it sent before does. A timed
+	// crash falls between two events and never inside one, so only this
+	// fault finds a reply sent before the state it promises is synced.
+	// Like FoundationDB's fault points, it strikes at the storage
+	// operations themselves.
+	CrashAtSyncRatio float64 `json:"crash_at_sync_ratio,omitempty"`
 }
 
 func (f StorageFaults) validate() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"TornWriteRatio", f.TornWriteRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}} {
+	}{{"TornWriteRatio", f.TornWriteRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}} {
 		if !(r.v >= 0 && r.v <= 1) {
 			return fmt.Errorf("StorageFaults.%s is %v; it must be in [0, 1]", r.name, r.v)
 		}
@@ -99,11 +109,18 @@ func (d *disk) crash(w *World, host HostID) {
 	}
 }
 
-// diskView is the Storage a node gets. It reaches the disk through the host
-// so that a stale view (a node instance from before a crash) is harmless.
-type diskView struct{ h *Host }
+// diskView is the Storage of one incarnation. It reaches the disk through
+// the host, and only while its incarnation runs: a view kept from before a
+// crash must not read or write the disk of the node that restarted.
+type diskView struct {
+	h   *Host
+	inc uint32
+}
 
 func (v diskView) Get(key string) ([]byte, error) {
+	if err := v.h.stale(v.inc, "Storage.Get"); err != nil {
+		return nil, err
+	}
 	d := v.h.disk
 	val, ok := d.cur[key]
 	if !ok {
@@ -125,7 +142,7 @@ func (v diskView) Get(key string) ([]byte, error) {
 }
 
 func (v diskView) Set(key string, value []byte) {
-	if !v.h.up {
+	if v.h.stale(v.inc, "Storage.Set") != nil {
 		return
 	}
 	d := v.h.disk
@@ -138,7 +155,7 @@ func (v diskView) Set(key string, value []byte) {
 }
 
 func (v diskView) Delete(key string) {
-	if !v.h.up {
+	if v.h.stale(v.inc, "Storage.Delete") != nil {
 		return
 	}
 	d := v.h.disk
@@ -148,13 +165,33 @@ func (v diskView) Delete(key string) {
 }
 
 func (v diskView) Sync() {
-	if !v.h.up {
+	if v.h.stale(v.inc, "Storage.Sync") != nil {
 		return
 	}
-	v.h.disk.sync(v.h.w, v.h.id)
+	h, d := v.h, v.h.disk
+	if d.faults.CrashAtSyncRatio > 0 && len(d.pending) > 0 && d.rng.Float64() < d.faults.CrashAtSyncRatio {
+		before := d.rng.IntN(2) == 0
+		label := "storage.crash-after-sync"
+		if before {
+			label = "storage.crash-before-sync"
+		} else {
+			d.sync(h.w, h.id)
+		}
+		h.w.Trace(KindFault, h.id, label, fmt.Sprintf("crash at a sync of %d writes", len(d.pending)))
+		h.Crash()
+		panic(crashPoint{host: h.id})
+	}
+	d.sync(h.w, h.id)
 }
 
+// crashPoint unwinds a node's handler when its host crashes at a storage
+// fault point; the world recovers it where it called the node.
+type crashPoint struct{ host HostID }
+
 func (v diskView) Keys(prefix string) []string {
+	if v.h.stale(v.inc, "Storage.Keys") != nil {
+		return nil
+	}
 	var keys []string
 	for k := range v.h.disk.cur {
 		if strings.HasPrefix(k, prefix) {

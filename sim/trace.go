@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -42,6 +43,16 @@ func (k RecordKind) String() string {
 		return kindNames[k]
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// ParseRecordKind is the inverse of RecordKind.String.
+func ParseRecordKind(s string) (RecordKind, error) {
+	for k := KindSend; k < kindCount; k++ {
+		if kindNames[k] == s {
+			return k, nil
+		}
+	}
+	return 0, fmt.Errorf("sim: unknown record kind %q (kinds: %s)", s, strings.Join(kindNames[KindSend:], ", "))
 }
 
 // Record is one entry of the trace. The trace hash covers Kind, At, Host,
@@ -149,9 +160,18 @@ type TextSink struct {
 func NewTextSink(w io.Writer) *TextSink { return &TextSink{w: bufio.NewWriter(w)} }
 
 func (s *TextSink) Write(r *Record) error {
-	b := s.w.AvailableBuffer()
+	b := appendText(s.w.AvailableBuffer(), r)
+	b = append(b, '\n')
+	_, err := s.w.Write(b)
+	return err
+}
+
+// String is the record as TextSink writes it, without the newline.
+func (r *Record) String() string { return string(appendText(nil, r)) }
+
+func appendText(b []byte, r *Record) []byte {
 	b = fmt.Appendf(b, "%8d %14v %-9s %s", r.Index, r.At, r.Kind, nameOr(r.HostName, r.Host))
-	if r.Peer != NoHost {
+	if r.Peer != NoHost || r.PeerName != "" {
 		b = fmt.Appendf(b, " <-> %s", nameOr(r.PeerName, r.Peer))
 	}
 	if r.ID != 0 {
@@ -166,9 +186,7 @@ func (s *TextSink) Write(r *Record) error {
 	if r.Body != nil {
 		b = fmt.Appendf(b, " %+v", r.Body)
 	}
-	b = append(b, '\n')
-	_, err := s.w.Write(b)
-	return err
+	return b
 }
 
 // Flush writes out buffered lines.
@@ -200,7 +218,7 @@ func (s *JSONSink) Write(r *Record) error {
 	b = append(b, r.Kind.String()...)
 	b = append(b, `","host":`...)
 	b = strconv.AppendQuote(b, nameOr(r.HostName, r.Host))
-	if r.Peer != NoHost {
+	if r.Peer != NoHost || r.PeerName != "" {
 		b = append(b, `,"peer":`...)
 		b = strconv.AppendQuote(b, nameOr(r.PeerName, r.Peer))
 	}

@@ -98,6 +98,30 @@ func (e *PanicError) Error() string {
 	return fmt.Sprintf("panic in %s at %v: %v", who, e.At, e.Value)
 }
 
+// StaleEnvError is a node acting through the Env of an incarnation that a
+// crash has ended: code of a dead instance ran on, through memory it shares
+// with the living one. The effect is discarded and the run halts with this
+// error, since a real machine's crashed process can do nothing at all.
+type StaleEnvError struct {
+	Host HostID
+	Name string
+	// Incarnation is the Env's; Current is the host's now (even while the
+	// host is down, odd while it is up), as the trace's boot, crash and
+	// restart records number them.
+	Incarnation, Current uint32
+	// Op is the Env method that was called: "Send", "Storage.Set", ...
+	Op string
+	At time.Duration
+}
+
+func (e *StaleEnvError) Error() string {
+	state := "it is down"
+	if e.Current%2 == 1 {
+		state = fmt.Sprintf("it runs incarnation %d", e.Current)
+	}
+	return fmt.Sprintf("sim: host %s, incarnation %d, called %s at %v after that incarnation crashed (%s): a node instance outlived its crash", e.Name, e.Incarnation, e.Op, e.At, state)
+}
+
 // Handler runs an event scheduled with AtHandler. It lets hot paths, such as
 // message delivery, schedule work without allocating a closure.
 type Handler interface {
@@ -108,6 +132,14 @@ type Handler interface {
 // simulated network; the world only needs somewhere to hand sends to.
 type Transport interface {
 	Send(from, to HostID, msg any)
+}
+
+// Settler is implemented by a Transport that counts what becomes of its
+// messages. Deliver answers HeldHostPaused for a message that reaches a
+// paused host; the world settles it later, exactly once, with Delivered when
+// the node receives it or DroppedHostDown when a crash discards it first.
+type Settler interface {
+	Settle(m Message, r DeliveryResult)
 }
 
 // EventID identifies a world-level event for Cancel. Zero is never issued.
@@ -129,6 +161,7 @@ type World struct {
 	names  map[string]HostID
 
 	transport Transport
+	settler   Settler // the transport, if it is one
 	hooks     []func() error
 	current   HostID // the host whose code is running, for panic reports
 	halt      error
@@ -186,7 +219,17 @@ func (w *World) Stream(name string) *rand.Rand {
 }
 
 // SetTransport installs the network that Env.Send hands messages to.
-func (w *World) SetTransport(t Transport) { w.transport = t }
+func (w *World) SetTransport(t Transport) {
+	w.transport = t
+	w.settler, _ = t.(Settler)
+}
+
+// settle tells the transport what became of a message Deliver held.
+func (w *World) settle(m Message, r DeliveryResult) {
+	if w.settler != nil {
+		w.settler.Settle(m, r)
+	}
+}
 
 // AddHook registers fn to run after every event. A non-nil error ends the
 // run with StopHalted and that error. Hooks run in the order added.
@@ -247,9 +290,31 @@ func (w *World) RunFor(d time.Duration) Outcome { return w.run(w.now+max(d, 0), 
 // RunUntil runs until true time t.
 func (w *World) RunUntil(t time.Duration) Outcome { return w.run(t, true) }
 
-// Step runs the next event, if any, and reports whether one ran. Budgets
-// apply as in Run.
-func (w *World) Step() bool {
+// Ended returns the outcome that ended the world, once a budget, a halt or
+// a panic has; ok is false while the world can still run.
+func (w *World) Ended() (out Outcome, ok bool) {
+	if w.final == nil {
+		return Outcome{}, false
+	}
+	return *w.final, true
+}
+
+// Step runs the next event, if any, and reports whether one ran. Budgets,
+// halts and panics end the world as in Run; Ended says how.
+func (w *World) Step() (ran bool) {
+	if w.final != nil {
+		return false
+	}
+	if len(w.hosts) == 0 {
+		w.end(StopHalted, ErrNoHosts)
+		return false
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			w.panicked(v)
+			ran = true
+		}
+	}()
 	before := w.events
 	for w.events == before {
 		if w.final != nil || !w.stepOne(math.MaxInt64, false) {
@@ -272,12 +337,7 @@ func (w *World) run(limit time.Duration, bounded bool) (out Outcome) {
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			perr := &PanicError{Host: w.current, At: w.now, Value: v, Stack: string(debug.Stack())}
-			if w.current != NoHost {
-				perr.Name = w.hosts[w.current].name
-			}
-			w.current = NoHost
-			out = w.end(StopPanic, perr)
+			out = w.panicked(v)
 		}
 	}()
 	for w.final == nil {
@@ -293,6 +353,16 @@ func (w *World) run(limit time.Duration, bounded bool) (out Outcome) {
 		return Outcome{Reason: StopDeadline, Events: w.events, Now: w.now}
 	}
 	return Outcome{Reason: StopQuiescent, Events: w.events, Now: w.now}
+}
+
+// panicked ends the run with the panic v, raised while w.current ran.
+func (w *World) panicked(v any) Outcome {
+	perr := &PanicError{Host: w.current, At: w.now, Value: v, Stack: string(debug.Stack())}
+	if w.current != NoHost {
+		perr.Name = w.hosts[w.current].name
+	}
+	w.current = NoHost
+	return w.end(StopPanic, perr)
 }
 
 // stepOne pops one queue entry and runs it if it is still live. It returns
@@ -373,14 +443,31 @@ func (w *World) dispatch(i uint32) bool {
 		w.countEvent(evTimer)
 		w.emit(KindTimer, h.id, NoHost, uint64(id), 0, "", "", nil)
 		w.current = h.id
-		h.node.Timer(id, tag)
+		if h.disk.faults.CrashAtSyncRatio > 0 {
+			callNode(func() { h.node.Timer(id, tag) })
+		} else {
+			h.node.Timer(id, tag)
+		}
 		w.current = NoHost
 	case evDeliver:
+		// A message that waited at a paused host, released by Resume.
 		h := w.hosts[s.host]
+		if h.up && s.inc == h.inc && h.paused {
+			h.held = append(h.held, i) // paused again before it ran
+			return false
+		}
 		m := s.arg.(Message)
+		lost := !h.up || s.inc != h.inc
 		w.q.release(i)
 		w.countEvent(evDeliver)
+		if lost {
+			// The incarnation it waited for crashed after Resume released it.
+			w.TraceMessage(KindDrop, m)
+			w.settle(m, DroppedHostDown)
+			return true
+		}
 		w.deliver(h, m)
+		w.settle(m, Delivered)
 	}
 	return true
 }
@@ -407,9 +494,22 @@ const (
 	Delivered DeliveryResult = iota + 1
 	// DroppedHostDown: the host was crashed; the message is lost.
 	DroppedHostDown
-	// HeldHostPaused: the host is paused; the message waits for Resume.
+	// HeldHostPaused: the host is paused; the message waits for Resume, and
+	// the world settles it later (see Settler).
 	HeldHostPaused
 )
+
+func (r DeliveryResult) String() string {
+	switch r {
+	case Delivered:
+		return "delivered"
+	case DroppedHostDown:
+		return "dropped-host-down"
+	case HeldHostPaused:
+		return "held-host-paused"
+	}
+	return fmt.Sprintf("DeliveryResult(%d)", uint8(r))
+}
 
 // Deliver hands m to its destination host's node. The network calls it when
 // a message arrives.
@@ -425,7 +525,7 @@ func (w *World) Deliver(m Message) DeliveryResult {
 	case h.paused:
 		i := w.q.alloc()
 		s := &w.q.slots[i]
-		s.kind, s.host, s.arg = evDeliver, int32(m.To), m
+		s.kind, s.host, s.inc, s.arg = evDeliver, int32(m.To), h.inc, m
 		h.held = append(h.held, i)
 		return HeldHostPaused
 	}
@@ -434,12 +534,26 @@ func (w *World) Deliver(m Message) DeliveryResult {
 }
 
 func (w *World) deliver(h *Host, m Message) {
-	if !h.up {
-		w.TraceMessage(KindDrop, m)
-		return
-	}
 	w.emit(KindDeliver, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)
 	w.current = h.id
-	h.node.Receive(m.From, m.Body)
+	if h.disk.faults.CrashAtSyncRatio > 0 {
+		callNode(func() { h.node.Receive(m.From, m.Body) })
+	} else {
+		h.node.Receive(m.From, m.Body)
+	}
 	w.current = NoHost
+}
+
+// callNode calls into a node whose host may crash at a storage fault
+// point, and ends the call there if it does. Only hosts with such faults
+// pay for the deferred recover.
+func callNode(call func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			if _, ok := v.(crashPoint); !ok {
+				panic(v)
+			}
+		}
+	}()
+	call()
 }

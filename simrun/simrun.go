@@ -59,11 +59,12 @@ func init() {
 	commands = []command{
 		{"list", "", "the built-in scenarios, one line each", cmdList},
 		{"run", "NAME [-seed N] [-trace FILE] [-trace-format text|jsonl] [-out DIR]", "run one scenario; a failure leaves its artifacts in -out", cmdRun},
-		{"sweep", "NAME -seeds A:B [-j N] [-shard i/n] [-json FILE]", "run seeds A (inclusive) to B (exclusive) in parallel", cmdSweep},
+		{"sweep", "NAME -seeds A:B [-j N] [-shard i/n] [-json FILE|-]", "run seeds A (inclusive) to B (exclusive) in parallel", cmdSweep},
 		{"replay", "SPEC.json", "run a failure spec again and compare trace hashes", cmdReplay},
 		{"shrink", "SPEC.json", "make a failure spec minimal; writes SPEC.min.json beside it", cmdShrink},
 		{"check", "[-model kv|register|bank] HISTORY.jsonl", "check a history (docs/HISTORY_FORMAT.md) for linearizability", cmdCheck},
-		{"merge", "FILES...", "merge the JSON results of sweep shards", cmdMerge},
+		{"merge", "FILES... | -", "merge the JSON results of sweep shards (- reads their logs from stdin)", cmdMerge},
+		{"diff", "A B [-context N]", "the first record where two traces or specs part, and the records before it", cmdDiff},
 		{"help", "", "this text", nil},
 	}
 }

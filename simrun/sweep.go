@@ -72,18 +72,23 @@ func (sh shard) of(r seedRange) seedRange {
 	return seedRange{cut(sh.I), cut(sh.I + 1)}
 }
 
-// sweepReport is what a sweep writes with -json, and what merge reads.
+// sweepReport is what a sweep writes with -json, and what merge reads. The
+// file holds results only, so that the same sweep writes the same bytes at
+// any -j and on any machine: the wall-clock figures are printed, not
+// written, and each failure's own wall times are cleared.
 type sweepReport struct {
 	Scenario    string              `json:"scenario"`
 	Seeds       seedRange           `json:"seeds"` // the whole range asked for
 	Shard       shard               `json:"shard"`
 	Ran         seedRange           `json:"ran"` // this shard's part
 	Tally       *scenarios.Tally    `json:"tally"`
-	Failures    []*scenarios.Result `json:"failures,omitempty"` // first few, by seed
+	Failures    []*scenarios.Result `json:"failures,omitempty"` // those of the lowest seeds, in seed order
 	Worst       []worstLatency      `json:"worst_latency,omitempty"`
 	Events      uint64              `json:"events"`
-	WallSeconds float64             `json:"wall_seconds"`
-	SeedsPerSec float64             `json:"seeds_per_second"`
+	WallSeconds float64             `json:"-"`
+	SeedsPerSec float64             `json:"-"`
+
+	origin string // where merge read it: a file, or a line of a log
 }
 
 type worstLatency struct {
@@ -102,7 +107,7 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	seedsFlag := fs.String("seeds", "", "seed range A:B (A inclusive, B exclusive)")
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "worlds run at once")
 	shardFlag := fs.String("shard", "0/1", "run only shard i of n")
-	jsonPath := fs.String("json", "", "write the results as JSON to this file")
+	jsonPath := fs.String("json", "", "write the results as JSON to this file; - writes them to stdout as one line, and the summary to stderr")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return fail(stderr, "sweep", err)
@@ -128,13 +133,23 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "sweep", err)
 	}
+	summary := stdout
+	if *jsonPath == "-" {
+		summary = stderr
+	}
 	rep := sweep(s, seeds, sh, *jobs, newProgress(stderr))
-	printSweep(stdout, rep)
-	if *jsonPath != "" {
+	printSweep(summary, rep)
+	switch *jsonPath {
+	case "":
+	case "-":
+		if err := writeJSONLine(stdout, rep); err != nil {
+			return fail(stderr, "sweep", err)
+		}
+	default:
 		if err := writeJSON(*jsonPath, rep); err != nil {
 			return fail(stderr, "sweep", err)
 		}
-		fmt.Fprintf(stdout, "results written to %s\n", *jsonPath)
+		fmt.Fprintf(summary, "results written to %s\n", *jsonPath)
 	}
 	return sweepExit(rep.Tally, sh.N > 1)
 }
@@ -181,6 +196,10 @@ func sweep(s scenarios.Scenario, seeds seedRange, sh shard, jobs int, prog *prog
 					panic(fmt.Sprintf("simrun sweep: seed %d: %v", seed, err))
 				}
 				r.History, r.Schedule = nil, nil
+				r.Wall = 0
+				if r.Lin != nil {
+					r.Lin.Elapsed = 0
+				}
 				results <- r
 			}
 		}()
@@ -197,8 +216,12 @@ func sweep(s scenarios.Scenario, seeds seedRange, sh shard, jobs int, prog *prog
 	for r := range results {
 		rep.Tally.Add(r)
 		rep.Events += r.Events
-		if r.Verdict != scenarios.Pass && len(rep.Failures) < keepFailures*4 {
-			rep.Failures = append(rep.Failures, r)
+		if r.Verdict != scenarios.Pass {
+			i, _ := slices.BinarySearchFunc(rep.Failures, r.Seed, func(f *scenarios.Result, seed uint64) int { return cmp.Compare(f.Seed, seed) })
+			if i < keepFailures {
+				rep.Failures = slices.Insert(rep.Failures, i, r)
+				rep.Failures = rep.Failures[:min(len(rep.Failures), keepFailures)]
+			}
 		}
 		rep.Worst = append(rep.Worst, worstLatency{r.Seed, r.Latency.P99, r.Latency.Max})
 		slices.SortFunc(rep.Worst, func(a, b worstLatency) int {
@@ -213,10 +236,6 @@ func sweep(s scenarios.Scenario, seeds seedRange, sh shard, jobs int, prog *prog
 		prog.update(rep.Tally)
 	}
 	prog.done()
-	slices.SortFunc(rep.Failures, func(a, b *scenarios.Result) int { return cmp.Compare(a.Seed, b.Seed) })
-	if len(rep.Failures) > keepFailures {
-		rep.Failures = rep.Failures[:keepFailures]
-	}
 	rep.WallSeconds = time.Since(start).Seconds()
 	if rep.WallSeconds > 0 {
 		rep.SeedsPerSec = float64(rep.Tally.Runs) / rep.WallSeconds
@@ -252,7 +271,11 @@ func printSweep(w io.Writer, rep *sweepReport) {
 	if t.Expect.Verdict == scenarios.Fail {
 		fmt.Fprintf(w, " (expected to fail %s; %d did)", t.Expect.Check, t.FailedAsExpected)
 	}
-	fmt.Fprintf(w, "\n  %.1f seeds/s, %.3gM events, %.1fs wall\n", rep.SeedsPerSec, float64(rep.Events)/1e6, rep.WallSeconds)
+	if rep.WallSeconds > 0 { // a merge of JSON reports knows no wall time
+		fmt.Fprintf(w, "\n  %.1f seeds/s, %.3gM events, %.1fs wall\n", rep.SeedsPerSec, float64(rep.Events)/1e6, rep.WallSeconds)
+	} else {
+		fmt.Fprintf(w, "\n  %.3gM events\n", float64(rep.Events)/1e6)
+	}
 	if len(rep.Worst) > 0 {
 		fmt.Fprintf(w, "  worst p99 latency:")
 		for _, l := range rep.Worst {
@@ -268,6 +291,22 @@ func printSweep(w io.Writer, rep *sweepReport) {
 	}
 	if len(probes) > 0 {
 		fmt.Fprintf(w, "  probes fired in: %s\n", strings.Join(probes, ", "))
+	}
+	if len(t.Counters) > 0 {
+		names := make([]string, 0, len(t.Counters))
+		for name := range t.Counters {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		var parts []string
+		for _, name := range names {
+			c := t.Counters[name]
+			parts = append(parts, fmt.Sprintf("%s %d (max %d)", name, c.Sum, c.Max))
+		}
+		fmt.Fprintf(w, "  counters: %s\n", strings.Join(parts, ", "))
+	}
+	if t.Staleness != nil {
+		fmt.Fprintf(w, "  staleness: %s\n", t.Staleness)
 	}
 	for _, r := range rep.Failures {
 		fmt.Fprintf(w, "  %s seed %d: %s\n    replay: simrun run %s -seed %d\n", r.Verdict, r.Seed, oneLine(r.Summary()), rep.Scenario, r.Seed)
@@ -285,6 +324,17 @@ func printSweep(w io.Writer, rep *sweepReport) {
 	} else {
 		fmt.Fprintf(w, "  every seed behaved as the scenario declares\n")
 	}
+}
+
+// writeJSONLine writes v as one line in one write, so that a log collector
+// that interleaves it with other output keeps it whole.
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 func writeJSON(path string, v any) error {

@@ -101,6 +101,11 @@ type Bugs struct {
 	// so the bug also leaves the writes unsynced at the end of the event,
 	// until some later sync.)
 	ReplyBeforeSync bool `json:"reply_before_sync,omitempty"`
+	// SyncAfterReply: reply to RequestVote and AppendEntries first and
+	// sync the vote or the entries after, in the same handler. Timed
+	// crashes fall between events and cannot tell; a crash at the sync
+	// (sim.StorageFaults.CrashAtSyncRatio) loses what the reply promised.
+	SyncAfterReply bool `json:"sync_after_reply,omitempty"`
 	// StaleReads: a leader answers gets from local state at once, without
 	// confirming it is still the leader.
 	StaleReads bool `json:"stale_reads,omitempty"`

@@ -240,8 +240,8 @@ func (n *Node) Timer(id sim.TimerID, tag any) {
 
 // flush syncs what the event wrote and did not sync yet (a term learned
 // from a response, say), so that no event ends with unsynced writes. Bug
-// ReplyBeforeSync skips it too: a crash falls between events, so a reply
-// sent before a sync in the same event would be harmless.
+// ReplyBeforeSync skips it too, so that a timed crash, which falls between
+// events, can lose what a reply promised.
 func (n *Node) flush() {
 	if !n.cfg.Bugs.ReplyBeforeSync {
 		n.disk.sync()
@@ -570,9 +570,11 @@ func (n *Node) handleVote(from sim.HostID, m VoteRequest) {
 }
 
 // syncForReply makes the node's writes durable before it replies to a
-// vote request, append or heartbeat; bug ReplyBeforeSync skips it.
+// vote request, append or heartbeat; bugs ReplyBeforeSync and
+// SyncAfterReply skip it (the second leaves the sync to flush, after the
+// reply).
 func (n *Node) syncForReply() {
-	if !n.cfg.Bugs.ReplyBeforeSync {
+	if !n.cfg.Bugs.ReplyBeforeSync && !n.cfg.Bugs.SyncAfterReply {
 		n.disk.sync()
 	}
 }

@@ -127,3 +127,29 @@ func TestAPartialConfigurationKeepsTheDefaults(t *testing.T) {
 	}
 	_ = time.Second
 }
+
+// TestStalenessIsMeasured: with checks.staleness, a result measures the
+// stale reads the planted bug serves, and a tally sums them.
+func TestStalenessIsMeasured(t *testing.T) {
+	s := lookup(t, "raft-bug-stale-reads")
+	s.Checks.Staleness = true
+	r := runOrFatal(t, s, 1)
+	st := r.Staleness
+	if st == nil || st.Reads == 0 || st.ReadsStale == 0 || st.VersionsBehindMax < 1 || st.StaleForMax <= 0 {
+		t.Fatalf("staleness %+v", st)
+	}
+	tally := scenarios.NewTally(s)
+	tally.Add(r)
+	tally.Add(runOrFatal(t, s, 2))
+	if tally.Staleness == nil || tally.Staleness.Seeds != 2 || tally.Staleness.ReadsStale < st.ReadsStale {
+		t.Fatalf("tally %+v", tally.Staleness)
+	}
+	if c := tally.Counters[raftsys.CounterLeaderChange]; c.Sum < c.Max || c.Max == 0 {
+		t.Fatalf("counter tally %+v", c)
+	}
+	happy := lookup(t, "raft-happy")
+	happy.Checks.Staleness = true
+	if st := runOrFatal(t, happy, 1).Staleness; st == nil || st.ReadsStale != 0 || st.Reads == 0 {
+		t.Fatalf("a linearizable run's staleness: %+v", st)
+	}
+}
