@@ -34,8 +34,11 @@
 //  5. Damage: a stored value that fails its checksum (sim.ErrCorrupt) or
 //     does not decode panics, naming the key, as etcd raft panics when its
 //     storage fails; the world reports it as a failure of the host, with
-//     the seed. A correct node never meets a torn write: it syncs at the
-//     end of every Ready, and crashes fall between events.
+//     the seed. The node syncs once per Ready, before it sends anything,
+//     so a crash (between events, or at that sync) loses only writes that
+//     nobody was told of. A write torn by such a crash reads back as
+//     corrupt too: the node does not yet survive torn writes (see
+//     docs/ETCD-RAFT.md).
 //
 // # Clients
 //

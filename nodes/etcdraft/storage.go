@@ -20,11 +20,10 @@ import (
 //
 // The disk mirrors a raft.MemoryStorage, which is what etcd raft reads:
 // every change goes to both, and the node syncs at the end of each Ready
-// before it sends the Ready's messages. A crash falls between events, so
-// it never finds unsynced writes of a handled Ready, and a torn write
-// (which only strikes unsynced data) cannot happen to a correct node. A
-// value that fails its checksum was damaged after it was synced: etcd
-// raft has no answer to that (it panics when its storage fails), and
+// before it sends the Ready's messages. A crash falls between events or at
+// that sync, so what it loses was never promised to anyone. A value that
+// fails its checksum was damaged after it was synced, or torn by a crash
+// at a sync: etcd raft has no answer to failed storage (it panics), and
 // neither has the node: load panics, naming the key, and the world
 // reports the panic as a failure of the host, with the run's seed.
 const (
