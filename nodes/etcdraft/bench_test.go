@@ -105,8 +105,8 @@ func (idle) Timer(sim.TimerID, any)  {}
 // realTimeProgress does the same work the way rafttest does, in real time:
 // etcd's goroutine-based raft.Node per node, a 5ms ticker, each message
 // delivered by its own goroutine after a random sleep in [0, latency), and
-// 1ms of sleep after each Ready's entries are stored. It polls for
-// convergence every millisecond.
+// 1ms of sleep after each Ready's entries are stored. Proposals go to the
+// leader. It polls for the leader and for convergence every millisecond.
 func realTimeProgress(tb testing.TB, proposals int, latency time.Duration) time.Duration {
 	start := time.Now()
 	peers := make([]raft.Peer, basicNodes)
@@ -115,7 +115,9 @@ func realTimeProgress(tb testing.TB, proposals int, latency time.Duration) time.
 	}
 	inbox := make([]chan raftpb.Message, basicNodes)
 	for i := range inbox {
-		inbox[i] = make(chan raftpb.Message, 1024)
+		// rafttest's queues hold 1,024 messages and drop beyond; larger
+		// ones here, so that no proposal is lost at thousands in flight.
+		inbox[i] = make(chan raftpb.Message, 1<<16)
 	}
 	deliver := func(m raftpb.Message) {
 		if latency > 0 {
@@ -175,20 +177,23 @@ func realTimeProgress(tb testing.TB, proposals int, latency time.Duration) time.
 		}()
 	}
 	defer func() { close(stop); wg.Wait() }()
-	for {
+	var leader raft.Node
+	for leader == nil {
 		lead := nodes[0].Status().Lead
 		agreed := lead != raft.None
 		for _, n := range nodes {
 			agreed = agreed && n.Status().Lead == lead
 		}
 		if agreed {
-			break
+			leader = nodes[lead-1]
 		}
 		time.Sleep(time.Millisecond)
 	}
-	target := nodes[0].Status().Commit + uint64(proposals)
+	// Proposals go to the leader, as under detsim: a proposal forwarded
+	// by a follower can be dropped and would never commit.
+	target := leader.Status().Commit + uint64(proposals)
 	for range proposals {
-		if err := nodes[0].Propose(context.Background(), []byte("somedata")); err != nil {
+		if err := leader.Propose(context.Background(), []byte("somedata")); err != nil {
 			tb.Fatal(err)
 		}
 	}
