@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -117,7 +118,7 @@ func realTimeProgress(tb testing.TB, proposals int, latency time.Duration) time.
 	for i := range inbox {
 		// rafttest's queues hold 1,024 messages and drop beyond; larger
 		// ones here, so that no proposal is lost at thousands in flight.
-		inbox[i] = make(chan raftpb.Message, 1<<16)
+		inbox[i] = make(chan raftpb.Message, 8192)
 	}
 	deliver := func(m raftpb.Message) {
 		if latency > 0 {
@@ -245,22 +246,29 @@ func TestBasicProgressUnderDetsim(t *testing.T) {
 // BenchmarkVersusRealTime does rafttest's TestBasicProgress work under
 // detsim and in real time, side by side in each iteration, for several
 // proposal counts and one-way latencies, and reports the ratio of their
-// wall times (speedup) and detsim's virtual time over its wall time.
+// wall times (speedup; speedup-cpu divides by detsim's CPU time instead)
+// and detsim's virtual time over its wall time.
 func BenchmarkVersusRealTime(b *testing.B) {
 	for _, proposals := range []int{100, 1000, 5000} {
 		for _, latency := range []time.Duration{time.Millisecond, 10 * time.Millisecond, 50 * time.Millisecond} {
 			b.Run(fmt.Sprintf("proposals=%d/latency=%v", proposals, latency), func(b *testing.B) {
 				var sim, real, virtual time.Duration
+				var cpu float64
 				for i := range b.N {
-					start := time.Now()
+					runtime.GC() // neither side pays for the other's garbage
+					start, cpu0 := time.Now(), cpuSeconds()
 					virtual += detsimProgress(b, uint64(i+1), proposals, latency)
 					sim += time.Since(start)
+					cpu += cpuSeconds() - cpu0
+					runtime.GC()
 					real += realTimeProgress(b, proposals, latency)
 				}
 				n := float64(b.N)
 				b.ReportMetric(float64(sim.Microseconds())/1000/n, "detsim-ms/run")
+				b.ReportMetric(1000*cpu/n, "detsim-cpu-ms/run")
 				b.ReportMetric(float64(real.Microseconds())/1000/n, "realtime-ms/run")
 				b.ReportMetric(real.Seconds()/sim.Seconds(), "speedup")
+				b.ReportMetric(real.Seconds()/cpu, "speedup-cpu")
 				b.ReportMetric(virtual.Seconds()/sim.Seconds(), "x-real-time")
 			})
 		}
@@ -278,6 +286,7 @@ func BenchmarkVersusRafttest(b *testing.B) {
 	bin := buildRafttest(b)
 	var sim, real time.Duration
 	for i := range b.N {
+		runtime.GC()
 		start := time.Now()
 		detsimProgress(b, uint64(i+1), 100, 10*time.Millisecond)
 		sim += time.Since(start)

@@ -52,7 +52,8 @@ type Node struct {
 	entropy seededReader
 
 	soft      raft.SoftState
-	proposals []proposal
+	proposals []*proposal         // in the order proposed
+	pending   map[opKey]*proposal // the same, by operation
 	reads     []pendingRead
 	readSeq   uint64
 
@@ -64,6 +65,11 @@ type proposal struct {
 	from sim.HostID
 	req  client.Request
 }
+
+// opKey names a client operation: its idempotency key.
+type opKey struct{ client, seq uint64 }
+
+func keyOf(req client.Request) opKey { return opKey{req.Client, req.Seq} }
 
 // pendingRead is a get waiting for its read index to be confirmed (index
 // 0 until then) and applied.
@@ -310,6 +316,7 @@ func (n *Node) setSoftState(ss raft.SoftState) {
 		n.reply(r.from, r.req, client.StatusUnavailable, client.Result{})
 	}
 	n.proposals, n.reads = n.proposals[:0], n.reads[:0]
+	clear(n.pending)
 }
 
 func (n *Node) isLeader() bool { return n.soft.RaftState == raft.StateLeader }
@@ -345,11 +352,9 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 	if n.kv.stale(req) {
 		return // the client has moved on
 	}
-	for i := range n.proposals {
-		if p := &n.proposals[i]; p.req.Client == req.Client && p.req.Seq == req.Seq {
-			p.from = from // a retry of a pending write: answer the new sender
-			return
-		}
+	if p, ok := n.pending[keyOf(req)]; ok {
+		p.from = from // a retry of a pending write: answer the new sender
+		return
 	}
 	if err := n.rn.Propose(encodeRequest(req)); err != nil {
 		// Dropped before it reached the log (a transfer began): nothing
@@ -357,23 +362,28 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 		n.reply(from, req, client.StatusNotLeader, client.Result{})
 		return
 	}
-	n.proposals = append(n.proposals, proposal{from: from, req: req})
+	p := &proposal{from: from, req: req}
+	if n.pending == nil {
+		n.pending = map[opKey]*proposal{}
+	}
+	n.pending[keyOf(req)] = p
+	n.proposals = append(n.proposals, p)
 }
 
 // answer replies to the proposal of req, if this leader holds one.
 // Entries commit in the order they were proposed, so the proposal is
 // nearly always the oldest: taking it off the front costs nothing.
 func (n *Node) answer(req client.Request, res client.Result) {
-	is := func(p proposal) bool { return p.req.Client == req.Client && p.req.Seq == req.Seq }
-	var p proposal
-	switch i := slices.IndexFunc(n.proposals, is); {
-	case i < 0:
+	p, ok := n.pending[keyOf(req)]
+	if !ok {
 		return
-	case i == 0:
-		p, n.proposals = n.proposals[0], n.proposals[1:]
-	default:
-		p = n.proposals[i]
-		n.proposals = slices.Delete(n.proposals, i, i+1)
+	}
+	delete(n.pending, keyOf(req))
+	if n.proposals[0] == p {
+		n.proposals[0] = nil
+		n.proposals = n.proposals[1:]
+	} else {
+		n.proposals = slices.DeleteFunc(n.proposals, func(q *proposal) bool { return q == p })
 	}
 	n.reply(p.from, p.req, client.StatusOK, res)
 }
