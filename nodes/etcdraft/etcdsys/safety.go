@@ -18,7 +18,7 @@ import (
 //
 //   - Election safety: at most one leader per term.
 //   - Leader completeness: a new leader's log holds every entry any node
-//     has applied (all committed before its term).
+//     applied while in an earlier term (so committed before its term).
 //   - State machine safety: no two nodes apply different entries at one
 //     index (compared by term and data).
 //   - Log matching: two logs that hold an entry of the same index and
@@ -46,6 +46,9 @@ type appliedEntry struct {
 	term uint64
 	data string
 	by   sim.HostID
+	// committedBy bounds the term in which the entry was committed: the
+	// lowest term any node was in when it applied it.
+	committedBy uint64
 }
 
 func newSafety() *safety {
@@ -89,8 +92,12 @@ func (s *safety) Handled(n *etcdraft.Node, rd *raft.Ready) {
 			if a.term != e.Term || a.data != string(e.Data) {
 				s.fail("state machine safety: at index %d h%d applied an entry of term %d, h%d one of term %d", e.Index, a.by, a.term, id, e.Term)
 			}
+			if st.Term < a.committedBy {
+				a.committedBy = st.Term
+				s.applied[e.Index] = a
+			}
 		} else {
-			s.applied[e.Index] = appliedEntry{term: e.Term, data: string(e.Data), by: id}
+			s.applied[e.Index] = appliedEntry{term: e.Term, data: string(e.Data), by: id, committedBy: st.Term}
 			s.maxApplied = max(s.maxApplied, e.Index)
 		}
 		if e.Type == raftpb.EntryConfChange || e.Type == raftpb.EntryConfChangeV2 {
@@ -112,21 +119,22 @@ func (s *safety) Handled(n *etcdraft.Node, rd *raft.Ready) {
 }
 
 // checkComplete: the new leader of term holds every applied entry that
-// its storage still has (older ones are in its snapshot), and its log
-// reaches the highest applied index.
+// was committed before its term, where its storage still has it (older
+// ones are in its snapshot). An entry committed in its term or later need
+// not be there: a candidate whose votes were held up (a pause) can win an
+// old term after later leaders have committed more.
 func (s *safety) checkComplete(n *etcdraft.Node, term uint64) {
 	ms := n.Storage()
 	first, _ := ms.FirstIndex()
 	last, _ := ms.LastIndex()
-	if s.maxApplied > last {
-		a := s.applied[s.maxApplied]
-		s.fail("leader completeness: h%d leads term %d with last index %d, but h%d applied index %d", n.Host(), term, last, a.by, s.maxApplied)
-		return
-	}
 	for i := first; i <= s.maxApplied; i++ {
 		a, ok := s.applied[i]
-		if !ok {
+		if !ok || a.committedBy >= term {
 			continue
+		}
+		if i > last {
+			s.fail("leader completeness: h%d leads term %d with last index %d, but h%d applied index %d in term %d", n.Host(), term, last, a.by, i, a.committedBy)
+			return
 		}
 		if t, err := ms.Term(i); err == nil && t != a.term {
 			s.fail("leader completeness: h%d leads term %d with an entry of term %d at index %d, where h%d applied term %d", n.Host(), term, t, i, a.by, a.term)
