@@ -4,6 +4,7 @@ import (
 	"github.com/detsim/detsim/nodes/2pc/twopcsys"
 	"github.com/detsim/detsim/nodes/cache/cachesys"
 	"github.com/detsim/detsim/nodes/dynamo/dynamosys"
+	"github.com/detsim/detsim/nodes/etcdraft/etcdsys"
 	"github.com/detsim/detsim/nodes/gossip/gossipsys"
 	"github.com/detsim/detsim/nodes/raft/raftsys"
 	"github.com/detsim/detsim/system"
@@ -12,7 +13,7 @@ import (
 // Systems are the systems that ship with detsim, in the order `simrun
 // list` shows them.
 func Systems() []*system.System {
-	return []*system.System{raftsys.System, dynamosys.System, twopcsys.System, cachesys.System, gossipsys.System}
+	return []*system.System{raftsys.System, etcdsys.System, dynamosys.System, twopcsys.System, cachesys.System, gossipsys.System}
 }
 
 // Demo names the scenarios that `simrun` alone runs, one seed each:

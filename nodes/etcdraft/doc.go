@@ -1,0 +1,58 @@
+// Package etcdraft runs etcd's raft library (go.etcd.io/raft/v3, unchanged)
+// as a detsim node: a RawNode wrapped in a sim.Node, serving the same
+// key-value clients (package client) as nodes/raft, so that one workload,
+// one history and one checker judge both.
+//
+// # The adapter's contract with RawNode
+//
+// Every node event (Start, Receive, Timer) runs to completion and ends with
+// every Ready handled:
+//
+//  1. Time: a timer on the host's local clock calls RawNode.Tick every
+//     Config.TickInterval; etcd raft counts its election and heartbeat
+//     timeouts in ticks.
+//  2. Input: an etcd message (Message, marshalled raftpb.Message bytes) is
+//     unmarshalled into a fresh value and stepped in; a client.Request at
+//     the leader becomes a proposal (writes) or a ReadIndex request (gets);
+//     an AdminRequest at the leader becomes a ConfChange or a
+//     TransferLeader.
+//  3. While HasReady, the node takes the Ready and, in order: persists its
+//     snapshot, entries and hard state to sim storage (and to the
+//     MemoryStorage etcd raft reads) and syncs; sends its messages through
+//     env.Send, each marshalled to bytes that nobody writes again; restores
+//     a snapshot from the leader into the state machine; applies the
+//     committed entries (client commands with session deduplication, conf
+//     changes through ApplyConfChange); answers the reads whose read index
+//     is confirmed and applied; snapshots the state machine and compacts
+//     the log every Config.SnapshotEntries entries; tells the Observer; and
+//     calls Advance. Snapshots sent are then reported finished.
+//  4. Restart: Start rebuilds the MemoryStorage from sim storage, restores
+//     the state machine from the latest snapshot, and builds a new RawNode
+//     with Applied at the snapshot's index; etcd raft hands the committed
+//     entries after it back for replay. A first boot stores the initial
+//     configuration as a snapshot at index 1.
+//  5. Damage: a stored value that fails its checksum (sim.ErrCorrupt) or
+//     does not decode panics, naming the key, as etcd raft panics when its
+//     storage fails; the world reports it as a failure of the host, with
+//     the seed. The node syncs once per Ready, before it sends anything,
+//     so a crash (between events, or at that sync) loses only writes that
+//     nobody was told of. A write torn by such a crash reads back as
+//     corrupt too: the node does not yet survive torn writes (see
+//     docs/ETCD-RAFT.md).
+//
+// # Clients
+//
+// Only the leader serves. A follower, or a leader handing leadership over,
+// answers client.StatusNotLeader with its leader hint, having accepted
+// nothing (proposal forwarding is off). A leader that steps down answers
+// its pending writes and reads client.StatusUnavailable. Gets go through
+// ReadIndex (Config.ReadOnly picks etcd's safe or lease-based mode).
+//
+// # Determinism
+//
+// etcd raft draws its randomized election timeout from crypto/rand. While
+// a node is inside etcd raft, crypto/rand.Reader reads from the host's
+// seeded stream (env.Rand); a process-wide lock keeps worlds on other
+// goroutines out meanwhile. entropy.go explains it; it is the one exception
+// the determinism analyzer accepts, by its annotation.
+package etcdraft
