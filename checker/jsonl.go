@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxLineBytes is the longest line the JSON Lines readers accept. Lines are
@@ -124,6 +125,9 @@ type line struct {
 	call    time.Duration
 	ret     time.Duration
 	done    bool // false: return was null, the operation is pending
+	// unobserved: it returned, but its output was not observed (output
+	// null).
+	unobserved bool
 	kind    string
 	rec     jsonOp
 	out     jsonOutput
@@ -140,6 +144,9 @@ func readJSONL(r io.Reader, model string, maxLine int, add func(l *line), init f
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 {
 			continue
+		}
+		if err := checkText(text); err != nil {
+			return &LineError{n, err}
 		}
 		var l line
 		if err := decodeStrict(text, &l.rec); err != nil {
@@ -169,6 +176,68 @@ func readJSONL(r io.Reader, model string, maxLine int, add func(l *line), init f
 	}
 	return nil
 }
+
+// checkText rejects what encoding/json would silently replace with
+// U+FFFD: bytes that are not UTF-8, and \u escapes of lone surrogates.
+// Replacing them would make different values equal (a write of byte 0xff
+// and a read of 0xfe would both be U+FFFD), and a check must see the
+// values the system saw.
+func checkText(text []byte) error {
+	if !utf8.Valid(text) {
+		for i := 0; i < len(text); {
+			r, size := utf8.DecodeRune(text[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return fmt.Errorf("invalid UTF-8 at byte %d (0x%02x): JSON text must be UTF-8; encode binary values (as hex or base64) before writing them", i+1, text[i])
+			}
+			i += size
+		}
+	}
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' || i+1 >= len(text) {
+			continue
+		}
+		i++ // the escaped byte; a \\ pair is skipped whole
+		if text[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(text[i+1:])
+		if !ok || !utf16IsSurrogate(r) {
+			continue
+		}
+		at := i // the u of the first escape
+		lo, ok := rune(0), false
+		if rest := text[i+5:]; len(rest) >= 6 && rest[0] == '\\' && rest[1] == 'u' {
+			lo, ok = hex4(rest[2:])
+		}
+		if r >= 0xdc00 || !ok || !(lo >= 0xdc00 && lo < 0xe000) {
+			return fmt.Errorf("\\u%04x at byte %d is a lone UTF-16 surrogate, which is no character", r, at)
+		}
+		i += 10 // past both escapes
+	}
+	return nil
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+func utf16IsSurrogate(r rune) bool { return r >= 0xd800 && r < 0xe000 }
 
 // decodeStrict decodes one JSON object, refusing unknown fields and
 // anything after it.
@@ -280,8 +349,12 @@ func (l *line) validate(model string) error {
 		}
 		return nil
 	}
+	if r.Output == nil {
+		return errors.New("missing field \"output\" for a completed operation: an object, or null when it returned without its output being observed")
+	}
 	if !hasOut {
-		return errors.New("missing field \"output\" (an object) for a completed operation")
+		l.unobserved = true
+		return nil
 	}
 	if err := decodeStrict(r.Output, &l.out); err != nil {
 		return fmt.Errorf("output: %w", err)
@@ -323,7 +396,10 @@ func deref[T any](p *T) T {
 
 func record[In, Out any](h *History[In, Out], l *line, in In, out Out) {
 	id := h.Invoke(l.process, in, l.call)
-	if l.done {
+	switch {
+	case l.unobserved:
+		h.CompleteUnobserved(id, l.ret)
+	case l.done:
 		h.Complete(id, out, l.ret)
 	}
 }
@@ -469,6 +545,29 @@ type jsonOpOut struct {
 	To      *int           `json:"to,omitempty"`
 	Amount  *int64         `json:"amount,omitempty"`
 	Output  *jsonOutputOut `json:"output,omitempty"`
+	// Unobserved writes "output": null, for a completed operation whose
+	// output was not observed.
+	Unobserved bool `json:"-"`
+}
+
+// MarshalJSON writes output null for an unobserved output, and leaves it
+// out for a pending operation.
+func (j *jsonOpOut) MarshalJSON() ([]byte, error) {
+	type plain jsonOpOut
+	var v any = (*plain)(j)
+	if j.Unobserved {
+		v = struct {
+			*plain
+			Output *struct{} `json:"output"`
+		}{plain: (*plain)(j)}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 type jsonOutputOut struct {
@@ -501,6 +600,9 @@ func writeJSONL[In, Out any](w io.Writer, h *History[In, Out], first any, conv f
 			j.Output = &jsonOutputOut{}
 		}
 		conv(&op, &j)
+		if op.Unobserved {
+			j.Output, j.Unobserved = nil, true
+		}
 		if err := enc.Encode(&j); err != nil {
 			return err
 		}
