@@ -128,9 +128,9 @@ type line struct {
 	// unobserved: it returned, but its output was not observed (output
 	// null).
 	unobserved bool
-	kind    string
-	rec     jsonOp
-	out     jsonOutput
+	kind       string
+	rec        jsonOp
+	out        jsonOutput
 }
 
 // readJSONL reads model's lines and hands each operation to add. init, if
