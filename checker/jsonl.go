@@ -18,6 +18,10 @@ import (
 // read one at a time, so a large file costs memory for its history only.
 const MaxLineBytes = 64 << 20
 
+// ErrTooManyOps is the error of a reader given more operations than
+// JSONLOptions.MaxOps allows, wrapped in a *LineError naming the line.
+var ErrTooManyOps = errors.New("more operations than the reader may hold")
+
 // LineError is a malformed line in a JSON Lines history.
 type LineError struct {
 	Line int // 1-based
@@ -135,7 +139,7 @@ type line struct {
 
 // readJSONL reads model's lines and hands each operation to add. init, if
 // not nil, receives an "init" line, which must come first.
-func readJSONL(r io.Reader, model string, maxLine int, add func(l *line), init func(rec *jsonOp) error) error {
+func readJSONL(r io.Reader, model string, maxLine, maxOps int, add func(l *line), init func(rec *jsonOp) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, min(64<<10, maxLine)), maxLine)
 	n, ops := 0, 0
@@ -164,6 +168,9 @@ func readJSONL(r io.Reader, model string, maxLine int, add func(l *line), init f
 		}
 		if err := l.validate(model); err != nil {
 			return &LineError{n, err}
+		}
+		if maxOps > 0 && ops >= maxOps {
+			return &LineError{n, fmt.Errorf("%w: %d", ErrTooManyOps, maxOps)}
 		}
 		ops++
 		add(&l)
@@ -406,10 +413,12 @@ func record[In, Out any](h *History[In, Out], l *line, in In, out Out) {
 
 // ReadKV reads a key-value history in the JSON Lines format (see the
 // package documentation). Operation ids follow line order.
-func ReadKV(r io.Reader) (*History[KVInput, KVOutput], error) {
+func ReadKV(r io.Reader) (*History[KVInput, KVOutput], error) { return readKV(r, 0) }
+
+func readKV(r io.Reader, maxOps int) (*History[KVInput, KVOutput], error) {
 	h := &History[KVInput, KVOutput]{}
 	kinds := map[string]KVKind{"get": KVGet, "put": KVPut, "append": KVAppend, "delete": KVDelete, "cas": KVCAS}
-	err := readJSONL(r, "kv", MaxLineBytes, func(l *line) {
+	err := readJSONL(r, "kv", MaxLineBytes, maxOps, func(l *line) {
 		in := KVInput{Kind: kinds[l.kind], Key: deref(l.rec.Key), Value: deref(l.rec.Value), Want: deref(l.rec.Want)}
 		// Only the fields the kind defines are kept, so that what the
 		// format ignores cannot reach the model.
@@ -434,9 +443,13 @@ func ReadKV(r io.Reader) (*History[KVInput, KVOutput], error) {
 
 // ReadRegister reads a register history in the JSON Lines format.
 func ReadRegister(r io.Reader) (*History[RegisterInput, RegisterOutput], error) {
+	return readRegister(r, 0)
+}
+
+func readRegister(r io.Reader, maxOps int) (*History[RegisterInput, RegisterOutput], error) {
 	h := &History[RegisterInput, RegisterOutput]{}
 	kinds := map[string]RegisterKind{"read": RegisterRead, "write": RegisterWrite, "cas": RegisterCAS}
-	err := readJSONL(r, "register", MaxLineBytes, func(l *line) {
+	err := readJSONL(r, "register", MaxLineBytes, maxOps, func(l *line) {
 		in := RegisterInput{Kind: kinds[l.kind], Value: deref(l.rec.Value), Want: deref(l.rec.Want)}
 		var out RegisterOutput
 		switch in.Kind {
@@ -456,11 +469,13 @@ func ReadRegister(r io.Reader) (*History[RegisterInput, RegisterOutput], error) 
 // ReadBank reads a bank history in the JSON Lines format. It also returns
 // the balances of the optional first line {"kind":"init","balances":[...]},
 // or nil without one.
-func ReadBank(r io.Reader) (*History[BankInput, BankOutput], []int64, error) {
+func ReadBank(r io.Reader) (*History[BankInput, BankOutput], []int64, error) { return readBank(r, 0) }
+
+func readBank(r io.Reader, maxOps int) (*History[BankInput, BankOutput], []int64, error) {
 	h := &History[BankInput, BankOutput]{}
 	var initial []int64
 	kinds := map[string]BankKind{"transfer": BankTransfer, "read": BankRead}
-	err := readJSONL(r, "bank", MaxLineBytes, func(l *line) {
+	err := readJSONL(r, "bank", MaxLineBytes, maxOps, func(l *line) {
 		in := BankInput{Kind: kinds[l.kind], From: deref(l.rec.From), To: deref(l.rec.To), Amount: deref(l.rec.Amount)}
 		var out BankOutput
 		switch in.Kind {
@@ -492,6 +507,10 @@ type JSONLOptions struct {
 	// BankInitial are the initial balances for the bank model, used when
 	// the file has no init line. If both are given they must agree.
 	BankInitial []int64
+	// MaxOps bounds the operations read, so that a file too large to
+	// check fails fast (ErrTooManyOps) instead of filling memory; 0 means
+	// no bound.
+	MaxOps int
 
 	_ struct{}
 }
@@ -503,19 +522,19 @@ type JSONLOptions struct {
 func CheckJSONL(r io.Reader, model string, opts JSONLOptions) (Result, error) {
 	switch model {
 	case "kv":
-		h, err := ReadKV(r)
+		h, err := readKV(r, opts.MaxOps)
 		if err != nil {
 			return Result{}, err
 		}
 		return Check(KVModel(), h, opts.Check), nil
 	case "register":
-		h, err := ReadRegister(r)
+		h, err := readRegister(r, opts.MaxOps)
 		if err != nil {
 			return Result{}, err
 		}
 		return Check(RegisterModel(), h, opts.Check), nil
 	case "bank":
-		h, initial, err := ReadBank(r)
+		h, initial, err := readBank(r, opts.MaxOps)
 		if err != nil {
 			return Result{}, err
 		}

@@ -169,7 +169,7 @@ func TestReadLongLines(t *testing.T) {
 		t.Fatalf("%v %v", res, err)
 	}
 	short := `{"process":0,"call":1,"return":2,"kind":"put","key":"x","value":"a","output":{}}`
-	err = readJSONL(strings.NewReader(short+"\n"+short+"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"), "kv", 100, func(*line) {}, nil)
+	err = readJSONL(strings.NewReader(short+"\n"+short+"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"), "kv", 100, 0, func(*line) {}, nil)
 	var le *LineError
 	if !errors.As(err, &le) || le.Line != 2 || !strings.Contains(err.Error(), "longer than 100 bytes") {
 		t.Errorf("%v", err)

@@ -20,7 +20,7 @@ import (
 func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	context := fs.Int("context", 10, "how many records before the parting one to show")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return fail(stderr, "diff", err)
 	}

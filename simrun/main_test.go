@@ -120,9 +120,17 @@ func TestReplayComparesHashes(t *testing.T) {
 	b, _ = json.Marshal(raw)
 	tampered := filepath.Join(dir, "tampered.json")
 	os.WriteFile(tampered, b, 0o644)
-	code, out, _ = simrun(t, "replay", tampered)
-	if code != exitFail || !strings.Contains(out, "DIFFERS") {
-		t.Fatalf("replay of a spec with the wrong hash: exit %d\n%s", code, out)
+	code, out, errOut := simrun(t, "replay", tampered)
+	if code != exitMismatch || !strings.Contains(out, "DIFFERS") || !strings.Contains(errOut, "TRACE HASH MISMATCH") {
+		t.Fatalf("replay of a spec with the wrong hash: exit %d, want %d\n%s%s", code, exitMismatch, out, errOut)
+	}
+	// A hash that is no hash is bad input, not a mismatch.
+	raw["trace_hash"] = "not-a-hash"
+	b, _ = json.Marshal(raw)
+	os.WriteFile(tampered, b, 0o644)
+	code, _, errOut = simrun(t, "replay", tampered)
+	if code != exitUsage || !strings.Contains(errOut, `trace_hash "not-a-hash" is not a trace hash`) {
+		t.Fatalf("replay of a spec with a garbled hash: exit %d, %q", code, errOut)
 	}
 }
 

@@ -1,6 +1,7 @@
 package simrun
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,12 +19,14 @@ import (
 // loadScenario takes a built-in name or a path to a scenario JSON file.
 func loadScenario(name string) (scenarios.Scenario, error) {
 	if strings.HasSuffix(name, ".json") {
-		f, err := os.Open(name)
+		b, err := os.ReadFile(name)
 		if err != nil {
 			return scenarios.Scenario{}, err
 		}
-		defer f.Close()
-		s, err := scenarios.Decode(f)
+		if fileKind(b) == kindSpec {
+			return scenarios.Scenario{}, fmt.Errorf("%s is a failure spec, not a scenario: replay it with %s replay %s (or make it smaller with %s shrink %s)", name, self, name, self, name)
+		}
+		s, err := scenarios.Decode(bytes.NewReader(b))
 		if err != nil {
 			return scenarios.Scenario{}, fmt.Errorf("%s: %w", name, err)
 		}
@@ -58,7 +61,12 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	tracePath := fs.String("trace", "", "write the trace to this file")
 	traceFormat := fs.String("trace-format", "jsonl", "trace format: text or jsonl")
 	outDir := fs.String("out", "", "where a failure's artifacts go (default simrun-out/NAME-seed-N)")
-	pos, err := parseArgs(fs, args)
+	memory := memoryFlag(fs)
+	pos, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return fail(stderr, "run", err)
+	}
+	budget, err := parseSize("-memory", *memory)
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
@@ -79,7 +87,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		defer f.Close()
 		opts.Sink = sink
 	}
+	stopWatch := watchMemory(budget, stderr, "run "+pos[0], exitInternal)
 	r, err := scenarios.Run(s, *seed, opts)
+	stopWatch()
 	if err != nil {
 		return fail(stderr, "run", err)
 	}

@@ -13,8 +13,13 @@ import (
 
 func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("shrink", flag.ContinueOnError)
-	maxRuns := fs.Int("max-runs", 2000, "give up after this many runs")
-	pos, err := parseArgs(fs, args)
+	maxRuns := fs.Int("max-runs", 2000, "stop after this many runs, keeping the smallest failing spec found so far")
+	memory := memoryFlag(fs)
+	pos, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return fail(stderr, "shrink", err)
+	}
+	budget, err := parseSize("-memory", *memory)
 	if err != nil {
 		return fail(stderr, "shrink", err)
 	}
@@ -28,6 +33,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "shrink", err)
 	}
+	defer watchMemory(budget, stderr, "shrink "+pos[0], exitInternal)()
 	res, err := scenarios.Shrink(spec, scenarios.ShrinkOptions{MaxRuns: *maxRuns, Progress: func(z scenarios.Size) {
 		fmt.Fprintf(stderr, "  smaller: %v\n", z)
 	}})
@@ -48,6 +54,6 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "shrunk %s in %d runs; it still fails %s\n", pos[0], res.Runs, res.Check)
 	fmt.Fprintf(stdout, "  before  %v\n  after   %v\n", res.Before, res.After)
-	fmt.Fprintf(stdout, "written to %s (replay: simrun replay %s)\n", out, out)
+	fmt.Fprintf(stdout, "written to %s (replay: %s replay %s)\n", out, self, out)
 	return exitPass
 }
