@@ -159,6 +159,24 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 	return res, nil
 }
 
+// Event budgets. A run that reaches its budget ends with verdict unknown
+// and a reason that names it; it never runs on without bound.
+const (
+	// DefaultMaxEventsCap bounds the default budget: about half a minute
+	// of wall time at the simulator's speed (docs/PERFORMANCE.md).
+	DefaultMaxEventsCap = 50_000_000
+	// MaxEventsLimit bounds max_events itself.
+	MaxEventsLimit = 10_000_000_000
+)
+
+// DefaultMaxEvents is the event budget of a scenario that sets none:
+// about a million events per virtual minute per host, which no built-in
+// scenario comes near, and at most DefaultMaxEventsCap.
+func DefaultMaxEvents(s *Scenario) uint64 {
+	secs := uint64((s.FaultPhase.D() + s.HealPhase.D()) / time.Second)
+	return min(50_000*(secs+1)*uint64(s.Servers+s.Spares+s.Clients+1), DefaultMaxEventsCap)
+}
+
 // Materialize returns s with its generator's schedule drawn for seed and
 // merged into the fixed schedule, and the generator removed: the form a
 // failure spec stores, which replays the same run without the generator.
@@ -194,9 +212,7 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	}
 	maxEvents := s.MaxEvents
 	if maxEvents == 0 {
-		// Generous: about a million events per virtual minute per host.
-		secs := uint64((s.FaultPhase.D() + s.HealPhase.D()) / time.Second)
-		maxEvents = 50_000 * (secs + 1) * uint64(s.Servers+s.Spares+s.Clients+1)
+		maxEvents = DefaultMaxEvents(s)
 	}
 	w, err := sim.NewWorld(sim.Options{Seed: seed, MaxEvents: maxEvents, MaxTime: s.FaultPhase.D() + s.HealPhase.D() + time.Second, Sink: opts.Sink})
 	if err != nil {
@@ -328,7 +344,9 @@ func (r *run) result(out sim.Outcome) *Result {
 	case out.Reason == sim.StopHalted:
 		fail(CheckInvariants, "%v", out.Err)
 		res.FailureAt = Duration(out.Now)
-	case out.Reason == sim.StopEventBudget || out.Reason == sim.StopTimeBudget:
+	case out.Reason == sim.StopEventBudget:
+		undecided(CheckBudget, "the run hit its %s at %v after %d events, before the phases ended at %v (max_events raises it, up to %d)", out.Reason, out.Now, out.Events, s.FaultPhase.D()+s.HealPhase.D(), uint64(MaxEventsLimit))
+	case out.Reason == sim.StopTimeBudget:
 		undecided(CheckBudget, "the run hit its %s at %v after %d events", out.Reason, out.Now, out.Events)
 	}
 	finished := out.Reason == sim.StopDeadline
@@ -398,6 +416,7 @@ func (r *run) checkHistory(res *Result, ops []checker.OpSummary, fail, undecided
 	}
 	cr := h.Check(checker.CheckOptions{
 		Timeout:           timeout,
+		MaxPartitionOps:   MaxCheckPartitionOps,
 		VisualizationPath: r.opts.VisualizationPath,
 		Annotations:       r.annotations(),
 		Workers:           r.opts.CheckWorkers,
@@ -419,9 +438,18 @@ func (r *run) checkHistory(res *Result, ops []checker.OpSummary, fail, undecided
 		}
 		fail(name, "%s", msg)
 	case checker.Unknown:
+		if cr.PartitionsTooLarge > 0 {
+			undecided(name, "%d partition(s) of the history have more than %d operations, more than a search may be given: not searched (fewer ops, more keys or a shorter run keep it decidable)", cr.PartitionsTooLarge, MaxCheckPartitionOps)
+			break
+		}
 		undecided(name, "the checker ran out of time (%v) before deciding", timeout)
 	}
 }
+
+// MaxCheckPartitionOps bounds the operations of one partition of a run's
+// history that the checker searches: porcupine's memory grows with their
+// square (its cache holds a bitset of them per state), about 110 MB here.
+const MaxCheckPartitionOps = 30_000
 
 // countOps fills the operation counts, latencies and throughput from the
 // history, in true virtual time.

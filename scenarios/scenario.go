@@ -243,6 +243,10 @@ func (s *Scenario) validate() (system.Config, error) {
 		return bad("clocks.offset_max", "is negative (%v)", s.Clocks.OffsetMax)
 	case s.Checks.CheckTimeout < 0:
 		return bad("checks.check_timeout", "is negative (%v)", s.Checks.CheckTimeout)
+	case s.MaxEvents > MaxEventsLimit:
+		return bad("max_events", "must be at most %d (is %d)", uint64(MaxEventsLimit), s.MaxEvents)
+	case !s.Checks.History && !s.Checks.Invariants && !s.Checks.Convergence && !s.Checks.Liveness:
+		return bad("checks", "no check that can fail is enabled (history, invariants, convergence or liveness): every run would pass, whatever the system did")
 	}
 	if err := cfg.Validate(system.Shape{Servers: s.Servers, Spares: s.Spares, Clients: s.Clients}); err != nil {
 		return system.Config{}, fmt.Errorf("scenario %q: %w", s.Name, err)

@@ -94,7 +94,7 @@ func validate(cfg raft.Config, wl client.WorkloadConfig, shape system.Shape) err
 		wl.Client.ID = 1
 		wl.Client.Servers = []sim.HostID{0}
 		if err := wl.Validate(); err != nil {
-			return fmt.Errorf("workload: %w", err)
+			return fmt.Errorf("workload.%w", err)
 		}
 	}
 	return nil
