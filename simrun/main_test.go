@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -146,6 +148,25 @@ func TestShrinkWritesASmallerSpecThatStillFails(t *testing.T) {
 	if len(after.Scenario.Nemesis.Schedule) >= len(before.Scenario.Nemesis.Schedule) {
 		t.Fatalf("shrink kept %d of %d faults", len(after.Scenario.Nemesis.Schedule), len(before.Scenario.Nemesis.Schedule))
 	}
+	// What remains strikes earlier, in shorter phases, with a workload
+	// cut short.
+	last := func(s scenarios.Spec) scenarios.Duration {
+		var at scenarios.Duration
+		for _, f := range s.Scenario.Nemesis.Schedule {
+			at = max(at, f.At)
+		}
+		return at
+	}
+	if last(after) >= last(before) || after.Scenario.FaultPhase >= before.Scenario.FaultPhase || after.Scenario.HealPhase >= before.Scenario.HealPhase {
+		t.Errorf("the last fault at %v (was %v), phases %v + %v (were %v + %v)", last(after), last(before), after.Scenario.FaultPhase, after.Scenario.HealPhase, before.Scenario.FaultPhase, before.Scenario.HealPhase)
+	}
+	if !strings.Contains(string(after.Scenario.Workload), "stop_at") && !strings.Contains(string(after.Scenario.Workload), "ops_max") {
+		t.Errorf("the workload was not cut: %s", after.Scenario.Workload)
+	}
+	ops := regexp.MustCompile(`(\d+) ops`).FindAllStringSubmatch(out, -1)
+	if len(ops) != 2 || atoi(ops[1][1]) >= atoi(ops[0][1]) {
+		t.Errorf("the operations did not shrink:\n%s", out)
+	}
 	if !strings.Contains(out, "before") || !strings.Contains(out, "after") {
 		t.Fatalf("shrink does not report sizes:\n%s", out)
 	}
@@ -153,6 +174,14 @@ func TestShrinkWritesASmallerSpecThatStillFails(t *testing.T) {
 	if code != exitFail || !strings.Contains(out, "matches the spec") {
 		t.Fatalf("the shrunk spec does not replay its failure: exit %d\n%s", code, out)
 	}
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
 }
 
 func readSpecT(t *testing.T, path string) scenarios.Spec {
