@@ -115,6 +115,11 @@ type Result struct {
 	// History is the client history, for pictures of a failure; nil for a
 	// system without clients.
 	History checker.Recorded `json:"-"`
+	// States are the servers' state changes, with Options.States.
+	States []StateChange `json:"-"`
+	// Background are the message types the system calls background
+	// traffic (system.Instance.Background).
+	Background []string `json:"-"`
 }
 
 // Counter returns the counter called name (0 when it is absent).
@@ -140,6 +145,18 @@ type Options struct {
 	// CheckWorkers bounds the linearizability checker's parallelism; a
 	// sweep that runs one world per core wants 1.
 	CheckWorkers int
+	// States records, in Result.States, each change of each server's
+	// state as the system reports it (system.Instance.State), for the
+	// failure page. It costs a call per server after every event.
+	States bool
+}
+
+// StateChange is a server's state from At on, as its system labels it;
+// "down" while the host is crashed.
+type StateChange struct {
+	Host  string   `json:"host"`
+	At    Duration `json:"at"`
+	Label string   `json:"label"`
 }
 
 // Run runs scenario s with seed. The error is for a scenario that cannot be
@@ -202,6 +219,27 @@ type run struct {
 	kind *system.System
 	sys  *system.Instance
 	nem  *nemesis
+
+	states []StateChange
+}
+
+// watchStates samples each server's state after every event and keeps
+// the changes.
+func (r *run) watchStates(servers []sim.HostID) {
+	last := make([]string, len(servers))
+	r.w.AddHook(func() error {
+		for i, id := range servers {
+			label := "down"
+			if h := r.w.Host(id); h.Up() {
+				label = r.sys.State(id)
+			}
+			if label != last[i] {
+				last[i] = label
+				r.states = append(r.states, StateChange{Host: r.w.Host(id).Name(), At: Duration(r.w.Now()), Label: label})
+			}
+		}
+		return nil
+	})
 }
 
 func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
@@ -285,6 +323,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		})
 	}
 	w.At(s.FaultPhase.D(), r.nem.healAll)
+	if opts.States && r.sys.State != nil {
+		r.watchStates(cluster.ServerIDs())
+	}
 	if s.Checks.Invariants && r.sys.Invariant != nil {
 		var m checker.Monitor
 		m.Add(s.System.Kind+" safety", r.sys.Invariant)
@@ -322,10 +363,12 @@ func (r *run) result(out sim.Outcome) *Result {
 			string(ProbeCrash):        r.nem.crashes,
 			string(ProbeLeaderCutOff): r.nem.leaderCutOffs,
 		},
-		Schedule:  s.Nemesis.Schedule,
-		Applied:   r.nem.sortedApplied(),
-		History:   r.sys.History,
-		FailureAt: -1,
+		Schedule:   s.Nemesis.Schedule,
+		Applied:    r.nem.sortedApplied(),
+		History:    r.sys.History,
+		States:     r.states,
+		Background: r.sys.Background,
+		FailureAt:  -1,
 	}
 	for _, c := range r.kind.Counters() {
 		res.Counters[c.Name] = r.sys.Counter(c.Name)
