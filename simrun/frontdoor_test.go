@@ -25,7 +25,7 @@ func TestEveryCommandPrintsItsFlagsWithDashH(t *testing.T) {
 	}
 	flagLine := regexp.MustCompile(`(?m)^  (-[a-z-]+)`)
 	want := map[string][]string{
-		"run":    {"-seed", "-trace", "-trace-format", "-out", "-memory"},
+		"run":    {"-seed", "-trace", "-trace-format", "-out", "-memory", "-window"},
 		"sweep":  {"-seeds", "-j", "-shard", "-json", "-memory"},
 		"replay": {"-memory"},
 		"shrink": {"-max-runs", "-memory"},
@@ -224,3 +224,37 @@ func TestOverBudget(t *testing.T) {
 }
 
 func msAt(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// TestTheFailurePageOfAStaleRead: the page of a real failure shows the
+// leaders and terms per host, the write the stale read missed beside the
+// read, heartbeats collapsed, every fault in the fault lane, and the
+// window asked for; porcupine's page opens at the failure.
+func TestTheFailurePageOfAStaleRead(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errOut := simrun(t, "run", "raft-bug-stale-reads", "-seed", "1", "-out", dir, "-window", "400ms"); code != exitFail {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, pageFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []regexp.Regexp{
+		*regexp.MustCompile(`<g class="state s\d"><title>n\d: leader t\d+ from`),
+		*regexp.MustCompile(`<g class="op ok missed">`),
+		*regexp.MustCompile(`<g class="op ok highlight">`),
+		*regexp.MustCompile(`×\d+ \(background, collapsed\)`),
+		*regexp.MustCompile(`<g class="clusterfaults">\n<g class="fault`),
+		*regexp.MustCompile(`\(400\.000 ms\), virtual time`),
+	} {
+		if !want.Match(page) {
+			t.Errorf("the failure page lacks %s", want.String())
+		}
+	}
+	lin, err := os.ReadFile(filepath.Join(dir, linFile))
+	if err != nil || !bytes.Contains(lin, []byte(jumpToFailure)) || bytes.Index(lin, []byte(jumpToFailure)) > bytes.LastIndex(lin, []byte("</body>")) {
+		t.Errorf("linearizability.html does not jump to the failure: %v", err)
+	}
+	if code, _, errOut := simrun(t, "run", "raft-happy", "-window", "1ns"); code != exitUsage || !strings.Contains(errOut, "-window 1ns: must be in [1ms, 1m0s]") {
+		t.Errorf("-window 1ns: exit %d, %q", code, errOut)
+	}
+}

@@ -62,9 +62,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	traceFormat := fs.String("trace-format", "jsonl", "trace format: text or jsonl")
 	outDir := fs.String("out", "", "where a failure's artifacts go (default simrun-out/NAME-seed-N)")
 	memory := memoryFlag(fs)
+	window := fs.Duration("window", defaultPageWindow, "the failure page's window of virtual time around the failure (four fifths before it)")
 	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return fail(stderr, "run", err)
+	}
+	if *window < minPageWindow || *window > maxPageWindow {
+		return fail(stderr, "run", fmt.Errorf("-window %v: must be in [%v, %v]", *window, minPageWindow, maxPageWindow))
 	}
 	budget, err := parseSize("-memory", *memory)
 	if err != nil {
@@ -107,7 +111,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		if dir == "" {
 			dir = filepath.Join("simrun-out", fmt.Sprintf("%s-seed-%d", s.Name, *seed))
 		}
-		files, err := writeArtifacts(dir, s, *seed, r)
+		files, err := writeArtifacts(dir, s, *seed, r, *window)
 		if err != nil {
 			fmt.Fprintf(stderr, "simrun run: writing the failure's artifacts: %v\n", oneLine(err.Error()))
 			return exitFail

@@ -93,7 +93,7 @@ func init() {
 	commands = []command{
 		{"list", "", "the built-in scenarios, one line each", cmdList},
 		{"show", "NAME", "print a built-in scenario's JSON, to copy and edit", cmdShow},
-		{"run", "NAME|FILE.json [-seed N] [-trace FILE] [-trace-format text|jsonl] [-out DIR] [-memory SIZE]", "run one scenario; a failure leaves its artifacts in -out", cmdRun},
+		{"run", "NAME|FILE.json [-seed N] [-trace FILE] [-trace-format text|jsonl] [-out DIR] [-window D] [-memory SIZE]", "run one scenario; a failure leaves its artifacts in -out", cmdRun},
 		{"sweep", "NAME|FILE.json -seeds A:B [-j N] [-shard i/n] [-json FILE|-] [-memory SIZE]", "run seeds A (inclusive) to B (exclusive) in parallel", cmdSweep},
 		{"replay", "SPEC.json [-memory SIZE]", "run a failure spec again and compare trace hashes", cmdReplay},
 		{"shrink", "SPEC.json [-max-runs N] [-memory SIZE]", "make a failure spec minimal; writes SPEC.min.json beside it", cmdShrink},
