@@ -87,6 +87,9 @@ func TestShowPrintsABuiltInThatRunsAsAFile(t *testing.T) {
 	if a, b := hash.FindStringSubmatch(fromFile), hash.FindStringSubmatch(builtin); a == nil || b == nil || a[1] != b[1] {
 		t.Fatalf("the copy runs differently from the built-in:\n%s\n%s", fromFile, builtin)
 	}
+	if !strings.Contains(builtin, "  checks        history, invariants, convergence, liveness\n") {
+		t.Errorf("run does not say which checks judged it:\n%s", builtin)
+	}
 	if code, _, errOut := simrun(t, "show", "raft-hapy"); code != exitUsage || !strings.Contains(errOut, "did you mean raft-happy") {
 		t.Fatalf("show of a misspelt name: exit %d, %q", code, errOut)
 	}
@@ -256,5 +259,41 @@ func TestTheFailurePageOfAStaleRead(t *testing.T) {
 	}
 	if code, _, errOut := simrun(t, "run", "raft-happy", "-window", "1ns"); code != exitUsage || !strings.Contains(errOut, "-window 1ns: must be in [1ms, 1m0s]") {
 		t.Errorf("-window 1ns: exit %d, %q", code, errOut)
+	}
+}
+
+// TestTheREADMEsTableIsWhatSimrunPrints: the table and hints the README
+// shows are the bare command's output, but for the wall times (and the
+// command's name, which go run gives in the README).
+func TestTheREADMEsTableIsWhatSimrunPrints(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "\n    SCENARIO ")
+	if !ok {
+		t.Fatal("the README shows no table")
+	}
+	block, _, _ = strings.Cut("SCENARIO "+block, "\n\n(")
+	var want []string
+	for _, line := range strings.Split(block, "\n") {
+		want = append(want, strings.TrimPrefix(line, "    "))
+	}
+	_, out, _ := simrun(t)
+	got := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	norm := func(s string) string {
+		fields := strings.Fields(strings.ReplaceAll(s, "go run ./cmd/simrun ", "simrun "))
+		if len(fields) == 8 && fields[0] != "SCENARIO" {
+			fields = append(fields[:5], fields[6:]...) // the wall time
+		}
+		return strings.Join(fields, " ")
+	}
+	if len(got) != len(want) {
+		t.Fatalf("the README shows %d lines, simrun prints %d:\n%s", len(want), len(got), out)
+	}
+	for i := range got {
+		if norm(got[i]) != norm(want[i]) {
+			t.Errorf("line %d:\n  simrun prints %s\n  the README    %s", i+1, got[i], want[i])
+		}
 	}
 }

@@ -74,12 +74,16 @@ func overBudget(budget uint64) (uint64, bool) {
 	return live, live > budget
 }
 
-// watchMemory sets the runtime's soft memory limit to budget and starts
+// watchMemory sets the runtime's soft memory limit to budget (unless
+// GOMEMLIMIT set one) and starts
 // the watchdog, which prints what and exits with code once the live heap
 // crosses it. The returned function restores the previous limit and stops
 // the watchdog.
 func watchMemory(budget uint64, stderr io.Writer, what string, code int) (stop func()) {
-	prev := debug.SetMemoryLimit(int64(budget))
+	prev := debug.SetMemoryLimit(-1)
+	if os.Getenv("GOMEMLIMIT") == "" { // a limit the user set stays
+		debug.SetMemoryLimit(int64(budget))
+	}
 	done := make(chan struct{})
 	go func() {
 		tick := time.NewTicker(20 * time.Millisecond)

@@ -135,6 +135,7 @@ func printResult(w io.Writer, r *scenarios.Result) {
 	for _, reason := range r.Reasons {
 		fmt.Fprintf(w, "  %s\n", oneLine(reason.String()))
 	}
+	fmt.Fprintf(w, "  checks        %s\n", strings.Join(r.Checks, ", "))
 	fmt.Fprintf(w, "  trace hash    %s\n", r.TraceHash)
 	fmt.Fprintf(w, "  events        %d\n", r.Events)
 	fmt.Fprintf(w, "  virtual time  %v (wall %v, %.0fx real time)\n", r.Virtual, time.Duration(r.Wall).Round(10*time.Microsecond), float64(r.Virtual)/float64(max(r.Wall, 1)))
