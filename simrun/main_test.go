@@ -310,6 +310,8 @@ func TestUsageAndInputErrors(t *testing.T) {
 		{[]string{"replay", garbage}, `servers": cannot use a JSON string`},
 		{[]string{"merge"}, `needs the JSON files`},
 		{[]string{"list", "extra"}, `takes no arguments`},
+		{[]string{"shrink", garbage, "-max-runs", "0"}, `-max-runs 0: must be in [1, 1000000]`},
+		{[]string{"diff", garbage, garbage, "-context", "1000000000"}, `-context 1000000000: must be in [0, 100000]`},
 	}
 	for _, c := range cases {
 		code, _, errOut := simrun(t, c.args...)

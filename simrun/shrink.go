@@ -11,6 +11,10 @@ import (
 	"github.com/detsim/detsim/scenarios"
 )
 
+// maxShrinkRuns bounds -max-runs: a shrink is runs one after another, and
+// this many take hours.
+const maxShrinkRuns = 1_000_000
+
 func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("shrink", flag.ContinueOnError)
 	maxRuns := fs.Int("max-runs", 2000, "stop after this many runs, keeping the smallest failing spec found so far")
@@ -26,8 +30,8 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		return fail(stderr, "shrink", errors.New("needs exactly one spec file (simrun shrink SPEC.json)"))
 	}
-	if *maxRuns < 1 {
-		return fail(stderr, "shrink", fmt.Errorf("-max-runs %d: must be at least 1", *maxRuns))
+	if *maxRuns < 1 || *maxRuns > maxShrinkRuns {
+		return fail(stderr, "shrink", fmt.Errorf("-max-runs %d: must be in [1, %d]", *maxRuns, maxShrinkRuns))
 	}
 	spec, err := readSpec(pos[0])
 	if err != nil {

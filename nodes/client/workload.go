@@ -54,6 +54,10 @@ func DefaultWorkloadConfig() WorkloadConfig {
 // find a bug in.
 const KeysMax = 1_000_000
 
+// MixWeightMax bounds each weight of a Mix, so that their sum cannot
+// overflow.
+const MixWeightMax = 1_000_000
+
 // Validate reports the first field that is out of range, by its JSON path
 // ("key_dist: must be uniform or zipf (is unset)", "client.deadline:
 // ..."); a system prefixes the path of the workload in its scenario.
@@ -80,8 +84,8 @@ func (c WorkloadConfig) Validate() error {
 	}
 	total := 0
 	for i, w := range c.Mix.weights() {
-		if w < 0 {
-			return bad("mix."+mixKinds[i].String(), "must be >= 0 (is %d)", w)
+		if w < 0 || w > MixWeightMax {
+			return bad("mix."+mixKinds[i].String(), "must be in [0, %d] (is %d)", MixWeightMax, w)
 		}
 		total += w
 	}
