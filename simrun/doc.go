@@ -8,7 +8,6 @@
 //  2. Call Main(os.Args[1:], os.Stdout, os.Stderr, Options{Systems: ...}).
 //  3. Every command takes your scenarios, by built-in name or as JSON
 //     files, exactly as it takes the built-in ones.
-//
 //  4. Every command prints its usage and flags with -h (or simrun help
 //     COMMAND); Options.Command (CommandName) is how its hints invoke it.
 //  5. Inputs are bounded (each error names the flag or JSON path and the
