@@ -63,8 +63,16 @@ func TestBadInputIsNamedByItsJSONPathAndBound(t *testing.T) {
 // reaches its budget says so, naming the field that raises it.
 func TestTheDefaultEventBudgetIsReal(t *testing.T) {
 	big := scenarios.Scenario{Servers: 64, Clients: 256, Spares: 16, FaultPhase: scenarios.Duration(12 * time.Hour), HealPhase: scenarios.Duration(12 * time.Hour)}
-	if got := scenarios.DefaultMaxEvents(&big); got != scenarios.DefaultMaxEventsCap {
-		t.Fatalf("default budget %d for the largest scenario, want the cap %d", got, scenarios.DefaultMaxEventsCap)
+	if got, want := scenarios.DefaultMaxEvents(&big), uint64(100_000_000/337); got != want {
+		t.Fatalf("default budget %d for the largest scenario, want %d", got, want)
+	}
+	mid := scenarios.Scenario{Servers: 5, Clients: 3, FaultPhase: scenarios.Duration(12 * time.Hour), HealPhase: scenarios.Duration(12 * time.Hour)}
+	if got := scenarios.DefaultMaxEvents(&mid); got != scenarios.DefaultMaxEventsCap {
+		t.Fatalf("default budget %d for a day of a small cluster, want the cap %d", got, scenarios.DefaultMaxEventsCap)
+	}
+	small := scenarios.Scenario{Servers: 5, Clients: 3, FaultPhase: scenarios.Duration(10 * time.Second), HealPhase: scenarios.Duration(6 * time.Second)}
+	if got := scenarios.DefaultMaxEvents(&small); got != 50_000*17*9 {
+		t.Fatalf("default budget %d for a built-in's size, want %d", got, 50_000*17*9)
 	}
 	s, err := decode(t, strings.Replace(minimal, `"checks"`, `"max_events": 500, "checks"`, 1))
 	if err != nil {

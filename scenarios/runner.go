@@ -179,19 +179,25 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 // Event budgets. A run that reaches its budget ends with verdict unknown
 // and a reason that names it; it never runs on without bound.
 const (
-	// DefaultMaxEventsCap bounds the default budget: about half a minute
-	// of wall time at the simulator's speed (docs/PERFORMANCE.md).
-	DefaultMaxEventsCap = 50_000_000
+	// DefaultMaxEventsCap bounds the default budget: 600 times the events
+	// of a built-in scenario, and seconds to minutes of wall time, by the
+	// size of the cluster (docs/PERFORMANCE.md). max_events raises it.
+	DefaultMaxEventsCap = 10_000_000
 	// MaxEventsLimit bounds max_events itself.
 	MaxEventsLimit = 10_000_000_000
 )
 
 // DefaultMaxEvents is the event budget of a scenario that sets none:
 // about a million events per virtual minute per host, which no built-in
-// scenario comes near, and at most DefaultMaxEventsCap.
+// scenario comes near, and at most DefaultMaxEventsCap, or
+// 100,000,000 divided by the hosts, whichever is less: an event costs
+// more in a larger cluster (a broadcast, an invariant over every server),
+// so a budget in events alone would let the largest cluster run for an
+// hour.
 func DefaultMaxEvents(s *Scenario) uint64 {
 	secs := uint64((s.FaultPhase.D() + s.HealPhase.D()) / time.Second)
-	return min(50_000*(secs+1)*uint64(s.Servers+s.Spares+s.Clients+1), DefaultMaxEventsCap)
+	hosts := uint64(s.Servers + s.Spares + s.Clients + 1)
+	return min(50_000*(secs+1)*hosts, DefaultMaxEventsCap, 100_000_000/hosts)
 }
 
 // Materialize returns s with its generator's schedule drawn for seed and
