@@ -138,7 +138,7 @@ func printResult(w io.Writer, r *scenarios.Result) {
 	fmt.Fprintf(w, "  checks        %s\n", strings.Join(r.Checks, ", "))
 	fmt.Fprintf(w, "  trace hash    %s\n", r.TraceHash)
 	fmt.Fprintf(w, "  events        %d\n", r.Events)
-	fmt.Fprintf(w, "  virtual time  %v (wall %v, %.0fx real time)\n", r.Virtual, time.Duration(r.Wall).Round(10*time.Microsecond), float64(r.Virtual)/float64(max(r.Wall, 1)))
+	fmt.Fprintf(w, "  virtual time  %v (wall %v, %.3gx real time)\n", r.Virtual, time.Duration(r.Wall).Round(10*time.Microsecond), float64(r.Virtual)/float64(max(r.Wall, 1)))
 	fmt.Fprintf(w, "  operations    %d invoked: %d ok, %d failed, %d unknown; %.0f ok/s\n", r.Ops.Invoked, r.Ops.OK, r.Ops.Failed, r.Ops.Unknown, r.Throughput)
 	if r.Ops.OK > 0 {
 		fmt.Fprintf(w, "  latency       p50 %v, p90 %v, p99 %v, max %v\n", r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.Max)
