@@ -2,8 +2,10 @@ package simrun
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -295,5 +297,56 @@ func TestTheREADMEsTableIsWhatSimrunPrints(t *testing.T) {
 		if norm(got[i]) != norm(want[i]) {
 			t.Errorf("line %d:\n  simrun prints %s\n  the README    %s", i+1, got[i], want[i])
 		}
+	}
+}
+
+// TestLinearizabilityPageOpensAtTheFailureInABrowser loads porcupine's
+// page in headless Chromium and asks it, once loaded, whether the first
+// error is selected: what the page's "jump to first error" does.
+func TestLinearizabilityPageOpensAtTheFailureInABrowser(t *testing.T) {
+	var bin string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			bin = path
+			break
+		}
+	}
+	if bin == "" {
+		const msg = "chromium not installed: apt-get install chromium; linearizability.html was not opened in a browser"
+		if os.Getenv("DETSIM_REQUIRE_BROWSER") != "" {
+			t.Fatal(msg + " (DETSIM_REQUIRE_BROWSER is set)")
+		}
+		t.Skip("!!! " + msg)
+	}
+	dir := failingRun(t)
+	lin, err := os.ReadFile(filepath.Join(dir, linFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const probe = `<script>
+window.addEventListener('load', function () {
+  setTimeout(function () {
+    var pre = document.createElement('pre');
+    pre.id = 'probe';
+    pre.textContent = 'selected ' + document.querySelectorAll('.selected').length;
+    document.body.appendChild(pre);
+  }, 500);
+});
+</script>`
+	probed := filepath.Join(dir, "probed.html")
+	os.WriteFile(probed, bytes.Replace(lin, []byte("</body>"), []byte(probe+"</body>"), 1), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--virtual-time-budget=5000",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--dump-dom", "file://"+probed)
+	cmd.WaitDelay = 5 * time.Second
+	dom, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", bin, err)
+	}
+	m := regexp.MustCompile(`<pre id="probe">selected (\d+)</pre>`).FindSubmatch(dom)
+	if m == nil || string(m[1]) == "0" {
+		t.Fatalf("the page did not open at its first error (probe %q)", m)
 	}
 }
