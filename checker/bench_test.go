@@ -72,3 +72,16 @@ func BenchmarkReadTxns100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(txns)*b.N)/b.Elapsed().Seconds(), "txns/s")
 }
+
+// BenchmarkCheckIllegal checks a register history that is not
+// linearizable and whose search must try every order of 9 concurrent
+// writes before it knows: the cost of explaining a failure.
+func BenchmarkCheckIllegal(b *testing.B) {
+	h := hardRegister(9)
+	for i := 0; i < b.N; i++ {
+		if res := Check(RegisterModel(), h, CheckOptions{}); res.Verdict != Illegal || res.Failure == nil {
+			b.Fatalf("verdict %v, want Illegal with a failure", res.Verdict)
+		}
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1000/float64(b.N), "ms/check")
+}

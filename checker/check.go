@@ -58,10 +58,16 @@ type Fault struct {
 type CheckOptions struct {
 	// Timeout bounds the search; 0 means no limit. When it runs out before
 	// every partition is decided, the verdict is Unknown (or Illegal, if a
-	// partition was already found illegal). The explanation and
-	// visualisation of an Illegal verdict replay the failing partitions
-	// with a fresh budget of the same size.
+	// partition was already found illegal). The explanation comes from the
+	// search itself; a visualisation of several partitions replays them,
+	// with a budget of twice what their first search took.
 	Timeout time.Duration
+	// MaxPartitionOps bounds the operations of one partition that the
+	// search is given: porcupine's memory grows with them, so a larger
+	// partition is left undecided (Unknown, counted in
+	// PartitionsTooLarge) instead of risking the process. 0 means no
+	// bound.
+	MaxPartitionOps int
 	// VisualizationPath, if set, is where porcupine's HTML visualisation
 	// is written when the verdict is Illegal. It shows the illegal
 	// partitions only: the others are noise when hunting a bug.
@@ -89,7 +95,10 @@ type Result struct {
 
 	Partitions        int // independent parts the history was split into
 	PartitionsIllegal int
-	PartitionsUnknown int // not decided in time
+	PartitionsUnknown int // not decided: out of time, or too large
+	// PartitionsTooLarge are the undecided partitions that were not
+	// searched at all, having more than MaxPartitionOps operations.
+	PartitionsTooLarge int
 
 	Elapsed time.Duration // wall time spent, explanation included
 
@@ -134,6 +143,9 @@ func (r Result) String() string {
 	if r.PartitionsUnknown > 0 {
 		fmt.Fprintf(&b, ", %d undecided", r.PartitionsUnknown)
 	}
+	if r.PartitionsTooLarge > 0 {
+		fmt.Fprintf(&b, " (%d of them too large to search)", r.PartitionsTooLarge)
+	}
 	fmt.Fprintf(&b, ", checked in %v", r.Elapsed.Round(time.Microsecond))
 	if r.Failure != nil {
 		b.WriteString("\n")
@@ -162,7 +174,11 @@ func Check[S, In, Out any](m Model[S, In, Out], h *History[In, Out], opts CheckO
 	var res Result
 	all := h.Ops()
 	ops := make([]porcupine.Operation, 0, len(all))
+	unobserved := 0
 	for _, op := range all {
+		if op.Unobserved {
+			unobserved++
+		}
 		ret := int64(op.Return)
 		switch op.Status {
 		case OpFailed:
@@ -178,26 +194,31 @@ func Check[S, In, Out any](m Model[S, In, Out], h *History[In, Out], opts CheckO
 			ClientId: op.Client,
 			Input:    op.In,
 			Call:     int64(op.Call),
-			Output:   output[Out]{out: op.Out, known: op.Status == OpCompleted},
+			Output:   output[Out]{out: op.Out, known: op.Status == OpCompleted && !op.Unobserved},
 			Return:   ret,
 			Metadata: op.ID,
 		})
 	}
 	res.Ops = len(ops)
-	m.validate(res.OpsPending)
+	m.validate(res.OpsPending + unobserved)
 
 	parts := partition(m, ops)
 	res.Partitions = len(parts)
 	pm := m.porcupine()
-	verdicts := checkParts(pm, parts, opts, start)
+	searches := checkParts(pm, parts, opts, start)
 
 	var illegal []*part
-	for i, v := range verdicts {
-		switch v {
+	var illegalSearches []*search
+	for i := range searches {
+		switch searches[i].verdict {
 		case Illegal:
 			illegal = append(illegal, &parts[i])
+			illegalSearches = append(illegalSearches, &searches[i])
 		case Unknown:
 			res.PartitionsUnknown++
+			if searches[i].tooLarge {
+				res.PartitionsTooLarge++
+			}
 		}
 	}
 	res.PartitionsIllegal = len(illegal)
@@ -210,44 +231,46 @@ func Check[S, In, Out any](m Model[S, In, Out], h *History[In, Out], opts CheckO
 		res.Verdict = Ok
 	}
 
-	visualise := opts.VisualizationPath != "" && (opts.VisualizeAlways || res.Verdict == Illegal)
-	if res.Verdict == Illegal || visualise {
+	if res.Verdict == Illegal {
 		// The explanation is about the smallest illegal partition (the
-		// first in key order among equals); the visualisation shows all
-		// the illegal ones, or everything when the verdict is not Illegal.
+		// first in key order among equals), from the partial
+		// linearizations its own search kept: it is not searched again.
 		best := 0
 		for j, p := range illegal {
 			if len(p.ops) < len(illegal[best].ops) {
 				best = j
 			}
 		}
-		var shown []*part
+		var partials [][]int
+		if all := illegalSearches[best].info.PartialLinearizations(); len(all) > 0 {
+			partials = all[0]
+		}
+		res.Failure = explain(m, illegal[best], len(illegal), len(parts), partials, true)
+	}
+	if opts.VisualizationPath != "" && (opts.VisualizeAlways || res.Verdict == Illegal) {
+		// The visualisation shows all the illegal partitions, or
+		// everything when the verdict is not Illegal. One partition's own
+		// search is enough; several are replayed together (porcupine
+		// draws one search's result), bounded by what they took at first.
+		var info porcupine.LinearizationInfo
 		switch {
-		case !visualise:
-			shown = illegal[best : best+1]
-			best = 0
+		case len(illegal) == 1:
+			info = illegalSearches[0].info
 		case res.Verdict == Illegal:
-			shown = illegal
+			info = replay(pm, illegal, illegalSearches)
 		default:
+			shown := make([]*part, len(parts))
+			ran := make([]*search, len(parts))
 			for i := range parts {
-				shown = append(shown, &parts[i])
+				shown[i], ran[i] = &parts[i], &searches[i]
 			}
+			info = replay(pm, shown, ran)
 		}
-		done, info := checkVerbose(pm, shown, opts.Timeout)
-		if res.Verdict == Illegal {
-			var partials [][]int
-			if all := info.PartialLinearizations(); best < len(all) {
-				partials = all[best]
-			}
-			res.Failure = explain(m, shown[best], len(illegal), len(parts), partials, done)
-		}
-		if visualise {
-			info.AddAnnotations(faultAnnotations(opts.Annotations))
-			if err := porcupine.VisualizePath(pm, info, opts.VisualizationPath); err != nil {
-				res.VisualizationErr = err
-			} else {
-				res.Visualization = opts.VisualizationPath
-			}
+		info.AddAnnotations(faultAnnotations(opts.Annotations))
+		if err := porcupine.VisualizePath(pm, info, opts.VisualizationPath); err != nil {
+			res.VisualizationErr = err
+		} else {
+			res.Visualization = opts.VisualizationPath
 		}
 	}
 	res.Elapsed = time.Since(start)
@@ -279,9 +302,19 @@ func partition[S, In, Out any](m Model[S, In, Out], ops []porcupine.Operation) [
 	return parts
 }
 
+// search is what the search of one partition found. info holds the
+// partial linearizations that explanations and visualisations are drawn
+// from, kept for illegal partitions only.
+type search struct {
+	verdict  Verdict
+	tooLarge bool
+	took     time.Duration
+	info     porcupine.LinearizationInfo
+}
+
 // checkParts decides each partition within the shared deadline.
-func checkParts(pm porcupine.Model, parts []part, opts CheckOptions, start time.Time) []Verdict {
-	verdicts := make([]Verdict, len(parts))
+func checkParts(pm porcupine.Model, parts []part, opts CheckOptions, start time.Time) []search {
+	searches := make([]search, len(parts))
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -298,35 +331,53 @@ func checkParts(pm porcupine.Model, parts []part, opts CheckOptions, start time.
 				if i >= len(parts) {
 					return
 				}
-				verdicts[i] = checkPart(pm, parts[i].ops, opts.Timeout, start)
+				if opts.MaxPartitionOps > 0 && len(parts[i].ops) > opts.MaxPartitionOps {
+					searches[i] = search{verdict: Unknown, tooLarge: true}
+					continue
+				}
+				searches[i] = checkPart(pm, parts[i].ops, opts.Timeout, start)
 			}
 		}()
 	}
 	wg.Wait()
-	return verdicts
+	return searches
 }
 
-func checkPart(pm porcupine.Model, ops []porcupine.Operation, timeout time.Duration, start time.Time) Verdict {
+// checkPart searches one partition, keeping what explains an illegal one.
+func checkPart(pm porcupine.Model, ops []porcupine.Operation, timeout time.Duration, start time.Time) search {
 	var left time.Duration // porcupine reads 0 as no limit
 	if timeout > 0 {
 		left = timeout - time.Since(start)
 		if left <= 0 {
-			return Unknown
+			return search{verdict: Unknown}
 		}
 	}
-	switch porcupine.CheckOperationsTimeout(pm, ops, left) {
+	began := time.Now()
+	// Verbose on one partition costs the search little more: it records
+	// the longest prefix as it backtracks, and spares a second search to
+	// explain a failure.
+	pm.Partition = nil
+	res, info := porcupine.CheckOperationsVerbose(pm, ops, left)
+	s := search{verdict: Unknown, took: time.Since(began)}
+	switch res {
 	case porcupine.Ok:
-		return Ok
+		s.verdict = Ok
 	case porcupine.Illegal:
-		return Illegal
+		s.verdict, s.info = Illegal, info
 	}
-	return Unknown
+	return s
 }
 
-// checkVerbose re-runs the search on the given partitions, keeping the
-// partial linearizations that explanations and visualisations are built
-// from. It reports whether the search finished.
-func checkVerbose(pm porcupine.Model, parts []*part, timeout time.Duration) (bool, porcupine.LinearizationInfo) {
+// replay searches the given partitions again, together, for a
+// visualisation of them all, with twice the time their first searches
+// took (and a millisecond more): a partition that had to stop is not
+// searched without end the second time.
+func replay(pm porcupine.Model, parts []*part, first []*search) porcupine.LinearizationInfo {
+	var budget time.Duration
+	for _, s := range first {
+		budget += s.took
+	}
+	budget = 2*budget + time.Millisecond
 	pm.Partition = func([]porcupine.Operation) [][]porcupine.Operation {
 		out := make([][]porcupine.Operation, len(parts))
 		for i, p := range parts {
@@ -334,8 +385,8 @@ func checkVerbose(pm porcupine.Model, parts []*part, timeout time.Duration) (boo
 		}
 		return out
 	}
-	res, info := porcupine.CheckOperationsVerbose(pm, nil, timeout)
-	return res != porcupine.Unknown, info
+	_, info := porcupine.CheckOperationsVerbose(pm, nil, budget)
+	return info
 }
 
 func faultAnnotations(faults []Fault) []porcupine.Annotation {

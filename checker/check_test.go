@@ -1,6 +1,10 @@
 package checker
 
 import (
+	"math"
+	"sync/atomic"
+
+	"github.com/anishathalye/porcupine"
 	"os"
 	"path/filepath"
 	"slices"
@@ -498,5 +502,60 @@ func TestGeneratedHistories(t *testing.T) {
 		if res.Verdict != Illegal || res.Failure.Key != ops[i].in.Key || !slices.Contains(res.Failure.Stuck, OpID(i)) {
 			t.Fatalf("seed %d, corrupted op %d on %s: %v", seed, i, ops[i].in.Key, res)
 		}
+	}
+}
+
+// TestIllegalIsSearchedOnce: the explanation of an Illegal verdict comes
+// from the search that found it, not from a second search of the same
+// partition, which would double the cost of every failure.
+func TestIllegalIsSearchedOnce(t *testing.T) {
+	var steps atomic.Int64
+	counting := RegisterModel()
+	step := counting.Step
+	counting.Step = func(s string, in RegisterInput, out RegisterOutput) (bool, string) {
+		steps.Add(1)
+		return step(s, in, out)
+	}
+	res := Check(counting, hardRegister(8), CheckOptions{})
+	if res.Verdict != Illegal || res.Failure == nil {
+		t.Fatalf("%v, want Illegal with a failure", res)
+	}
+	once := steps.Swap(0)
+
+	ops := hardRegister(8).Ops()
+	pops := make([]porcupine.Operation, len(ops))
+	for i, op := range ops {
+		ret := int64(op.Return)
+		if op.Status == OpPending {
+			ret = math.MaxInt64
+		}
+		pops[i] = porcupine.Operation{ClientId: op.Client, Input: op.In, Call: int64(op.Call), Output: output[RegisterOutput]{out: op.Out, known: op.Status == OpCompleted}, Return: ret}
+	}
+	if porcupine.CheckOperations(counting.porcupine(), pops) {
+		t.Fatal("porcupine alone finds it linearizable")
+	}
+	search := steps.Load()
+	if once != search {
+		t.Fatalf("Check took %d model steps; one search takes %d", once, search)
+	}
+}
+
+// TestPartitionTooLargeIsUnknown: a partition over MaxPartitionOps is not
+// given to porcupine, whose memory grows with it; it stays undecided.
+func TestPartitionTooLargeIsUnknown(t *testing.T) {
+	h := newKV()
+	h.done(0, 0, 1, put("small", "a"), none)
+	for i := range 5 {
+		h.done(0, 10+2*i, 11+2*i, put("big", "a"), none)
+	}
+	res := Check(KVModel(), h.History, CheckOptions{MaxPartitionOps: 4})
+	if res.Verdict != Unknown || res.PartitionsUnknown != 1 || res.PartitionsTooLarge != 1 {
+		t.Fatalf("%v, want Unknown with one partition too large", res)
+	}
+	if !strings.Contains(res.String(), "1 of them too large to search") {
+		t.Fatalf("%q does not say why", res.String())
+	}
+	if res := Check(KVModel(), h.History, CheckOptions{MaxPartitionOps: 5}); res.Verdict != Ok {
+		t.Fatalf("at the bound: %v, want Ok", res)
 	}
 }

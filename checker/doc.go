@@ -107,7 +107,8 @@
 //	          read: none
 //
 // A completed operation has an output object, which a pending one must not
-// have. Its required fields: kv get: found, and value when found; kv
+// have, or null when it returned without its output being observed
+// (History.CompleteUnobserved). Its required fields: kv get: found, and value when found; kv
 // append: value (the new value); kv delete: found (whether the key
 // existed); kv and register cas: ok; register read: value; bank transfer:
 // ok; bank read: balances (an array of integers). put and write need only
@@ -118,7 +119,8 @@
 // skipped. Field names match as in encoding/json: a name differing only in
 // case ("Call") is taken for the field, and a repeated field keeps its last
 // value. Lines may come in any order; operation ids follow line order.
-// Anything else is an error naming the line: bad JSON, an unknown field or
+// Anything else is an error naming the line: bad JSON, text that is not
+// UTF-8 (which decoding would replace, making different values equal), an unknown field or
 // kind, a missing or misplaced field, a return before its call, a line
 // longer than MaxLineBytes. The reader streams, so large files only cost
 // the memory of their history.

@@ -46,6 +46,10 @@ type Op[In, Out any] struct {
 	Call   time.Duration // true (virtual) time of the invocation
 	Return time.Duration // meaningful only when Status is OpCompleted
 	Status OpStatus
+	// Unobserved marks a completed operation whose output the client did
+	// not see (it returned, but its value was not recorded): it took
+	// effect within [Call, Return], and any output it gave is accepted.
+	Unobserved bool
 }
 
 // History records what clients asked and saw, in true time. The zero value
@@ -89,6 +93,20 @@ func (h *History[In, Out]) Complete(id OpID, out Out, at time.Duration) {
 		panic(fmt.Sprintf("checker: Complete(%d) at %v, before its call at %v", id, at, op.Call))
 	}
 	op.Out, op.Return, op.Status = out, at, OpCompleted
+	h.pending--
+}
+
+// CompleteUnobserved records that operation id returned at true time at
+// without its output being observed: it took effect by then, with
+// whatever output the model allows.
+func (h *History[In, Out]) CompleteUnobserved(id OpID, at time.Duration) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	op := h.pendingOp(id, "CompleteUnobserved")
+	if at < op.Call {
+		panic(fmt.Sprintf("checker: CompleteUnobserved(%d) at %v, before its call at %v", id, at, op.Call))
+	}
+	op.Return, op.Status, op.Unobserved = at, OpCompleted, true
 	h.pending--
 }
 

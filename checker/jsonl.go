@@ -11,11 +11,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MaxLineBytes is the longest line the JSON Lines readers accept. Lines are
 // read one at a time, so a large file costs memory for its history only.
 const MaxLineBytes = 64 << 20
+
+// ErrTooManyOps is the error of a reader given more operations than
+// JSONLOptions.MaxOps allows, wrapped in a *LineError naming the line.
+var ErrTooManyOps = errors.New("more operations than the reader may hold")
 
 // LineError is a malformed line in a JSON Lines history.
 type LineError struct {
@@ -124,14 +129,17 @@ type line struct {
 	call    time.Duration
 	ret     time.Duration
 	done    bool // false: return was null, the operation is pending
-	kind    string
-	rec     jsonOp
-	out     jsonOutput
+	// unobserved: it returned, but its output was not observed (output
+	// null).
+	unobserved bool
+	kind       string
+	rec        jsonOp
+	out        jsonOutput
 }
 
 // readJSONL reads model's lines and hands each operation to add. init, if
 // not nil, receives an "init" line, which must come first.
-func readJSONL(r io.Reader, model string, maxLine int, add func(l *line), init func(rec *jsonOp) error) error {
+func readJSONL(r io.Reader, model string, maxLine, maxOps int, add func(l *line), init func(rec *jsonOp) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, min(64<<10, maxLine)), maxLine)
 	n, ops := 0, 0
@@ -140,6 +148,9 @@ func readJSONL(r io.Reader, model string, maxLine int, add func(l *line), init f
 		text := bytes.TrimSpace(sc.Bytes())
 		if len(text) == 0 {
 			continue
+		}
+		if err := checkText(text); err != nil {
+			return &LineError{n, err}
 		}
 		var l line
 		if err := decodeStrict(text, &l.rec); err != nil {
@@ -158,6 +169,9 @@ func readJSONL(r io.Reader, model string, maxLine int, add func(l *line), init f
 		if err := l.validate(model); err != nil {
 			return &LineError{n, err}
 		}
+		if maxOps > 0 && ops >= maxOps {
+			return &LineError{n, fmt.Errorf("%w: %d", ErrTooManyOps, maxOps)}
+		}
 		ops++
 		add(&l)
 	}
@@ -169,6 +183,68 @@ func readJSONL(r io.Reader, model string, maxLine int, add func(l *line), init f
 	}
 	return nil
 }
+
+// checkText rejects what encoding/json would silently replace with
+// U+FFFD: bytes that are not UTF-8, and \u escapes of lone surrogates.
+// Replacing them would make different values equal (a write of byte 0xff
+// and a read of 0xfe would both be U+FFFD), and a check must see the
+// values the system saw.
+func checkText(text []byte) error {
+	if !utf8.Valid(text) {
+		for i := 0; i < len(text); {
+			r, size := utf8.DecodeRune(text[i:])
+			if r == utf8.RuneError && size <= 1 {
+				return fmt.Errorf("invalid UTF-8 at byte %d (0x%02x): JSON text must be UTF-8; encode binary values (as hex or base64) before writing them", i+1, text[i])
+			}
+			i += size
+		}
+	}
+	for i := 0; i < len(text); i++ {
+		if text[i] != '\\' || i+1 >= len(text) {
+			continue
+		}
+		i++ // the escaped byte; a \\ pair is skipped whole
+		if text[i] != 'u' {
+			continue
+		}
+		r, ok := hex4(text[i+1:])
+		if !ok || !utf16IsSurrogate(r) {
+			continue
+		}
+		at := i // the u of the first escape
+		lo, ok := rune(0), false
+		if rest := text[i+5:]; len(rest) >= 6 && rest[0] == '\\' && rest[1] == 'u' {
+			lo, ok = hex4(rest[2:])
+		}
+		if r >= 0xdc00 || !ok || !(lo >= 0xdc00 && lo < 0xe000) {
+			return fmt.Errorf("\\u%04x at byte %d is a lone UTF-16 surrogate, which is no character", r, at)
+		}
+		i += 10 // past both escapes
+	}
+	return nil
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+func utf16IsSurrogate(r rune) bool { return r >= 0xd800 && r < 0xe000 }
 
 // decodeStrict decodes one JSON object, refusing unknown fields and
 // anything after it.
@@ -280,8 +356,12 @@ func (l *line) validate(model string) error {
 		}
 		return nil
 	}
+	if r.Output == nil {
+		return errors.New("missing field \"output\" for a completed operation: an object, or null when it returned without its output being observed")
+	}
 	if !hasOut {
-		return errors.New("missing field \"output\" (an object) for a completed operation")
+		l.unobserved = true
+		return nil
 	}
 	if err := decodeStrict(r.Output, &l.out); err != nil {
 		return fmt.Errorf("output: %w", err)
@@ -323,17 +403,22 @@ func deref[T any](p *T) T {
 
 func record[In, Out any](h *History[In, Out], l *line, in In, out Out) {
 	id := h.Invoke(l.process, in, l.call)
-	if l.done {
+	switch {
+	case l.unobserved:
+		h.CompleteUnobserved(id, l.ret)
+	case l.done:
 		h.Complete(id, out, l.ret)
 	}
 }
 
 // ReadKV reads a key-value history in the JSON Lines format (see the
 // package documentation). Operation ids follow line order.
-func ReadKV(r io.Reader) (*History[KVInput, KVOutput], error) {
+func ReadKV(r io.Reader) (*History[KVInput, KVOutput], error) { return readKV(r, 0) }
+
+func readKV(r io.Reader, maxOps int) (*History[KVInput, KVOutput], error) {
 	h := &History[KVInput, KVOutput]{}
 	kinds := map[string]KVKind{"get": KVGet, "put": KVPut, "append": KVAppend, "delete": KVDelete, "cas": KVCAS}
-	err := readJSONL(r, "kv", MaxLineBytes, func(l *line) {
+	err := readJSONL(r, "kv", MaxLineBytes, maxOps, func(l *line) {
 		in := KVInput{Kind: kinds[l.kind], Key: deref(l.rec.Key), Value: deref(l.rec.Value), Want: deref(l.rec.Want)}
 		// Only the fields the kind defines are kept, so that what the
 		// format ignores cannot reach the model.
@@ -358,9 +443,13 @@ func ReadKV(r io.Reader) (*History[KVInput, KVOutput], error) {
 
 // ReadRegister reads a register history in the JSON Lines format.
 func ReadRegister(r io.Reader) (*History[RegisterInput, RegisterOutput], error) {
+	return readRegister(r, 0)
+}
+
+func readRegister(r io.Reader, maxOps int) (*History[RegisterInput, RegisterOutput], error) {
 	h := &History[RegisterInput, RegisterOutput]{}
 	kinds := map[string]RegisterKind{"read": RegisterRead, "write": RegisterWrite, "cas": RegisterCAS}
-	err := readJSONL(r, "register", MaxLineBytes, func(l *line) {
+	err := readJSONL(r, "register", MaxLineBytes, maxOps, func(l *line) {
 		in := RegisterInput{Kind: kinds[l.kind], Value: deref(l.rec.Value), Want: deref(l.rec.Want)}
 		var out RegisterOutput
 		switch in.Kind {
@@ -380,11 +469,13 @@ func ReadRegister(r io.Reader) (*History[RegisterInput, RegisterOutput], error) 
 // ReadBank reads a bank history in the JSON Lines format. It also returns
 // the balances of the optional first line {"kind":"init","balances":[...]},
 // or nil without one.
-func ReadBank(r io.Reader) (*History[BankInput, BankOutput], []int64, error) {
+func ReadBank(r io.Reader) (*History[BankInput, BankOutput], []int64, error) { return readBank(r, 0) }
+
+func readBank(r io.Reader, maxOps int) (*History[BankInput, BankOutput], []int64, error) {
 	h := &History[BankInput, BankOutput]{}
 	var initial []int64
 	kinds := map[string]BankKind{"transfer": BankTransfer, "read": BankRead}
-	err := readJSONL(r, "bank", MaxLineBytes, func(l *line) {
+	err := readJSONL(r, "bank", MaxLineBytes, maxOps, func(l *line) {
 		in := BankInput{Kind: kinds[l.kind], From: deref(l.rec.From), To: deref(l.rec.To), Amount: deref(l.rec.Amount)}
 		var out BankOutput
 		switch in.Kind {
@@ -416,6 +507,10 @@ type JSONLOptions struct {
 	// BankInitial are the initial balances for the bank model, used when
 	// the file has no init line. If both are given they must agree.
 	BankInitial []int64
+	// MaxOps bounds the operations read, so that a file too large to
+	// check fails fast (ErrTooManyOps) instead of filling memory; 0 means
+	// no bound.
+	MaxOps int
 
 	_ struct{}
 }
@@ -427,19 +522,19 @@ type JSONLOptions struct {
 func CheckJSONL(r io.Reader, model string, opts JSONLOptions) (Result, error) {
 	switch model {
 	case "kv":
-		h, err := ReadKV(r)
+		h, err := readKV(r, opts.MaxOps)
 		if err != nil {
 			return Result{}, err
 		}
 		return Check(KVModel(), h, opts.Check), nil
 	case "register":
-		h, err := ReadRegister(r)
+		h, err := readRegister(r, opts.MaxOps)
 		if err != nil {
 			return Result{}, err
 		}
 		return Check(RegisterModel(), h, opts.Check), nil
 	case "bank":
-		h, initial, err := ReadBank(r)
+		h, initial, err := readBank(r, opts.MaxOps)
 		if err != nil {
 			return Result{}, err
 		}
@@ -469,6 +564,29 @@ type jsonOpOut struct {
 	To      *int           `json:"to,omitempty"`
 	Amount  *int64         `json:"amount,omitempty"`
 	Output  *jsonOutputOut `json:"output,omitempty"`
+	// Unobserved writes "output": null, for a completed operation whose
+	// output was not observed.
+	Unobserved bool `json:"-"`
+}
+
+// MarshalJSON writes output null for an unobserved output, and leaves it
+// out for a pending operation.
+func (j *jsonOpOut) MarshalJSON() ([]byte, error) {
+	type plain jsonOpOut
+	var v any = (*plain)(j)
+	if j.Unobserved {
+		v = struct {
+			*plain
+			Output *struct{} `json:"output"`
+		}{plain: (*plain)(j)}
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 type jsonOutputOut struct {
@@ -501,6 +619,9 @@ func writeJSONL[In, Out any](w io.Writer, h *History[In, Out], first any, conv f
 			j.Output = &jsonOutputOut{}
 		}
 		conv(&op, &j)
+		if op.Unobserved {
+			j.Output, j.Unobserved = nil, true
+		}
 		if err := enc.Encode(&j); err != nil {
 			return err
 		}

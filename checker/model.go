@@ -75,7 +75,7 @@ func (m Model[S, In, Out]) describeInput(in In) string {
 
 func (m Model[S, In, Out]) describeOp(in In, out output[Out]) string {
 	if !out.known {
-		return m.describeInput(in) + " -> ? (pending)"
+		return m.describeInput(in) + " -> ? (pending or not observed)"
 	}
 	if m.DescribeOutput != nil {
 		return m.describeInput(in) + " -> " + m.DescribeOutput(in, out.out)

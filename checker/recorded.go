@@ -111,6 +111,10 @@ func (l *linearizable[S, In, Out]) Summaries() []OpSummary {
 		}
 		switch op.Status {
 		case OpCompleted:
+			if op.Unobserved {
+				s.Text = l.m.describeInput(op.In) + " -> ? (returned; output not observed)"
+				break
+			}
 			s.Text = l.m.describeOp(op.In, output[Out]{out: op.Out, known: true})
 		case OpPending:
 			s.Text = l.m.describeInput(op.In) + " -> ? (unknown)"

@@ -28,8 +28,9 @@
 //     other shards run on; the Job ends Failed, reason FailedIndexes. (A
 //     verdict left unknown by the checker's wall-clock limit might not
 //     recur, but the merge names its seeds, to run again alone.)
-//     2: a usage or input error, or a crash (a Go panic exits 2): every
-//     shard would do the same, so the Job fails at once (FailJob).
+//     2: a usage or input error; 4: an internal failure of simrun (a
+//     panic in the harness, or its memory budget exhausted): every shard
+//     would do the same, so the Job fails at once (FailJob).
 //     Any other code, 137 above all (SIGKILL: the OOM killer, or the end
 //     of the grace period), counts against backoffLimitPerIndex (1): the
 //     shard runs once more, then its index fails. A pod evicted or

@@ -176,7 +176,8 @@ func TestThePolicyActsOnEveryExitCodeAsDocumented(t *testing.T) {
 		2:   batchv1.PodFailurePolicyActionFailJob,
 		137: batchv1.PodFailurePolicyActionCount,
 		143: batchv1.PodFailurePolicyActionCount,
-		4:   batchv1.PodFailurePolicyActionCount,
+		4:   batchv1.PodFailurePolicyActionFailJob,
+		5:   batchv1.PodFailurePolicyActionCount,
 	}
 	for exit, action := range want {
 		if got := policyAction(job, name, exit, false); got != action {

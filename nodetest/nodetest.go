@@ -174,6 +174,9 @@ func defaultShape(sys *system.System) scenarios.Scenario {
 	if sys.HasClients() {
 		s.Clients = 2
 	}
+	p := sys.Promises()
+	s.Checks.Invariants, s.Checks.Convergence = p.Invariants, p.Convergence
+	s.Checks.History, s.Checks.Liveness = p.History && s.Clients > 0, s.Clients > 0
 	return s
 }
 

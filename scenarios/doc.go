@@ -4,8 +4,12 @@
 // # The contract
 //
 //  1. A Scenario is plain data that encodes to JSON and back. Decode rejects
-//     unknown fields and bad values, naming the field; Validate does the
-//     same for a Scenario built in Go.
+//     unknown fields and bad values, naming the field by its JSON path and
+//     the bound it breaks, and fills in what may be left out (the
+//     network's latency, the expectation); Validate does the same checks
+//     for a Scenario built in Go. Every size is bounded (servers, clients,
+//     workload keys, faults scheduled and drawn, the event budget), and a
+//     scenario must enable a check that can fail.
 //  2. Run(s, seed, opts) builds a world from the scenario and the seed and
 //     runs two phases. In the fault phase the nemesis strikes: a fixed
 //     schedule, a seeded generator (swarm testing: the seed also picks which
@@ -24,7 +28,10 @@
 //     is in the Result.
 //  5. A failure is a Spec: the scenario with its generator drawn into a
 //     fixed schedule, and the seed. It replays the same run without the
-//     generator, and Shrink makes it minimal while it fails the same check.
+//     generator, and Shrink makes it minimal while it fails the same check:
+//     fewer faults, struck earlier, shorter phases, fewer clients, keys
+//     and operations. A run that reaches its event budget (by default at
+//     most DefaultMaxEventsCap) is unknown, and says so.
 //  6. Probes say what must happen in at least some seeds; Tally and
 //     Evaluate judge a seed set: expected verdicts per seed, expected
 //     failures somewhere, every probe fired.

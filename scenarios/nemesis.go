@@ -170,9 +170,18 @@ func (n Nemesis) validate(s *Scenario, sys *system.System) error {
 			return fmt.Errorf("schedule[%d] (%s): %w", i, f.Kind, err)
 		}
 	}
-	if n.Generator != nil {
-		if err := n.Generator.validate(sys); err != nil {
+	if len(n.Schedule) > MaxFaults {
+		return fmt.Errorf("schedule: %d faults, more than the %d a run may hold", len(n.Schedule), MaxFaults)
+	}
+	if g := n.Generator; g != nil {
+		if err := g.validate(sys); err != nil {
 			return fmt.Errorf("generator: %w", err)
+		}
+		if g.Interval < MinGeneratorInterval {
+			return fmt.Errorf("generator.interval must be at least %v (is %v)", MinGeneratorInterval, g.Interval)
+		}
+		if most := maxGenerated(g, s.FaultPhase.D()); most+len(n.Schedule) > MaxFaults {
+			return fmt.Errorf("generator.interval %v may draw up to %d faults in a fault phase of %v, more than the %d a run may hold: raise the interval", g.Interval, most, s.FaultPhase, MaxFaults)
 		}
 	}
 	for i, p := range n.Programs {
@@ -181,6 +190,25 @@ func (n Nemesis) validate(s *Scenario, sys *system.System) error {
 		}
 	}
 	return nil
+}
+
+// Bounds of a nemesis. Every fault is an event, a trace record and a mark
+// on the failure page; a generator at a nanosecond's interval would draw
+// faults until memory ran out.
+const (
+	// MaxFaults bounds a run's scheduled faults, drawn ones included.
+	MaxFaults = 100_000
+	// MinGeneratorInterval bounds Generator.Interval from below.
+	MinGeneratorInterval = Duration(time.Millisecond)
+)
+
+// maxGenerated bounds the faults g may draw in a fault phase of length
+// end: its faults come at least half a mean interval apart, the mean is at
+// least the interval (intensity is at most 1), and each comes with at
+// most one undo.
+func maxGenerated(g *Generator, end time.Duration) int {
+	steps := uint64(2*end/g.Interval.D()) + 1
+	return int(min(2*steps, 1<<40))
 }
 
 func (p Program) validate(s *Scenario, sys *system.System) error {

@@ -117,6 +117,11 @@ type Result struct {
 	// History is the client history, for pictures of a failure; nil for a
 	// system without clients.
 	History checker.Recorded `json:"-"`
+	// States are the servers' state changes, with Options.States.
+	States []StateChange `json:"-"`
+	// Background are the message types the system calls background
+	// traffic (system.Instance.Background).
+	Background []string `json:"-"`
 }
 
 // Staleness sums up checker.MeasureStaleness for a result: how many reads
@@ -167,6 +172,18 @@ type Options struct {
 	// CheckWorkers bounds the linearizability checker's parallelism; a
 	// sweep that runs one world per core wants 1.
 	CheckWorkers int
+	// States records, in Result.States, each change of each server's
+	// state as the system reports it (system.Instance.State), for the
+	// failure page. It costs a call per server after every event.
+	States bool
+}
+
+// StateChange is a server's state from At on, as its system labels it;
+// "down" while the host is crashed.
+type StateChange struct {
+	Host  string   `json:"host"`
+	At    Duration `json:"at"`
+	Label string   `json:"label"`
 }
 
 // Run runs scenario s with seed. The error is for a scenario that cannot be
@@ -184,6 +201,30 @@ func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
 	res := r.result(out)
 	res.Wall = Duration(time.Since(wallStart)) //detsim:wallclock the run is over: see wallStart
 	return res, nil
+}
+
+// Event budgets. A run that reaches its budget ends with verdict unknown
+// and a reason that names it; it never runs on without bound.
+const (
+	// DefaultMaxEventsCap bounds the default budget: 600 times the events
+	// of a built-in scenario, and seconds to minutes of wall time, by the
+	// size of the cluster (docs/PERFORMANCE.md). max_events raises it.
+	DefaultMaxEventsCap = 10_000_000
+	// MaxEventsLimit bounds max_events itself.
+	MaxEventsLimit = 10_000_000_000
+)
+
+// DefaultMaxEvents is the event budget of a scenario that sets none:
+// about a million events per virtual minute per host, which no built-in
+// scenario comes near, and at most DefaultMaxEventsCap, or
+// 100,000,000 divided by the hosts, whichever is less: an event costs
+// more in a larger cluster (a broadcast, an invariant over every server),
+// so a budget in events alone would let the largest cluster run for an
+// hour.
+func DefaultMaxEvents(s *Scenario) uint64 {
+	secs := uint64((s.FaultPhase.D() + s.HealPhase.D()) / time.Second)
+	hosts := uint64(s.Servers + s.Spares + s.Clients + 1)
+	return min(50_000*(secs+1)*hosts, DefaultMaxEventsCap, 100_000_000/hosts)
 }
 
 // Materialize returns s with its generator's schedule drawn for seed and
@@ -212,6 +253,27 @@ type run struct {
 	sys   *system.Instance
 	nem   *nemesis
 	quiet *quietTracker // nil unless the scenario has quiet checks
+
+	states []StateChange
+}
+
+// watchStates samples each server's state after every event and keeps
+// the changes.
+func (r *run) watchStates(servers []sim.HostID) {
+	last := make([]string, len(servers))
+	r.w.AddHook(func() error {
+		for i, id := range servers {
+			label := "down"
+			if h := r.w.Host(id); h.Up() {
+				label = r.sys.State(id)
+			}
+			if label != last[i] {
+				last[i] = label
+				r.states = append(r.states, StateChange{Host: r.w.Host(id).Name(), At: Duration(r.w.Now()), Label: label})
+			}
+		}
+		return nil
+	})
 }
 
 func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
@@ -222,9 +284,7 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	}
 	maxEvents := s.MaxEvents
 	if maxEvents == 0 {
-		// Generous: about a million events per virtual minute per host.
-		secs := uint64((s.FaultPhase.D() + s.HealPhase.D()) / time.Second)
-		maxEvents = 50_000 * (secs + 1) * uint64(s.Servers+s.Spares+s.Clients+1)
+		maxEvents = DefaultMaxEvents(s)
 	}
 	w, err := sim.NewWorld(sim.Options{Seed: seed, MaxEvents: maxEvents, MaxTime: s.FaultPhase.D() + s.HealPhase.D() + time.Second, Sink: opts.Sink})
 	if err != nil {
@@ -307,6 +367,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		})
 	}
 	w.At(s.FaultPhase.D(), r.nem.healAll)
+	if opts.States && r.sys.State != nil {
+		r.watchStates(cluster.ServerIDs())
+	}
 	if s.Checks.Invariants && r.sys.Invariant != nil {
 		var m checker.Monitor
 		m.Add(s.System.Kind+" safety", r.sys.Invariant)
@@ -354,10 +417,12 @@ func (r *run) result(out sim.Outcome) *Result {
 			string(ProbeCrash):        r.crashes(),
 			string(ProbeLeaderCutOff): r.nem.leaderCutOffs,
 		},
-		Schedule:  s.Nemesis.Schedule,
-		Applied:   r.nem.sortedApplied(),
-		History:   r.sys.History,
-		FailureAt: -1,
+		Schedule:   s.Nemesis.Schedule,
+		Applied:    r.nem.sortedApplied(),
+		History:    r.sys.History,
+		States:     r.states,
+		Background: r.sys.Background,
+		FailureAt:  -1,
 	}
 	for _, c := range r.kind.Counters() {
 		res.Counters[c.Name] = r.sys.Counter(c.Name)
@@ -376,7 +441,9 @@ func (r *run) result(out sim.Outcome) *Result {
 	case out.Reason == sim.StopHalted:
 		fail(CheckInvariants, "%v", out.Err)
 		res.FailureAt = Duration(out.Now)
-	case out.Reason == sim.StopEventBudget || out.Reason == sim.StopTimeBudget:
+	case out.Reason == sim.StopEventBudget:
+		undecided(CheckBudget, "the run hit its %s at %v after %d events, before the phases ended at %v (max_events raises it, up to %d)", out.Reason, out.Now, out.Events, s.FaultPhase.D()+s.HealPhase.D(), uint64(MaxEventsLimit))
+	case out.Reason == sim.StopTimeBudget:
 		undecided(CheckBudget, "the run hit its %s at %v after %d events", out.Reason, out.Now, out.Events)
 	}
 	finished := out.Reason == sim.StopDeadline
@@ -454,6 +521,7 @@ func (r *run) checkHistory(res *Result, ops []checker.OpSummary, fail, undecided
 	}
 	cr := h.Check(checker.CheckOptions{
 		Timeout:           timeout,
+		MaxPartitionOps:   MaxCheckPartitionOps,
 		VisualizationPath: r.opts.VisualizationPath,
 		Annotations:       r.annotations(),
 		Workers:           r.opts.CheckWorkers,
@@ -475,9 +543,18 @@ func (r *run) checkHistory(res *Result, ops []checker.OpSummary, fail, undecided
 		}
 		fail(name, "%s", msg)
 	case checker.Unknown:
+		if cr.PartitionsTooLarge > 0 {
+			undecided(name, "%d partition(s) of the history have more than %d operations, more than a search may be given: not searched (fewer ops, more keys or a shorter run keep it decidable)", cr.PartitionsTooLarge, MaxCheckPartitionOps)
+			break
+		}
 		undecided(name, "the checker ran out of time (%v) before deciding", timeout)
 	}
 }
+
+// MaxCheckPartitionOps bounds the operations of one partition of a run's
+// history that the checker searches: porcupine's memory grows with their
+// square (its cache holds a bitset of them per state), about 110 MB here.
+const MaxCheckPartitionOps = 30_000
 
 // countOps fills the operation counts, latencies and throughput from the
 // history, in true virtual time.

@@ -249,6 +249,10 @@ func (s *Scenario) validate() (system.Config, error) {
 		return bad("clocks.offset_max", "is negative (%v)", s.Clocks.OffsetMax)
 	case s.Checks.CheckTimeout < 0:
 		return bad("checks.check_timeout", "is negative (%v)", s.Checks.CheckTimeout)
+	case s.MaxEvents > MaxEventsLimit:
+		return bad("max_events", "must be at most %d (is %d)", uint64(MaxEventsLimit), s.MaxEvents)
+	case !s.Checks.History && !s.Checks.Invariants && !s.Checks.Convergence && !s.Checks.Liveness && s.Checks.Quiet == nil && s.Expect.Check != CheckPanic:
+		return bad("checks", "no check that can fail is enabled (history, invariants, convergence, liveness or quiet): only a panic could fail a run, and the scenario does not expect one")
 	}
 	if err := cfg.Validate(system.Shape{Servers: s.Servers, Spares: s.Spares, Clients: s.Clients}); err != nil {
 		return system.Config{}, fmt.Errorf("scenario %q: %w", s.Name, err)
@@ -331,13 +335,31 @@ func (s *Scenario) duplicates() bool {
 	return false
 }
 
+// DefaultLatency is the network latency of a scenario that gives none.
+var DefaultLatency = Latency{Kind: "uniform", Min: Duration(time.Millisecond), Max: Duration(10 * time.Millisecond)}
+
+// fillDefaults gives a decoded scenario what it may leave out: the
+// network's latency (DefaultLatency) and the expectation (pass). What the
+// system decodes (system.config, workload) gets the system's defaults
+// field by field, at any depth.
+func (s *Scenario) fillDefaults() {
+	if l := s.Network.Latency; l.Kind == "" && l.D == 0 && l.Min == 0 && l.Max == 0 && l.Mean == 0 && l.Median == 0 && l.Sigma == 0 && l.Alpha == 0 && len(l.Parts) == 0 {
+		s.Network.Latency = DefaultLatency
+	}
+	if s.Expect.Verdict == "" && s.Expect.Check == "" {
+		s.Expect.Verdict = Pass
+	}
+}
+
 // Decode reads a scenario from JSON, rejecting unknown fields and bad
-// values with the field named.
+// values with the field named. What a scenario may leave out gets its
+// default (fillDefaults).
 func Decode(r io.Reader) (Scenario, error) {
 	var s Scenario
 	if err := decodeStrict(r, &s); err != nil {
 		return Scenario{}, fmt.Errorf("scenario: %w", err)
 	}
+	s.fillDefaults()
 	if err := s.Validate(); err != nil {
 		return Scenario{}, err
 	}

@@ -7,11 +7,13 @@ import (
 	"time"
 )
 
-// Size measures a spec for shrinking: fewer faults, clients and keys, and
-// shorter phases make a smaller spec. Ops is how many operations its run
-// invoked.
+// Size measures a spec for shrinking: fewer faults, struck earlier, fewer
+// clients and keys, shorter phases and fewer operations make a smaller
+// spec. LastFault is when the last scheduled fault strikes; Ops is how
+// many operations the run invoked.
 type Size struct {
 	Faults     int      `json:"faults"`
+	LastFault  Duration `json:"last_fault"`
 	Clients    int      `json:"clients"`
 	Keys       int      `json:"keys"`
 	FaultPhase Duration `json:"fault_phase"`
@@ -20,11 +22,11 @@ type Size struct {
 }
 
 func (z Size) String() string {
-	return fmt.Sprintf("%d faults, %d clients, %d keys, %v + %v, %d ops", z.Faults, z.Clients, z.Keys, z.FaultPhase, z.HealPhase, z.Ops)
+	return fmt.Sprintf("%d faults (the last at %v), %d clients, %d keys, %v + %v, %d ops", z.Faults, z.LastFault, z.Clients, z.Keys, z.FaultPhase, z.HealPhase, z.Ops)
 }
 
 func sizeOf(s Scenario, r *Result) Size {
-	z := Size{Faults: len(s.Nemesis.Schedule), Clients: s.Clients, Keys: s.workloadKeys(), FaultPhase: s.FaultPhase, HealPhase: s.HealPhase}
+	z := Size{Faults: len(s.Nemesis.Schedule), LastFault: lastFault(s), Clients: s.Clients, Keys: s.workloadKeys(), FaultPhase: s.FaultPhase, HealPhase: s.HealPhase}
 	if r != nil {
 		z.Ops = r.Ops.Invoked
 	}
@@ -51,9 +53,12 @@ type ShrinkResult struct {
 
 // Shrink makes a failing spec smaller while it still fails the same check
 // with the same seed: it drops faults (delta debugging: halves, then
-// quarters, down to single faults), then clients and keys, then trims the
-// phases, and repeats until nothing more can go. The seed stays; a smaller
-// spec is a different run of it, so each step is confirmed by running it.
+// quarters, down to single faults), moves the faults that remain earlier
+// (closing the quiet time before each), drops clients and keys, cuts the
+// workload short of where the failure showed (its stop_at and ops_max,
+// where the system's workload has them), trims the phases, and repeats
+// until nothing more can go. The seed stays; a smaller spec is a different
+// run of it, so each step is confirmed by running it.
 func Shrink(spec Spec, opts ShrinkOptions) (ShrinkResult, error) {
 	maxRuns := opts.MaxRuns
 	if maxRuns == 0 {
@@ -100,6 +105,29 @@ func Shrink(spec Spec, opts ShrinkOptions) (ShrinkResult, error) {
 				i += chunk
 			}
 		}
+		// Earlier faults: close the gap before each fault, moving it and
+		// every later one together so that a fault and its undo keep
+		// their distance; a gap that cannot close whole is halved.
+		for i := 0; i < len(s.Nemesis.Schedule) && res.Runs < maxRuns; i++ {
+			for _, part := range []Duration{1, 2, 4} {
+				prev := Duration(0)
+				if i > 0 {
+					prev = s.Nemesis.Schedule[i-1].At
+				}
+				gap := (s.Nemesis.Schedule[i].At - prev) / part
+				if gap < Duration(time.Millisecond) {
+					break
+				}
+				c := s.Clone()
+				for j := i; j < len(c.Nemesis.Schedule); j++ {
+					c.Nemesis.Schedule[j].At -= gap
+				}
+				if try(c) {
+					changed = true
+					break
+				}
+			}
+		}
 		for s.Clients > 1 {
 			c := s.Clone()
 			c.Clients--
@@ -115,12 +143,43 @@ func Shrink(spec Spec, opts ShrinkOptions) (ShrinkResult, error) {
 			}
 			changed = true
 		}
-		// The fault phase need only outlast the last fault.
-		if end := lastFault(s) + Duration(500*time.Millisecond); end < s.FaultPhase {
-			c := s.Clone()
-			c.FaultPhase = end
-			if try(c) {
+		// The workload: stop it soon after the failure showed, then
+		// halve what each client does.
+		if best.FailureAt > 0 && s.hasWorkloadField("stop_at") {
+			stop := int64(best.FailureAt + Duration(100*time.Millisecond))
+			if cur := s.workloadInt("stop_at"); cur == 0 || stop < cur {
+				c := s.Clone()
+				if c.setWorkloadField("stop_at", stop) && try(c) {
+					changed = true
+				}
+			}
+		}
+		if s.hasWorkloadField("ops_max") && s.Clients > 0 {
+			for res.Runs < maxRuns {
+				each := int64(best.Ops.Invoked / s.Clients)
+				if cur := s.workloadInt("ops_max"); cur > 0 {
+					each = min(each, cur)
+				}
+				if each <= 1 {
+					break
+				}
+				c := s.Clone()
+				if !c.setWorkloadField("ops_max", each/2) || !try(c) {
+					break
+				}
 				changed = true
+			}
+		}
+		// The fault phase need only outlast the last fault: try just
+		// past it, then halfway there.
+		for _, end := range []Duration{lastFault(s) + Duration(500*time.Millisecond), (lastFault(s) + s.FaultPhase) / 2} {
+			if end < s.FaultPhase && end > 0 {
+				c := s.Clone()
+				c.FaultPhase = end
+				if try(c) {
+					changed = true
+					break
+				}
 			}
 		}
 		for s.HealPhase > Duration(time.Second) {
@@ -166,12 +225,52 @@ func (s Scenario) workloadKeys() int {
 }
 
 // setWorkloadKeys sets the workload's "keys" field.
-func (s *Scenario) setWorkloadKeys(n int) bool {
+func (s *Scenario) setWorkloadKeys(n int) bool { return s.setWorkloadField("keys", int64(n)) }
+
+// decodedWorkload is the workload's top-level fields as the system
+// decodes it, defaults included; nil when it has none.
+func (s Scenario) decodedWorkload() map[string]json.RawMessage {
+	cfg, err := s.validate()
+	if err != nil || cfg.Workload() == nil {
+		return nil
+	}
+	b, err := json.Marshal(cfg.Workload())
+	if err != nil {
+		return nil
+	}
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(b, &fields) != nil {
+		return nil
+	}
+	return fields
+}
+
+// hasWorkloadField reports whether the system's workload has a top-level
+// integer field name: the shrinker edits only fields it finds.
+func (s Scenario) hasWorkloadField(name string) bool {
+	var n int64
+	raw, ok := s.decodedWorkload()[name]
+	return ok && json.Unmarshal(raw, &n) == nil
+}
+
+// workloadInt is the workload's integer field name, as decoded; 0 when it
+// has none.
+func (s Scenario) workloadInt(name string) int64 {
+	var n int64
+	if raw, ok := s.decodedWorkload()[name]; ok {
+		json.Unmarshal(raw, &n)
+	}
+	return n
+}
+
+// setWorkloadField sets a top-level integer field of the workload, keeping
+// the others as the scenario wrote them.
+func (s *Scenario) setWorkloadField(name string, n int64) bool {
 	fields := map[string]json.RawMessage{}
 	if len(s.Workload) > 0 && json.Unmarshal(s.Workload, &fields) != nil {
 		return false
 	}
-	fields["keys"] = json.RawMessage(fmt.Sprint(n))
+	fields[name] = json.RawMessage(fmt.Sprint(n))
 	b, err := json.Marshal(fields)
 	if err != nil {
 		return false

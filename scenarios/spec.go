@@ -43,8 +43,12 @@ func DecodeSpec(r io.Reader) (Spec, error) {
 	if s.Scenario.Name == "" {
 		return Spec{}, fmt.Errorf("spec: scenario is missing (a spec is {\"scenario\": {...}, \"seed\": N, ...})")
 	}
+	s.Scenario.fillDefaults()
 	if err := s.Scenario.Validate(); err != nil {
 		return Spec{}, fmt.Errorf("spec: %w", err)
+	}
+	if !validTraceHash(s.TraceHash) {
+		return Spec{}, fmt.Errorf("spec: trace_hash %q is not a trace hash (16 lowercase hex digits, as a run prints it), nor empty", s.TraceHash)
 	}
 	switch s.Verdict {
 	case "", Pass, Fail, Unknown:
@@ -52,4 +56,22 @@ func DecodeSpec(r io.Reader) (Spec, error) {
 		return Spec{}, fmt.Errorf("spec: verdict %q is not pass, fail or unknown", s.Verdict)
 	}
 	return s, nil
+}
+
+// validTraceHash reports whether h is empty or a hash as Result.TraceHash
+// writes it: a replay compares it as text, so a garbled one would only
+// ever report a mismatch.
+func validTraceHash(h string) bool {
+	if h == "" {
+		return true
+	}
+	if len(h) != 16 {
+		return false
+	}
+	for _, c := range h {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -80,6 +80,12 @@ var beacon = system.MustDefine(system.Spec[beaconConfig, struct{}]{
 				}
 				return sim.NoHost
 			},
+			Invariant: func() error {
+				if beats < 0 {
+					return errorf("fewer than no beats")
+				}
+				return nil
+			},
 			Counter: func(name string) int {
 				switch name {
 				case "beats":
@@ -101,6 +107,7 @@ var beacon = system.MustDefine(system.Spec[beaconConfig, struct{}]{
 			},
 		}, nil
 	},
+	Promises: system.Promises{Invariants: true},
 	Faults:   []system.FaultKind{{Name: "poke", Generated: true}},
 	Programs: []system.ProgramKind{{Name: "blink"}},
 	Counters: []system.Counter{{Name: "beats"}, {Name: "pokes"}, {Name: "flaps"}},
@@ -125,6 +132,7 @@ func beaconScenario() scenarios.Scenario {
 			Schedule: []scenarios.Fault{{At: scenarios.Duration(500 * time.Millisecond), Kind: "poke", Target: "leader"}},
 			Programs: []scenarios.Program{{Name: "blink", From: scenarios.Duration(time.Second), Until: scenarios.Duration(1500 * time.Millisecond)}},
 		},
+		Checks: scenarios.Checks{Invariants: true},
 		Probes: []scenarios.Probe{"beats", "pokes", scenarios.ProbeCrash},
 		Expect: scenarios.Expect{Verdict: scenarios.Pass},
 	}
@@ -196,7 +204,7 @@ func TestChecksAndProbesTheSystemDoesNotOfferAreRejected(t *testing.T) {
 		want   string
 	}{
 		{func(s *scenarios.Scenario) { s.Checks.Convergence = true }, "checks.convergence: the beacon system reports no replica states"},
-		{func(s *scenarios.Scenario) { s.Checks.Invariants = true }, "checks.invariants"},
+		{func(s *scenarios.Scenario) { s.Checks = scenarios.Checks{Staleness: true} }, "checks: no check that can fail is enabled"},
 		{func(s *scenarios.Scenario) { s.Probes = []scenarios.Probe{"leader-change"} }, `"leader-change" is not a probe of the beacon system`},
 		{func(s *scenarios.Scenario) { s.Nemesis.Schedule[0].Kind = "add-server" }, `kind "add-server" is not a fault of the beacon system`},
 		{func(s *scenarios.Scenario) { s.Nemesis.Programs[0].Name = "figure8" }, `"figure8" is not a program of the beacon system (blink)`},

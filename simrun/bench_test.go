@@ -16,7 +16,10 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	for _, jobs := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", jobs), func(b *testing.B) {
-			rep := sweep(s, seedRange{1, 1 + uint64(b.N)}, shard{0, 1}, jobs, nil)
+			rep, err := sweep(s, seedRange{1, 1 + uint64(b.N)}, shard{0, 1}, jobs, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "seeds/s")
 			if rep.Tally.Runs != b.N {
 				b.Fatalf("ran %d seeds, want %d", rep.Tally.Runs, b.N)

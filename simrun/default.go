@@ -49,7 +49,7 @@ func cmdDefault(stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	for _, r := range failures {
-		fmt.Fprintf(stdout, "\n%s found: %s\n  see it: simrun run %s -seed %d -out DIR\n", r.Scenario, oneLine(r.Reasons[0].String()), r.Scenario, r.Seed)
+		fmt.Fprintf(stdout, "\n%s found: %s\n  see it: %s run %s -seed %d -out DIR\n", r.Scenario, oneLine(r.Reasons[0].String()), self, r.Scenario, r.Seed)
 	}
 	return code
 }

@@ -14,21 +14,25 @@ import (
 	"github.com/detsim/detsim/sim"
 )
 
+// maxDiffContext bounds -context: the diff holds that many records of
+// each trace in memory.
+const maxDiffContext = 100_000
+
 // cmdDiff compares two runs, each a JSON Lines trace or a spec to run, and
 // prints the first record where they part with the records before it.
 // Exit 0: identical; 1: they part; 2: bad input.
 func cmdDiff(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("diff", flag.ContinueOnError)
 	context := fs.Int("context", 10, "how many records before the parting one to show")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return fail(stderr, "diff", err)
 	}
 	if len(pos) != 2 {
 		return fail(stderr, "diff", errors.New("needs two traces or specs (simrun diff A B [-context N])"))
 	}
-	if *context < 0 {
-		return fail(stderr, "diff", fmt.Errorf("-context %d: must not be negative", *context))
+	if *context < 0 || *context > maxDiffContext {
+		return fail(stderr, "diff", fmt.Errorf("-context %d: must be in [0, %d]", *context, maxDiffContext))
 	}
 	var inputs [2]*diffInput
 	for i, path := range pos {

@@ -1,6 +1,8 @@
 package simrun
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -11,7 +13,11 @@ import (
 )
 
 func cmdList(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
+	pos, err := parseArgs(flag.NewFlagSet("list", flag.ContinueOnError), args, stdout)
+	if err != nil {
+		return fail(stderr, "list", err)
+	}
+	if len(pos) > 0 {
 		return fail(stderr, "list", fmt.Errorf("takes no arguments (got %q)", strings.Join(args, " ")))
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -41,5 +47,25 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", sys.Name(), sys.Description(), strings.Join(own, ", "))
 	}
 	tw.Flush()
+	return exitPass
+}
+
+// cmdShow prints a built-in scenario as JSON, to copy into a file, edit
+// and run with simrun run FILE.json.
+func cmdShow(args []string, stdout, stderr io.Writer) int {
+	pos, err := parseArgs(flag.NewFlagSet("show", flag.ContinueOnError), args, stdout)
+	if err != nil {
+		return fail(stderr, "show", err)
+	}
+	if len(pos) != 1 {
+		return fail(stderr, "show", errors.New("needs exactly one built-in scenario name (simrun show NAME; simrun list names them)"))
+	}
+	s, err := scenarios.Lookup(pos[0])
+	if err != nil {
+		return fail(stderr, "show", err)
+	}
+	if err := s.Encode(stdout); err != nil {
+		return fail(stderr, "show", err)
+	}
 	return exitPass
 }

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -120,9 +122,17 @@ func TestReplayComparesHashes(t *testing.T) {
 	b, _ = json.Marshal(raw)
 	tampered := filepath.Join(dir, "tampered.json")
 	os.WriteFile(tampered, b, 0o644)
-	code, out, _ = simrun(t, "replay", tampered)
-	if code != exitFail || !strings.Contains(out, "DIFFERS") {
-		t.Fatalf("replay of a spec with the wrong hash: exit %d\n%s", code, out)
+	code, out, errOut := simrun(t, "replay", tampered)
+	if code != exitMismatch || !strings.Contains(out, "DIFFERS") || !strings.Contains(errOut, "TRACE HASH MISMATCH") {
+		t.Fatalf("replay of a spec with the wrong hash: exit %d, want %d\n%s%s", code, exitMismatch, out, errOut)
+	}
+	// A hash that is no hash is bad input, not a mismatch.
+	raw["trace_hash"] = "not-a-hash"
+	b, _ = json.Marshal(raw)
+	os.WriteFile(tampered, b, 0o644)
+	code, _, errOut = simrun(t, "replay", tampered)
+	if code != exitUsage || !strings.Contains(errOut, `trace_hash "not-a-hash" is not a trace hash`) {
+		t.Fatalf("replay of a spec with a garbled hash: exit %d, %q", code, errOut)
 	}
 }
 
@@ -138,6 +148,25 @@ func TestShrinkWritesASmallerSpecThatStillFails(t *testing.T) {
 	if len(after.Scenario.Nemesis.Schedule) >= len(before.Scenario.Nemesis.Schedule) {
 		t.Fatalf("shrink kept %d of %d faults", len(after.Scenario.Nemesis.Schedule), len(before.Scenario.Nemesis.Schedule))
 	}
+	// What remains strikes earlier, in shorter phases, with a workload
+	// cut short.
+	last := func(s scenarios.Spec) scenarios.Duration {
+		var at scenarios.Duration
+		for _, f := range s.Scenario.Nemesis.Schedule {
+			at = max(at, f.At)
+		}
+		return at
+	}
+	if last(after) >= last(before) || after.Scenario.FaultPhase >= before.Scenario.FaultPhase || after.Scenario.HealPhase >= before.Scenario.HealPhase {
+		t.Errorf("the last fault at %v (was %v), phases %v + %v (were %v + %v)", last(after), last(before), after.Scenario.FaultPhase, after.Scenario.HealPhase, before.Scenario.FaultPhase, before.Scenario.HealPhase)
+	}
+	if !strings.Contains(string(after.Scenario.Workload), "stop_at") && !strings.Contains(string(after.Scenario.Workload), "ops_max") {
+		t.Errorf("the workload was not cut: %s", after.Scenario.Workload)
+	}
+	ops := regexp.MustCompile(`(\d+) ops`).FindAllStringSubmatch(out, -1)
+	if len(ops) != 2 || atoi(ops[1][1]) >= atoi(ops[0][1]) {
+		t.Errorf("the operations did not shrink:\n%s", out)
+	}
 	if !strings.Contains(out, "before") || !strings.Contains(out, "after") {
 		t.Fatalf("shrink does not report sizes:\n%s", out)
 	}
@@ -145,6 +174,14 @@ func TestShrinkWritesASmallerSpecThatStillFails(t *testing.T) {
 	if code != exitFail || !strings.Contains(out, "matches the spec") {
 		t.Fatalf("the shrunk spec does not replay its failure: exit %d\n%s", code, out)
 	}
+}
+
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		panic(err)
+	}
+	return n
 }
 
 func readSpecT(t *testing.T, path string) scenarios.Spec {
@@ -273,6 +310,8 @@ func TestUsageAndInputErrors(t *testing.T) {
 		{[]string{"replay", garbage}, `servers": cannot use a JSON string`},
 		{[]string{"merge"}, `needs the JSON files`},
 		{[]string{"list", "extra"}, `takes no arguments`},
+		{[]string{"shrink", garbage, "-max-runs", "0"}, `-max-runs 0: must be in [1, 1000000]`},
+		{[]string{"diff", garbage, garbage, "-context", "1000000000"}, `-context 1000000000: must be in [0, 100000]`},
 	}
 	for _, c := range cases {
 		code, _, errOut := simrun(t, c.args...)

@@ -22,7 +22,7 @@ var stdin io.Reader = os.Stdin
 func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
 	jsonPath := fs.String("json", "", "write the merged results to this file")
-	pos, err := parseArgs(fs, args)
+	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return fail(stderr, "merge", err)
 	}
@@ -194,7 +194,7 @@ func mergeReports(reps []*sweepReport) (merged *sweepReport, repeats []string, e
 		return cmp.Or(cmp.Compare(a.Ran.Lo, b.Ran.Lo), cmp.Compare(a.Ran.Hi, b.Ran.Hi))
 	})
 	first := reps[0]
-	out := &sweepReport{Scenario: first.Scenario, Seeds: first.Seeds, Shard: shard{0, 1}, Ran: seedRange{first.Ran.Lo, first.Ran.Lo}, Tally: &scenarios.Tally{Scenario: first.Scenario, Expect: first.Tally.Expect, Probes: first.Tally.Probes, Fired: map[scenarios.Probe]int{}}}
+	out := &sweepReport{Scenario: first.Scenario, Source: first.Source, Seeds: first.Seeds, Shard: shard{0, 1}, Ran: seedRange{first.Ran.Lo, first.Ran.Lo}, Tally: &scenarios.Tally{Scenario: first.Scenario, Expect: first.Tally.Expect, Probes: first.Tally.Probes, Fired: map[scenarios.Probe]int{}}}
 	var prev *sweepReport
 	for _, rep := range reps {
 		if rep.Scenario != first.Scenario {

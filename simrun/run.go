@@ -1,6 +1,7 @@
 package simrun
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,12 +19,14 @@ import (
 // loadScenario takes a built-in name or a path to a scenario JSON file.
 func loadScenario(name string) (scenarios.Scenario, error) {
 	if strings.HasSuffix(name, ".json") {
-		f, err := os.Open(name)
+		b, err := os.ReadFile(name)
 		if err != nil {
 			return scenarios.Scenario{}, err
 		}
-		defer f.Close()
-		s, err := scenarios.Decode(f)
+		if fileKind(b) == kindSpec {
+			return scenarios.Scenario{}, fmt.Errorf("%s is a failure spec, not a scenario: replay it with %s replay %s (or make it smaller with %s shrink %s)", name, self, name, self, name)
+		}
+		s, err := scenarios.Decode(bytes.NewReader(b))
 		if err != nil {
 			return scenarios.Scenario{}, fmt.Errorf("%s: %w", name, err)
 		}
@@ -58,7 +61,16 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	tracePath := fs.String("trace", "", "write the trace to this file")
 	traceFormat := fs.String("trace-format", "jsonl", "trace format: text or jsonl")
 	outDir := fs.String("out", "", "where a failure's artifacts go (default simrun-out/NAME-seed-N)")
-	pos, err := parseArgs(fs, args)
+	memory := memoryFlag(fs)
+	window := fs.Duration("window", defaultPageWindow, "the failure page's window of virtual time around the failure (four fifths before it)")
+	pos, err := parseArgs(fs, args, stdout)
+	if err != nil {
+		return fail(stderr, "run", err)
+	}
+	if *window < minPageWindow || *window > maxPageWindow {
+		return fail(stderr, "run", fmt.Errorf("-window %v: must be in [%v, %v]", *window, minPageWindow, maxPageWindow))
+	}
+	budget, err := parseSize("-memory", *memory)
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
@@ -79,7 +91,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		defer f.Close()
 		opts.Sink = sink
 	}
+	stopWatch := watchMemory(budget, stderr, "run "+pos[0], exitInternal)
 	r, err := scenarios.Run(s, *seed, opts)
+	stopWatch()
 	if err != nil {
 		return fail(stderr, "run", err)
 	}
@@ -97,7 +111,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		if dir == "" {
 			dir = filepath.Join("simrun-out", fmt.Sprintf("%s-seed-%d", s.Name, *seed))
 		}
-		files, err := writeArtifacts(dir, s, *seed, r)
+		files, err := writeArtifacts(dir, s, *seed, r, *window)
 		if err != nil {
 			fmt.Fprintf(stderr, "simrun run: writing the failure's artifacts: %v\n", oneLine(err.Error()))
 			return exitFail
@@ -121,9 +135,10 @@ func printResult(w io.Writer, r *scenarios.Result) {
 	for _, reason := range r.Reasons {
 		fmt.Fprintf(w, "  %s\n", oneLine(reason.String()))
 	}
+	fmt.Fprintf(w, "  checks        %s\n", strings.Join(r.Checks, ", "))
 	fmt.Fprintf(w, "  trace hash    %s\n", r.TraceHash)
 	fmt.Fprintf(w, "  events        %d\n", r.Events)
-	fmt.Fprintf(w, "  virtual time  %v (wall %v, %.0fx real time)\n", r.Virtual, time.Duration(r.Wall).Round(10*time.Microsecond), float64(r.Virtual)/float64(max(r.Wall, 1)))
+	fmt.Fprintf(w, "  virtual time  %v (wall %v, %.3gx real time)\n", r.Virtual, time.Duration(r.Wall).Round(10*time.Microsecond), float64(r.Virtual)/float64(max(r.Wall, 1)))
 	fmt.Fprintf(w, "  operations    %d invoked: %d ok, %d failed, %d unknown; %.0f ok/s\n", r.Ops.Invoked, r.Ops.OK, r.Ops.Failed, r.Ops.Unknown, r.Throughput)
 	if r.Ops.OK > 0 {
 		fmt.Fprintf(w, "  latency       p50 %v, p90 %v, p99 %v, max %v\n", r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.Max)

@@ -77,7 +77,10 @@ func (sh shard) of(r seedRange) seedRange {
 // any -j and on any machine: the wall-clock figures are printed, not
 // written, and each failure's own wall times are cleared.
 type sweepReport struct {
-	Scenario    string              `json:"scenario"`
+	Scenario string `json:"scenario"`
+	// Source is the scenario file the sweep ran, empty for a built-in:
+	// what a replay hint must name.
+	Source      string              `json:"source,omitempty"`
 	Seeds       seedRange           `json:"seeds"` // the whole range asked for
 	Shard       shard               `json:"shard"`
 	Ran         seedRange           `json:"ran"` // this shard's part
@@ -100,6 +103,9 @@ type worstLatency struct {
 const (
 	keepFailures = 20
 	keepWorst    = 5
+	// maxJobs bounds -j: a world is single-threaded, so workers beyond the
+	// cores only add memory, a few megabytes each.
+	maxJobs = 256
 )
 
 func cmdSweep(args []string, stdout, stderr io.Writer) int {
@@ -108,7 +114,8 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "worlds run at once")
 	shardFlag := fs.String("shard", "0/1", "run only shard i of n")
 	jsonPath := fs.String("json", "", "write the results as JSON to this file; - writes them to stdout as one line, and the summary to stderr")
-	pos, err := parseArgs(fs, args)
+	memory := memoryFlag(fs)
+	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		return fail(stderr, "sweep", err)
 	}
@@ -126,8 +133,12 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "sweep", err)
 	}
-	if *jobs < 1 {
-		return fail(stderr, "sweep", fmt.Errorf("-j %d: need at least one worker", *jobs))
+	if *jobs < 1 || *jobs > maxJobs {
+		return fail(stderr, "sweep", fmt.Errorf("-j %d: must be in [1, %d] (worlds run at once; this machine has %d cores)", *jobs, maxJobs, runtime.NumCPU()))
+	}
+	budget, err := parseSize("-memory", *memory)
+	if err != nil {
+		return fail(stderr, "sweep", err)
 	}
 	s, err := loadScenario(pos[0])
 	if err != nil {
@@ -137,7 +148,18 @@ func cmdSweep(args []string, stdout, stderr io.Writer) int {
 	if *jsonPath == "-" {
 		summary = stderr
 	}
-	rep := sweep(s, seeds, sh, *jobs, newProgress(stderr))
+	defer watchMemory(budget, stderr, "sweep "+pos[0], exitInternal)()
+	rep, err := sweep(s, seeds, sh, *jobs, newProgress(stderr))
+	if err != nil {
+		var p *workerPanic
+		if errors.As(err, &p) {
+			return internalFailure(stderr, p.value, p.stack)
+		}
+		return fail(stderr, "sweep", err)
+	}
+	if strings.HasSuffix(pos[0], ".json") {
+		rep.Source = pos[0]
+	}
 	printSweep(summary, rep)
 	switch *jsonPath {
 	case "":
@@ -174,26 +196,62 @@ func sweepExit(t *scenarios.Tally, shard bool) int {
 	return exitPass
 }
 
-// sweep runs every seed of the shard with jobs workers, one world per
-// worker at a time, keeping counts and a few failures: memory does not grow
-// with the number of seeds.
-func sweep(s scenarios.Scenario, seeds seedRange, sh shard, jobs int, prog *progress) *sweepReport {
+// workerPanic is a panic in a sweep's worker, carried to the sweep's own
+// goroutine: a panic in another goroutine would end the process before
+// run could report it.
+type workerPanic struct {
+	seed  uint64
+	value any
+	stack []byte
+}
+
+func (p *workerPanic) Error() string { return fmt.Sprintf("seed %d: panic: %v", p.seed, p.value) }
+
+// sweep runs every seed of the shard with jobs workers (no more than there
+// are seeds), one world per worker at a time, keeping counts and a few
+// failures: memory does not grow with the number of seeds. The error is a
+// seed that could not run: a *workerPanic, or an invalid scenario.
+func sweep(s scenarios.Scenario, seeds seedRange, sh shard, jobs int, prog *progress) (*sweepReport, error) {
 	defer relaxGC()()
 	part := sh.of(seeds)
 	rep := &sweepReport{Scenario: s.Name, Seeds: seeds, Shard: sh, Ran: part, Tally: scenarios.NewTally(s)}
 	start := time.Now()
+	jobs = int(min(uint64(jobs), max(part.len(), 1)))
 	next := make(chan uint64)
 	results := make(chan *scenarios.Result, jobs)
+	var mu sync.Mutex
+	var firstErr error
+	var errSeed uint64
+	failed := func(seed uint64, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil || seed < errSeed {
+			firstErr, errSeed = err, seed
+		}
+	}
+	runSeed := func(seed uint64) (r *scenarios.Result) {
+		defer func() {
+			if p := recover(); p != nil {
+				failed(seed, &workerPanic{seed, p, debug.Stack()})
+				r = nil
+			}
+		}()
+		r, err := scenarios.Run(s, seed, scenarios.Options{CheckWorkers: 1})
+		if err != nil {
+			failed(seed, fmt.Errorf("seed %d: %w", seed, err))
+			return nil
+		}
+		return r
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < jobs; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for seed := range next {
-				r, err := scenarios.Run(s, seed, scenarios.Options{CheckWorkers: 1})
-				if err != nil {
-					// Validated before the sweep; an error here is a bug.
-					panic(fmt.Sprintf("simrun sweep: seed %d: %v", seed, err))
+				r := runSeed(seed)
+				if r == nil {
+					continue
 				}
 				r.History, r.Schedule = nil, nil
 				r.Wall = 0
@@ -236,29 +294,29 @@ func sweep(s scenarios.Scenario, seeds seedRange, sh shard, jobs int, prog *prog
 		prog.update(rep.Tally)
 	}
 	prog.done()
+	if firstErr != nil {
+		return nil, firstErr
+	}
 	rep.WallSeconds = time.Since(start).Seconds()
 	if rep.WallSeconds > 0 {
 		rep.SeedsPerSec = float64(rep.Tally.Runs) / rep.WallSeconds
 	}
-	return rep
+	return rep, nil
 }
 
 // relaxGC lets the heap grow to eleven times what is live while a sweep
 // runs, unless the user chose GOGC. A world's live heap is a few megabytes
 // and short-lived, so at the default the collector runs constantly, and
 // with every core busy running worlds it steals their time: two workers then
-// did only 1.4 times the work of one. A soft memory limit keeps the total
-// bounded. It returns what restores the previous settings.
+// did only 1.4 times the work of one. The memory budget's soft limit
+// (watchMemory) keeps the total bounded. It returns what restores the
+// previous setting.
 func relaxGC() (restore func()) {
 	if os.Getenv("GOGC") != "" {
 		return func() {}
 	}
 	gc := debug.SetGCPercent(1000)
-	limit := debug.SetMemoryLimit(2 << 30)
-	return func() {
-		debug.SetGCPercent(gc)
-		debug.SetMemoryLimit(limit)
-	}
+	return func() { debug.SetGCPercent(gc) }
 }
 
 func printSweep(w io.Writer, rep *sweepReport) {
@@ -308,8 +366,12 @@ func printSweep(w io.Writer, rep *sweepReport) {
 	if t.Staleness != nil {
 		fmt.Fprintf(w, "  staleness: %s\n", t.Staleness)
 	}
+	source := rep.Scenario
+	if rep.Source != "" {
+		source = rep.Source
+	}
 	for _, r := range rep.Failures {
-		fmt.Fprintf(w, "  %s seed %d: %s\n    replay: simrun run %s -seed %d\n", r.Verdict, r.Seed, oneLine(r.Summary()), rep.Scenario, r.Seed)
+		fmt.Fprintf(w, "  %s seed %d: %s\n    replay: %s run %s -seed %d\n", r.Verdict, r.Seed, oneLine(r.Summary()), self, source, r.Seed)
 	}
 	problems := t.Problems()
 	if rep.Shard.N > 1 {

@@ -27,7 +27,10 @@
 //     scenario can schedule (Instance.Fault carries them out), targeted
 //     ProgramKinds (Instance.Program starts one and returns its stop), and
 //     named Counters (Instance.Counter reads them) that results report and
-//     probes require.
+//     probes require, and Instance.State, a host's state in a few words,
+//     which the failure page draws over time along the host's lane, and
+//     Instance.Background, the message types (heartbeats) the page
+//     collapses until shown.
 //  6. Ship built-in scenarios as JSON files in an fs.FS (embed them beside
 //     the system) and Define the System.
 //  7. Register it (Register, or simrun.Main's Options.Systems) before any

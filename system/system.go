@@ -144,6 +144,17 @@ type Instance struct {
 	Program func(name string, n Nemesis) (stop func())
 	// History is what the clients saw, with the model that judges it.
 	History checker.Recorded
+	// State, optional, says in a few words what a live server is now
+	// ("leader t3" for Raft: its role and term), for the failure page's
+	// timeline of each host. The harness samples it between events when
+	// it draws a page, and records each change; it must only read.
+	State func(id sim.HostID) string
+	// Background, optional, names the message types (as the trace labels
+	// them: the Go type, "raft.Heartbeat") that are background traffic,
+	// such as heartbeats, which the failure page collapses until the
+	// reader shows them. Without it the page guesses: the most frequent
+	// type between servers, when it dominates.
+	Background []string
 
 	_ struct{}
 }

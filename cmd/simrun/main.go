@@ -12,6 +12,7 @@ import (
 
 func main() {
 	os.Exit(simrun.Main(os.Args[1:], os.Stdout, os.Stderr, simrun.Options{
+		Command: simrun.CommandName("./cmd/simrun"),
 		Systems: builtin.Systems(),
 		Demo:    builtin.Demo(),
 	}))

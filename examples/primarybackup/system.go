@@ -34,7 +34,7 @@ var System = system.MustDefine(system.Spec[Config, client.WorkloadConfig]{
 		}
 		wl.Client.ID, wl.Client.Servers = 1, []sim.HostID{0}
 		if err := wl.Validate(); err != nil {
-			return fmt.Errorf("workload: %w", err)
+			return fmt.Errorf("workload.%w", err)
 		}
 		return nil
 	},

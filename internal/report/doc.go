@@ -3,8 +3,12 @@
 // clients' operations, all on one virtual-time axis, under a header that
 // says what failed and how to replay it.
 //
-// The page opens offline: its CSS and SVG are inline, and it loads no
-// script, font or image. Every string of the input is escaped by
+// The page opens offline: its CSS and SVG are inline, and it has no
+// script, font or image. Its controls are CSS alone (checkboxes and radio
+// buttons before the diagram): filters by message type and by host, a
+// horizontal zoom, and background traffic (Message.Background, such as
+// heartbeats) collapsed until shown. Each message type has one colour on
+// every page, from a hash of its name. Every string of the input is escaped by
 // html/template, so labels and message bodies taken from a run cannot
 // inject markup. The same Page always renders to the same bytes.
 //
@@ -25,6 +29,8 @@
 //     cluster-wide lane; faults wholly outside the window are listed below
 //     the diagram. A fault with Start == End is drawn as a mark.
 //  5. FailureAt is inside the window, or negative for no failure line.
+//     States name host lanes and have Start <= End; each is drawn as a
+//     band along the bottom of its lane, labelled.
 //  6. Call Limit to bound the page: the page's size grows with the number
 //     of messages (and of operations and faults), and Limit keeps the
 //     messages nearest the failure. It also drops the messages and ops

@@ -129,12 +129,74 @@ func build(p *Page) *view {
 	b.axis(y)
 	b.guides(cluster)
 	b.laneFaults(inLanes)
+	b.states()
 	b.elisions()
 	b.messages()
 	b.ops()
 	b.failure()
 	b.summary()
+	b.controls()
 	return b.v
+}
+
+// zooms are the horizontal magnifications the page offers.
+var zooms = []int{1, 2, 4, 8}
+
+// controls lists the filters (message types, hosts) and the zoom levels.
+func (b *builder) controls() {
+	v, p := b.v, b.p
+	for i, name := range p.Hosts {
+		v.HostFilters = append(v.HostFilters, filterView{Index: i, Label: cut(name, laneNameMax), Checked: true})
+	}
+	for i, name := range p.Clients {
+		v.HostFilters = append(v.HostFilters, filterView{Index: len(p.Hosts) + i, Label: cut(name, laneNameMax), Checked: true})
+	}
+	v.ViewBox = fmt.Sprintf("0 0 %s %s", v.Width, v.Height)
+	for _, z := range zooms {
+		v.Zooms = append(v.Zooms, zoomView{Factor: z, Width: px(b.l.right() * float64(z)), Inverse: strconv.FormatFloat(1/float64(z), 'f', 4, 64), Checked: z == 1})
+	}
+}
+
+// states draws what the system reported of each host, as labelled bands
+// along the bottom of its lane.
+func (b *builder) states() {
+	p := b.p
+	for _, st := range p.States {
+		if st.End < p.Start || st.Start > p.End {
+			continue
+		}
+		x0, x1 := b.l.x(st.Start), b.l.x(st.End)
+		bottom := b.laneBottom[st.Host] - 2
+		sv := stateView{
+			Class: "state s" + strconv.Itoa(int(hash(firstWord(st.Label))%stateColours)),
+			Title: fmt.Sprintf("%s: %s from %s to %s", st.Host, cut(st.Label, titleTextMax), ms(st.Start), ms(st.End)),
+			X:     px(x0), Y: px(bottom - stateH), W: px(max(x1-x0, 1)), H: px(stateH),
+			Text: fit(st.Label, x1-x0-4, tinyCharW), TextX: px(x0 + 2), TextY: px(bottom - stateH - 1),
+		}
+		b.v.States = append(b.v.States, sv)
+	}
+}
+
+const (
+	stateH       = 4.0
+	tinyCharW    = 5.4 // per character at 9px monospace
+	stateColours = 6
+)
+
+func firstWord(s string) string {
+	w, _, _ := strings.Cut(s, " ")
+	return w
+}
+
+// hash is FNV-1a: a colour picked from a name's hash is the same on
+// every page, whatever else the page holds.
+func hash(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
 }
 
 func (b *builder) header() {
@@ -171,6 +233,9 @@ func (b *builder) splitFaults() (cluster, inLanes []int) {
 		case len(f.Hosts) == 0:
 			cluster = append(cluster, i)
 		default:
+			// On the hosts it hit, and in the fault lane too, so that
+			// the lane lists every fault of the window in one row.
+			cluster = append(cluster, i)
 			inLanes = append(inLanes, i)
 		}
 	}
@@ -192,7 +257,11 @@ func (b *builder) clusterFaults(cluster []int, y float64) float64 {
 	for j, i := range cluster {
 		f := p.Faults[i]
 		pl := placed{x0: l.x(f.Start), x1: l.x(f.End)}
-		pl.fv = faultView{Class: "fault " + kindClass(f.Family), Title: faultTitle(f, p), Instant: f.Start == f.End, Text: cut(faultName(f), labelMax)}
+		text := faultName(f)
+		if len(f.Hosts) > 0 && !strings.Contains(text, f.Hosts[0]) {
+			text += " on " + strings.Join(f.Hosts, ", ")
+		}
+		pl.fv = faultView{Class: "fault " + kindClass(f.Family), Title: faultTitle(f, p), Instant: f.Start == f.End, Text: cut(text, labelMax)}
 		tw := textW(pl.fv.Text, charW)
 		lo, hi := pl.x0, pl.x1
 		if pl.fv.Instant {
@@ -273,6 +342,9 @@ func (b *builder) guides(cluster []int) {
 	p := b.p
 	for _, i := range cluster {
 		f := p.Faults[i]
+		if len(f.Hosts) > 0 {
+			continue // its band in the host's lane marks it
+		}
 		class := "guide " + kindClass(f.Family)
 		if f.Start >= p.Start {
 			b.v.Guides = append(b.v.Guides, guideView{Class: class, X: px(b.l.x(f.Start))})
@@ -355,8 +427,12 @@ func (b *builder) messages() {
 	p, l := b.p, b.l
 	types := messageTypes(p.Messages)
 	b.v.MsgTypes = types.legend
+	lane := map[string]int{}
+	for i, name := range append(slices.Clone(p.Hosts), p.Clients...) {
+		lane[name] = i
+	}
 	for _, m := range p.Messages {
-		t := types.class[m.Label]
+		t := fmt.Sprintf("%s mt-%d from-%d to-%d", types.class[m.Label], types.index[m.Label], lane[m.From], lane[m.To])
 		y0, y1 := b.lineY[m.From], b.lineY[m.To]
 		mv := msgView{Title: messageTitle(m, p)}
 		sx, sy := clip(l, m.Sent, m.Received, y0, y1, m.Sent)
@@ -402,6 +478,9 @@ func (b *builder) ops() {
 		}
 		if o.Highlight {
 			class += " highlight"
+		}
+		if o.Missed {
+			class += " missed"
 		}
 		x0, x1 := l.x(o.Call), l.x(end)
 		top := b.laneTop[o.Client] + clientTopH + float64(b.opRow[i])*rowH
@@ -532,47 +611,61 @@ func clip(l layout, sent, received time.Duration, y0, y1 float64, t time.Duratio
 	return l.x(t), y0 + (y1-y0)*f
 }
 
-// The message colours: the most frequent message types get their own, the
-// rest share the last.
-const msgColours = 8
+// The message colours: each type takes one of msgColours by the hash of
+// its name, so a type has the same colour on every page.
+const msgColours = 12
+
+// legendMax bounds the message types the legend and the filters list one
+// by one, the most frequent first; the rest share one entry.
+const legendMax = 24
 
 type msgTypes struct {
 	class  map[string]string
+	index  map[string]int
 	legend []legendEntry
 }
 
-// messageTypes gives the most frequent message labels their own colours,
-// ordered by count and then by label.
+// messageTypes lists the message labels by count and then by label, each
+// with its colour and its filter.
 func messageTypes(msgs []Message) msgTypes {
 	counts := map[string]int{}
+	background := map[string]bool{}
 	var labels []string
 	for _, m := range msgs {
 		if counts[m.Label] == 0 {
 			labels = append(labels, m.Label)
 		}
 		counts[m.Label]++
+		background[m.Label] = background[m.Label] || m.Background
 	}
 	slices.SortFunc(labels, func(a, b string) int {
 		return cmp.Or(cmp.Compare(counts[b], counts[a]), strings.Compare(a, b))
 	})
-	t := msgTypes{class: map[string]string{}}
-	other := 0
+	t := msgTypes{class: map[string]string{}, index: map[string]int{}}
+	other, otherTypes, otherBackground := 0, 0, false
 	for i, label := range labels {
-		if i < msgColours-1 || len(labels) == msgColours {
-			class := "t" + strconv.Itoa(i)
-			t.class[label] = class
+		class := "c" + strconv.Itoa(int(hash(label)%msgColours))
+		t.class[label] = class
+		if i < legendMax-1 || len(labels) == legendMax {
+			t.index[label] = i
 			name := label
 			if name == "" {
 				name = "(no label)"
 			}
-			t.legend = append(t.legend, legendEntry{Class: class, Label: fmt.Sprintf("%s ×%d", cut(name, 40), counts[label])})
+			text := fmt.Sprintf("%s ×%d", cut(name, 40), counts[label])
+			if background[label] {
+				text += " (background, collapsed)"
+			}
+			t.legend = append(t.legend, legendEntry{Class: class, Label: text, Index: i, Checked: !background[label]})
 			continue
 		}
-		t.class[label] = "t" + strconv.Itoa(msgColours-1)
+		t.index[label] = legendMax - 1
 		other += counts[label]
+		otherTypes++
+		otherBackground = otherBackground || background[label]
 	}
 	if other > 0 {
-		t.legend = append(t.legend, legendEntry{Class: "t" + strconv.Itoa(msgColours-1), Label: fmt.Sprintf("%d other types ×%d", len(labels)-(msgColours-1), other)})
+		t.legend = append(t.legend, legendEntry{Class: "c-other", Label: fmt.Sprintf("%d other types ×%d", otherTypes, other), Index: legendMax - 1, Checked: !otherBackground})
 	}
 	return t
 }

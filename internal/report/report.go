@@ -31,6 +31,9 @@ type Page struct {
 	Faults   []Fault
 	Messages []Message
 	Ops      []Op
+	// States are what the system reports of each host over time (for
+	// Raft, its role and term), drawn along the host's lane.
+	States []State
 
 	// Elided is how many messages were left out to bound the page; the
 	// page says so. Limit adds to it.
@@ -58,6 +61,17 @@ type Message struct {
 	Dropped        bool
 	Label          string // the message's type; picks the colour
 	Detail         string // shown on hover; long details are cut
+	// Background marks traffic that hides the rest (heartbeats): its type
+	// is collapsed until the reader shows it.
+	Background bool
+}
+
+// State is what a host was from Start to End, as the system labels it
+// ("leader t3"). A host's states do not overlap.
+type State struct {
+	Host       string
+	Start, End time.Duration // Start <= End
+	Label      string
 }
 
 // Op is a client operation, drawn as a bar from Call to Return on its
@@ -68,7 +82,10 @@ type Op struct {
 	Pending      bool          // outcome unknown: open-ended to the window's end
 	Failed       bool          // certainly not applied: greyed
 	Highlight    bool          // implicated in the failure
-	Text         string
+	// Missed marks a write the failing read did not see: the latest one
+	// that returned before the read began.
+	Missed bool
+	Text   string
 }
 
 // Render validates p and writes it as one HTML page to w. On a validation
@@ -130,6 +147,14 @@ func (p *Page) validate() error {
 			if !isLane(h) {
 				bad("Faults[%d].Hosts[%d]: unknown lane %q (not in Hosts or Clients)", i, j, h)
 			}
+		}
+	}
+	for i, st := range p.States {
+		if isClient, ok := lanes[st.Host]; !ok || isClient {
+			bad("States[%d].Host: unknown host lane %q (not in Hosts)", i, st.Host)
+		}
+		if st.End < st.Start {
+			bad("States[%d]: End (%s) is before Start (%s)", i, ms(st.End), ms(st.Start))
 		}
 	}
 	for i, m := range p.Messages {

@@ -105,11 +105,11 @@ func checkDiagram(t *testing.T, p Page, page []byte) {
 	faults := 0
 	for _, f := range p.Faults {
 		if f.End >= p.Start && f.Start <= p.End {
-			faults += max(len(f.Hosts), 1)
+			faults += len(f.Hosts) + 1 // its hosts' lanes, and the fault lane
 		}
 	}
 	if got := countClass(els, "fault"); got != faults {
-		t.Errorf("%d elements of class \"fault\", want %d (one per fault in the window and lane)", got, faults)
+		t.Errorf("%d elements of class \"fault\", want %d (one per fault in the window and lane, and each in the fault lane)", got, faults)
 	}
 }
 
@@ -452,6 +452,16 @@ func TestRenderInBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	})
+
+	t.Run("controls", func(t *testing.T) {
+		checkControlsInBrowser(t, func(page []byte) []byte {
+			path := filepath.Join(dir, "controls.html")
+			if err := os.WriteFile(path, page, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return chromium(t, "--dump-dom", "file://"+path)
+		})
 	})
 
 	t.Run("hostile", func(t *testing.T) {

@@ -34,6 +34,32 @@ type view struct {
 	MsgTypes   []legendEntry
 	FaultKinds []legendEntry
 	Outside    []string
+
+	States      []stateView
+	HostFilters []filterView
+	Zooms       []zoomView
+	ViewBox     string
+}
+
+type stateView struct {
+	Class, Title       string
+	X, Y, W, H         string
+	Text, TextX, TextY string
+}
+
+// filterView is a checkbox that shows or hides the messages of a lane.
+type filterView struct {
+	Index   int
+	Label   string
+	Checked bool
+}
+
+// zoomView is a zoom level: the plot's width at it, and the inverse scale
+// that keeps its text upright.
+type zoomView struct {
+	Factor         int
+	Width, Inverse string
+	Checked        bool
 }
 
 type laneView struct {
@@ -65,7 +91,12 @@ type opView struct {
 
 type failureView struct{ X, Label, LabelX, LabelY, Anchor string }
 
-type legendEntry struct{ Class, Label string }
+// legendEntry is a legend's item; for a message type, also its filter.
+type legendEntry struct {
+	Class, Label string
+	Index        int
+	Checked      bool
+}
 
 // px formats a coordinate.
 func px(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
@@ -157,6 +188,9 @@ func opTitle(o Op, p *Page) string {
 	}
 	if o.Highlight {
 		b.WriteString("\nimplicated in the failure")
+	}
+	if o.Missed {
+		b.WriteString("\nthe write the failing read missed: it returned before the read began")
 	}
 	return b.String()
 }

@@ -64,50 +64,52 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate reports the first field that is out of range, by name.
+// Validate reports the first field that is out of range, by its JSON
+// name ("deadline: must be positive (is 0s)"), so that the error reads as
+// the configuration a scenario writes.
 func (c Config) Validate() error {
 	if c.ID == 0 {
-		return fieldErr("ID", "must be set (non-zero) and distinct per client")
+		return fieldErr("id", "must be set (non-zero) and distinct per client")
 	}
 	if len(c.Servers) == 0 {
-		return fieldErr("Servers", "must name at least one server")
+		return fieldErr("servers", "must name at least one server")
 	}
 	for i, s := range c.Servers {
 		if s < 0 {
-			return fieldErr("Servers", fmt.Sprintf("entry %d is %v, not a host", i, s))
+			return fieldErr(fmt.Sprintf("servers[%d]", i), fmt.Sprintf("entry %d is %v, not a host", i, s))
 		}
 		for _, t := range c.Servers[:i] {
 			if s == t {
-				return fieldErr("Servers", fmt.Sprintf("lists %v twice", s))
+				return fieldErr("servers", fmt.Sprintf("lists %v twice", s))
 			}
 		}
 	}
 	if c.TimeoutAttempt <= 0 {
-		return fieldErr("TimeoutAttempt", fmt.Sprintf("must be positive, got %v", c.TimeoutAttempt))
+		return fieldErr("timeout_attempt", fmt.Sprintf("must be positive (is %v)", c.TimeoutAttempt))
 	}
 	if c.Deadline <= 0 {
-		return fieldErr("Deadline", fmt.Sprintf("must be positive, got %v", c.Deadline))
+		return fieldErr("deadline", fmt.Sprintf("must be positive (is %v)", c.Deadline))
 	}
 	if c.AttemptsMax < 0 {
-		return fieldErr("AttemptsMax", fmt.Sprintf("must be >= 0, got %d", c.AttemptsMax))
+		return fieldErr("attempts_max", fmt.Sprintf("must be >= 0 (is %d)", c.AttemptsMax))
 	}
 	if c.BackoffBase < 0 {
-		return fieldErr("BackoffBase", fmt.Sprintf("must be >= 0, got %v", c.BackoffBase))
+		return fieldErr("backoff_base", fmt.Sprintf("must be >= 0 (is %v)", c.BackoffBase))
 	}
 	if c.BackoffMax < c.BackoffBase {
-		return fieldErr("BackoffMax", fmt.Sprintf("must be >= BackoffBase (%v), got %v", c.BackoffBase, c.BackoffMax))
+		return fieldErr("backoff_max", fmt.Sprintf("must be >= backoff_base (%v) (is %v)", c.BackoffBase, c.BackoffMax))
 	}
 	if c.BreakerFailures < 0 {
-		return fieldErr("BreakerFailures", fmt.Sprintf("must be >= 0, got %d", c.BreakerFailures))
+		return fieldErr("breaker_failures", fmt.Sprintf("must be >= 0 (is %d)", c.BreakerFailures))
 	}
 	if c.BreakerFailures > 0 && c.BreakerReset <= 0 {
-		return fieldErr("BreakerReset", fmt.Sprintf("must be positive when BreakerFailures is set, got %v", c.BreakerReset))
+		return fieldErr("breaker_reset", fmt.Sprintf("must be positive when breaker_failures is set (is %v)", c.BreakerReset))
 	}
 	return nil
 }
 
 func fieldErr(field, msg string) error {
-	return fmt.Errorf("client: Config.%s %s", field, msg)
+	return fmt.Errorf("%s: %s", field, msg)
 }
 
 // backoffCeiling is min(max, base*2^n), without overflow.

@@ -49,47 +49,60 @@ func DefaultWorkloadConfig() WorkloadConfig {
 	}
 }
 
-// Validate reports the first field that is out of range, by name.
+// KeysMax bounds WorkloadConfig.Keys: the generator keeps a name (and,
+// for zipf, a weight) per key, and no check needs more keys than that to
+// find a bug in.
+const KeysMax = 1_000_000
+
+// MixWeightMax bounds each weight of a Mix, so that their sum cannot
+// overflow.
+const MixWeightMax = 1_000_000
+
+// Validate reports the first field that is out of range, by its JSON path
+// ("key_dist: must be uniform or zipf (is unset)", "client.deadline:
+// ..."); a system prefixes the path of the workload in its scenario.
 func (c WorkloadConfig) Validate() error {
 	if err := c.Client.Validate(); err != nil {
-		return fmt.Errorf("client: WorkloadConfig.Client: %w", err)
+		return fmt.Errorf("client.%w", err)
 	}
-	bad := func(field, msg string) error {
-		return fmt.Errorf("client: WorkloadConfig.%s %s", field, msg)
+	bad := func(field, format string, args ...any) error {
+		return fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...))
 	}
-	if c.Keys < 1 {
-		return bad("Keys", fmt.Sprintf("must be >= 1, got %d", c.Keys))
+	if c.Keys < 1 || c.Keys > KeysMax {
+		return bad("keys", "must be in [1, %d] (is %d)", KeysMax, c.Keys)
 	}
 	switch c.KeyDist {
 	case KeyUniform:
 	case KeyZipf:
 		if !(c.ZipfS > 0 && c.ZipfS <= 64) {
-			return bad("ZipfS", fmt.Sprintf("must be in (0, 64] for zipf keys, got %v", c.ZipfS))
+			return bad("zipf_s", "must be in (0, 64] for zipf keys (is %v)", c.ZipfS)
 		}
+	case 0:
+		return bad("key_dist", "must be uniform or zipf (is unset)")
 	default:
-		return bad("KeyDist", fmt.Sprintf("must be uniform or zipf, got %v", c.KeyDist))
+		return bad("key_dist", "must be uniform or zipf (is %d)", uint8(c.KeyDist))
 	}
 	total := 0
 	for i, w := range c.Mix.weights() {
-		if w < 0 {
-			return bad("Mix", fmt.Sprintf("weight of %v must be >= 0, got %d", mixKinds[i], w))
+		if w < 0 || w > MixWeightMax {
+			return bad("mix."+mixKinds[i].String(), "must be in [0, %d] (is %d)", MixWeightMax, w)
 		}
 		total += w
 	}
 	if total == 0 {
-		return bad("Mix", "needs a positive weight")
+		return bad("mix", "needs a positive weight")
 	}
 	if c.ThinkMin < 0 {
-		return bad("ThinkMin", fmt.Sprintf("must be >= 0, got %v", c.ThinkMin))
+		return bad("think_min", "must be >= 0 (is %v)", c.ThinkMin)
 	}
 	if c.ThinkMax < c.ThinkMin {
-		return bad("ThinkMax", fmt.Sprintf("must be >= ThinkMin (%v), got %v", c.ThinkMin, c.ThinkMax))
+		return bad("think_max", "must be >= think_min (%v) (is %v)", c.ThinkMin, c.ThinkMax)
 	}
 	if c.OpsMax < 0 {
-		return bad("OpsMax", fmt.Sprintf("must be >= 0, got %d", c.OpsMax))
+		return bad("ops_max", "must be >= 0 (is %d)", c.OpsMax)
 	}
 	if c.StopAt < 0 {
-		return bad("StopAt", fmt.Sprintf("must be >= 0, got %v", c.StopAt))
+		return bad("stop_at", "must be >= 0 (is %v)", c.StopAt)
 	}
 	return nil
 }

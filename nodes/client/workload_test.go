@@ -28,24 +28,24 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("DefaultConfig without ID and Servers validated")
 	}
 	for field, mutate := range map[string]func(*Config){
-		"ID":             func(c *Config) { c.ID = 0 },
-		"Servers":        func(c *Config) { c.Servers = nil },
-		"TimeoutAttempt": func(c *Config) { c.TimeoutAttempt = 0 },
-		"Deadline":       func(c *Config) { c.Deadline = -1 },
-		"AttemptsMax":    func(c *Config) { c.AttemptsMax = -1 },
-		"BackoffBase":    func(c *Config) { c.BackoffBase = -1 },
-		"BackoffMax":     func(c *Config) { c.BackoffMax = c.BackoffBase - 1 },
-		"BreakerReset":   func(c *Config) { c.BreakerReset = 0 },
+		"id":              func(c *Config) { c.ID = 0 },
+		"servers":         func(c *Config) { c.Servers = nil },
+		"timeout_attempt": func(c *Config) { c.TimeoutAttempt = 0 },
+		"deadline":        func(c *Config) { c.Deadline = -1 },
+		"attempts_max":    func(c *Config) { c.AttemptsMax = -1 },
+		"backoff_base":    func(c *Config) { c.BackoffBase = -1 },
+		"backoff_max":     func(c *Config) { c.BackoffMax = c.BackoffBase - 1 },
+		"breaker_reset":   func(c *Config) { c.BreakerReset = 0 },
 	} {
 		c := validConfig()
 		mutate(&c)
-		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "Config."+field+" ") {
+		if err := c.Validate(); err == nil || !strings.HasPrefix(err.Error(), field+": ") {
 			t.Errorf("bad %s: error %v does not name it", field, err)
 		}
 	}
 	c := validConfig()
 	c.Servers = []sim.HostID{0, 1, 0}
-	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "Servers") {
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "servers") {
 		t.Errorf("duplicate server: %v", err)
 	}
 	c = validConfig()
@@ -65,27 +65,28 @@ func TestWorkloadConfigValidate(t *testing.T) {
 	if err := validWorkload().Validate(); err != nil {
 		t.Fatalf("valid workload: %v", err)
 	}
-	for field, mutate := range map[string]func(*WorkloadConfig){
-		"Client":   func(c *WorkloadConfig) { c.Client.ID = 0 },
-		"Keys":     func(c *WorkloadConfig) { c.Keys = 0 },
-		"KeyDist":  func(c *WorkloadConfig) { c.KeyDist = 0 },
-		"ZipfS":    func(c *WorkloadConfig) { c.KeyDist, c.ZipfS = KeyZipf, 0 },
-		"Mix":      func(c *WorkloadConfig) { c.Mix = Mix{} },
-		"ThinkMin": func(c *WorkloadConfig) { c.ThinkMin = -1 },
-		"ThinkMax": func(c *WorkloadConfig) { c.ThinkMin, c.ThinkMax = 2, 1 },
-		"OpsMax":   func(c *WorkloadConfig) { c.OpsMax = -1 },
-		"StopAt":   func(c *WorkloadConfig) { c.StopAt = -1 },
+	// Errors name the field as the scenario's JSON writes it, and say
+	// what it must be and what it is.
+	for want, mutate := range map[string]func(*WorkloadConfig){
+		"client.id: must be set":                          func(c *WorkloadConfig) { c.Client.ID = 0 },
+		"client.deadline: must be positive (is 0s)":       func(c *WorkloadConfig) { c.Client.Deadline = 0 },
+		"keys: must be in [1, 1000000] (is 0)":            func(c *WorkloadConfig) { c.Keys = 0 },
+		"keys: must be in [1, 1000000] (is 1000000000)":   func(c *WorkloadConfig) { c.Keys = 1_000_000_000 },
+		"key_dist: must be uniform or zipf (is unset)":    func(c *WorkloadConfig) { c.KeyDist = 0 },
+		"zipf_s: must be in (0, 64] for zipf keys (is 0)": func(c *WorkloadConfig) { c.KeyDist, c.ZipfS = KeyZipf, 0 },
+		"mix: needs a positive weight":                    func(c *WorkloadConfig) { c.Mix = Mix{} },
+		"mix.delete: must be in [0, 1000000] (is -1)":     func(c *WorkloadConfig) { c.Mix.Delete = -1 },
+		"mix.get: must be in [0, 1000000] (is 1000001)":   func(c *WorkloadConfig) { c.Mix.Get = 1_000_001 },
+		"think_min: must be >= 0":                         func(c *WorkloadConfig) { c.ThinkMin = -1 },
+		"think_max: must be >= think_min":                 func(c *WorkloadConfig) { c.ThinkMin, c.ThinkMax = 2, 1 },
+		"ops_max: must be >= 0 (is -1)":                   func(c *WorkloadConfig) { c.OpsMax = -1 },
+		"stop_at: must be >= 0":                           func(c *WorkloadConfig) { c.StopAt = -1 },
 	} {
 		c := validWorkload()
 		mutate(&c)
-		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "WorkloadConfig."+field) {
-			t.Errorf("bad %s: error %v does not name it", field, err)
+		if err := c.Validate(); err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("error %v, want %s...", err, want)
 		}
-	}
-	c := validWorkload()
-	c.Mix.Delete = -1
-	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "delete") {
-		t.Errorf("negative weight: %v", err)
 	}
 }
 

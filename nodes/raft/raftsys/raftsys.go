@@ -95,7 +95,7 @@ func validate(cfg raft.Config, wl client.WorkloadConfig, shape system.Shape) err
 		wl.Client.ID = 1
 		wl.Client.Servers = []sim.HostID{0}
 		if err := wl.Validate(); err != nil {
-			return fmt.Errorf("workload: %w", err)
+			return fmt.Errorf("workload.%w", err)
 		}
 	}
 	return nil
@@ -183,7 +183,18 @@ func build(cfg raft.Config, wl client.WorkloadConfig, c *system.Cluster) (*syste
 		Fault:      r.fault,
 		Program:    r.program,
 		History:    checker.RecordedKV(&r.hist),
+		State:      r.state,
+		Background: []string{fmt.Sprintf("%T", raft.Heartbeat{}), fmt.Sprintf("%T", raft.HeartbeatResponse{})},
 	}, nil
+}
+
+// state is a node's role and term, for the failure page ("leader t3").
+func (r *cluster) state(id sim.HostID) string {
+	n := r.node(id)
+	if n == nil {
+		return ""
+	}
+	return fmt.Sprintf("%v t%d", n.Role(), n.Term())
 }
 
 func (r *cluster) node(id sim.HostID) *raft.Node {

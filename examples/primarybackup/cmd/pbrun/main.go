@@ -14,6 +14,7 @@ import (
 
 func main() {
 	os.Exit(simrun.Main(os.Args[1:], os.Stdout, os.Stderr, simrun.Options{
+		Command: simrun.CommandName("./examples/primarybackup/cmd/pbrun"),
 		Systems: []*system.System{primarybackup.System},
 	}))
 }
