@@ -54,3 +54,55 @@ func cpuTime(b *testing.B) time.Duration {
 	}
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
+
+// BenchmarkGrowth measures how the cost of a run under faults grows with
+// the cluster's size, the number of clients and the length of the run (so
+// of the history), one parameter at a time from the BenchmarkCluster run.
+// Costs are CPU time per virtual second, with the linearizability check's
+// share apart.
+func BenchmarkGrowth(b *testing.B) {
+	base := opts{servers: 5, clients: 3, cfg: raft.DefaultConfig(), link: unreliable()}
+	for _, servers := range []int{3, 5, 9, 15, 31} {
+		o := base
+		o.servers = servers
+		b.Run("servers="+itoa(servers), func(b *testing.B) { benchGrowth(b, o, 10*time.Second) })
+	}
+	for _, clients := range []int{1, 3, 10, 30} {
+		o := base
+		o.clients = clients
+		b.Run("clients="+itoa(clients), func(b *testing.B) { benchGrowth(b, o, 10*time.Second) })
+	}
+	for _, virtual := range []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second} {
+		b.Run("virtual="+virtual.String(), func(b *testing.B) { benchGrowth(b, base, virtual) })
+	}
+}
+
+func benchGrowth(b *testing.B, o opts, virtual time.Duration) {
+	var events, ops uint64
+	var runCPU, checkCPU time.Duration
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
+	for i := 0; i < b.N; i++ {
+		o.seed = uint64(i + 1)
+		cpu0 := cpuTime(b)
+		c := newCluster(b, o)
+		c.run(virtual)
+		cpu1 := cpuTime(b)
+		res := checker.Check(checker.KVModel(), c.hist, checker.CheckOptions{Timeout: 10 * time.Second, Workers: 1})
+		checkCPU += cpuTime(b) - cpu1
+		runCPU += cpu1 - cpu0
+		if res.Verdict != checker.Ok {
+			b.Fatalf("seed %d: %v", o.seed, res.Verdict)
+		}
+		events += c.w.Events()
+		ops += uint64(c.hist.Len())
+	}
+	runtime.ReadMemStats(&mem1)
+	vs := virtual.Seconds() * float64(b.N)
+	b.ReportMetric(float64(runCPU.Microseconds())/1000/vs, "run-cpu-ms/vs")
+	b.ReportMetric(float64(checkCPU.Microseconds())/1000/vs, "check-cpu-ms/vs")
+	b.ReportMetric(float64(events)/vs, "events/vs")
+	b.ReportMetric(float64(ops)/vs, "ops/vs")
+	b.ReportMetric(float64(runCPU.Nanoseconds())/float64(events), "run-cpu-ns/event")
+	b.ReportMetric(float64(mem1.Mallocs-mem0.Mallocs)/float64(events), "allocs/event")
+}
