@@ -2,6 +2,7 @@ package net_test
 
 import (
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -44,14 +45,18 @@ func benchDelivery(b *testing.B, sink sim.Sink) {
 		nodes[i%8].env.Send(sim.HostID((i+1)%8), ball{N: i})
 	}
 	before := n.Counters().Delivered
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	b.ResetTimer()
 	w.Run() // every event is one delivery, so the event budget ends it after b.N
 	b.StopTimer()
+	runtime.ReadMemStats(&mem1)
 	delivered := n.Counters().Delivered - before
 	if delivered < uint64(b.N) {
 		b.Fatalf("delivered %d messages, want %d", delivered, b.N)
 	}
 	b.ReportMetric(float64(delivered)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64(mem1.Mallocs-mem0.Mallocs)/float64(delivered), "allocs/msg")
 }
 
 // BenchmarkDelivery: send and deliver through the network, trace hash only.

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"bytes"
+	"runtime"
 	"testing"
 	"time"
 
@@ -30,9 +31,13 @@ func BenchmarkEventLoop(b *testing.B) {
 		w.After(time.Duration(i), tick)
 	}
 	w.RunFor(0)
+	var mem0, mem1 runtime.MemStats
+	runtime.ReadMemStats(&mem0)
 	b.ResetTimer()
 	out := w.Run() // ends at the event budget: b.N more events
 	b.StopTimer()
+	runtime.ReadMemStats(&mem1)
+	b.ReportMetric(float64(mem1.Mallocs-mem0.Mallocs)/float64(b.N), "allocs/event")
 	if out.Reason != sim.StopEventBudget {
 		b.Fatalf("loop stopped early: %v", out.Reason)
 	}

@@ -93,7 +93,9 @@ func (n *Node) progress(id sim.HostID) *progress {
 // and syncs it. It returns the entry's index; replicate sends it on.
 func (n *Node) appendLocal(e Entry) uint64 {
 	e.Index, e.Term = n.log.lastIndex()+1, n.term
-	n.appendEntries([]Entry{e})
+	prevTerm := n.log.lastTerm()
+	n.log.append(e)
+	n.appended(n.log.at(e.Index), prevTerm)
 	n.disk.sync()
 	return e.Index
 }
@@ -122,7 +124,7 @@ func (n *Node) sendAppend(pr *progress) {
 	}
 	prev := pr.next - 1
 	prevTerm, _ := n.log.term(prev)
-	ents := n.log.slice(pr.next, prev+uint64(n.cfg.AppendEntriesMax))
+	ents := n.log.view(pr.next, prev+uint64(n.cfg.AppendEntriesMax))
 	n.send(pr.id, AppendEntries{Term: n.term, PrevIndex: prev, PrevTerm: prevTerm, Entries: ents, Commit: n.commit})
 	switch pr.state {
 	case stateReplicate:

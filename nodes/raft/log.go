@@ -38,14 +38,18 @@ func (l *raftLog) at(i uint64) *Entry {
 	return &l.ents[i-off]
 }
 
-// slice copies the entries [lo, hi] (hi capped at the last index).
-func (l *raftLog) slice(lo, hi uint64) []Entry {
+// view returns the entries [lo, hi] (hi capped at the last index) without
+// copying them, capped so that an append to it cannot write into the log.
+// It is for a message about to be sent: the network copies a message's
+// entries as it sends it (AppendEntries.Clone), so a copy here would be a
+// second one.
+func (l *raftLog) view(lo, hi uint64) []Entry {
 	hi = min(hi, l.lastIndex())
 	if lo > hi {
 		return nil
 	}
 	off := l.offset()
-	return append([]Entry(nil), l.ents[lo-off:hi-off+1]...)
+	return l.ents[lo-off : hi-off+1 : hi-off+1]
 }
 
 func (l *raftLog) append(e Entry) {

@@ -643,16 +643,22 @@ func (n *Node) setConf(e *Entry) {
 // syncing.
 func (n *Node) appendEntries(ents []Entry) {
 	for i := range ents {
-		e := &ents[i]
 		prevTerm := n.log.lastTerm()
-		n.log.append(*e)
-		n.disk.saveEntry(e)
-		if e.Kind == EntryConf {
-			n.setConf(e)
-		}
-		if n.obs != nil {
-			n.obs.Appended(n, e, prevTerm)
-		}
+		n.log.append(ents[i])
+		n.appended(&ents[i], prevTerm)
+	}
+}
+
+// appended saves an entry just appended after prevTerm and tells the
+// observer. The observer is an interface, so e escapes: callers pass an
+// entry that already lives on the heap (in a message, or in the log).
+func (n *Node) appended(e *Entry, prevTerm uint64) {
+	n.disk.saveEntry(e)
+	if e.Kind == EntryConf {
+		n.setConf(e)
+	}
+	if n.obs != nil {
+		n.obs.Appended(n, e, prevTerm)
 	}
 }
 
