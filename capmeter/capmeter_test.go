@@ -211,3 +211,29 @@ func TestScenarioPlacesClientsAndStrikesOnePartition(t *testing.T) {
 		t.Errorf("phases %v + %v, want the partition's end and the heal", sc.FaultPhase, sc.HealPhase)
 	}
 }
+
+func renderPage(t *testing.T, tab *capmeter.Table, links map[string]capmeter.Link) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := tab.WritePage(&b, links); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestThePageHasOnePointPerPairEachLinkingToItsFailingSeed(t *testing.T) {
+	tab := defaultTable(t)
+	first := tab.Rows[0].String()
+	page := renderPage(t, tab, map[string]capmeter.Link{first: {Replay: "simrun replay x/spec.json", Page: "x/failure.html"}})
+	if got := bytes.Count(page, []byte(`class="cap-point"`)); got != len(tab.Rows) {
+		t.Errorf("%d points, want one per row (%d)", got, len(tab.Rows))
+	}
+	for _, want := range []string{`href="x/failure.html"`, "simrun replay x/spec.json", `href="#row-` + tab.Rows[1].System + "--" + tab.Rows[1].Partition + `"`} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if again := renderPage(t, tab, map[string]capmeter.Link{first: {Replay: "simrun replay x/spec.json", Page: "x/failure.html"}}); !bytes.Equal(page, again) {
+		t.Error("the same table renders two different pages")
+	}
+}
