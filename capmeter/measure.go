@@ -35,8 +35,10 @@ type Seed struct {
 	// operation answered; -1 when some client never was.
 	ServeAgain scenarios.Duration `json:"serve_again"`
 	// Converged: the servers' replicas were equal at the end of the heal
-	// phase (false also when the system reports no replicas).
-	Converged bool `json:"converged"`
+	// phase; ConvergenceChecked is false when the system reports no
+	// replicas to compare.
+	Converged          bool `json:"converged"`
+	ConvergenceChecked bool `json:"convergence_checked"`
 	// Consistency is the seed's point on the consistency axis: 0 for a
 	// violated history, else the fraction of reads that were not stale
 	// (1 when reads are not measured).
@@ -78,8 +80,10 @@ type Row struct {
 	LatencyMax scenarios.Duration `json:"latency_max"`
 	// ServeAgainMax is the slowest return to service after the heal over
 	// the seeds; -1 when some seed never served every client again.
-	ServeAgainMax  scenarios.Duration `json:"serve_again_max"`
-	ConvergedRatio float64            `json:"converged_ratio"`
+	ServeAgainMax scenarios.Duration `json:"serve_again_max"`
+	// ConvergedRatio is the fraction of seeds whose replicas converged;
+	// -1 when the system reports no replicas.
+	ConvergedRatio float64 `json:"converged_ratio"`
 	// FailingSeed is a seed whose history was illegal, else one with the
 	// lowest availability; 0 when every seed served everything.
 	FailingSeed uint64 `json:"failing_seed"`
@@ -233,7 +237,8 @@ func measure(s Suite, e Entry, res *scenarios.Result) Seed {
 			out.Anomalies = append(out.Anomalies, r.Check)
 		}
 	}
-	out.Converged = slices.Contains(res.Checks, scenarios.CheckConvergence) &&
+	out.ConvergenceChecked = slices.Contains(res.Checks, scenarios.CheckConvergence)
+	out.Converged = out.ConvergenceChecked &&
 		!slices.ContainsFunc(res.Reasons, func(r scenarios.Reason) bool { return r.Check == scenarios.CheckConvergence })
 	out.Staleness = res.Staleness
 	switch {
@@ -289,7 +294,7 @@ func aggregate(e Entry, p Partition, scenario string, seeds []Seed) Row {
 	row := Row{System: e.Label, Partition: p.Name, Scenario: scenario, Seeds: len(seeds), PerSeed: seeds, ViolatedRatio: -1}
 	var maj, mnr, all, cons []float64
 	var lat []time.Duration
-	checked, violated, converged, reads, stale := 0, 0, 0, 0, 0
+	checked, violated, converged, convergenceChecked, reads, stale := 0, 0, 0, 0, 0, 0
 	worst, worstAvail := uint64(0), 2.0
 	for _, sd := range seeds {
 		maj = append(maj, ratio(sd.Served.Majority, sd.Requests.Majority))
@@ -312,6 +317,9 @@ func aggregate(e Entry, p Partition, scenario string, seeds []Seed) Row {
 		}
 		if sd.Converged {
 			converged++
+		}
+		if sd.ConvergenceChecked {
+			convergenceChecked++
 		}
 		for _, an := range sd.Anomalies {
 			if !slices.Contains(row.Anomalies, an) {
@@ -343,7 +351,7 @@ func aggregate(e Entry, p Partition, scenario string, seeds []Seed) Row {
 		row.ViolatedRatio = float64(violated) / float64(checked)
 	}
 	row.StaleRatio = ratio(stale, reads)
-	row.ConvergedRatio = float64(converged) / float64(len(seeds))
+	row.ConvergedRatio = ratio(converged, convergenceChecked)
 	if len(lat) > 0 {
 		slices.Sort(lat)
 		q := func(p float64) scenarios.Duration {

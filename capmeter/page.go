@@ -118,11 +118,11 @@ func (t *Table) WritePage(w io.Writer, links map[string]Link) error {
 func clamp01(v float64) float64 { return max(0, min(1, v)) }
 
 var pageTemplate = template.Must(template.New("cap").Funcs(template.FuncMap{
-	"f":     func(v float64) string { return fmt.Sprintf("%.1f", v) },
-	"f100":  func(v float64) string { return fmt.Sprintf("%.0f", 100*v) },
-	"pct":   pct,
-	"frac":  frac,
-	"serve": serveAgain,
+	"f":       func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"percent": percent,
+	"pct":     pct,
+	"frac":    frac,
+	"serve":   serveAgain,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>The CAP theorem, measured</title>
 <style>
@@ -150,7 +150,7 @@ svg text { font-size: 12px; }
 {{end}}</svg>
 <h2>The table</h2>
 <table><thead><tr><th>system</th><th>partition</th><th>avail majority</th><th>avail minority</th><th>non-linearizable seeds</th><th>stale reads</th><th>stale for max</th><th>lost acked writes</th><th>p50</th><th>p99</th><th>max</th><th>serve again</th><th>converged</th><th>anomalies</th><th>failing seed</th></tr></thead><tbody>
-{{range .Points}}<tr id="{{.Anchor}}"><td>{{.Row.System}}</td><td>{{.Row.Partition}}</td><td>{{pct .Row.AvailabilityMajority}}</td><td>{{pct .Row.AvailabilityMinority}}</td><td>{{.ViolRatio}}</td><td>{{frac .Row.StaleRatio}}</td><td>{{.Row.StaleForMax}}</td><td>{{.Row.LostWrites}}</td><td>{{.Row.LatencyP50}}</td><td>{{.Row.LatencyP99}}</td><td>{{.Row.LatencyMax}}</td><td>{{serve .Row}}</td><td>{{f100 .Row.ConvergedRatio}}%</td><td>{{range .Row.Anomalies}}{{.}} {{end}}</td><td>{{if .Link.Replay}}<code>{{.Link.Replay}}</code>{{else}}-{{end}}</td></tr>
+{{range .Points}}<tr id="{{.Anchor}}"><td>{{.Row.System}}</td><td>{{.Row.Partition}}</td><td>{{pct .Row.AvailabilityMajority}}</td><td>{{pct .Row.AvailabilityMinority}}</td><td>{{.ViolRatio}}</td><td>{{frac .Row.StaleRatio}}</td><td>{{.Row.StaleForMax}}</td><td>{{.Row.LostWrites}}</td><td>{{.Row.LatencyP50}}</td><td>{{.Row.LatencyP99}}</td><td>{{.Row.LatencyMax}}</td><td>{{serve .Row}}</td><td>{{percent .Row.ConvergedRatio}}</td><td>{{range .Row.Anomalies}}{{.}} {{end}}</td><td>{{if .Link.Replay}}<code>{{.Link.Replay}}</code>{{else}}-{{end}}</td></tr>
 {{end}}</tbody></table>
 </body></html>
 `))

@@ -18,7 +18,7 @@ func (t *Table) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%d\t%v\t%v\t%v\t%s\t%s\t%s\t%s\n",
 			r.System, r.Partition, pct(r.AvailabilityMajority), pct(r.AvailabilityMinority),
 			frac(r.ViolatedRatio), frac(r.StaleRatio), r.StaleForMax, r.LostWrites,
-			r.LatencyP50, r.LatencyP99, r.LatencyMax, serveAgain(r), fmt.Sprintf("%.0f%%", 100*r.ConvergedRatio),
+			r.LatencyP50, r.LatencyP99, r.LatencyMax, serveAgain(r), percent(r.ConvergedRatio),
 			dash(strings.Join(r.Anomalies, ",")), counters(r))
 	}
 	if err := tw.Flush(); err != nil {
@@ -78,4 +78,11 @@ func sortedKeys(m map[string]float64) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+func percent(x float64) string {
+	if x < 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f%%", 100*x)
 }
