@@ -25,7 +25,11 @@
 //  5. A failure is a Spec: the scenario with its generator drawn into a
 //     fixed schedule, and the seed. It replays the same run without the
 //     generator, and Shrink makes it minimal while it fails the same check.
-//  6. Probes say what must happen in at least some seeds; Tally and
+//  6. Nemesis.ClientSides places clients on the sides of a partition by
+//     home server, so that a client on a minority side reaches minority
+//     servers only; without it, partitions cut servers from servers and
+//     every client reaches every server.
+//  7. Probes say what must happen in at least some seeds; Tally and
 //     Evaluate judge a seed set: expected verdicts per seed, expected
 //     failures somewhere, every probe fired.
 //
