@@ -257,14 +257,14 @@ func Check[S, In, Out any](m Model[S, In, Out], h *History[In, Out], opts CheckO
 		case len(illegal) == 1:
 			info = illegalSearches[0].info
 		case res.Verdict == Illegal:
-			info = replay(pm, illegal, illegalSearches)
+			info = replay(pm, illegal, illegalSearches, opts.Timeout)
 		default:
 			shown := make([]*part, len(parts))
 			ran := make([]*search, len(parts))
 			for i := range parts {
 				shown[i], ran[i] = &parts[i], &searches[i]
 			}
-			info = replay(pm, shown, ran)
+			info = replay(pm, shown, ran, opts.Timeout)
 		}
 		info.AddAnnotations(faultAnnotations(opts.Annotations))
 		if err := porcupine.VisualizePath(pm, info, opts.VisualizationPath); err != nil {
@@ -369,15 +369,19 @@ func checkPart(pm porcupine.Model, ops []porcupine.Operation, timeout time.Durat
 }
 
 // replay searches the given partitions again, together, for a
-// visualisation of them all, with twice the time their first searches
-// took (and a millisecond more): a partition that had to stop is not
-// searched without end the second time.
-func replay(pm porcupine.Model, parts []*part, first []*search) porcupine.LinearizationInfo {
-	var budget time.Duration
+// visualisation of them all. Its budget is the check's own timeout (zero:
+// none), and at least twice what the first searches took: a search that
+// finished once finishes again, so the page does not depend on how busy
+// the machine was, and one that had to stop stops again.
+func replay(pm porcupine.Model, parts []*part, first []*search, timeout time.Duration) porcupine.LinearizationInfo {
+	var took time.Duration
 	for _, s := range first {
-		budget += s.took
+		took += s.took
 	}
-	budget = 2*budget + time.Millisecond
+	budget := timeout
+	if budget > 0 {
+		budget = max(budget, 2*took+time.Millisecond)
+	}
 	pm.Partition = func([]porcupine.Operation) [][]porcupine.Operation {
 		out := make([][]porcupine.Operation, len(parts))
 		for i, p := range parts {

@@ -32,7 +32,11 @@
 //     fewer faults, struck earlier, shorter phases, fewer clients, keys
 //     and operations. A run that reaches its event budget (by default at
 //     most DefaultMaxEventsCap) is unknown, and says so.
-//  6. Probes say what must happen in at least some seeds; Tally and
+//  6. Nemesis.ClientSides places clients on the sides of a partition by
+//     home server, so that a client on a minority side reaches minority
+//     servers only; without it, partitions cut servers from servers and
+//     every client reaches every server.
+//  7. Probes say what must happen in at least some seeds; Tally and
 //     Evaluate judge a seed set: expected verdicts per seed, expected
 //     failures somewhere, every probe fired.
 //

@@ -22,6 +22,29 @@ type Nemesis struct {
 	Generator *Generator `json:"generator,omitempty"`
 	// Programs are targeted nemeses that react to what the system does.
 	Programs []Program `json:"programs,omitempty"`
+	// ClientSides places clients on the sides of a partition. Empty, the
+	// default, leaves every client able to reach every server whatever the
+	// partition. ClientSidesHome gives client i the home server
+	// members[i mod len(members)]: a partition then also cuts the client
+	// from every server its home cannot reach, so a client on a minority
+	// side talks to minority servers only, as it would in a real network
+	// split. Each partition's placement is in Result.ClientSides.
+	ClientSides string `json:"client_sides,omitempty"`
+}
+
+// ClientSidesHome is the Nemesis.ClientSides placement by home server.
+const ClientSidesHome = "home"
+
+// ClientSide is where one client stood in one partition.
+type ClientSide struct {
+	// At is when the partition struck; Client is the client's number in
+	// the history (1 for c1).
+	At     Duration `json:"at"`
+	Client int      `json:"client"`
+	// Home is the client's home server; Majority says whether it could
+	// reach a majority of the members (itself included), both ways.
+	Home     string `json:"home"`
+	Majority bool   `json:"majority"`
 }
 
 // Program is a targeted nemesis: a named fault program that the system
@@ -165,6 +188,9 @@ func (f Fault) String() string {
 var targetWords = []string{"", "leader", "follower", "random", "all", "minority"}
 
 func (n Nemesis) validate(s *Scenario, sys *system.System) error {
+	if n.ClientSides != "" && n.ClientSides != ClientSidesHome {
+		return fmt.Errorf("client_sides: must be empty or %q (is %q)", ClientSidesHome, n.ClientSides)
+	}
 	for i, f := range n.Schedule {
 		if err := f.validate(s, sys); err != nil {
 			return fmt.Errorf("schedule[%d] (%s): %w", i, f.Kind, err)
@@ -308,6 +334,10 @@ type nemesis struct {
 	def     simnet.Link
 	drift   []float64 // each server's drift before any fault, by host id
 	quiet   *quietTracker
+	// clients are the client hosts, by client index, when clients are
+	// placed on partition sides; nil otherwise.
+	clients []sim.HostID
+	sides   []ClientSide
 	// partitionHarms: the last partition cut the leader off from a
 	// majority, or there was no leader to keep.
 	partitionHarms bool
@@ -616,6 +646,7 @@ func (n *nemesis) partition(f Fault) sim.HostID {
 		}
 		return blocked[i][1] < blocked[j][1]
 	})
+	blocked = append(blocked, n.placeClients(members, blocked)...)
 	for _, p := range blocked {
 		_ = n.net.Cut(p[0], p[1])
 	}
@@ -631,6 +662,32 @@ func (n *nemesis) partition(f Fault) sim.HostID {
 		return target
 	}
 	return sim.NoHost
+}
+
+// placeClients returns the client links a partition cuts when clients
+// are placed on sides: each client loses every server its home server
+// cannot exchange messages with both ways. It records each client's side.
+func (n *nemesis) placeClients(members []sim.HostID, blocked [][2]sim.HostID) [][2]sim.HostID {
+	if len(n.clients) == 0 {
+		return nil
+	}
+	reaches := func(a, b sim.HostID) bool {
+		return a == b || !slices.Contains(blocked, [2]sim.HostID{a, b}) && !slices.Contains(blocked, [2]sim.HostID{b, a})
+	}
+	var cuts [][2]sim.HostID
+	for i, c := range n.clients {
+		home := members[i%len(members)]
+		for _, s := range n.servers {
+			if !reaches(home, s) {
+				cuts = append(cuts, [2]sim.HostID{c, s}, [2]sim.HostID{s, c})
+			}
+		}
+		n.sides = append(n.sides, ClientSide{
+			At: Duration(n.w.Now()), Client: i + 1, Home: n.w.Host(home).Name(),
+			Majority: !n.cutOffFromMajority(home, members, blocked),
+		})
+	}
+	return cuts
 }
 
 // cutOffFromMajority reports whether h can no longer exchange messages both

@@ -101,6 +101,9 @@ type Result struct {
 	Lin        *LinCheck      `json:"history_check,omitempty"`
 	// Staleness is how stale the reads were, when the scenario measures it.
 	Staleness *Staleness `json:"staleness,omitempty"`
+	// ClientSides is where each client stood in each partition, when the
+	// scenario places clients on sides (Nemesis.ClientSides).
+	ClientSides []ClientSide `json:"client_sides,omitempty"`
 	// QuietWindows counts the quiet windows the quiet checks judged.
 	QuietWindows int `json:"quiet_windows,omitempty"`
 
@@ -336,6 +339,11 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 
 	servers := cluster.ServerIDs()
 	r.nem = &nemesis{w: w, net: net, sys: r.sys, rng: w.Stream("nemesis"), servers: servers, def: link, drift: drift}
+	if s.Nemesis.ClientSides != "" {
+		for i := 0; i < s.Clients; i++ {
+			r.nem.clients = append(r.nem.clients, cluster.ClientID(i))
+		}
+	}
 	if q := s.Checks.Quiet; q != nil {
 		r.quiet = newQuietTracker(r, q)
 		r.nem.quiet = r.quiet
@@ -417,12 +425,13 @@ func (r *run) result(out sim.Outcome) *Result {
 			string(ProbeCrash):        r.crashes(),
 			string(ProbeLeaderCutOff): r.nem.leaderCutOffs,
 		},
-		Schedule:   s.Nemesis.Schedule,
-		Applied:    r.nem.sortedApplied(),
-		History:    r.sys.History,
-		States:     r.states,
-		Background: r.sys.Background,
-		FailureAt:  -1,
+		Schedule:    s.Nemesis.Schedule,
+		Applied:     r.nem.sortedApplied(),
+		ClientSides: r.nem.sides,
+		History:     r.sys.History,
+		States:      r.states,
+		Background:  r.sys.Background,
+		FailureAt:   -1,
 	}
 	for _, c := range r.kind.Counters() {
 		res.Counters[c.Name] = r.sys.Counter(c.Name)

@@ -99,6 +99,7 @@ func init() {
 		{"shrink", "SPEC.json [-max-runs N] [-memory SIZE]", "make a failure spec minimal; writes SPEC.min.json beside it", cmdShrink},
 		{"check", "[-model kv|register|bank|list-append|rw-register|...] [-consistency MODEL] [-timeout D] [-out FILE] [-max-history N] [-memory SIZE] HISTORY.jsonl", "check a history (docs/HISTORY_FORMAT.md): linearizability, or transactional anomalies", cmdCheck},
 		{"merge", "[-json FILE] FILES... | -", "merge the JSON results of sweep shards (- reads their logs from stdin)", cmdMerge},
+		{"cap", "[-seeds N] [-j N] [-suite FILE] [-json FILE|-] [-out DIR]", "the CAP theorem, measured: every system under partitions, per side; -out writes the page", cmdCap},
 		{"diff", "A B [-context N]", "the first record where two traces or specs part, and the records before it", cmdDiff},
 		{"help", "[COMMAND]", "this text, or a command's flags", nil},
 	}

@@ -24,6 +24,7 @@ var harness = map[string]string{
 	"checker":            "judges histories after a run, bounding porcupine with a wall-clock timeout",
 	"internal/report":    "draws the failure page after a run",
 	"simrun":             "the command line as a library: sweeps on many cores, timed",
+	"capmeter":           "reads the results of finished runs, which it runs on many cores",
 	"internal/crossarch": "builds the simulator for other architectures and runs it under qemu",
 	"vet":                "the analyzer itself",
 }
