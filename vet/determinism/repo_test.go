@@ -25,6 +25,7 @@ var harness = map[string]string{
 	"internal/report":    "draws the failure page after a run",
 	"simrun":             "the command line as a library: sweeps on many cores, timed",
 	"internal/crossarch": "builds the simulator for other architectures and runs it under qemu",
+	"internal/mutants":   "rewrites the source and runs go test on the copies, timed",
 	"vet":                "the analyzer itself",
 }
 
