@@ -8,9 +8,10 @@
 //     longer matches the source is reported, never skipped.
 //  2. The module is copied to a temporary directory (without .git and the
 //     separate deploy module); only the copy is rewritten.
-//  3. Each of the Commands (by default Suite: the tests of nodes/raft and
-//     the builtin FaultInjectionSuite) runs in the copy with its own
-//     timeout. A command that runs out of time is a Hang.
+//  3. The Commands (by default Suite: the builtin FaultInjectionSuite,
+//     then the tests of nodes/raft) run in the copy in order, each with
+//     its own timeout, until one kills the mutant by a check (all of them
+//     if Exhaustive). A command that runs out of time is a Hang.
 //  4. The output is classified. A correctness failure (a scenario's check,
 //     a node's invariant panic), a unit test, a verdict unknown and a hang
 //     kill the mutant by a check; a probe that stopped firing and a

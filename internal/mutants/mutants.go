@@ -44,10 +44,11 @@ func (m Mutant) Apply(src []byte) ([]byte, error) {
 // Command is one test command a mutant run executes, as go test arguments.
 type Command []string
 
-// Suite is the default CI suite's tests that judge nodes/raft.
+// Suite is the default CI suite's tests that judge nodes/raft: the
+// scenarios first, since what they catch a user's own system gets too.
 var Suite = []Command{
-	{"test", "-count=1", "./nodes/raft/..."},
 	{"test", "-count=1", "./builtin", "-run", "FaultInjectionSuite"},
+	{"test", "-count=1", "./nodes/raft/..."},
 }
 
 // Class is how a mutant run ended. The classes are ordered: a run that
@@ -172,6 +173,10 @@ type Runner struct {
 	Timeout time.Duration
 	// Env is added to the commands' environment.
 	Env []string
+	// Exhaustive runs every command even after one killed the mutant by a
+	// check; by default the run stops there, and Classes show only what
+	// the commands run so far found.
+	Exhaustive bool
 }
 
 // Run applies m to a temporary copy of the module, runs the commands there
@@ -212,7 +217,9 @@ func (r Runner) Run(ctx context.Context, m Mutant) (Outcome, error) {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		cmd := exec.CommandContext(cctx, "go", args...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), r.Env...)
+		// -trimpath keeps the build cache's keys free of the copy's
+		// directory, so that only the mutated packages rebuild.
+		cmd.Env = append(append(os.Environ(), "GOFLAGS=-trimpath"), r.Env...)
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
 		if cctx.Err() == context.DeadlineExceeded {
@@ -225,6 +232,9 @@ func (r Runner) Run(ctx context.Context, m Mutant) (Outcome, error) {
 		var exit *exec.ExitError
 		if err != nil && !errors.As(err, &exit) {
 			return Outcome{}, fmt.Errorf("mutant %s: go %s: %w", m.Name, strings.Join(args, " "), err)
+		}
+		if classes, _ := Classify(out.String(), timedOut); !r.Exhaustive && len(classes) > 0 && classes[0].Killed() && !classes[0].Incidental() {
+			break
 		}
 	}
 	classes, by := Classify(out.String(), timedOut)

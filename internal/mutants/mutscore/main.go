@@ -3,7 +3,7 @@
 // applies each mutant alone to a temporary copy of the module, runs the
 // suite's tests there and reports which mutants were killed, and by what.
 //
-//	go run ./internal/mutants/mutscore [-run regexp] [-j n] [-timeout d]
+//	go run ./internal/mutants/mutscore [-run regexp] [-j n] [-timeout d] [-all]
 //
 // It runs from the module root. Each mutant costs one build and one run of
 // the suite (about a minute on 2 cores).
@@ -25,14 +25,15 @@ func main() {
 	run := flag.String("run", "", "try only the mutants whose name matches this regexp")
 	jobs := flag.Int("j", 1, "mutants tried at once")
 	timeout := flag.Duration("timeout", 5*time.Minute, "time allowed to each test command of a mutant")
+	all := flag.Bool("all", false, "run every test command on every mutant, not only until a check kills it")
 	flag.Parse()
-	if err := score(*run, *jobs, *timeout); err != nil {
+	if err := score(*run, *jobs, *timeout, *all); err != nil {
 		fmt.Fprintln(os.Stderr, "mutscore:", err)
 		os.Exit(2)
 	}
 }
 
-func score(run string, jobs int, timeout time.Duration) error {
+func score(run string, jobs int, timeout time.Duration, all bool) error {
 	if jobs < 1 {
 		return fmt.Errorf("-j %d: need at least one job", jobs)
 	}
@@ -56,7 +57,7 @@ func score(run string, jobs int, timeout time.Duration) error {
 	if len(todo) == 0 {
 		return fmt.Errorf("-run %q matches no mutant", run)
 	}
-	r := mutants.Runner{Root: root, Timeout: timeout}
+	r := mutants.Runner{Root: root, Timeout: timeout, Exhaustive: all}
 	outcomes := make([]mutants.Outcome, len(todo))
 	errs := make([]error, len(todo))
 	var wg sync.WaitGroup
