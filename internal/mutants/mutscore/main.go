@@ -3,7 +3,7 @@
 // applies each mutant alone to a temporary copy of the module, runs the
 // suite's tests there and reports which mutants were killed, and by what.
 //
-//	go run ./internal/mutants/mutscore [-run regexp] [-j n] [-timeout d] [-all]
+//	go run ./internal/mutants/mutscore [-run regexp] [-j n] [-timeout d] [-all] [-scenarios regexp]
 //
 // It runs from the module root. Each mutant costs one build and one run of
 // the suite (about a minute on 2 cores).
@@ -26,14 +26,15 @@ func main() {
 	jobs := flag.Int("j", 1, "mutants tried at once")
 	timeout := flag.Duration("timeout", 5*time.Minute, "time allowed to each test command of a mutant")
 	all := flag.Bool("all", false, "run every test command on every mutant, not only until a check kills it")
+	scenarios := flag.String("scenarios", "", "run only the built-in scenarios matching this regexp (a quick look at what new scenarios add), not the whole suite")
 	flag.Parse()
-	if err := score(*run, *jobs, *timeout, *all); err != nil {
+	if err := score(*run, *jobs, *timeout, *all, *scenarios); err != nil {
 		fmt.Fprintln(os.Stderr, "mutscore:", err)
 		os.Exit(2)
 	}
 }
 
-func score(run string, jobs int, timeout time.Duration, all bool) error {
+func score(run string, jobs int, timeout time.Duration, all bool, scenarios string) error {
 	if jobs < 1 {
 		return fmt.Errorf("-j %d: need at least one job", jobs)
 	}
@@ -58,6 +59,12 @@ func score(run string, jobs int, timeout time.Duration, all bool) error {
 		return fmt.Errorf("-run %q matches no mutant", run)
 	}
 	r := mutants.Runner{Root: root, Timeout: timeout, Exhaustive: all}
+	if scenarios != "" {
+		if _, err := regexp.Compile(scenarios); err != nil {
+			return fmt.Errorf("-scenarios %q: %w", scenarios, err)
+		}
+		r.Commands = []mutants.Command{{"test", "-count=1", "./builtin", "-run", "FaultInjectionSuite/(" + scenarios + ")$"}}
+	}
 	outcomes := make([]mutants.Outcome, len(todo))
 	errs := make([]error, len(todo))
 	var wg sync.WaitGroup
