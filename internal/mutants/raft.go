@@ -49,7 +49,7 @@ var Raft = []Mutant{
 		Why: "the leader counts its own unsynced entry towards a quorum"},
 	{Name: "persist-recover-accepts-older-term", Area: "persistence", File: "nodes/raft/storage.go",
 		Old: "if err == nil && i == next && e.Term >= prevTerm {",
-		New: "if err == nil && i == next {",
+		New: "if err == nil && i == next && prevTerm >= 0 {",
 		Why: "recovery keeps a log whose terms go backwards (left by a torn truncation)"},
 
 	// Replication.
@@ -58,8 +58,8 @@ var Raft = []Mutant{
 		New: "if t, ok := n.log.term(prev); !ok || (t != prevTerm && false) {",
 		Why: "the consistency check tests only that the previous index exists"},
 	{Name: "replication-conflict-not-truncated", Area: "replication", File: "nodes/raft/follower.go",
-		Old: "\t\tif ok && t == e.Term {\n\t\t\tcontinue",
-		New: "\t\tif ok {\n\t\t\tcontinue",
+		Old: "\t\tt, ok := n.log.term(e.Index)\n\t\tif ok && t == e.Term {",
+		New: "\t\tt, ok := e.Term, n.log.lastIndex() >= e.Index\n\t\tif ok && t == e.Term {",
 		Why: "an existing entry is kept even when its term conflicts with the leader's"},
 	{Name: "replication-commit-to-last-index", Area: "replication", File: "nodes/raft/follower.go",
 		Old: "\tlastNew := prev + uint64(len(ents))",
