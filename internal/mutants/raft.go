@@ -108,8 +108,8 @@ var Raft = []Mutant{
 		New: "if s, ok := kv.sessions[req.Client]; ok && req.Seq < s.seq {",
 		Why: "the dedup test is off by one: a retried command applies twice"},
 	{Name: "session-table-not-in-snapshot", Area: "sessions", File: "nodes/raft/kv.go",
-		Old: "\tfor c := range kv.sessions {\n\t\tclients = append(clients, c)",
-		New: "\tfor c := range kv.sessions {\n\t\tclients = clients[:0]",
+		Old: "\t\tclients = append(clients, c)\n\t}\n\tslices.Sort(clients)",
+		New: "\t\tclients = append(clients, c)\n\t}\n\tclients = clients[:0]",
 		Why: "the session table is left out of the snapshot"},
 
 	// Snapshots.
