@@ -26,6 +26,7 @@ var harness = map[string]string{
 	"simrun":             "the command line as a library: sweeps on many cores, timed",
 	"capmeter":           "reads the results of finished runs, which it runs on many cores",
 	"internal/crossarch": "builds the simulator for other architectures and runs it under qemu",
+	"internal/mutants":   "rewrites the source and runs go test on the copies, timed",
 	"vet":                "the analyzer itself",
 }
 

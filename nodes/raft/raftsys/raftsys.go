@@ -25,6 +25,7 @@ const (
 
 	ProgramFigure8   = "figure8"
 	ProgramConfSplit = "conf-split"
+	ProgramCrashVote = "crash-after-vote"
 
 	CounterLeaderChange      = "leader-change"
 	CounterSnapshotInstalled = "snapshot-installed"
@@ -58,6 +59,7 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 			}
 			return nil
 		}},
+		{Name: ProgramCrashVote, Description: "crash a server the moment it grants a vote or moves to a later term, one at a time, and restart it 20-100 ms later"},
 	},
 	Counters: []system.Counter{
 		{Name: CounterLeaderChange, Description: "leaders elected after the first"},
@@ -327,6 +329,13 @@ func (r *cluster) program(name string, n system.Nemesis) func() {
 	case ProgramFigure8:
 		rafttest.Figure8(c, r.tap, 1)
 		return func() { r.tap.Elected, r.tap.FirstCommit = nil, nil; c.Close() }
+	case ProgramCrashVote:
+		p := rafttest.NewCrashAfterVote(c)
+		p.Crashed = func(h sim.HostID, at time.Duration) {
+			n.Struck("crash", name+" crashed the server after a vote or a term change", at, at, h)
+		}
+		p.Start()
+		return func() { p.Stop(); c.Close() }
 	case ProgramConfSplit:
 		if r.admin == nil {
 			return func() {}

@@ -11,16 +11,20 @@
 //     World.Stream("nemesis")) and a Tap whose Next is the observer the
 //     servers would otherwise have (a raftcheck.Safety, say).
 //  2. Install a nemesis on the Tap: Figure8(c, tap, maxCut), or
-//     NewConfSplit(c, tap). Set raft.Config.Observer to the Tap and add
-//     the servers.
-//  3. Start what needs timers (ConfSplit.Start, Cluster.StartRejoins), then
-//     run the world.
+//     NewConfSplit(c, tap); NewCrashAfterVote(c) needs no Tap (it looks
+//     at the nodes' terms and votes). Set raft.Config.Observer to the Tap
+//     and add the servers.
+//  3. Start what needs timers (ConfSplit.Start, CrashAfterVote.Start,
+//     Cluster.StartRejoins), then run the world.
 //
 // The nemeses cut servers off with Cluster.Isolate, which rewrites the
 // network's partition (clients and other hosts not listed keep their
 // links); do not mix them with other partition faults in one run.
+// CrashAfterVote only crashes and restarts, and mixes with anything.
 //
 // What each finds, with the planted bugs of package raft: Figure8 with
 // AppendEntriesMax 1 finds CommitOldTerms; ConfSplit finds
-// EarlyConfChange. Both pass without the bugs.
+// EarlyConfChange; CrashAfterVote finds ReplyBeforeSync at once. All pass
+// without the bugs. (SyncAfterReply, which syncs at the end of the event,
+// needs a crash inside it: sim's CrashAtSyncRatio.)
 package rafttest
