@@ -103,11 +103,11 @@ var Raft = []Mutant{
 		Why: "a deposed leader tells clients their pending writes had no effect, though they may commit"},
 
 	// Sessions.
-	{Name: "session-duplicate-applied-again", Area: "sessions", File: "nodes/raft/kv.go",
+	{Name: "session-duplicate-applied-again", Area: "sessions", File: "nodes/kvstore/kvstore.go",
 		Old: "if s, ok := kv.sessions[req.Client]; ok && req.Seq <= s.seq {",
 		New: "if s, ok := kv.sessions[req.Client]; ok && req.Seq < s.seq {",
 		Why: "the dedup test is off by one: a retried command applies twice"},
-	{Name: "session-table-not-in-snapshot", Area: "sessions", File: "nodes/raft/kv.go",
+	{Name: "session-table-not-in-snapshot", Area: "sessions", File: "nodes/kvstore/kvstore.go",
 		Old: "\t\tclients = append(clients, c)\n\t}\n\tslices.Sort(clients)",
 		New: "\t\tclients = append(clients, c)\n\t}\n\tclients = clients[:0]",
 		Why: "the session table is left out of the snapshot"},

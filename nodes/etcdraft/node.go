@@ -9,6 +9,7 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 
 	"github.com/detsim/detsim/nodes/client"
+	"github.com/detsim/detsim/nodes/kvstore"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -45,7 +46,7 @@ type Node struct {
 	env     sim.Env
 	rn      *raft.RawNode
 	disk    *disk
-	kv      *kvStore
+	kv      *kvstore.Store
 	conf    raftpb.ConfState // as of applied
 	applied uint64
 	snapIdx uint64 // index of the last snapshot taken or installed
@@ -97,7 +98,7 @@ func (n *Node) start() {
 	d, snap, empty := load(n.env.Storage())
 	n.disk = d
 	if empty && n.bootstraps() {
-		snap = d.bootstrap(n.initialVoters(), newKV().encode())
+		snap = d.bootstrap(n.initialVoters(), kvstore.New().Encode())
 	}
 	kv, err := decodeKV(snap.Data)
 	if err != nil {
@@ -263,7 +264,7 @@ func (n *Node) apply(e *raftpb.Entry) {
 		if err != nil {
 			panic(fmt.Sprintf("etcdraft: committed entry %d: %v", e.Index, err))
 		}
-		n.answer(req, n.kv.apply(req))
+		n.answer(req, n.kv.Apply(req, true))
 	case raftpb.EntryConfChange:
 		var cc raftpb.ConfChange
 		if err := cc.Unmarshal(e.Data); err != nil {
@@ -295,7 +296,7 @@ func (n *Node) maybeSnapshot() {
 // latest snapshot, and etcd raft refuses a snapshot whose configuration
 // does not hold the receiver.
 func (n *Node) snapshot() {
-	n.disk.snapshot(n.applied, &n.conf, n.kv.encode(), uint64(n.cfg.SnapshotTrailing))
+	n.disk.snapshot(n.applied, &n.conf, n.kv.Encode(), uint64(n.cfg.SnapshotTrailing))
 	n.disk.sync()
 	n.snapIdx = n.applied
 }
@@ -345,11 +346,11 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 		n.rn.ReadIndex(binary.BigEndian.AppendUint64(nil, n.readSeq))
 		return
 	}
-	if res, ok := n.kv.duplicate(req); ok {
+	if res, ok := n.kv.Duplicate(req); ok {
 		n.reply(from, req, client.StatusOK, res)
 		return
 	}
-	if n.kv.stale(req) {
+	if n.kv.Stale(req) {
 		return // the client has moved on
 	}
 	if p, ok := n.pending[keyOf(req)]; ok {
@@ -407,7 +408,7 @@ func (n *Node) serveReads() {
 		if r.index == 0 || r.index > n.applied {
 			return false
 		}
-		n.reply(r.from, r.req, client.StatusOK, n.kv.read(r.req.Op.Key))
+		n.reply(r.from, r.req, client.StatusOK, n.kv.Read(r.req.Op.Key))
 		return true
 	})
 }
@@ -449,7 +450,7 @@ func (n *Node) ConfState() raftpb.ConfState { return n.conf }
 
 // Value reads a key from the state machine.
 func (n *Node) Value(key string) (string, bool) {
-	v, ok := n.kv.data[key]
+	v, ok := n.kv.Value(key)
 	return v, ok
 }
 

@@ -2,6 +2,7 @@ package raft
 
 import (
 	"fmt"
+	"github.com/detsim/detsim/nodes/kvstore"
 
 	"github.com/detsim/detsim/sim"
 )
@@ -80,7 +81,7 @@ func (n *Node) handleSnapshot(from sim.HostID, m InstallSnapshot) {
 		n.send(from, SnapshotResponse{Term: n.term, Index: n.commit})
 		return
 	}
-	kv, err := decodeKV(s.Data)
+	kv, err := kvstore.Decode(s.Data)
 	if err != nil {
 		panic(fmt.Sprintf("raft: snapshot %d from %v does not decode: %v", s.Index, from, err))
 	}

@@ -9,62 +9,9 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/nodes/client"
+	"github.com/detsim/detsim/nodes/kvstore"
 	"github.com/detsim/detsim/sim"
 )
-
-func TestKVSemantics(t *testing.T) {
-	kv := newKV()
-	op := func(k client.OpKind, key, value, want string) client.Result {
-		return kv.exec(client.Op{Kind: k, Key: key, Value: value, Want: want})
-	}
-	steps := []struct {
-		kind             client.OpKind
-		key, value, want string
-		res              client.Result
-	}{
-		{client.OpGet, "a", "", "", client.Result{}},
-		{client.OpCAS, "a", "x", "y", client.Result{}},
-		{client.OpCAS, "a", "x", "", client.Result{OK: true}}, // absent reads as ""
-		{client.OpGet, "a", "", "", client.Result{Value: "x", Found: true}},
-		{client.OpAppend, "a", "yz", "", client.Result{Value: "xyz"}},
-		{client.OpAppend, "b", "1", "", client.Result{Value: "1"}},
-		{client.OpPut, "a", "p", "", client.Result{}},
-		{client.OpCAS, "a", "q", "p", client.Result{OK: true}},
-		{client.OpDelete, "a", "", "", client.Result{Found: true}},
-		{client.OpDelete, "a", "", "", client.Result{}},
-		{client.OpGet, "a", "", "", client.Result{}},
-		{client.OpGet, "b", "", "", client.Result{Value: "1", Found: true}},
-	}
-	for i, s := range steps {
-		if got := op(s.kind, s.key, s.value, s.want); got != s.res {
-			t.Fatalf("step %d %v(%q, %q, want %q) = %+v, want %+v", i, s.kind, s.key, s.value, s.want, got, s.res)
-		}
-	}
-}
-
-func TestSessionsDeduplicate(t *testing.T) {
-	kv := newKV()
-	app := func(seq uint64) client.Result {
-		return kv.apply(client.Request{Client: 7, Seq: seq, Op: client.Op{Kind: client.OpAppend, Key: "k", Value: "x"}}, true)
-	}
-	if r := app(1); r.Value != "x" {
-		t.Fatal(r)
-	}
-	if r := app(1); r.Value != "x" || kv.data["k"] != "x" {
-		t.Fatalf("retry applied again: %+v, state %q", r, kv.data["k"])
-	}
-	if r := app(2); r.Value != "xx" {
-		t.Fatal(r)
-	}
-	if r := app(1); r != (client.Result{}) || kv.data["k"] != "xx" {
-		t.Fatalf("stale retry: %+v, state %q", r, kv.data["k"])
-	}
-	// Without dedup (bug NoSessionDedup) a retry applies twice.
-	kv.apply(client.Request{Client: 7, Seq: 2, Op: client.Op{Kind: client.OpAppend, Key: "k", Value: "x"}}, false)
-	if kv.data["k"] != "xxx" {
-		t.Fatalf("state %q", kv.data["k"])
-	}
-}
 
 func TestEncodings(t *testing.T) {
 	ents := []Entry{
@@ -81,15 +28,6 @@ func TestEncodings(t *testing.T) {
 		if _, err := decodeEntry(b[:len(b)-1]); err == nil {
 			t.Fatalf("%v: truncated record decoded", &e)
 		}
-	}
-	kv := newKV()
-	kv.exec(client.Op{Kind: client.OpPut, Key: "a", Value: "1"})
-	kv.exec(client.Op{Kind: client.OpPut, Key: "b", Value: ""})
-	kv.apply(client.Request{Client: 3, Seq: 9, Op: client.Op{Kind: client.OpCAS, Key: "a", Value: "2", Want: "1"}}, true)
-	b := kv.encode()
-	got, err := decodeKV(b)
-	if err != nil || !slices.Equal(got.encode(), b) || got.sessions[3].res.OK != true {
-		t.Fatalf("kv round trip: %v", err)
 	}
 	if k := indexKey(prefixLog, 42); k != "raft/log/00000000000000000042" {
 		t.Fatal(k)
@@ -251,9 +189,9 @@ func TestRecoveryFromDamage(t *testing.T) {
 		st := newMem()
 		d := disk{st: st}
 		writeLog(&d, 1, 1, 1, 2, 2, 2)
-		kv := newKV()
-		d.saveSnapshot(&Snapshot{Index: 2, Term: 1, Members: []sim.HostID{0}, Data: kv.encode()})
-		d.saveSnapshot(&Snapshot{Index: 5, Term: 2, Members: []sim.HostID{0}, Data: kv.encode()})
+		kv := kvstore.New()
+		d.saveSnapshot(&Snapshot{Index: 2, Term: 1, Members: []sim.HostID{0}, Data: kv.Encode()})
+		d.saveSnapshot(&Snapshot{Index: 5, Term: 2, Members: []sim.HostID{0}, Data: kv.Encode()})
 		st.corrupt[indexKey(prefixSnap, 5)] = true
 		r := (&disk{st: st}).load()
 		if r.snap.Index != 2 || !slices.Equal(logTerms(r), []uint64{1, 2, 2, 2}) || r.ents[0].Index != 3 {
@@ -264,7 +202,7 @@ func TestRecoveryFromDamage(t *testing.T) {
 		st := newMem()
 		d := disk{st: st}
 		writeLog(&d, 1, 1, 2, 2, 2)
-		d.saveSnapshot(&Snapshot{Index: 3, Term: 3, Data: newKV().encode()})
+		d.saveSnapshot(&Snapshot{Index: 3, Term: 3, Data: kvstore.New().Encode()})
 		r := (&disk{st: st}).load()
 		if r.snap.Index != 3 || len(r.ents) != 0 || len(st.Keys(prefixLog)) != 0 {
 			t.Fatalf("snapshot %d, log %v, keys %v", r.snap.Index, logTerms(r), st.Keys(prefixLog))

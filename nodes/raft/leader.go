@@ -361,7 +361,7 @@ func (n *Node) serveReads() {
 		if r.round > q || r.index > n.applied {
 			break
 		}
-		n.send(r.from, client.Response{Client: r.req.Client, Seq: r.req.Seq, Status: client.StatusOK, Result: n.kv.read(r.req.Op.Key), Leader: n.id})
+		n.send(r.from, client.Response{Client: r.req.Client, Seq: r.req.Seq, Status: client.StatusOK, Result: n.kv.Read(r.req.Op.Key), Leader: n.id})
 		done++
 	}
 	n.reads = n.reads[:copy(n.reads, n.reads[done:])]
@@ -382,11 +382,11 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 		return
 	}
 	if !n.cfg.Bugs.NoSessionDedup {
-		if res, ok := n.kv.duplicate(req); ok {
+		if res, ok := n.kv.Duplicate(req); ok {
 			n.send(from, client.Response{Client: req.Client, Seq: req.Seq, Status: client.StatusOK, Result: res, Leader: n.id})
 			return
 		}
-		if n.kv.stale(req) {
+		if n.kv.Stale(req) {
 			return // the client has moved on
 		}
 		for i := range n.proposals {
@@ -404,7 +404,7 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 // read serves a get without the log: by lease, or by read index.
 func (n *Node) read(from sim.HostID, req client.Request) {
 	if n.cfg.Bugs.StaleReads {
-		n.send(from, client.Response{Client: req.Client, Seq: req.Seq, Status: client.StatusOK, Result: n.kv.read(req.Op.Key), Leader: n.id})
+		n.send(from, client.Response{Client: req.Client, Seq: req.Seq, Status: client.StatusOK, Result: n.kv.Read(req.Op.Key), Leader: n.id})
 		return
 	}
 	// The read index: everything committed when the read arrived. Entries

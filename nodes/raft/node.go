@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/nodes/client"
+	"github.com/detsim/detsim/nodes/kvstore"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -50,7 +51,7 @@ type Node struct {
 	// commit >= applied >= snap.Index; commit <= log.lastIndex().
 	commit  uint64
 	applied uint64
-	kv      *kvStore
+	kv      *kvstore.Store
 
 	// members is the configuration in force: the latest EntryConf in the
 	// log (confIndex is its index), else the snapshot's (confIndex =
@@ -191,9 +192,9 @@ func (n *Node) recover() (boot bool) {
 	for _, e := range r.ents {
 		n.log.append(e)
 	}
-	n.kv = newKV()
+	n.kv = kvstore.New()
 	if r.snap.Index > 0 {
-		kv, err := decodeKV(r.snap.Data)
+		kv, err := kvstore.Decode(r.snap.Data)
 		if err != nil {
 			panic("raft: snapshot passed its check at load but does not decode")
 		}
@@ -688,7 +689,7 @@ func (n *Node) applyCommitted() {
 		n.applied = i
 		var res client.Result
 		if e.Kind == EntryCommand {
-			res = n.kv.apply(e.Cmd, !n.cfg.Bugs.NoSessionDedup)
+			res = n.kv.Apply(e.Cmd, !n.cfg.Bugs.NoSessionDedup)
 		}
 		if n.obs != nil {
 			n.obs.Applied(n, e)
@@ -758,7 +759,7 @@ func (n *Node) maybeSnapshot() {
 		}
 	}
 	t, _ := n.log.term(n.applied)
-	s := Snapshot{Index: n.applied, Term: t, Members: members, Data: n.kv.encode()}
+	s := Snapshot{Index: n.applied, Term: t, Members: members, Data: n.kv.Encode()}
 	old := n.snap
 	n.disk.saveSnapshot(&s)
 	n.disk.sync()

@@ -83,7 +83,7 @@ func (n *Node) Members() []sim.HostID { return slices.Clone(n.members) }
 
 // Value reads key from the node's state machine.
 func (n *Node) Value(key string) (string, bool) {
-	v, ok := n.kv.data[key]
+	v, ok := n.kv.Value(key)
 	return v, ok
 }
 
@@ -91,7 +91,7 @@ func (n *Node) Value(key string) (string, bool) {
 // nodes that applied the same entries have the same hash.
 func (n *Node) StateHash() uint64 {
 	h := fnv.New64a()
-	h.Write(n.kv.encode())
+	h.Write(n.kv.Encode())
 	return h.Sum64()
 }
 

@@ -2,6 +2,7 @@ package raft
 
 import (
 	"encoding/binary"
+	"github.com/detsim/detsim/nodes/kvstore"
 	"strconv"
 
 	"github.com/detsim/detsim/sim"
@@ -138,7 +139,7 @@ func decodeSnapshot(b []byte) (Snapshot, error) {
 		return Snapshot{}, errDecode
 	}
 	s.Data = d.b
-	if _, err := decodeKV(s.Data); err != nil {
+	if _, err := kvstore.Decode(s.Data); err != nil {
 		return Snapshot{}, err
 	}
 	return s, nil

@@ -1,7 +1,8 @@
-package raft
+package kvstore
 
 import (
 	"encoding/binary"
+	"errors"
 	"slices"
 
 	"github.com/detsim/detsim/nodes/client"
@@ -13,30 +14,30 @@ type session struct {
 	res client.Result
 }
 
-// kvStore is the replicated state machine: the key-value data and the
+// Store is the replicated state machine: the key-value data and the
 // client sessions. It is changed only by applying committed entries in
 // index order, or by restoring a snapshot.
-type kvStore struct {
+type Store struct {
 	data     map[string]string
 	sessions map[uint64]session
 }
 
-func newKV() *kvStore {
-	return &kvStore{data: map[string]string{}, sessions: map[uint64]session{}}
+func New() *Store {
+	return &Store{data: map[string]string{}, sessions: map[uint64]session{}}
 }
 
-// read answers a get from the current state.
-func (kv *kvStore) read(key string) client.Result {
+// Read answers a get from the current state.
+func (kv *Store) Read(key string) client.Result {
 	v, ok := kv.data[key]
 	return client.Result{Value: v, Found: ok}
 }
 
 // exec applies op and returns its result, with the semantics of
 // checker.KVModel: an absent key reads as "".
-func (kv *kvStore) exec(op client.Op) client.Result {
+func (kv *Store) exec(op client.Op) client.Result {
 	switch op.Kind {
 	case client.OpGet:
-		return kv.read(op.Key)
+		return kv.Read(op.Key)
 	case client.OpPut:
 		kv.data[op.Key] = op.Value
 		return client.Result{}
@@ -58,11 +59,11 @@ func (kv *kvStore) exec(op client.Op) client.Result {
 	return client.Result{}
 }
 
-// apply runs a client command once per (Client, Seq): a command whose Seq
+// Apply runs a client command once per (Client, Seq): a command whose Seq
 // the session has already seen returns the recorded result (for the latest
 // Seq) or a zero result (for an older one, whose client has moved on)
-// without taking effect again. dedup false plants bug NoSessionDedup.
-func (kv *kvStore) apply(req client.Request, dedup bool) client.Result {
+// without taking effect again. dedup false applies every copy (a planted bug of a system that uses it).
+func (kv *Store) Apply(req client.Request, dedup bool) client.Result {
 	if dedup {
 		if s, ok := kv.sessions[req.Client]; ok && req.Seq <= s.seq {
 			if req.Seq == s.seq {
@@ -76,8 +77,8 @@ func (kv *kvStore) apply(req client.Request, dedup bool) client.Result {
 	return res
 }
 
-// duplicate returns the recorded result if (client, seq) has been applied.
-func (kv *kvStore) duplicate(req client.Request) (client.Result, bool) {
+// Duplicate returns the recorded result if (client, seq) has been applied.
+func (kv *Store) Duplicate(req client.Request) (client.Result, bool) {
 	s, ok := kv.sessions[req.Client]
 	if !ok || req.Seq != s.seq {
 		return client.Result{}, false
@@ -85,14 +86,14 @@ func (kv *kvStore) duplicate(req client.Request) (client.Result, bool) {
 	return s.res, true
 }
 
-// stale reports whether the client has already had a later Seq applied.
-func (kv *kvStore) stale(req client.Request) bool {
+// Stale reports whether the client has already had a later Seq applied.
+func (kv *Store) Stale(req client.Request) bool {
 	s, ok := kv.sessions[req.Client]
 	return ok && req.Seq < s.seq
 }
 
-// encode serializes the state in key order, so equal states encode alike.
-func (kv *kvStore) encode() []byte {
+// Encode serializes the state in key order, so equal states encode alike.
+func (kv *Store) Encode() []byte {
 	keys := make([]string, 0, len(kv.data))
 	for k := range kv.data {
 		keys = append(keys, k)
@@ -126,9 +127,10 @@ func (kv *kvStore) encode() []byte {
 	return b
 }
 
-func decodeKV(b []byte) (*kvStore, error) {
+// Decode reads what Encode wrote; anything else is ErrDecode.
+func Decode(b []byte) (*Store, error) {
 	d := decoder{b: b}
-	kv := newKV()
+	kv := New()
 	n := d.uvarint()
 	for i := uint64(0); i < n && !d.err; i++ {
 		k := d.string()
@@ -147,4 +149,65 @@ func decodeKV(b []byte) (*kvStore, error) {
 		return nil, err
 	}
 	return kv, nil
+}
+
+// Value is the value at key, for checks and reports.
+func (kv *Store) Value(key string) (string, bool) {
+	v, ok := kv.data[key]
+	return v, ok
+}
+
+// ErrDecode: bytes that Encode did not write.
+var ErrDecode = errors.New("kvstore: undecodable state")
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// decoder reads what the append functions wrote; the first error sticks.
+type decoder struct {
+	b   []byte
+	err bool
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) byte() byte {
+	if d.err || len(d.b) == 0 {
+		d.err = true
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if d.err || n > uint64(len(d.b)) {
+		d.err = true
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) finish() error {
+	if d.err || len(d.b) != 0 {
+		return ErrDecode
+	}
+	return nil
 }
