@@ -260,7 +260,7 @@ func (n *Node) apply(e *raftpb.Entry) {
 		if len(e.Data) == 0 {
 			return // a new leader's empty entry
 		}
-		req, err := decodeRequest(e.Data)
+		req, err := kvstore.DecodeRequest(e.Data)
 		if err != nil {
 			panic(fmt.Sprintf("etcdraft: committed entry %d: %v", e.Index, err))
 		}
@@ -357,7 +357,7 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 		p.from = from // a retry of a pending write: answer the new sender
 		return
 	}
-	if err := n.rn.Propose(encodeRequest(req)); err != nil {
+	if err := n.rn.Propose(kvstore.EncodeRequest(req)); err != nil {
 		// Dropped before it reached the log (a transfer began): nothing
 		// was accepted.
 		n.reply(from, req, client.StatusNotLeader, client.Result{})

@@ -157,7 +157,29 @@ func (kv *Store) Value(key string) (string, bool) {
 	return v, ok
 }
 
-// ErrDecode: bytes that Encode did not write.
+// EncodeRequest is a client request as bytes, for a log whose entries
+// are bytes (etcd raft's); DecodeRequest reads it back.
+func EncodeRequest(req client.Request) []byte {
+	b := binary.AppendUvarint(nil, req.Client)
+	b = binary.AppendUvarint(b, req.Seq)
+	b = append(b, byte(req.Op.Kind))
+	b = appendString(b, req.Op.Key)
+	b = appendString(b, req.Op.Value)
+	return appendString(b, req.Op.Want)
+}
+
+// DecodeRequest reads what EncodeRequest wrote; anything else is ErrDecode.
+func DecodeRequest(b []byte) (client.Request, error) {
+	d := decoder{b: b}
+	req := client.Request{Client: d.uvarint(), Seq: d.uvarint()}
+	req.Op.Kind = client.OpKind(d.byte())
+	req.Op.Key = d.string()
+	req.Op.Value = d.string()
+	req.Op.Want = d.string()
+	return req, d.finish()
+}
+
+// ErrDecode: bytes that Encode or EncodeRequest did not write.
 var ErrDecode = errors.New("kvstore: undecodable state")
 
 func appendString(b []byte, s string) []byte {

@@ -1,6 +1,7 @@
 package kvstore
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -73,5 +74,19 @@ func TestEncodeRoundTrips(t *testing.T) {
 	}
 	if _, err := Decode(b[:len(b)-1]); err == nil {
 		t.Fatal("truncated state decoded")
+	}
+}
+
+func TestRequestsRoundTrip(t *testing.T) {
+	req := client.Request{Client: 7, Seq: 300, Op: client.Op{Kind: client.OpCAS, Key: "k", Value: "new", Want: "old"}}
+	b := EncodeRequest(req)
+	got, err := DecodeRequest(b)
+	if err != nil || got != req {
+		t.Fatalf("round trip: got %+v, %v; want %+v", got, err, req)
+	}
+	for _, bad := range [][]byte{b[:len(b)-1], append(slices.Clone(b), 0), nil} {
+		if _, err := DecodeRequest(bad); !errors.Is(err, ErrDecode) {
+			t.Fatalf("DecodeRequest(%x) = %v, want ErrDecode", bad, err)
+		}
 	}
 }
