@@ -67,7 +67,7 @@ func TestFaultInjectionSuite(t *testing.T) {
 				results = append(results, runOrFatal(t, s, seed))
 			}
 			for _, p := range Evaluate(s, results) {
-				t.Error(p)
+				t.Errorf("[%s] %s", p.Class, p)
 			}
 		})
 	}

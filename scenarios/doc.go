@@ -38,7 +38,10 @@
 //     every client reaches every server.
 //  7. Probes say what must happen in at least some seeds; Tally and
 //     Evaluate judge a seed set: expected verdicts per seed, expected
-//     failures somewhere, every probe fired.
+//     failures somewhere, every probe fired. Each Problem has a class,
+//     so that seeds that never exercised the scenario (coverage,
+//     precondition) are told apart from a check that failed (correctness)
+//     or could not decide (unknown).
 //
 // The built-in scenarios (Names, Lookup) are the registered systems' own.
 //

@@ -11,6 +11,33 @@ type Problem struct {
 	Scenario string `json:"scenario"`
 	Seed     uint64 `json:"seed,omitempty"` // 0 when about the whole seed set
 	Message  string `json:"message"`
+	// Class says what kind of wrong it is, so that a run whose faults
+	// never bit is not mistaken for a bug found, nor the other way round.
+	Class ProblemClass `json:"class"`
+}
+
+// ProblemClass is the kind of a Problem.
+type ProblemClass string
+
+const (
+	// ProblemCorrectness: a seed failed a check it was declared to pass,
+	// or failed a check other than the one it was declared to fail.
+	ProblemCorrectness ProblemClass = "correctness"
+	// ProblemUnknown: a seed's verdict could not be reached (a check ran
+	// out of time or memory).
+	ProblemUnknown ProblemClass = "unknown"
+	// ProblemCoverage: a probe never fired over the seed set, so the
+	// faults the scenario relies on never happened; no check failed.
+	ProblemCoverage ProblemClass = "coverage"
+	// ProblemPrecondition: a scenario that hunts a planted bug did not
+	// find it in any seed; no check failed.
+	ProblemPrecondition ProblemClass = "precondition"
+)
+
+// Incidental reports whether the class is about the seed set rather than
+// a check that failed: coverage and precondition.
+func (c ProblemClass) Incidental() bool {
+	return c == ProblemCoverage || c == ProblemPrecondition
 }
 
 func (p Problem) String() string {
@@ -102,9 +129,9 @@ func (s StalenessTally) String() string {
 		s.Reads, s.Seeds, s.ReadsStale, 100*ratio, s.VersionsBehindMax, s.StaleForMax, s.StaleForP99Max)
 }
 
-func (t *Tally) bad(seed uint64, msg string) {
+func (t *Tally) bad(seed uint64, class ProblemClass, msg string) {
 	t.BadCount++
-	t.keep(Problem{t.Scenario, seed, msg})
+	t.keep(Problem{Scenario: t.Scenario, Seed: seed, Message: msg, Class: class})
 }
 
 // keep adds p to Bad, which holds the problems of the lowest seeds, in seed
@@ -157,13 +184,13 @@ func (t *Tally) Add(r *Result) {
 	}
 	switch {
 	case r.Verdict == Unknown:
-		t.bad(r.Seed, "verdict unknown: "+reasons(r))
+		t.bad(r.Seed, ProblemUnknown, "verdict unknown: "+reasons(r))
 	case t.Expect.Verdict == Pass && r.Verdict != Pass:
-		t.bad(r.Seed, "expected to pass, failed: "+reasons(r))
+		t.bad(r.Seed, ProblemCorrectness, "expected to pass, failed: "+reasons(r))
 	case t.Expect.Verdict == Fail && r.Verdict == Fail:
 		for _, reason := range r.Reasons {
 			if !t.Expect.matches(reason, r.Lin) {
-				t.bad(r.Seed, fmt.Sprintf("expected to fail only %s, also failed %s", t.Expect.Check, reason))
+				t.bad(r.Seed, ProblemCorrectness, fmt.Sprintf("expected to fail only %s, also failed %s", t.Expect.Check, reason))
 			}
 		}
 		if r.Expected {
@@ -209,11 +236,11 @@ func (t *Tally) Merge(o *Tally) error {
 func (t *Tally) Problems() []Problem {
 	out := slices.Clone(t.Bad)
 	if t.Expect.Verdict == Fail && t.FailedAsExpected == 0 {
-		out = append(out, Problem{Scenario: t.Scenario, Message: fmt.Sprintf("expected to fail %s in some seed, but passed all %d", t.Expect.Check, t.Runs)})
+		out = append(out, Problem{Scenario: t.Scenario, Class: ProblemPrecondition, Message: fmt.Sprintf("expected to fail %s in some seed, but passed all %d", t.Expect.Check, t.Runs)})
 	}
 	for _, p := range t.Probes {
 		if t.Fired[p] == 0 {
-			out = append(out, Problem{Scenario: t.Scenario, Message: fmt.Sprintf("probe %q never fired in %d seeds: the faults never bit", p, t.Runs)})
+			out = append(out, Problem{Scenario: t.Scenario, Class: ProblemCoverage, Message: fmt.Sprintf("probe %q never fired in %d seeds: the faults never bit", p, t.Runs)})
 		}
 	}
 	return out

@@ -320,3 +320,29 @@ func TestUsageAndInputErrors(t *testing.T) {
 		}
 	}
 }
+
+// A sweep whose seeds never exercise what the scenario declares says so
+// apart from a bug found: the problem is classed, and the summary says no
+// check failed.
+func TestSweepSaysWhenNoCheckFailedButTheFaultsNeverBit(t *testing.T) {
+	code, shown, errOut := simrun(t, "show", "raft-happy")
+	if code != exitPass {
+		t.Fatalf("show: exit %d, %s", code, errOut)
+	}
+	var s map[string]any
+	if err := json.Unmarshal([]byte(shown), &s); err != nil {
+		t.Fatal(err)
+	}
+	s["name"] = "raft-happy-expecting-crashes"
+	s["probes"] = []string{"crash"}
+	b, _ := json.Marshal(s)
+	path := filepath.Join(t.TempDir(), "scenario.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := simrun(t, "sweep", path, "-seeds", "1:3")
+	if code != exitFail || !strings.Contains(out, `[coverage] raft-happy-expecting-crashes: probe "crash" never fired in 2 seeds`) ||
+		!strings.Contains(out, "no check failed") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+}

@@ -381,11 +381,25 @@ func printSweep(w io.Writer, rep *sweepReport) {
 	if len(problems) > 0 {
 		fmt.Fprintf(w, "  %d problem(s) with what the scenario declares:\n", len(problems))
 		for _, p := range problems {
-			fmt.Fprintf(w, "    %s\n", oneLine(p.String()))
+			fmt.Fprintf(w, "    [%s] %s\n", p.Class, oneLine(p.String()))
+		}
+		if incidentalOnly(problems) {
+			fmt.Fprintf(w, "  no check failed: the seed set did not exercise what the scenario declares\n")
 		}
 	} else {
 		fmt.Fprintf(w, "  every seed behaved as the scenario declares\n")
 	}
+}
+
+// incidentalOnly reports whether every problem is about the seed set
+// (coverage, precondition) rather than a check that failed.
+func incidentalOnly(problems []scenarios.Problem) bool {
+	for _, p := range problems {
+		if !p.Class.Incidental() {
+			return false
+		}
+	}
+	return true
 }
 
 // writeJSONLine writes v as one line in one write, so that a log collector
