@@ -57,10 +57,16 @@ func TestFaultInjectionSuite(t *testing.T) {
 				t.Fatal(err)
 			}
 			// A planted bug shows in a fraction of seeds; scenarios that
-			// hunt one get three times the seeds.
+			// hunt one get three times the seeds. A swarm draws which
+			// faults are on, and how hard, from the seed, so each of its
+			// seeds is a different test: it gets eight times the seeds,
+			// where the suite's time finds the most.
 			n := seeds
-			if s.Expect.Verdict == Fail {
+			switch {
+			case s.Expect.Verdict == Fail:
 				n = 3 * seeds
+			case s.Nemesis.Generator != nil && s.Nemesis.Generator.Swarm:
+				n = 8 * seeds
 			}
 			var results []*Result
 			for seed := uint64(1); seed <= uint64(n); seed++ {
