@@ -17,7 +17,14 @@
 //     events inside the system; invariants are checked after every event.
 //     At the end of the fault phase every fault is undone, and in the heal
 //     phase the system must serve every client again (liveness) and its
-//     replicas must converge.
+//     replicas must converge. While a scenario checks convergence, a world
+//     hook compares the replicas every ConvergenceSampleEvery of virtual
+//     time from the heal on (adding no event, so the trace hash is the
+//     same), and the Result says when they became equal and stayed equal
+//     to the end, or never; "convergence": {"within": "3s"} also fails a
+//     run whose replicas took longer than that after the heal. Writes in
+//     flight keep replicas apart, so the time includes however long the
+//     clients keep writing into the heal phase.
 //  3. Targets such as "the leader" resolve when a fault fires, from the
 //     nemesis's own random stream. Nothing in a run reads the wall clock,
 //     so the same scenario and seed give the same Result and trace hash.
@@ -38,7 +45,8 @@
 //     every client reaches every server.
 //  7. Probes say what must happen in at least some seeds; Tally and
 //     Evaluate judge a seed set: expected verdicts per seed, expected
-//     failures somewhere, every probe fired.
+//     failures somewhere, every probe fired. A Tally also sums up the
+//     times to converge (p50, p99, max, and the seeds that never did).
 //
 // The built-in scenarios (Names, Lookup) are the registered systems' own.
 //
