@@ -90,3 +90,28 @@ func TestAPlantedBugMissesTheBound(t *testing.T) {
 		t.Fatalf("bounded: %s; want the bound missed", r.Summary())
 	}
 }
+
+// TestRaftConvergesSoonAfterItsLastWrite: clients write well into the
+// heal phase, so the time to converge after the heal is mostly theirs;
+// counted from their last write it is the replication of that write.
+func TestRaftConvergesSoonAfterItsLastWrite(t *testing.T) {
+	if err := Builtins(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Lookup("raft-leader-partition")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seed := uint64(1); seed <= 3; seed++ {
+		c := runOrFatal(t, s, seed).Convergence
+		if c == nil || !c.Converged() {
+			t.Fatalf("seed %d: convergence %v", seed, c)
+		}
+		if c.WritesEndAt < c.HealedAt+Duration(time.Second) || c.ConvergedAt < c.WritesEndAt {
+			t.Errorf("seed %d: the last write at %v, the heal at %v, converged at %v: want writes a second into the heal phase, and convergence after them", seed, c.WritesEndAt, c.HealedAt, c.ConvergedAt)
+		}
+		if c.AfterWrites > Duration(300*time.Millisecond) || c.AfterWrites != c.ConvergedAt-c.WritesEndAt {
+			t.Errorf("seed %d: converged %v after the last write, want the replication of one write (under 300ms)", seed, c.AfterWrites)
+		}
+	}
+}

@@ -40,11 +40,11 @@ type Seed struct {
 	Converged          bool `json:"converged"`
 	ConvergenceChecked bool `json:"convergence_checked"`
 	// ConvergeAfter is how long after the heal the replicas became equal
-	// for good (scenarios.ConvergenceTime), -1 if never; CaughtUpAfter
-	// when a sample first found them equal, -1 if none did. Both are -1
-	// when convergence is not checked.
+	// for good (scenarios.ConvergenceTime), -1 if never; AfterWrites how
+	// long after the later of the heal and the clients' last write. Both
+	// are -1 when convergence is not checked.
 	ConvergeAfter scenarios.Duration `json:"converge_after"`
-	CaughtUpAfter scenarios.Duration `json:"caught_up_after"`
+	AfterWrites   scenarios.Duration `json:"converge_after_writes"`
 	// Consistency is the seed's point on the consistency axis: 0 for a
 	// violated history, else the fraction of reads that were not stale
 	// (1 when reads are not measured).
@@ -92,15 +92,14 @@ type Row struct {
 	ConvergedRatio float64 `json:"converged_ratio"`
 	// ConvergeP50 and ConvergeMax are the time to converge after the
 	// heal over the seeds that converged, -1 when none did;
-	// ConvergeNever counts the seeds that never did. CaughtUpP50 and
-	// CaughtUpMax are the same of the time until the replicas first
-	// agreed.
-	ConvergeP50   scenarios.Duration `json:"converge_p50"`
-	ConvergeMax   scenarios.Duration `json:"converge_max"`
-	ConvergeNever int                `json:"converge_never"`
-	CaughtUpP50   scenarios.Duration `json:"caught_up_p50"`
-	CaughtUpMax   scenarios.Duration `json:"caught_up_max"`
-	CaughtUpNever int                `json:"caught_up_never"`
+	// ConvergeNever counts the seeds that never did. AfterWritesP50 and
+	// AfterWritesMax are the same, counted from the clients' last write
+	// when it came after the heal: the repair alone.
+	ConvergeP50    scenarios.Duration `json:"converge_p50"`
+	ConvergeMax    scenarios.Duration `json:"converge_max"`
+	ConvergeNever  int                `json:"converge_never"`
+	AfterWritesP50 scenarios.Duration `json:"converge_after_writes_p50"`
+	AfterWritesMax scenarios.Duration `json:"converge_after_writes_max"`
 	// FailingSeed is a seed whose history was illegal, else one with the
 	// lowest availability; 0 when every seed served everything.
 	FailingSeed uint64 `json:"failing_seed"`
@@ -205,9 +204,9 @@ func measure(s Suite, e Entry, res *scenarios.Result) Seed {
 			majority[cs.Client] = cs.Majority
 		}
 	}
-	out := Seed{Seed: res.Seed, result: res, ServeAgain: -1, Consistency: 1, ConvergeAfter: -1, CaughtUpAfter: -1}
+	out := Seed{Seed: res.Seed, result: res, ServeAgain: -1, Consistency: 1, ConvergeAfter: -1, AfterWrites: -1}
 	if c := res.Convergence; c != nil {
-		out.ConvergeAfter, out.CaughtUpAfter = c.After, c.FirstEqualAfter
+		out.ConvergeAfter, out.AfterWrites = c.After, c.AfterWrites
 	}
 	var ops []checker.OpSummary
 	if res.History != nil {
@@ -316,7 +315,7 @@ func stat(xs []float64) Stat {
 func aggregate(e Entry, p Partition, scenario string, seeds []Seed) Row {
 	row := Row{System: e.Label, Partition: p.Name, Scenario: scenario, Seeds: len(seeds), PerSeed: seeds, ViolatedRatio: -1}
 	var maj, mnr, all, cons []float64
-	var lat, converge, caughtUp []time.Duration
+	var lat, converge, afterWrites []time.Duration
 	checked, violated, converged, convergenceChecked, reads, stale := 0, 0, 0, 0, 0, 0
 	worst, worstAvail := uint64(0), 2.0
 	for _, sd := range seeds {
@@ -345,13 +344,9 @@ func aggregate(e Entry, p Partition, scenario string, seeds []Seed) Row {
 			convergenceChecked++
 			if sd.ConvergeAfter >= 0 {
 				converge = append(converge, sd.ConvergeAfter.D())
+				afterWrites = append(afterWrites, sd.AfterWrites.D())
 			} else {
 				row.ConvergeNever++
-			}
-			if sd.CaughtUpAfter >= 0 {
-				caughtUp = append(caughtUp, sd.CaughtUpAfter.D())
-			} else {
-				row.CaughtUpNever++
 			}
 		}
 		for _, an := range sd.Anomalies {
@@ -389,7 +384,7 @@ func aggregate(e Entry, p Partition, scenario string, seeds []Seed) Row {
 		row.LatencyP50, row.LatencyP99, row.LatencyMax = quantile(lat, 0.5), quantile(lat, 0.99), quantile(lat, 1)
 	}
 	row.ConvergeP50, row.ConvergeMax = quantile(converge, 0.5), quantile(converge, 1)
-	row.CaughtUpP50, row.CaughtUpMax = quantile(caughtUp, 0.5), quantile(caughtUp, 1)
+	row.AfterWritesP50, row.AfterWritesMax = quantile(afterWrites, 0.5), quantile(afterWrites, 1)
 	row.FailingSeed = worst
 	return row
 }

@@ -18,12 +18,12 @@ func (t *Table) WriteText(w io.Writer) error {
 	if _, err := fmt.Fprintf(w, "rate: %s per client\n\n", rate(t.Rate)); err != nil {
 		return err
 	}
-	fmt.Fprintf(tw, "system\tpartition\tavail major\tavail minor\tnon-lin\tstale\tstale for max\tlost acked\tp50\tp99\tmax\tserve again\tconverge p50/max\tcaught up p50/max\tanomalies\tcounters\n")
+	fmt.Fprintf(tw, "system\tpartition\tavail major\tavail minor\tnon-lin\tstale\tstale for max\tlost acked\tp50\tp99\tmax\tserve again\tconverge p50/max\tafter writes p50/max\tanomalies\tcounters\n")
 	for _, r := range t.Rows {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%v\t%d\t%v\t%v\t%v\t%s\t%s\t%s\t%s\t%s\n",
 			r.System, r.Partition, pct(r.AvailabilityMajority), pct(r.AvailabilityMinority),
 			frac(r.ViolatedRatio), frac(r.StaleRatio), r.StaleForMax, r.LostWrites,
-			r.LatencyP50, r.LatencyP99, r.LatencyMax, serveAgain(r), converge(r), caughtUp(r),
+			r.LatencyP50, r.LatencyP99, r.LatencyMax, serveAgain(r), converge(r), afterWrites(r),
 			dash(strings.Join(r.Anomalies, ",")), counters(r))
 	}
 	if err := tw.Flush(); err != nil {
@@ -31,7 +31,7 @@ func (t *Table) WriteText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, "\n%d seeds per pair, clients at %s each (closed loop: 1/rate of think time on average after each answer); "+
 		"availability is answered/invoked during the partition, mean ± std over seeds, per side; non-lin is the fraction of seeds whose history check failed; "+
-		"converge is how long after the heal the replicas became equal for good (writes in flight count), caught up when they first agreed, "+
+		"converge is how long after the heal the replicas became equal for good (writes in flight count), after writes how long after the clients' last write, "+
 		"over the seeds that did, with the seeds that never did.\n", t.Seeds, rate(t.Rate))
 	return err
 }
@@ -47,11 +47,11 @@ func converge(r Row) string {
 	return spanNever(r.ConvergeP50, r.ConvergeMax, r.ConvergeNever, r.Seeds)
 }
 
-func caughtUp(r Row) string {
+func afterWrites(r Row) string {
 	if r.ConvergedRatio < 0 {
 		return "-"
 	}
-	return spanNever(r.CaughtUpP50, r.CaughtUpMax, r.CaughtUpNever, r.Seeds)
+	return spanNever(r.AfterWritesP50, r.AfterWritesMax, r.ConvergeNever, r.Seeds)
 }
 
 func spanNever(p50, top scenarios.Duration, never, seeds int) string {

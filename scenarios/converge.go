@@ -9,6 +9,8 @@ import (
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/detsim/detsim/checker"
 )
 
 // ConvergenceSampleEvery is how often, in virtual time, the heal phase's
@@ -38,7 +40,14 @@ type ConvergenceTime struct {
 	// the writes stop), and this is when the side that fell behind had
 	// caught up.
 	FirstEqualAfter Duration `json:"first_equal_after"`
-	SampleEvery     Duration `json:"sample_every"`
+	// WritesEndAt is the later of the heal and the last write a client
+	// invoked that did not fail (a write in flight keeps replicas
+	// apart), and AfterWrites how long after it the replicas converged
+	// (0 when they already had, -1 never): the repair alone, without
+	// the time the workload kept writing.
+	WritesEndAt Duration `json:"writes_end_at"`
+	AfterWrites Duration `json:"after_writes"`
+	SampleEvery Duration `json:"sample_every"`
 }
 
 // Converged reports whether the replicas converged before the end.
@@ -113,15 +122,23 @@ func (t *convergeTracker) equal() (equal bool) {
 }
 
 // finish takes the last sample, with the check at the end's verdict, and
-// returns the time to converge.
-func (t *convergeTracker) finish(equalAtEnd bool) *ConvergenceTime {
+// returns the time to converge; ops are the run's client operations.
+func (t *convergeTracker) finish(equalAtEnd bool, ops []checker.OpSummary) *ConvergenceTime {
 	t.sample(t.r.w.Now(), equalAtEnd)
-	c := &ConvergenceTime{HealedAt: Duration(t.healAt), ConvergedAt: -1, After: -1, FirstEqualAfter: -1, SampleEvery: Duration(ConvergenceSampleEvery)}
+	writesEnd := t.healAt
+	for _, op := range ops {
+		if op.Writes && op.Status != checker.OpFailed {
+			writesEnd = max(writesEnd, op.Call)
+		}
+	}
+	c := &ConvergenceTime{HealedAt: Duration(t.healAt), ConvergedAt: -1, After: -1, FirstEqualAfter: -1,
+		WritesEndAt: Duration(writesEnd), AfterWrites: -1, SampleEvery: Duration(ConvergenceSampleEvery)}
 	if t.first >= 0 {
 		c.FirstEqualAfter = Duration(t.first - t.healAt)
 	}
 	if t.since >= 0 {
 		c.ConvergedAt, c.After = Duration(t.since), Duration(t.since-t.healAt)
+		c.AfterWrites = Duration(max(0, t.since-writesEnd))
 	}
 	return c
 }

@@ -499,7 +499,7 @@ func (r *run) result(out sim.Outcome) *Result {
 			fail(CheckConvergence, "%v", err)
 			equal = false
 		}
-		res.Convergence = r.converge.finish(equal)
+		res.Convergence = r.converge.finish(equal, ops)
 		res.Convergence.judgeBound(s.Checks.ConvergenceWithin, fail)
 	}
 	if finished && s.Checks.Liveness {
