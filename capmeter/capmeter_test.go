@@ -97,7 +97,7 @@ func TestDynamoR1W1StaysAvailableOnBothSidesWithStaleReads(t *testing.T) {
 }
 
 // At 50 operations per second per client the sloppy minority serves over
-// 90% in most seeds but not all: in some (seed 2 of these three; 3 of 10)
+// 90% in most seeds but not all: in some (seed 2 of these three; 4 of 10)
 // a client's circuit breaker, opened by the timeouts before the failure
 // detector holds the far side down, fails most of its requests for the
 // rest of the partition (docs/DESIGN-NOTES.md, the CAP measurement).

@@ -30,7 +30,7 @@
 //     invariants, which is consistency; latency of the successful
 //     operations; how long after the heal every client was served again,
 //     and how long until the replicas became equal for good
-//     (scenarios.ConvergenceTime: sampled every 10ms of virtual time,
+//     (scenarios.ConvergenceTime: sampled every 20ms of virtual time,
 //     writes in flight included), and how long after the clients' last
 //     write.
 //  5. A Row aggregates a pair over its seeds: means with standard

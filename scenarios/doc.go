@@ -24,7 +24,8 @@
 //     to the end, or never; "convergence": {"within": "3s"} also fails a
 //     run whose replicas took longer than that after the heal. Writes in
 //     flight keep replicas apart, so the time includes however long the
-//     clients keep writing into the heal phase.
+//     clients keep writing into the heal phase; the Result also counts it
+//     from their last write.
 //  3. Targets such as "the leader" resolve when a fault fires, from the
 //     nemesis's own random stream. Nothing in a run reads the wall clock,
 //     so the same scenario and seed give the same Result and trace hash.
