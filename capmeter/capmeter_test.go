@@ -2,13 +2,17 @@ package capmeter_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/detsim/detsim/builtin"
 	"github.com/detsim/detsim/capmeter"
+	"github.com/detsim/detsim/examples/primarybackup"
 	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/system"
 )
 
 var loadOnce sync.Once
@@ -18,7 +22,10 @@ func load(t testing.TB) {
 	var err error
 	loadOnce.Do(func() {
 		builtin.Register()
-		err = scenarios.Builtins()
+		// A user's system, which brings no Spec.Rate.
+		if err = system.Register(primarybackup.System); err == nil {
+			err = scenarios.Builtins()
+		}
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -89,10 +96,24 @@ func TestDynamoR1W1StaysAvailableOnBothSidesWithStaleReads(t *testing.T) {
 	}
 }
 
+// At 50 operations per second per client the sloppy minority serves over
+// 90% in most seeds but not all: in some (seed 2 of these three; 4 of 10)
+// a client's circuit breaker, opened by the timeouts before the failure
+// detector holds the far side down, fails most of its requests for the
+// rest of the partition (docs/DESIGN-NOTES.md, the CAP measurement).
 func TestSloppyQuorumsStayAvailableWhereStrictOnesDoNot(t *testing.T) {
 	strict, sloppy := row(t, "dynamo-n3-r2-w2-strict", "halves"), row(t, "dynamo-n3-r2-w2-sloppy", "halves")
-	if sloppy.AvailabilityMinority.Mean < 0.9 {
-		t.Errorf("sloppy minority availability %.3f, want above 0.9", sloppy.AvailabilityMinority.Mean)
+	served := 0
+	for _, sd := range sloppy.PerSeed {
+		if sd.Requests.Minority > 0 && float64(sd.Served.Minority) >= float64(0.9*float64(sd.Requests.Minority)) {
+			served++
+		}
+	}
+	if 2*served <= len(sloppy.PerSeed) {
+		t.Errorf("the sloppy minority served 90%% of its requests in %d of %d seeds, want most", served, len(sloppy.PerSeed))
+	}
+	if sloppy.AvailabilityMinority.Mean < strict.AvailabilityMinority.Mean+0.5 {
+		t.Errorf("sloppy minority availability %.3f, want well above strict's %.3f", sloppy.AvailabilityMinority.Mean, strict.AvailabilityMinority.Mean)
 	}
 	if strict.AvailabilityMinority.Mean > 0.5 {
 		t.Errorf("strict minority availability %.3f, want most requests refused", strict.AvailabilityMinority.Mean)
@@ -171,9 +192,11 @@ func TestBadSuitesAreRejectedWithTheFieldNamed(t *testing.T) {
 	load(t)
 	for _, c := range []struct{ json, want string }{
 		{`{"seeds": 0}`, "seeds"},
-		{`{"seeds": 1, "partition_at": "1s", "partition_for": "1s", "heal_for": "1s", "partitions": [{"name": "x", "topology": "moon"}], "systems": [{"label": "a", "base": "raft-happy"}]}`, "topology"},
-		{`{"seeds": 1, "partition_at": "1s", "partition_for": "1s", "heal_for": "1s", "partitions": [{"name": "x", "topology": "halves"}], "systems": [{"label": "a"}, {"label": "a"}]}`, "label"},
+		{`{"seeds": 1, "rate": 50, "partition_at": "1s", "partition_for": "1s", "heal_for": "1s", "partitions": [{"name": "x", "topology": "moon"}], "systems": [{"label": "a", "base": "raft-happy"}]}`, "topology"},
+		{`{"seeds": 1, "rate": 50, "partition_at": "1s", "partition_for": "1s", "heal_for": "1s", "partitions": [{"name": "x", "topology": "halves"}], "systems": [{"label": "a"}, {"label": "a"}]}`, "label"},
 		{`{"seeds": 1, "bogus": 1}`, "bogus"},
+		{`{"seeds": 1, "partition_at": "1s", "partition_for": "1s", "heal_for": "1s", "partitions": [{"name": "x", "topology": "halves"}], "systems": [{"label": "a"}]}`, "rate: must be in (0, 1000000] operations per second per client (is 0)"},
+		{`{"seeds": 1, "rate": -5}`, "rate"},
 	} {
 		_, err := capmeter.Decode([]byte(c.json))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -236,4 +259,71 @@ func TestThePageHasOnePointPerPairEachLinkingToItsFailingSeed(t *testing.T) {
 	if again := renderPage(t, tab, map[string]capmeter.Link{first: {Replay: "simrun replay x/spec.json", Page: "x/failure.html"}}); !bytes.Equal(page, again) {
 		t.Error("the same table renders two different pages")
 	}
+}
+
+func TestEverySystemRunsAtTheSuitesRate(t *testing.T) {
+	load(t)
+	s := capmeter.Default()
+	if s.Rate != 50 {
+		t.Fatalf("the default suite's rate is %v, want 50 operations per second per client", s.Rate)
+	}
+	lo, hi := system.ThinkTimes(s.Rate)
+	for _, e := range s.Systems {
+		sc, err := s.Scenario(e, s.Partitions[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wl struct {
+			ThinkMin scenarios.Duration `json:"think_min"`
+			ThinkMax scenarios.Duration `json:"think_max"`
+		}
+		if err := json.Unmarshal(sc.Workload, &wl); err != nil {
+			t.Fatal(err)
+		}
+		if wl.ThinkMin.D() != lo || wl.ThinkMax.D() != hi {
+			t.Errorf("%s: think time %v to %v, want %v to %v for %v operations/s", e.Label, wl.ThinkMin, wl.ThinkMax, lo, hi, s.Rate)
+		}
+	}
+	// A rate of 5 thins the requests of the partition out about tenfold.
+	slow := s
+	slow.Rate, slow.Seeds = 5, 1
+	slow.Systems, slow.Partitions = s.Systems[:1], s.Partitions[1:2]
+	fast := slow
+	fast.Rate = 50
+	requests := func(s capmeter.Suite) int {
+		tab, err := capmeter.Run(s, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(tableText(t, tab), fmt.Sprintf("rate: %v operations/s per client", s.Rate)) {
+			t.Errorf("the table does not state the rate %v", s.Rate)
+		}
+		sd := tab.Rows[0].PerSeed[0]
+		return sd.Requests.Majority + sd.Requests.Minority
+	}
+	if a, b := requests(slow), requests(fast); !(b > 5*a) {
+		t.Errorf("%d requests during the partition at 5/s, %d at 50/s: want about ten times as many", a, b)
+	}
+}
+
+func TestASystemThatCannotTakeTheRateIsRefusedByName(t *testing.T) {
+	load(t)
+	s := capmeter.Default()
+	_, err := s.Scenario(capmeter.Entry{Label: "mine", Base: "pbreg-primary-partition"}, s.Partitions[0])
+	if err == nil || !strings.Contains(err.Error(), "mine") || !strings.Contains(err.Error(), "pbreg") || !strings.Contains(err.Error(), "Rate") {
+		t.Errorf("a system without Spec.Rate: %v; want an error naming the entry, the system and the missing rate", err)
+	}
+	_, err = s.Scenario(capmeter.Entry{Label: "counter", Base: "gossip-example"}, s.Partitions[0])
+	if err == nil || !strings.Contains(err.Error(), "no clients") {
+		t.Errorf("a system without clients: %v; want an error that says so", err)
+	}
+}
+
+func tableText(t *testing.T, tab *capmeter.Table) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := tab.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

@@ -15,7 +15,10 @@
 //     PartitionFor (plus the entry's own faults, timed from the
 //     partition's start). Clients are placed on the partition's sides by
 //     home server (scenarios.ClientSidesHome), so a client on a minority
-//     side reaches only minority servers.
+//     side reaches only minority servers. Every workload is set to the
+//     suite's one Rate, in operations per second per client, through the
+//     system's system.Spec.Rate; a system without one is refused, by
+//     name, before anything runs.
 //  3. Run runs every pair over seeds 1..Seeds, one world per run, on as
 //     many workers as asked; the table does not depend on how many.
 //  4. Each run is read from its Result: the operations invoked during
@@ -26,10 +29,14 @@
 //     where the entry names the system's counter for them, and failed
 //     invariants, which is consistency; latency of the successful
 //     operations; how long after the heal every client was served again,
-//     and whether the replicas converged by the end.
+//     and how long until the replicas became equal for good
+//     (scenarios.ConvergenceTime: sampled every 20ms of virtual time,
+//     writes in flight included), and how long after the clients' last
+//     write.
 //  5. A Row aggregates a pair over its seeds: means with standard
 //     deviations (the error bars of the page), the fraction of seeds whose
-//     history was illegal, and a failing seed to replay.
+//     history was illegal, the p50 and max of the times to converge with
+//     the seeds that never did, and a failing seed to replay.
 //
 // A seed's consistency is 0 when its history check failed, else the
 // fraction of its reads that were not stale (1 when reads are not

@@ -39,6 +39,12 @@ type Seed struct {
 	// replicas to compare.
 	Converged          bool `json:"converged"`
 	ConvergenceChecked bool `json:"convergence_checked"`
+	// ConvergeAfter is how long after the heal the replicas became equal
+	// for good (scenarios.ConvergenceTime), -1 if never; AfterWrites how
+	// long after the later of the heal and the clients' last write. Both
+	// are -1 when convergence is not checked.
+	ConvergeAfter scenarios.Duration `json:"converge_after"`
+	AfterWrites   scenarios.Duration `json:"converge_after_writes"`
 	// Consistency is the seed's point on the consistency axis: 0 for a
 	// violated history, else the fraction of reads that were not stale
 	// (1 when reads are not measured).
@@ -84,6 +90,16 @@ type Row struct {
 	// ConvergedRatio is the fraction of seeds whose replicas converged;
 	// -1 when the system reports no replicas.
 	ConvergedRatio float64 `json:"converged_ratio"`
+	// ConvergeP50 and ConvergeMax are the time to converge after the
+	// heal over the seeds that converged, -1 when none did;
+	// ConvergeNever counts the seeds that never did. AfterWritesP50 and
+	// AfterWritesMax are the same, counted from the clients' last write
+	// when it came after the heal: the repair alone.
+	ConvergeP50    scenarios.Duration `json:"converge_p50"`
+	ConvergeMax    scenarios.Duration `json:"converge_max"`
+	ConvergeNever  int                `json:"converge_never"`
+	AfterWritesP50 scenarios.Duration `json:"converge_after_writes_p50"`
+	AfterWritesMax scenarios.Duration `json:"converge_after_writes_max"`
 	// FailingSeed is a seed whose history was illegal, else one with the
 	// lowest availability; 0 when every seed served everything.
 	FailingSeed uint64 `json:"failing_seed"`
@@ -98,7 +114,10 @@ type Stat struct {
 
 // Table is the whole measurement.
 type Table struct {
-	Seeds      int      `json:"seeds"`
+	Seeds int `json:"seeds"`
+	// Rate is the suite's workload rate, in operations per second per
+	// client.
+	Rate       float64  `json:"rate"`
 	Partitions []string `json:"partitions"`
 	Rows       []Row    `json:"rows"`
 }
@@ -166,7 +185,7 @@ func Run(s Suite, workers int) (*Table, error) {
 			return nil, err
 		}
 	}
-	t := &Table{Seeds: s.Seeds}
+	t := &Table{Seeds: s.Seeds, Rate: s.Rate}
 	for _, p := range s.Partitions {
 		t.Partitions = append(t.Partitions, p.Name)
 	}
@@ -185,7 +204,10 @@ func measure(s Suite, e Entry, res *scenarios.Result) Seed {
 			majority[cs.Client] = cs.Majority
 		}
 	}
-	out := Seed{Seed: res.Seed, result: res, ServeAgain: -1, Consistency: 1}
+	out := Seed{Seed: res.Seed, result: res, ServeAgain: -1, Consistency: 1, ConvergeAfter: -1, AfterWrites: -1}
+	if c := res.Convergence; c != nil {
+		out.ConvergeAfter, out.AfterWrites = c.After, c.AfterWrites
+	}
 	var ops []checker.OpSummary
 	if res.History != nil {
 		ops = res.History.Summaries()
@@ -293,7 +315,7 @@ func stat(xs []float64) Stat {
 func aggregate(e Entry, p Partition, scenario string, seeds []Seed) Row {
 	row := Row{System: e.Label, Partition: p.Name, Scenario: scenario, Seeds: len(seeds), PerSeed: seeds, ViolatedRatio: -1}
 	var maj, mnr, all, cons []float64
-	var lat []time.Duration
+	var lat, converge, afterWrites []time.Duration
 	checked, violated, converged, convergenceChecked, reads, stale := 0, 0, 0, 0, 0, 0
 	worst, worstAvail := uint64(0), 2.0
 	for _, sd := range seeds {
@@ -320,6 +342,12 @@ func aggregate(e Entry, p Partition, scenario string, seeds []Seed) Row {
 		}
 		if sd.ConvergenceChecked {
 			convergenceChecked++
+			if sd.ConvergeAfter >= 0 {
+				converge = append(converge, sd.ConvergeAfter.D())
+				afterWrites = append(afterWrites, sd.AfterWrites.D())
+			} else {
+				row.ConvergeNever++
+			}
 		}
 		for _, an := range sd.Anomalies {
 			if !slices.Contains(row.Anomalies, an) {
@@ -353,14 +381,21 @@ func aggregate(e Entry, p Partition, scenario string, seeds []Seed) Row {
 	row.StaleRatio = ratio(stale, reads)
 	row.ConvergedRatio = ratio(converged, convergenceChecked)
 	if len(lat) > 0 {
-		slices.Sort(lat)
-		q := func(p float64) scenarios.Duration {
-			return scenarios.Duration(lat[min(len(lat)-1, int(float64(p*float64(len(lat)))))])
-		}
-		row.LatencyP50, row.LatencyP99, row.LatencyMax = q(0.5), q(0.99), scenarios.Duration(lat[len(lat)-1])
+		row.LatencyP50, row.LatencyP99, row.LatencyMax = quantile(lat, 0.5), quantile(lat, 0.99), quantile(lat, 1)
 	}
+	row.ConvergeP50, row.ConvergeMax = quantile(converge, 0.5), quantile(converge, 1)
+	row.AfterWritesP50, row.AfterWritesMax = quantile(afterWrites, 0.5), quantile(afterWrites, 1)
 	row.FailingSeed = worst
 	return row
+}
+
+// quantile is the p-th quantile of xs, which it sorts; -1 for none.
+func quantile(xs []time.Duration, p float64) scenarios.Duration {
+	if len(xs) == 0 {
+		return -1
+	}
+	slices.Sort(xs)
+	return scenarios.Duration(xs[min(len(xs)-1, int(float64(p*float64(len(xs)))))])
 }
 
 // Result returns the run behind a row's seed, for its artifacts; nil

@@ -123,6 +123,9 @@ var pageTemplate = template.Must(template.New("cap").Funcs(template.FuncMap{
 	"pct":     pct,
 	"frac":    frac,
 	"serve":   serveAgain,
+	"conv":    converge,
+	"writes":  afterWrites,
+	"rate":    rate,
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>The CAP theorem, measured</title>
 <style>
@@ -134,7 +137,7 @@ code { font-size: 12px; }
 svg text { font-size: 12px; }
 </style></head><body>
 <h1>The CAP theorem, measured</h1>
-<p>{{.Table.Seeds}} seeds per point. Availability: requests answered successfully before the heal, of those invoked during the partition, on both sides. Consistency: 0 for a seed whose history check failed, else the fraction of reads that were not stale. Bars: one standard deviation over the seeds. Each point links to a failing seed.</p>
+<p>{{.Table.Seeds}} seeds per point, clients at {{rate .Table.Rate}} each. Availability: requests answered successfully before the heal, of those invoked during the partition, on both sides. Consistency: 0 for a seed whose history check failed, else the fraction of reads that were not stale. Bars: one standard deviation over the seeds. Each point links to a failing seed. Converge: how long after the heal the replicas became equal for good (p50/max over the seeds that did; writes in flight count); after writes: the same, from the clients' last write.</p>
 <svg id="plane" xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">
 <rect x="{{.Left}}" y="{{.Top}}" width="{{.Size}}" height="{{.Size}}" fill="#fafafa" stroke="#999"/>
 {{range .Ticks}}<text x="{{f .X}}" y="{{$.Bottom}}" dy="16" text-anchor="middle">{{.Label}}</text><text x="{{$.Left}}" y="{{f .Y}}" dx="-6" dy="4" text-anchor="end">{{.YLabel}}</text>
@@ -142,15 +145,15 @@ svg text { font-size: 12px; }
 <text transform="translate(16 {{$.Bottom}}) rotate(-90)">consistency →</text>
 {{range .Points}}<g class="cap-point" data-point="{{.Key}}">
 <line x1="{{f .XLo}}" x2="{{f .XHi}}" y1="{{f .Y}}" y2="{{f .Y}}" stroke="{{.Colour}}"/><line x1="{{f .X}}" x2="{{f .X}}" y1="{{f .YLo}}" y2="{{f .YHi}}" stroke="{{.Colour}}"/>
-<a href="{{if .Link.Page}}{{.Link.Page}}{{else}}#{{.Anchor}}{{end}}"><title>{{.Key}}: availability {{.Availability}}, consistency {{.Consistency}}, non-linearizable seeds {{.ViolRatio}}{{if .Link.Replay}}; replay: {{.Link.Replay}}{{end}}</title>
+<a href="{{if .Link.Page}}{{.Link.Page}}{{else}}#{{.Anchor}}{{end}}"><title>{{.Key}}: availability {{.Availability}}, consistency {{.Consistency}}, non-linearizable seeds {{.ViolRatio}}, converge {{conv .Row}}{{if .Link.Replay}}; replay: {{.Link.Replay}}{{end}}</title>
 {{if eq .Shape "square"}}<rect x="{{f .X}}" y="{{f .Y}}" width="10" height="10" transform="translate(-5 -5)" fill="{{.Colour}}" fill-opacity="0.8"/>{{else if eq .Shape "diamond"}}<rect x="{{f .X}}" y="{{f .Y}}" width="10" height="10" transform="rotate(45 {{f .X}} {{f .Y}}) translate(-5 -5)" fill="{{.Colour}}" fill-opacity="0.8"/>{{else}}<circle cx="{{f .X}}" cy="{{f .Y}}" r="6" fill="{{.Colour}}" fill-opacity="0.8"/>{{end}}</a>
 </g>
 {{end}}{{range .Systems}}<rect x="{{$.Left}}" y="{{.Y}}" dx="{{$.Size}}" width="10" height="10" transform="translate({{$.Size}} 0) translate(20 -9)" fill="{{.Colour}}"/><text x="{{$.Left}}" y="{{.Y}}" transform="translate({{$.Size}} 0) translate(36 0)">{{.Name}}</text>
 {{end}}{{range .Partitions}}<text x="{{$.Left}}" y="{{.Y}}" transform="translate({{$.Size}} 0) translate(20 0)">{{if eq .Shape "square"}}■{{else if eq .Shape "diamond"}}◆{{else}}●{{end}} {{.Name}}</text>
 {{end}}</svg>
 <h2>The table</h2>
-<table><thead><tr><th>system</th><th>partition</th><th>avail majority</th><th>avail minority</th><th>non-linearizable seeds</th><th>stale reads</th><th>stale for max</th><th>lost acked writes</th><th>p50</th><th>p99</th><th>max</th><th>serve again</th><th>converged</th><th>anomalies</th><th>failing seed</th></tr></thead><tbody>
-{{range .Points}}<tr id="{{.Anchor}}"><td>{{.Row.System}}</td><td>{{.Row.Partition}}</td><td>{{pct .Row.AvailabilityMajority}}</td><td>{{pct .Row.AvailabilityMinority}}</td><td>{{.ViolRatio}}</td><td>{{frac .Row.StaleRatio}}</td><td>{{.Row.StaleForMax}}</td><td>{{.Row.LostWrites}}</td><td>{{.Row.LatencyP50}}</td><td>{{.Row.LatencyP99}}</td><td>{{.Row.LatencyMax}}</td><td>{{serve .Row}}</td><td>{{percent .Row.ConvergedRatio}}</td><td>{{range .Row.Anomalies}}{{.}} {{end}}</td><td>{{if .Link.Replay}}<code>{{.Link.Replay}}</code>{{else}}-{{end}}</td></tr>
+<table><thead><tr><th>system</th><th>partition</th><th>avail majority</th><th>avail minority</th><th>non-linearizable seeds</th><th>stale reads</th><th>stale for max</th><th>lost acked writes</th><th>p50</th><th>p99</th><th>max</th><th>serve again</th><th>converge p50/max</th><th>after writes p50/max</th><th>anomalies</th><th>failing seed</th></tr></thead><tbody>
+{{range .Points}}<tr id="{{.Anchor}}"><td>{{.Row.System}}</td><td>{{.Row.Partition}}</td><td>{{pct .Row.AvailabilityMajority}}</td><td>{{pct .Row.AvailabilityMinority}}</td><td>{{.ViolRatio}}</td><td>{{frac .Row.StaleRatio}}</td><td>{{.Row.StaleForMax}}</td><td>{{.Row.LostWrites}}</td><td>{{.Row.LatencyP50}}</td><td>{{.Row.LatencyP99}}</td><td>{{.Row.LatencyMax}}</td><td>{{serve .Row}}</td><td>{{conv .Row}}</td><td>{{writes .Row}}</td><td>{{range .Row.Anomalies}}{{.}} {{end}}</td><td>{{if .Link.Replay}}<code>{{.Link.Replay}}</code>{{else}}-{{end}}</td></tr>
 {{end}}</tbody></table>
 </body></html>
 `))

@@ -17,7 +17,15 @@
 //     events inside the system; invariants are checked after every event.
 //     At the end of the fault phase every fault is undone, and in the heal
 //     phase the system must serve every client again (liveness) and its
-//     replicas must converge.
+//     replicas must converge. While a scenario checks convergence, a world
+//     hook compares the replicas every ConvergenceSampleEvery of virtual
+//     time from the heal on (adding no event, so the trace hash is the
+//     same), and the Result says when they became equal and stayed equal
+//     to the end, or never; "convergence": {"within": "3s"} also fails a
+//     run whose replicas took longer than that after the heal. Writes in
+//     flight keep replicas apart, so the time includes however long the
+//     clients keep writing into the heal phase; the Result also counts it
+//     from their last write.
 //  3. Targets such as "the leader" resolve when a fault fires, from the
 //     nemesis's own random stream. Nothing in a run reads the wall clock,
 //     so the same scenario and seed give the same Result and trace hash.
@@ -41,7 +49,8 @@
 //     failures somewhere, every probe fired. Each Problem has a class,
 //     so that seeds that never exercised the scenario (coverage,
 //     precondition) are told apart from a check that failed (correctness)
-//     or could not decide (unknown).
+//     or could not decide (unknown). A Tally also sums up the times to
+//     converge (p50, p99, max, and the seeds that never did).
 //
 // The built-in scenarios (Names, Lookup) are the registered systems' own.
 //

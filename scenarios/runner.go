@@ -106,6 +106,9 @@ type Result struct {
 	ClientSides []ClientSide `json:"client_sides,omitempty"`
 	// QuietWindows counts the quiet windows the quiet checks judged.
 	QuietWindows int `json:"quiet_windows,omitempty"`
+	// Convergence is when the replicas converged after the heal, when
+	// the scenario checks convergence and the run finished.
+	Convergence *ConvergenceTime `json:"convergence,omitempty"`
 
 	// FailureAt is when the failure showed: the event that broke an
 	// invariant, or the call of the first culprit of a linearizability
@@ -247,15 +250,16 @@ func Materialize(s Scenario, seed uint64) Scenario {
 
 // run is one world being built and run.
 type run struct {
-	s     *Scenario
-	seed  uint64
-	opts  Options
-	w     *sim.World
-	net   *simnet.Network
-	kind  *system.System
-	sys   *system.Instance
-	nem   *nemesis
-	quiet *quietTracker // nil unless the scenario has quiet checks
+	s        *Scenario
+	seed     uint64
+	opts     Options
+	w        *sim.World
+	net      *simnet.Network
+	kind     *system.System
+	sys      *system.Instance
+	nem      *nemesis
+	quiet    *quietTracker    // nil unless the scenario has quiet checks
+	converge *convergeTracker // nil unless the scenario checks convergence
 
 	states []StateChange
 }
@@ -375,6 +379,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		})
 	}
 	w.At(s.FaultPhase.D(), r.nem.healAll)
+	if s.Checks.Convergence {
+		r.converge = newConvergeTracker(r)
+	}
 	if opts.States && r.sys.State != nil {
 		r.watchStates(cluster.ServerIDs())
 	}
@@ -481,14 +488,19 @@ func (r *run) result(out sim.Outcome) *Result {
 		}
 	}
 	if finished && s.Checks.Convergence {
+		equal := true
 		for _, id := range r.sys.Members() {
 			if h := r.w.Host(id); !h.Up() {
 				fail(CheckConvergence, "member %s is down at the end of the heal phase", h.Name())
+				equal = false
 			}
 		}
 		if err := checker.CheckConvergence(r.sys.Replicas()); err != nil {
 			fail(CheckConvergence, "%v", err)
+			equal = false
 		}
+		res.Convergence = r.converge.finish(equal, ops)
+		res.Convergence.judgeBound(s.Checks.ConvergenceWithin, fail)
 	}
 	if finished && s.Checks.Liveness {
 		r.checkLiveness(ops, fail)

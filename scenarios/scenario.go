@@ -135,6 +135,10 @@ type Checks struct {
 	Invariants bool `json:"invariants,omitempty"`
 	// Convergence requires every server's state to be equal at the end.
 	Convergence bool `json:"convergence,omitempty"`
+	// ConvergenceWithin, if positive, also bounds how long after the heal
+	// the replicas may take to converge (Result.Convergence); in JSON it
+	// is "convergence": {"within": "30s"}.
+	ConvergenceWithin Duration `json:"-"`
 	// Liveness requires every client to complete an operation in the heal
 	// phase.
 	Liveness bool `json:"liveness,omitempty"`
@@ -150,12 +154,14 @@ type Checks struct {
 	CheckTimeout Duration `json:"check_timeout,omitempty"`
 }
 
-// UnmarshalJSON accepts "linearizable" as the old name of "history".
+// UnmarshalJSON accepts "linearizable" as the old name of "history",
+// and "convergence" as a bool or as {"within": "30s"}.
 func (c *Checks) UnmarshalJSON(b []byte) error {
 	type plain Checks
 	var v struct {
 		plain
-		Linearizable *bool `json:"linearizable,omitempty"`
+		Linearizable *bool           `json:"linearizable,omitempty"`
+		Convergence  json.RawMessage `json:"convergence,omitempty"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -166,7 +172,22 @@ func (c *Checks) UnmarshalJSON(b []byte) error {
 	if v.Linearizable != nil {
 		c.History = c.History || *v.Linearizable
 	}
-	return nil
+	var err error
+	c.Convergence, c.ConvergenceWithin, err = decodeConvergence(v.Convergence)
+	return err
+}
+
+// MarshalJSON writes "convergence" as {"within": ...} when it has a
+// bound, and as a bool otherwise.
+func (c Checks) MarshalJSON() ([]byte, error) {
+	type plain Checks
+	if c.ConvergenceWithin == 0 {
+		return json.Marshal(plain(c))
+	}
+	return json.Marshal(struct {
+		plain
+		Convergence any `json:"convergence,omitempty"`
+	}{plain(c), c.encodeConvergence()})
 }
 
 // Enabled names the checks that are on, in a fixed order.
@@ -249,6 +270,12 @@ func (s *Scenario) validate() (system.Config, error) {
 		return bad("clocks.offset_max", "is negative (%v)", s.Clocks.OffsetMax)
 	case s.Checks.CheckTimeout < 0:
 		return bad("checks.check_timeout", "is negative (%v)", s.Checks.CheckTimeout)
+	case s.Checks.ConvergenceWithin < 0:
+		return bad("checks.convergence.within", "is negative (%v)", s.Checks.ConvergenceWithin)
+	case s.Checks.ConvergenceWithin > 0 && !s.Checks.Convergence:
+		return bad("checks.convergence.within", "bounds the convergence check, which is off")
+	case s.Checks.ConvergenceWithin > s.HealPhase:
+		return bad("checks.convergence.within", "is %v, longer than the heal phase (%v): the run ends before it could be missed", s.Checks.ConvergenceWithin, s.HealPhase)
 	case s.MaxEvents > MaxEventsLimit:
 		return bad("max_events", "must be at most %d (is %d)", uint64(MaxEventsLimit), s.MaxEvents)
 	case !s.Checks.History && !s.Checks.Invariants && !s.Checks.Convergence && !s.Checks.Liveness && s.Checks.Quiet == nil && s.Expect.Check != CheckPanic:

@@ -75,6 +75,9 @@ type Tally struct {
 	Counters map[string]CounterTally `json:"counters,omitempty"`
 	// Staleness sums up the stale reads of the seeds that measured them.
 	Staleness *StalenessTally `json:"staleness,omitempty"`
+	// Convergence sums up the times to converge after the heal of the
+	// seeds that measured them.
+	Convergence *ConvergenceTally `json:"convergence,omitempty"`
 	// Bad are the per-seed problems, those of the lowest seeds, at most
 	// MaxProblems of them, in seed order; BadCount counts them all.
 	Bad      []Problem `json:"bad,omitempty"`
@@ -174,6 +177,12 @@ func (t *Tally) Add(r *Result) {
 		}
 		t.Staleness.add(StalenessTally{Seeds: 1, Reads: st.Reads, ReadsStale: st.ReadsStale, VersionsBehindMax: st.VersionsBehindMax, StaleForMax: st.StaleForMax, StaleForP99Max: st.StaleForP99})
 	}
+	if ct := r.Convergence; ct != nil {
+		if t.Convergence == nil {
+			t.Convergence = &ConvergenceTally{}
+		}
+		t.Convergence.add(*ct)
+	}
 	switch r.Verdict {
 	case Pass:
 		t.Pass++
@@ -223,6 +232,12 @@ func (t *Tally) Merge(o *Tally) error {
 			t.Staleness = &StalenessTally{}
 		}
 		t.Staleness.add(*o.Staleness)
+	}
+	if o.Convergence != nil {
+		if t.Convergence == nil {
+			t.Convergence = &ConvergenceTally{}
+		}
+		t.Convergence.merge(*o.Convergence)
 	}
 	t.BadCount += o.BadCount
 	for _, p := range o.Bad {

@@ -5,12 +5,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 
 	"github.com/detsim/detsim/capmeter"
 	"github.com/detsim/detsim/scenarios"
+	"github.com/detsim/detsim/system"
 )
 
 // cmdCap measures the CAP theorem: every system of the suite under every
@@ -18,6 +20,7 @@ import (
 func cmdCap(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("cap", flag.ContinueOnError)
 	seeds := fs.Int("seeds", 0, "seeds per (system, partition) pair; 0 keeps the suite's")
+	rate := fs.Float64("rate", 0, "every system's workload rate, in operations per second per client; 0 keeps the suite's")
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "runs in parallel")
 	suitePath := fs.String("suite", "", "a suite JSON file; empty runs the default suite")
 	jsonPath := fs.String("json", "", "write the table as JSON to FILE (- for stdout)")
@@ -47,6 +50,12 @@ func cmdCap(args []string, stdout, stderr io.Writer) int {
 	}
 	if *seeds > 0 {
 		suite.Seeds = *seeds
+	}
+	if math.IsNaN(*rate) || *rate < 0 || *rate > system.RateMax {
+		return fail(stderr, "cap", fmt.Errorf("-rate must be in [0, %d] operations per second per client (is %v)", system.RateMax, *rate))
+	}
+	if *rate > 0 {
+		suite.Rate = *rate
 	}
 	table, err := capmeter.Run(suite, *jobs)
 	if err != nil {

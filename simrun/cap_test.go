@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/capmeter"
+	"github.com/detsim/detsim/scenarios"
 )
 
 const smallCapSuite = `{
-  "seeds": 2, "partition_at": "1s", "partition_for": "2s", "heal_for": "2s",
+  "seeds": 2, "rate": 50, "partition_at": "1s", "partition_for": "2s", "heal_for": "2s",
   "partitions": [{"name": "leader-isolated", "topology": "isolate", "target": "leader"}],
   "systems": [{"label": "raft", "base": "raft-clock-skew-readindex"},
               {"label": "dynamo-one", "base": "dynamo-partition-strict", "config": {"r": 1, "w": 1}, "lost_writes_counter": "lost-writes"}]
@@ -30,7 +31,7 @@ func TestCapPrintsTheTableAndWritesThePageAndTheFailingSeeds(t *testing.T) {
 	if code != exitPass {
 		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"raft", "dynamo-one", "leader-isolated", "avail minor", "page: "} {
+	for _, want := range []string{"raft", "dynamo-one", "leader-isolated", "avail minor", "rate: 50 operations/s per client", "converge p50/max", "page: "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("the output lacks %q:\n%s", want, stdout)
 		}
@@ -40,8 +41,12 @@ func TestCapPrintsTheTableAndWritesThePageAndTheFailingSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	var table capmeter.Table
-	if err := json.Unmarshal(b, &table); err != nil || len(table.Rows) != 2 || table.Seeds != 2 {
-		t.Fatalf("cap.json: %v, %d rows of %d seeds; want 2 rows of 2", err, len(table.Rows), table.Seeds)
+	if err := json.Unmarshal(b, &table); err != nil || len(table.Rows) != 2 || table.Seeds != 2 || table.Rate != 50 {
+		t.Fatalf("cap.json: %v, %d rows of %d seeds at %v/s; want 2 rows of 2 at 50/s", err, len(table.Rows), table.Seeds, table.Rate)
+	}
+	// Raft's replicas converge once the clients stop, before the end.
+	if raft := table.Rows[0]; raft.ConvergeNever != 0 || raft.ConvergeMax <= 0 || raft.ConvergeMax > raft.ConvergeP50+scenarios.Duration(time.Second) {
+		t.Errorf("raft's time to converge: p50 %v, max %v, never %d; want every seed converged", raft.ConvergeP50, raft.ConvergeMax, raft.ConvergeNever)
 	}
 	page, err := os.ReadFile(filepath.Join(out, "cap.html"))
 	if err != nil {
@@ -78,6 +83,9 @@ func TestCapRejectsBadInputWithTheProblemNamed(t *testing.T) {
 		want string
 	}{
 		{[]string{"cap", "-seeds", "-1"}, "-seeds"},
+		{[]string{"cap", "-rate", "-1"}, "-rate"},
+		{[]string{"cap", "-rate", "NaN"}, "-rate"},
+		{[]string{"cap", "-rate", "2e6"}, "-rate"},
 		{[]string{"cap", "-j", "0"}, "-j"},
 		{[]string{"cap", "extra"}, "positional"},
 		{[]string{"cap", "-suite", bad}, "bad.json"},
@@ -104,4 +112,20 @@ func BenchmarkCapDefault(b *testing.B) {
 	}
 	b.ReportMetric(float64(runs*b.N)/b.Elapsed().Seconds(), "runs/s")
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(runs*b.N), "ms/run")
+}
+
+func TestCapRateSetsEverySystemsWorkloadRate(t *testing.T) {
+	dir := t.TempDir()
+	suite := filepath.Join(dir, "suite.json")
+	if err := os.WriteFile(suite, []byte(smallCapSuite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := simrun(t, "cap", "-suite", suite, "-seeds", "1", "-rate", "10", "-json", "-")
+	if code != exitPass {
+		t.Fatalf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	var table capmeter.Table
+	if err := json.Unmarshal([]byte(stdout), &table); err != nil || table.Rate != 10 {
+		t.Fatalf("-rate 10 gave a table at %v/s (%v)", table.Rate, err)
+	}
 }

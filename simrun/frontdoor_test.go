@@ -34,7 +34,7 @@ func TestEveryCommandPrintsItsFlagsWithDashH(t *testing.T) {
 		"check":  {"-model", "-consistency", "-timeout", "-out", "-max-history", "-memory"},
 		"merge":  {"-json"},
 		"diff":   {"-context"},
-		"cap":    {"-seeds", "-j", "-suite", "-json", "-out"},
+		"cap":    {"-seeds", "-rate", "-j", "-suite", "-json", "-out"},
 	}
 	for _, c := range commands {
 		if c.run == nil {

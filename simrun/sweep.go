@@ -366,6 +366,9 @@ func printSweep(w io.Writer, rep *sweepReport) {
 	if t.Staleness != nil {
 		fmt.Fprintf(w, "  staleness: %s\n", t.Staleness)
 	}
+	if t.Convergence != nil {
+		fmt.Fprintf(w, "  convergence: %s\n", t.Convergence)
+	}
 	source := rep.Scenario
 	if rep.Source != "" {
 		source = rep.Source

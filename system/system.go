@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -59,6 +60,12 @@ type Spec[C, W any] struct {
 	// Scenarios holds the system's built-in scenarios: every *.json file at
 	// its root is one scenario.
 	Scenarios fs.FS
+	// Rate, optional, sets the workload's offered load to rate operations
+	// per second per client (a positive, finite number, at most RateMax),
+	// so that a measurement across systems (capmeter's suite) loads each
+	// alike. For a closed-loop client, ThinkTimes gives the think times of
+	// a rate. Nil means the system cannot be given a rate.
+	Rate func(wl *W, rate float64) error
 
 	_ struct{}
 }
@@ -199,6 +206,8 @@ type System struct {
 
 	hasWorkload bool
 	decode      func(cfg, wl json.RawMessage) (Config, error)
+	// withRate is nil when the Spec has no Rate.
+	withRate func(wl json.RawMessage, rate float64) (json.RawMessage, error)
 }
 
 // Config is a system's decoded configuration and workload, ready to build.
@@ -220,6 +229,8 @@ func Define[C, W any](s Spec[C, W]) (*System, error) {
 		return nil, fmt.Errorf("system %s: Spec.Build is nil", s.Name)
 	case s.Promises.History && s.Workload == nil:
 		return nil, fmt.Errorf("system %s: promises a history but has no Spec.Workload", s.Name)
+	case s.Rate != nil && s.Workload == nil:
+		return nil, fmt.Errorf("system %s: Spec.Rate is set but there is no Spec.Workload to rate", s.Name)
 	}
 	seen := map[string]bool{}
 	for _, f := range s.Faults {
@@ -275,6 +286,18 @@ func Define[C, W any](s Spec[C, W]) (*System, error) {
 			},
 			build: func(c *Cluster) (*Instance, error) { return s.Build(cfg, wl, c) },
 		}, nil
+	}
+	if s.Rate != nil && s.Workload != nil {
+		sys.withRate = func(raw json.RawMessage, rate float64) (json.RawMessage, error) {
+			wl := s.Workload()
+			if err := decodeOnto(raw, &wl); err != nil {
+				return nil, fmt.Errorf("system %s: workload: %w", s.Name, err)
+			}
+			if err := s.Rate(&wl, rate); err != nil {
+				return nil, fmt.Errorf("system %s: workload: rate %v: %w", s.Name, rate, err)
+			}
+			return encodeWorkload(s.Name, wl, s.Workload())
+		}
 	}
 	return sys, nil
 }
@@ -342,6 +365,58 @@ func (s *System) Program(name string) (ProgramKind, bool) {
 // HasCounter reports whether the system declares a counter called name.
 func (s *System) HasCounter(name string) bool {
 	return slices.ContainsFunc(s.counters, func(c Counter) bool { return c.Name == name })
+}
+
+// TakesRate reports whether the system's workload can be given a rate
+// (Spec.Rate).
+func (s *System) TakesRate() bool { return s.withRate != nil }
+
+// RateMax bounds the rate WithRate accepts: a million operations per
+// second per client, a think time of a microsecond.
+const RateMax = 1_000_000
+
+// WithRate returns workload (a scenario's "workload", which may be empty)
+// decoded onto the system's default, with its rate set to rate
+// operations per second per client by the Spec's Rate, encoded whole: a
+// scenario with it runs, and replays, without the rate.
+func (s *System) WithRate(workload json.RawMessage, rate float64) (json.RawMessage, error) {
+	switch {
+	case !s.hasWorkload:
+		return nil, fmt.Errorf("system %s: has no clients, so its workload takes no rate", s.name)
+	case s.withRate == nil:
+		return nil, fmt.Errorf("system %s: cannot set its workload's rate (its Spec has no Rate)", s.name)
+	case math.IsNaN(rate) || !(rate > 0 && rate <= RateMax):
+		return nil, fmt.Errorf("system %s: a rate must be in (0, %d] operations per second per client (is %v)", s.name, RateMax, rate)
+	}
+	return s.withRate(workload, rate)
+}
+
+// ThinkTimes are the bounds of a closed-loop client's think time for
+// rate operations per second per client: uniform in [1/(2 rate),
+// 3/(2 rate)], 1/rate on average. Such a client waits for each answer
+// before it thinks, so it offers rate only when answered at once; with
+// latency L it offers 1/(1/rate + L).
+func ThinkTimes(rate float64) (lo, hi time.Duration) {
+	mean := time.Duration(float64(time.Second) / rate)
+	return mean / 2, mean + mean/2
+}
+
+// encodeWorkload encodes a workload, and checks that the encoding,
+// decoded onto the default workload dflt as a scenario's is, gives it
+// back: a scenario stores the workload as JSON.
+func encodeWorkload[W any](name string, wl, dflt W) (json.RawMessage, error) {
+	b, err := json.Marshal(wl)
+	if err != nil {
+		return nil, fmt.Errorf("system %s: the workload does not encode: %w", name, err)
+	}
+	back := dflt
+	if err := decodeOnto(b, &back); err != nil {
+		return nil, fmt.Errorf("system %s: the workload's encoding does not decode: %w", name, err)
+	}
+	if again, err := json.Marshal(back); err != nil || !bytes.Equal(again, b) {
+		return nil, fmt.Errorf("system %s: the workload does not survive its JSON encoding", name)
+	}
+	return b, nil
 }
 
 // Decode decodes a scenario's system configuration and workload onto the

@@ -43,6 +43,7 @@ var System = system.MustDefine(system.Spec[Config, twopc.Workload]{
 	Workload:    twopc.DefaultWorkload,
 	Validate:    validate,
 	Build:       build,
+	Rate:        rate,
 	Promises:    system.Promises{History: true, Invariants: true},
 	Programs: []system.ProgramKind{
 		{Name: ProgramCommitHeardByOne, Description: "at the coordinator's next commit of a multi-shard transaction, only one shard hears it, and that shard crashes with the coordinator (both restart 3s later)"},
@@ -59,6 +60,13 @@ var System = system.MustDefine(system.Spec[Config, twopc.Workload]{
 	},
 	Scenarios: mustSub(builtin, "scenarios"),
 })
+
+// rate paces each client at perClient operations per second: its think
+// time between an answer and its next request is 1/perClient on average.
+func rate(wl *twopc.Workload, perClient float64) error {
+	wl.ThinkMin, wl.ThinkMax = system.ThinkTimes(perClient)
+	return nil
+}
 
 func mustSub(f fs.FS, dir string) fs.FS {
 	sub, err := fs.Sub(f, dir)

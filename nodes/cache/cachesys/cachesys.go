@@ -49,6 +49,7 @@ var System = system.MustDefine(system.Spec[cache.Config, client.WorkloadConfig]{
 	Workload:    defaultWorkload,
 	Validate:    validate,
 	Build:       build,
+	Rate:        rate,
 	Promises:    system.Promises{History: true, Invariants: true, Convergence: true, Staleness: true},
 	Faults: []system.FaultKind{
 		{Name: FaultIsolateDB, Description: "cut the database (n1) off from every other host, clients included, until the next heal"},
@@ -75,6 +76,13 @@ var System = system.MustDefine(system.Spec[cache.Config, client.WorkloadConfig]{
 	},
 	Scenarios: mustSub(builtin, "scenarios"),
 })
+
+// rate paces each client at perClient operations per second: its think
+// time between an answer and its next request is 1/perClient on average.
+func rate(wl *client.WorkloadConfig, perClient float64) error {
+	wl.ThinkMin, wl.ThinkMax = system.ThinkTimes(perClient)
+	return nil
+}
 
 func mustSub(f fs.FS, dir string) fs.FS {
 	sub, err := fs.Sub(f, dir)

@@ -48,6 +48,7 @@ var System = system.MustDefine(system.Spec[dynamo.Config, dynamo.Workload]{
 	Workload:    dynamo.DefaultWorkload,
 	Validate:    validate,
 	Build:       build,
+	Rate:        rate,
 	Promises:    system.Promises{History: true, Invariants: true, Convergence: true, Staleness: true},
 	Counters: []system.Counter{
 		{Name: CounterLostWrites, Description: "acknowledged set adds missing from a final read"},
@@ -73,6 +74,13 @@ var System = system.MustDefine(system.Spec[dynamo.Config, dynamo.Workload]{
 	},
 	Scenarios: mustSub(builtin, "scenarios"),
 })
+
+// rate paces each client at perClient operations per second: its think
+// time between an answer and its next request is 1/perClient on average.
+func rate(wl *dynamo.Workload, perClient float64) error {
+	wl.ThinkMin, wl.ThinkMax = system.ThinkTimes(perClient)
+	return nil
+}
 
 func mustSub(f fs.FS, dir string) fs.FS {
 	sub, err := fs.Sub(f, dir)

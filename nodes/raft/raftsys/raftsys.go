@@ -45,6 +45,7 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 	Workload:    defaultWorkload,
 	Validate:    validate,
 	Build:       build,
+	Rate:        rate,
 	Promises:    system.Promises{History: true, Invariants: true, Convergence: true, Staleness: true},
 	Faults: []system.FaultKind{
 		{Name: FaultAddServer, Description: "add a spare server (the target, or a random one outside the configuration)", NeedsSpares: true, Family: "heal"},
@@ -69,6 +70,13 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 	Steady:    []string{CounterLeaderChange},
 	Scenarios: mustSub(builtin, "scenarios"),
 })
+
+// rate paces each client at perClient operations per second: its think
+// time between an answer and its next request is 1/perClient on average.
+func rate(wl *client.WorkloadConfig, perClient float64) error {
+	wl.ThinkMin, wl.ThinkMax = system.ThinkTimes(perClient)
+	return nil
+}
 
 func mustSub(f fs.FS, dir string) fs.FS {
 	sub, err := fs.Sub(f, dir)
