@@ -31,6 +31,16 @@ type Observer interface {
 	Restored(n *Node, s *Snapshot)
 }
 
+// SnapshotObserver is an Observer that also hears of every InstallSnapshot
+// a leader sends, before it goes out: a nemesis can keep a copy and
+// deliver it again later, as a network that duplicates and delays would.
+// m shares its snapshot's Data and Members with the leader: copy them to
+// keep them.
+type SnapshotObserver interface {
+	Observer
+	SnapshotSent(n *Node, to sim.HostID, m InstallSnapshot)
+}
+
 // The read-only accessors. They are for checks and tests: a Node is driven
 // only by the simulator.
 
@@ -65,6 +75,10 @@ func (n *Node) LastIndex() uint64 { return n.log.lastIndex() }
 
 // SnapshotIndex is the index of the latest snapshot (0: none).
 func (n *Node) SnapshotIndex() uint64 { return n.snap.Index }
+
+// SnapshotTerm is the term of the entry at SnapshotIndex, as the latest
+// snapshot records it.
+func (n *Node) SnapshotTerm() uint64 { return n.snap.Term }
 
 // EntryTerm is the term at index i, if the node knows it (i is in the
 // log, or is the last compacted index).
