@@ -114,8 +114,8 @@ var Raft = []Mutant{
 
 	// Snapshots.
 	{Name: "snapshot-old-install-accepted", Area: "snapshots", File: "nodes/raft/follower.go",
-		Old: "\tif s.Index <= n.commit {",
-		New: "\tif s.Index <= n.snap.Index {",
+		Old: "\tif s.Index <= n.commit && (",
+		New: "\tif s.Index <= n.snap.Index && (",
 		Why: "a snapshot is compared with the last snapshot, not the commit index, so an old one rolls state back"},
 	{Name: "snapshot-keeps-conflicting-log", Area: "snapshots", File: "nodes/raft/follower.go",
 		Old: "if t, ok := n.log.term(s.Index); ok && t == s.Term {",

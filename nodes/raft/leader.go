@@ -140,7 +140,11 @@ func (n *Node) sendSnapshot(pr *progress) {
 		return // one in flight
 	}
 	pr.state, pr.snapIndex, pr.snapSent = stateSnapshot, n.snap.Index, now
-	n.send(pr.id, InstallSnapshot{Term: n.term, Snapshot: n.snap})
+	m := InstallSnapshot{Term: n.term, Snapshot: n.snap}
+	if o, ok := n.obs.(SnapshotObserver); ok {
+		o.SnapshotSent(n, pr.id, m)
+	}
+	n.send(pr.id, m)
 }
 
 // maybeCommit advances the commit index to the highest index held by a

@@ -23,13 +23,15 @@ const (
 	FaultRemoveServer   = "remove-server"
 	FaultTransferLeader = "transfer-leader"
 
-	ProgramFigure8   = "figure8"
-	ProgramConfSplit = "conf-split"
-	ProgramCrashVote = "crash-after-vote"
+	ProgramFigure8        = "figure8"
+	ProgramConfSplit      = "conf-split"
+	ProgramCrashVote      = "crash-after-vote"
+	ProgramSnapshotReplay = "snapshot-replay"
 
 	CounterLeaderChange      = "leader-change"
 	CounterSnapshotInstalled = "snapshot-installed"
 	CounterMembershipChange  = "membership-change"
+	CounterSnapshotReplayed  = "snapshot-replayed"
 )
 
 //go:embed scenarios/*.json
@@ -60,11 +62,13 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 			return nil
 		}},
 		{Name: ProgramCrashVote, Description: "crash a server the moment it grants a vote or moves to a later term, one at a time, and restart it 20-100 ms later"},
+		{Name: ProgramSnapshotReplay, Description: "keep copies of the InstallSnapshots leaders send and deliver each once more, late, to a server that has committed past it (preferring one whose own snapshot is older)"},
 	},
 	Counters: []system.Counter{
 		{Name: CounterLeaderChange, Description: "leaders elected after the first"},
 		{Name: CounterSnapshotInstalled, Description: "snapshots a server installed from the leader"},
 		{Name: CounterMembershipChange, Description: "membership changes the operator saw commit"},
+		{Name: CounterSnapshotReplayed, Description: "old InstallSnapshots the snapshot-replay program delivered again"},
 	},
 	Steady:    []string{CounterLeaderChange},
 	Scenarios: mustSub(builtin, "scenarios"),
@@ -114,6 +118,7 @@ type cluster struct {
 	admin   *raft.Admin
 	adminID sim.HostID
 	hist    kvhistory.History
+	replays int // snapshots the snapshot-replay program delivered again
 }
 
 // counter observes elections and snapshot installs for the counters, and
@@ -264,6 +269,8 @@ func (r *cluster) count(name string) int {
 		return max(0, r.counter.elections-1)
 	case CounterSnapshotInstalled:
 		return r.counter.restores
+	case CounterSnapshotReplayed:
+		return r.replays
 	case CounterMembershipChange:
 		changes := 0
 		if r.admin != nil {
@@ -333,6 +340,14 @@ func (r *cluster) program(name string, n system.Nemesis) func() {
 		p := rafttest.NewCrashAfterVote(c)
 		p.Crashed = func(h sim.HostID, at time.Duration) {
 			n.Struck("crash", name+" crashed the server after a vote or a term change", at, at, h)
+		}
+		p.Start()
+		return func() { p.Stop(); c.Close() }
+	case ProgramSnapshotReplay:
+		p := rafttest.NewSnapshotReplay(c, r.tap)
+		p.Replayed = func(from, to sim.HostID, index uint64, at time.Duration) {
+			r.replays++
+			n.Struck("replay", fmt.Sprintf("%s delivered %s's snapshot of index %d again", name, r.w.HostName(from), index), at, at, to)
 		}
 		p.Start()
 		return func() { p.Stop(); c.Close() }
