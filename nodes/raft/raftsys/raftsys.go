@@ -27,11 +27,13 @@ const (
 	ProgramConfSplit      = "conf-split"
 	ProgramCrashVote      = "crash-after-vote"
 	ProgramSnapshotReplay = "snapshot-replay"
+	ProgramFigure7        = "figure7"
 
 	CounterLeaderChange      = "leader-change"
 	CounterSnapshotInstalled = "snapshot-installed"
 	CounterMembershipChange  = "membership-change"
 	CounterSnapshotReplayed  = "snapshot-replayed"
+	CounterDivergedRejoin    = "diverged-rejoin"
 )
 
 //go:embed scenarios/*.json
@@ -62,12 +64,19 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 			return nil
 		}},
 		{Name: ProgramCrashVote, Description: "crash a server the moment it grants a vote or moves to a later term, one at a time, and restart it 20-100 ms later"},
+		{Name: ProgramFigure7, Description: "build the followers of Figure 7 of the Raft paper: cut a leader off with one follower while it appends entries that cannot commit, let the majority commit past them in a later term, then heal the pair in an order drawn at random (the follower first, the old leader first, or both)", Validate: func(s system.Shape) error {
+			if s.Servers < 5 {
+				return fmt.Errorf("needs at least 5 servers, so that a majority remains without the pair (has %d)", s.Servers)
+			}
+			return nil
+		}},
 		{Name: ProgramSnapshotReplay, Description: "keep copies of the InstallSnapshots leaders send and deliver each once more, late, to a server that has committed past it (preferring one whose own snapshot is older)"},
 	},
 	Counters: []system.Counter{
 		{Name: CounterLeaderChange, Description: "leaders elected after the first"},
 		{Name: CounterSnapshotInstalled, Description: "snapshots a server installed from the leader"},
 		{Name: CounterMembershipChange, Description: "membership changes the operator saw commit"},
+		{Name: CounterDivergedRejoin, Description: "servers the figure7 program brought back with a log whose last entry the majority's leader does not hold"},
 		{Name: CounterSnapshotReplayed, Description: "old InstallSnapshots the snapshot-replay program delivered again"},
 	},
 	Steady:    []string{CounterLeaderChange},
@@ -109,16 +118,17 @@ func validate(cfg raft.Config, wl client.WorkloadConfig, shape system.Shape) err
 
 // cluster is a Raft cluster under test.
 type cluster struct {
-	w       *sim.World
-	all     []sim.HostID
-	keys    []string
-	safety  *raftcheck.Safety
-	counter *counter
-	tap     *rafttest.Tap // fans events out to the counter and to programs
-	admin   *raft.Admin
-	adminID sim.HostID
-	hist    kvhistory.History
-	replays int // snapshots the snapshot-replay program delivered again
+	w        *sim.World
+	all      []sim.HostID
+	keys     []string
+	safety   *raftcheck.Safety
+	counter  *counter
+	tap      *rafttest.Tap // fans events out to the counter and to programs
+	admin    *raft.Admin
+	adminID  sim.HostID
+	hist     kvhistory.History
+	replays  int // snapshots the snapshot-replay program delivered again
+	diverged int // servers the figure7 program brought back with a divergent log
 }
 
 // counter observes elections and snapshot installs for the counters, and
@@ -269,6 +279,8 @@ func (r *cluster) count(name string) int {
 		return max(0, r.counter.elections-1)
 	case CounterSnapshotInstalled:
 		return r.counter.restores
+	case CounterDivergedRejoin:
+		return r.diverged
 	case CounterSnapshotReplayed:
 		return r.replays
 	case CounterMembershipChange:
@@ -341,6 +353,11 @@ func (r *cluster) program(name string, n system.Nemesis) func() {
 		p.Crashed = func(h sim.HostID, at time.Duration) {
 			n.Struck("crash", name+" crashed the server after a vote or a term change", at, at, h)
 		}
+		p.Start()
+		return func() { p.Stop(); c.Close() }
+	case ProgramFigure7:
+		p := rafttest.NewFigure7(c)
+		p.Diverged = func(sim.HostID, time.Duration) { r.diverged++ }
 		p.Start()
 		return func() { p.Stop(); c.Close() }
 	case ProgramSnapshotReplay:
