@@ -422,6 +422,9 @@ func (n *Node) read(from sim.HostID, req client.Request) {
 	}
 	n.reads = append(n.reads, pendingRead{index: index, round: n.round + 1, from: from, req: req})
 	n.broadcastHeartbeat()
+	if o, ok := n.obs.(ReadObserver); ok {
+		o.ReadReceived(n, req)
+	}
 }
 
 // leaseValid: the lease holds, and this leader has not started a

@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"slices"
 
+	"github.com/detsim/detsim/nodes/client"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -39,6 +40,14 @@ type Observer interface {
 type SnapshotObserver interface {
 	Observer
 	SnapshotSent(n *Node, to sim.HostID, m InstallSnapshot)
+}
+
+// ReadObserver is an Observer that also hears of every read a leader
+// takes by ReadIndex, once it has sent the heartbeat round that is to
+// confirm it: a nemesis can strike the leader at that moment.
+type ReadObserver interface {
+	Observer
+	ReadReceived(n *Node, req client.Request)
 }
 
 // The read-only accessors. They are for checks and tests: a Node is driven

@@ -28,12 +28,14 @@ const (
 	ProgramCrashVote      = "crash-after-vote"
 	ProgramSnapshotReplay = "snapshot-replay"
 	ProgramFigure7        = "figure7"
+	ProgramDeposedRead    = "deposed-read"
 
 	CounterLeaderChange      = "leader-change"
 	CounterSnapshotInstalled = "snapshot-installed"
 	CounterMembershipChange  = "membership-change"
 	CounterSnapshotReplayed  = "snapshot-replayed"
 	CounterDivergedRejoin    = "diverged-rejoin"
+	CounterDeposedRead       = "deposed-leader-read"
 )
 
 //go:embed scenarios/*.json
@@ -70,6 +72,7 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 			}
 			return nil
 		}},
+		{Name: ProgramDeposedRead, Description: "depose a leader between two ReadIndex reads: the moment it takes a read, its clock steps back, its followers' answers are held and it is cut off; once a new leader has committed, the clients reach it again, and its next read comes just before the held acknowledgements of the old round"},
 		{Name: ProgramSnapshotReplay, Description: "keep copies of the InstallSnapshots leaders send and deliver each once more, late, to a server that has committed past it (preferring one whose own snapshot is older)"},
 	},
 	Counters: []system.Counter{
@@ -77,6 +80,7 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 		{Name: CounterSnapshotInstalled, Description: "snapshots a server installed from the leader"},
 		{Name: CounterMembershipChange, Description: "membership changes the operator saw commit"},
 		{Name: CounterDivergedRejoin, Description: "servers the figure7 program brought back with a log whose last entry the majority's leader does not hold"},
+		{Name: CounterDeposedRead, Description: "reads the deposed-read program saw a deposed leader take just before the held acknowledgements of its old round"},
 		{Name: CounterSnapshotReplayed, Description: "old InstallSnapshots the snapshot-replay program delivered again"},
 	},
 	Steady:    []string{CounterLeaderChange},
@@ -129,6 +133,7 @@ type cluster struct {
 	hist     kvhistory.History
 	replays  int // snapshots the snapshot-replay program delivered again
 	diverged int // servers the figure7 program brought back with a divergent log
+	deposed  int // reads the deposed-read program got to a deposed leader
 }
 
 // counter observes elections and snapshot installs for the counters, and
@@ -281,6 +286,8 @@ func (r *cluster) count(name string) int {
 		return r.counter.restores
 	case CounterDivergedRejoin:
 		return r.diverged
+	case CounterDeposedRead:
+		return r.deposed
 	case CounterSnapshotReplayed:
 		return r.replays
 	case CounterMembershipChange:
@@ -358,6 +365,14 @@ func (r *cluster) program(name string, n system.Nemesis) func() {
 	case ProgramFigure7:
 		p := rafttest.NewFigure7(c)
 		p.Diverged = func(sim.HostID, time.Duration) { r.diverged++ }
+		p.Start()
+		return func() { p.Stop(); c.Close() }
+	case ProgramDeposedRead:
+		p := rafttest.NewDeposedRead(c, r.tap)
+		p.Released = func(sim.HostID, time.Duration) { r.deposed++ }
+		p.Struck = func(h sim.HostID, from, to time.Duration) {
+			n.Struck("isolate", name+" cut the leader off and stepped its clock back", from, to, h)
+		}
 		p.Start()
 		return func() { p.Stop(); c.Close() }
 	case ProgramSnapshotReplay:
