@@ -40,7 +40,8 @@
 //     at the node's snapshot and re-apply from there.
 //   - Snapshot matches: after every event, each node whose snapshot
 //     changed (taken, installed or recovered) is checked: the snapshot
-//     records the term of the entry applied at its index, lies no later
+//     records the term of the entry applied at its index and of the
+//     node's own log there (when the log still holds it), lies no later
 //     than what the node applied, and, when the node's state is the
 //     snapshot's, that state equals the first state seen at that index.
 //   - State agreement: at every CheckLogs, each node's state machine

@@ -383,6 +383,10 @@ func (s *Safety) checkSnapshot(n *raft.Node) {
 		s.fail(SnapshotMatches, id, n.SnapshotTerm(), i, "holds a snapshot of index %d, but has applied only up to %d", i, applied)
 		return
 	}
+	if t, ok := n.EntryTerm(i); ok && t != n.SnapshotTerm() {
+		s.fail(SnapshotMatches, id, n.SnapshotTerm(), i, "holds a snapshot of index %d in term %d, but its log has term %d there", i, n.SnapshotTerm(), t)
+		return
+	}
 	if i < uint64(len(s.applied)) && s.applied[i].known && s.applied[i].e.Term != n.SnapshotTerm() {
 		a := &s.applied[i]
 		s.fail(SnapshotMatches, id, n.SnapshotTerm(), i, "holds a snapshot of index %d in term %d, but %v applied %v there", i, n.SnapshotTerm(), a.host, &a.e)
