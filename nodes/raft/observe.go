@@ -89,6 +89,9 @@ func (n *Node) SnapshotIndex() uint64 { return n.snap.Index }
 // snapshot records it.
 func (n *Node) SnapshotTerm() uint64 { return n.snap.Term }
 
+// SnapshotMembers is the configuration the latest snapshot records.
+func (n *Node) SnapshotMembers() []sim.HostID { return slices.Clone(n.snap.Members) }
+
 // EntryTerm is the term at index i, if the node knows it (i is in the
 // log, or is the last compacted index).
 func (n *Node) EntryTerm(i uint64) (uint64, bool) { return n.log.term(i) }

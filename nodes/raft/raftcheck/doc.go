@@ -41,7 +41,8 @@
 //   - Snapshot matches: after every event, each node whose snapshot
 //     changed (taken, installed or recovered) is checked: the snapshot
 //     records the term of the entry applied at its index and of the
-//     node's own log there (when the log still holds it), lies no later
+//     node's own log there (when the log still holds it) and the
+//     configuration applied as of that index, lies no later
 //     than what the node applied, and, when the node's state is the
 //     snapshot's, that state equals the first state seen at that index.
 //   - State agreement: at every CheckLogs, each node's state machine

@@ -392,9 +392,38 @@ func (s *Safety) checkSnapshot(n *raft.Node) {
 		s.fail(SnapshotMatches, id, n.SnapshotTerm(), i, "holds a snapshot of index %d in term %d, but %v applied %v there", i, n.SnapshotTerm(), a.host, &a.e)
 		return
 	}
+	if members, ok := s.configAt(i); ok && !slices.Equal(members, sortedIDs(n.SnapshotMembers())) {
+		s.fail(SnapshotMatches, id, n.SnapshotTerm(), i, "holds a snapshot of index %d with configuration %v, but the configuration applied as of that index is %v", i, sortedIDs(n.SnapshotMembers()), members)
+		return
+	}
 	if n.LastApplied() == i {
 		s.checkState(n, SnapshotMatches)
 	}
+}
+
+// configAt is the configuration in force after applying index i: that of
+// the last configuration entry applied at or below i. ok is false if an
+// index on the way back is unknown (no node was seen applying it).
+func (s *Safety) configAt(i uint64) (members []sim.HostID, ok bool) {
+	if i >= uint64(len(s.applied)) {
+		return nil, false
+	}
+	for j := i; j >= 1; j-- {
+		a := &s.applied[j]
+		if !a.known {
+			return nil, false
+		}
+		if a.e.Kind == raft.EntryConf {
+			return sortedIDs(a.e.Members), true
+		}
+	}
+	return nil, false
+}
+
+func sortedIDs(ids []sim.HostID) []sim.HostID {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
 }
 
 // checkState compares the state machine of n with the first state seen at
