@@ -79,8 +79,8 @@ var Raft = []Mutant{
 		Why: "a reordered, older acknowledgement lowers the match index"},
 	{Name: "replication-truncates-matching-suffix", Area: "replication", File: "nodes/raft/follower.go",
 		Old: "\t\tif ok && t == e.Term {\n\t\t\tcontinue",
-		New: "\t\tif false {\n\t\t\tcontinue",
-		Why: "the log is cut after PrevIndex on every append, even where it matches: a delayed append drops newer entries the follower acknowledged"},
+		New: "\t\tif ok && t == e.Term && j > 0 {\n\t\t\tcontinue",
+		Why: "the first entry of every append is written again with what follows it cut away, even where the log matches: a delayed append drops newer entries the follower acknowledged"},
 
 	// Commitment.
 	{Name: "commit-answers-overwritten-proposal", Area: "commitment", File: "nodes/raft/node.go",
