@@ -77,6 +77,10 @@ var Raft = []Mutant{
 		Old: "\t\tif m.Index > pr.match {\n\t\t\tpr.match = m.Index\n\t\t}\n\t\tpr.next = max(pr.next, pr.match+1)\n\t\tif pr.state != stateReplicate {",
 		New: "\t\tif m.Index > 0 {\n\t\t\tpr.match = m.Index\n\t\t}\n\t\tpr.next = max(pr.next, pr.match+1)\n\t\tif pr.state != stateReplicate {",
 		Why: "a reordered, older acknowledgement lowers the match index"},
+	{Name: "replication-truncates-matching-suffix", Area: "replication", File: "nodes/raft/follower.go",
+		Old: "\t\tif ok && t == e.Term {\n\t\t\tcontinue",
+		New: "\t\tif ok && t == e.Term && j > 0 {\n\t\t\tcontinue",
+		Why: "the first entry of every append is written again with what follows it cut away, even where the log matches: a delayed append drops newer entries the follower acknowledged"},
 
 	// Commitment.
 	{Name: "commit-answers-overwritten-proposal", Area: "commitment", File: "nodes/raft/node.go",
@@ -87,6 +91,10 @@ var Raft = []Mutant{
 		Old: "\tc := ms[len(ms)-n.quorum()]",
 		New: "\tc := ms[len(ms)-n.quorum()+1]",
 		Why: "the commit index is read one place too high in the sorted match indexes"},
+	{Name: "commit-counts-sent-not-matched", Area: "commitment", File: "nodes/raft/leader.go",
+		Old: "\t\t} else if pr := n.progress(id); pr != nil {\n\t\t\tms = append(ms, pr.match)",
+		New: "\t\t} else if pr := n.progress(id); pr != nil {\n\t\t\tms = append(ms, pr.next-1)",
+		Why: "the leader counts what it has sent a follower as replicated, so its commit index passes what a quorum matched"},
 	{Name: "commit-before-leader-term-check", Area: "commitment", File: "nodes/raft/leader.go",
 		Old: "if t, _ := n.log.term(c); t != n.term && !n.cfg.Bugs.CommitOldTerms {",
 		New: "if t, _ := n.log.term(c); t > n.term && !n.cfg.Bugs.CommitOldTerms {",
@@ -114,8 +122,8 @@ var Raft = []Mutant{
 
 	// Snapshots.
 	{Name: "snapshot-old-install-accepted", Area: "snapshots", File: "nodes/raft/follower.go",
-		Old: "\tif s.Index <= n.commit {",
-		New: "\tif s.Index <= n.snap.Index {",
+		Old: "\tif s.Index <= n.commit && (",
+		New: "\tif s.Index <= n.snap.Index && (",
 		Why: "a snapshot is compared with the last snapshot, not the commit index, so an old one rolls state back"},
 	{Name: "snapshot-keeps-conflicting-log", Area: "snapshots", File: "nodes/raft/follower.go",
 		Old: "if t, ok := n.log.term(s.Index); ok && t == s.Term {",
@@ -147,6 +155,10 @@ var Raft = []Mutant{
 		Old: "if r.round > q || r.index > n.applied {",
 		New: "if r.round > q {",
 		Why: "a confirmed read is served before its read index has applied"},
+	{Name: "read-index-unconfirmed", Area: "reads", File: "nodes/raft/leader.go",
+		Old: "\tq := n.quorumRound()\n\tdone := 0",
+		New: "\tq := n.round\n\tdone := 0",
+		Why: "the leader takes its latest heartbeat round as acknowledged, so a ReadIndex read is served once applied, without a quorum confirming leadership"},
 	{Name: "lease-from-ack-time", Area: "reads", File: "nodes/raft/leader.go",
 		Old: "if until := n.roundSent[q%roundRing] + n.cfg.ElectionTimeoutMin",
 		New: "if until := n.env.Now() + n.cfg.ElectionTimeoutMin",

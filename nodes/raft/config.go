@@ -120,6 +120,10 @@ type Bugs struct {
 	// EarlyConfChange: a leader appends a membership change before it
 	// has committed an entry of its own term.
 	EarlyConfChange bool `json:"early_conf_change,omitempty"`
+	// InstallOldSnapshot: a follower installs any InstallSnapshot newer
+	// than its own last snapshot, even one below its commit index, so an
+	// old snapshot delivered late rolls its applied state back.
+	InstallOldSnapshot bool `json:"install_old_snapshot,omitempty"`
 }
 
 // Any reports whether any bug is planted.

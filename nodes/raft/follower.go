@@ -76,7 +76,7 @@ func (n *Node) handleHeartbeat(from sim.HostID, m Heartbeat) {
 func (n *Node) handleSnapshot(from sim.HostID, m InstallSnapshot) {
 	n.heardFromLeader(from)
 	s := m.Snapshot
-	if s.Index <= n.commit {
+	if s.Index <= n.commit && (!n.cfg.Bugs.InstallOldSnapshot || s.Index <= n.snap.Index) {
 		n.syncForReply()
 		n.send(from, SnapshotResponse{Term: n.term, Index: n.commit})
 		return

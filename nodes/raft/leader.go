@@ -140,7 +140,11 @@ func (n *Node) sendSnapshot(pr *progress) {
 		return // one in flight
 	}
 	pr.state, pr.snapIndex, pr.snapSent = stateSnapshot, n.snap.Index, now
-	n.send(pr.id, InstallSnapshot{Term: n.term, Snapshot: n.snap})
+	m := InstallSnapshot{Term: n.term, Snapshot: n.snap}
+	if o, ok := n.obs.(SnapshotObserver); ok {
+		o.SnapshotSent(n, pr.id, m)
+	}
+	n.send(pr.id, m)
 }
 
 // maybeCommit advances the commit index to the highest index held by a
@@ -418,6 +422,9 @@ func (n *Node) read(from sim.HostID, req client.Request) {
 	}
 	n.reads = append(n.reads, pendingRead{index: index, round: n.round + 1, from: from, req: req})
 	n.broadcastHeartbeat()
+	if o, ok := n.obs.(ReadObserver); ok {
+		o.ReadReceived(n, req)
+	}
 }
 
 // leaseValid: the lease holds, and this leader has not started a

@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"slices"
 
+	"github.com/detsim/detsim/nodes/client"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -29,6 +30,24 @@ type Observer interface {
 	Applied(n *Node, e *Entry)
 	// Restored: n replaced its state machine with snapshot s.
 	Restored(n *Node, s *Snapshot)
+}
+
+// SnapshotObserver is an Observer that also hears of every InstallSnapshot
+// a leader sends, before it goes out: a nemesis can keep a copy and
+// deliver it again later, as a network that duplicates and delays would.
+// m shares its snapshot's Data and Members with the leader: copy them to
+// keep them.
+type SnapshotObserver interface {
+	Observer
+	SnapshotSent(n *Node, to sim.HostID, m InstallSnapshot)
+}
+
+// ReadObserver is an Observer that also hears of every read a leader
+// takes by ReadIndex, once it has sent the heartbeat round that is to
+// confirm it: a nemesis can strike the leader at that moment.
+type ReadObserver interface {
+	Observer
+	ReadReceived(n *Node, req client.Request)
 }
 
 // The read-only accessors. They are for checks and tests: a Node is driven
@@ -65,6 +84,13 @@ func (n *Node) LastIndex() uint64 { return n.log.lastIndex() }
 
 // SnapshotIndex is the index of the latest snapshot (0: none).
 func (n *Node) SnapshotIndex() uint64 { return n.snap.Index }
+
+// SnapshotTerm is the term of the entry at SnapshotIndex, as the latest
+// snapshot records it.
+func (n *Node) SnapshotTerm() uint64 { return n.snap.Term }
+
+// SnapshotMembers is the configuration the latest snapshot records.
+func (n *Node) SnapshotMembers() []sim.HostID { return slices.Clone(n.snap.Members) }
 
 // EntryTerm is the term at index i, if the node knows it (i is in the
 // log, or is the last compacted index).

@@ -9,7 +9,8 @@
 //  2. Set it as the Observer of every server's raft.Config (wrap it, or
 //     fan out, to observe more).
 //  3. Register s.Check (first violation so far, O(1)) or s.Hook(n) (Check
-//     after every event, plus a full CheckLogs every n events) with
+//     and CheckSnapshots after every event, plus a full CheckLogs every n
+//     events) with
 //     sim.World.AddHook or a checker.Monitor. A violation ends the run
 //     with a *Violation, which wraps ErrViolation.
 //  4. Call s.CheckLogs at chosen points (the end of the fault phase, the
@@ -33,6 +34,22 @@
 //     recorded; every later apply at that index must be the same entry.
 //   - Applied in order: each node applies index after index, without
 //     gaps, from the snapshot it started from or restored.
+//   - Applied monotonic: within one run of a node (from a start to its
+//     crash), its applied index never goes back: a snapshot it installs
+//     must not lie below what it has applied. A restart may begin again
+//     at the node's snapshot and re-apply from there.
+//   - Snapshot matches: after every event, each node whose snapshot
+//     changed (taken, installed or recovered) is checked: the snapshot
+//     records the term of the entry applied at its index and of the
+//     node's own log there (when the log still holds it) and the
+//     configuration applied as of that index, lies no later
+//     than what the node applied, and, when the node's state is the
+//     snapshot's, that state equals the first state seen at that index.
+//   - State agreement: at every CheckLogs, each node's state machine
+//     (data and client sessions, by raft.Node.StateHash) must equal the
+//     first state any node was seen holding at the same applied index.
+//     It finds a replica that applied a retried write that the others
+//     deduplicated, say, before any read shows it.
 //
 // Safety keeps every entry it has seen, so its memory grows with the log;
 // it is for test-sized runs. It trusts what nodes report: a node whose

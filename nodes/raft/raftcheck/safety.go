@@ -31,6 +31,19 @@ const (
 	// the vote it granted in that term, and the entries it acknowledged to
 	// the leader of its recovered term.
 	Durability
+	// AppliedMonotonic: within one run of a node, its applied index and
+	// state never go back. A restart may start again from the node's
+	// snapshot and re-apply from there; an installed snapshot must not
+	// replace state the node has already applied past.
+	AppliedMonotonic
+	// SnapshotMatches: a snapshot covers the entry at its index: it
+	// records that entry's term, it is no later than what its node has
+	// applied, and its state is the state every node had after applying
+	// that index.
+	SnapshotMatches
+	// StateAgreement: two nodes that have applied the same index hold the
+	// same state machine state, client sessions included.
+	StateAgreement
 )
 
 func (i Invariant) String() string {
@@ -47,6 +60,12 @@ func (i Invariant) String() string {
 		return "applied in order"
 	case Durability:
 		return "durability"
+	case AppliedMonotonic:
+		return "applied monotonic"
+	case SnapshotMatches:
+		return "snapshot matches"
+	case StateAgreement:
+		return "state agreement"
 	}
 	return fmt.Sprintf("Invariant(%d)", uint8(i))
 }
@@ -91,7 +110,17 @@ type Safety struct {
 	applied     []appliedEntry // by index
 	lastApplied map[sim.HostID]uint64
 	nodes       map[sim.HostID]*raft.Node // the latest instance of each host
+	hosts       []sim.HostID              // the keys of nodes, sorted
+	snapSeen    map[sim.HostID]uint64     // host -> the snapshot index last checked
+	states      map[uint64]seenState      // applied index -> the state first seen there
 	calls       int
+}
+
+// seenState is a state machine's digest at an applied index, and who held
+// it.
+type seenState struct {
+	hash uint64
+	host sim.HostID
 }
 
 type entryKey struct{ index, term uint64 }
@@ -121,6 +150,8 @@ func NewSafety() *Safety {
 		entries:     map[entryKey]seenEntry{},
 		lastApplied: map[sim.HostID]uint64{},
 		nodes:       map[sim.HostID]*raft.Node{},
+		snapSeen:    map[sim.HostID]uint64{},
+		states:      map[uint64]seenState{},
 	}
 }
 
@@ -168,11 +199,14 @@ func (s *Safety) Check() error { return s.err }
 // Violations counts the violations found (the first is Check's).
 func (s *Safety) Violations() int { return s.violations }
 
-// Hook returns a check for sim.World.AddHook: Check after every event, and
-// CheckLogs every n-th call (never, if n <= 0).
+// Hook returns a check for sim.World.AddHook: Check and CheckSnapshots
+// after every event, and CheckLogs every n-th call (never, if n <= 0).
 func (s *Safety) Hook(n int) func() error {
 	return func() error {
 		if s.err != nil {
+			return s.err
+		}
+		if s.CheckSnapshots() != nil {
 			return s.err
 		}
 		s.calls++
@@ -216,8 +250,13 @@ func (s *Safety) Started(n *raft.Node) {
 	if old := s.nodes[n.ID()]; old != nil && old != n {
 		s.checkDurable(old.Promised(), n)
 	}
+	if _, ok := s.nodes[n.ID()]; !ok {
+		i, _ := slices.BinarySearch(s.hosts, n.ID())
+		s.hosts = slices.Insert(s.hosts, i, n.ID())
+	}
 	s.nodes[n.ID()] = n
 	s.lastApplied[n.ID()] = n.LastApplied()
+	s.checkSnapshot(n)
 }
 
 // BecameLeader implements raft.Observer.
@@ -310,7 +349,95 @@ func (s *Safety) Restored(n *raft.Node, snap *raft.Snapshot) {
 	if i := snap.Index; i < uint64(len(s.applied)) && s.applied[i].known && s.applied[i].e.Term != snap.Term {
 		s.fail(StateMachineSafety, id, snap.Term, i, "restored a snapshot ending in term %d, but %v applied %v", snap.Term, s.applied[i].host, &s.applied[i].e)
 	}
+	if last := s.lastApplied[id]; snap.Index < last {
+		s.fail(AppliedMonotonic, id, snap.Term, snap.Index, "restored a snapshot of index %d after it had applied up to %d: its state went back", snap.Index, last)
+	}
 	s.lastApplied[id] = snap.Index
+	s.checkSnapshot(n)
+}
+
+// CheckSnapshots checks the snapshot of every host's latest node that has
+// changed since the last look: one taken or installed in the event just
+// run (see SnapshotMatches). It returns the first violation found so far.
+func (s *Safety) CheckSnapshots() error {
+	for _, id := range s.hosts {
+		if s.err != nil {
+			break
+		}
+		if n := s.nodes[id]; n.SnapshotIndex() != s.snapSeen[id] {
+			s.checkSnapshot(n)
+		}
+	}
+	return s.err
+}
+
+// checkSnapshot checks n's latest snapshot against the entry applied at its
+// index and the state first seen there.
+func (s *Safety) checkSnapshot(n *raft.Node) {
+	id, i := n.ID(), n.SnapshotIndex()
+	s.snapSeen[id] = i
+	if i == 0 {
+		return
+	}
+	if applied := n.LastApplied(); i > applied {
+		s.fail(SnapshotMatches, id, n.SnapshotTerm(), i, "holds a snapshot of index %d, but has applied only up to %d", i, applied)
+		return
+	}
+	if t, ok := n.EntryTerm(i); ok && t != n.SnapshotTerm() {
+		s.fail(SnapshotMatches, id, n.SnapshotTerm(), i, "holds a snapshot of index %d in term %d, but its log has term %d there", i, n.SnapshotTerm(), t)
+		return
+	}
+	if i < uint64(len(s.applied)) && s.applied[i].known && s.applied[i].e.Term != n.SnapshotTerm() {
+		a := &s.applied[i]
+		s.fail(SnapshotMatches, id, n.SnapshotTerm(), i, "holds a snapshot of index %d in term %d, but %v applied %v there", i, n.SnapshotTerm(), a.host, &a.e)
+		return
+	}
+	if members, ok := s.configAt(i); ok && !slices.Equal(members, sortedIDs(n.SnapshotMembers())) {
+		s.fail(SnapshotMatches, id, n.SnapshotTerm(), i, "holds a snapshot of index %d with configuration %v, but the configuration applied as of that index is %v", i, sortedIDs(n.SnapshotMembers()), members)
+		return
+	}
+	if n.LastApplied() == i {
+		s.checkState(n, SnapshotMatches)
+	}
+}
+
+// configAt is the configuration in force after applying index i: that of
+// the last configuration entry applied at or below i. ok is false if an
+// index on the way back is unknown (no node was seen applying it).
+func (s *Safety) configAt(i uint64) (members []sim.HostID, ok bool) {
+	if i >= uint64(len(s.applied)) {
+		return nil, false
+	}
+	for j := i; j >= 1; j-- {
+		a := &s.applied[j]
+		if !a.known {
+			return nil, false
+		}
+		if a.e.Kind == raft.EntryConf {
+			return sortedIDs(a.e.Members), true
+		}
+	}
+	return nil, false
+}
+
+func sortedIDs(ids []sim.HostID) []sim.HostID {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return out
+}
+
+// checkState compares the state machine of n with the first state seen at
+// the same applied index.
+func (s *Safety) checkState(n *raft.Node, inv Invariant) {
+	i, h := n.LastApplied(), n.StateHash()
+	seen, ok := s.states[i]
+	if !ok {
+		s.states[i] = seenState{hash: h, host: n.ID()}
+		return
+	}
+	if seen.hash != h {
+		s.fail(inv, n.ID(), n.Term(), i, "its state after applying index %d differs from the state %v had there (data or client sessions)", i, seen.host)
+	}
 }
 
 // CheckLogs scans the whole log of every host's latest node: each entry
@@ -350,6 +477,9 @@ func (s *Safety) CheckLogs() error {
 		}
 		if n.Role() == raft.Leader && n.Term() == maxTerm {
 			top = n // the latest leader; older "leaders" may be crashed instances
+		}
+		if s.checkState(n, StateAgreement); s.err != nil {
+			return s.err
 		}
 	}
 	if top != nil {

@@ -23,13 +23,19 @@ const (
 	FaultRemoveServer   = "remove-server"
 	FaultTransferLeader = "transfer-leader"
 
-	ProgramFigure8   = "figure8"
-	ProgramConfSplit = "conf-split"
-	ProgramCrashVote = "crash-after-vote"
+	ProgramFigure8        = "figure8"
+	ProgramConfSplit      = "conf-split"
+	ProgramCrashVote      = "crash-after-vote"
+	ProgramSnapshotReplay = "snapshot-replay"
+	ProgramFigure7        = "figure7"
+	ProgramDeposedRead    = "deposed-read"
 
 	CounterLeaderChange      = "leader-change"
 	CounterSnapshotInstalled = "snapshot-installed"
 	CounterMembershipChange  = "membership-change"
+	CounterSnapshotReplayed  = "snapshot-replayed"
+	CounterDivergedRejoin    = "diverged-rejoin"
+	CounterDeposedRead       = "deposed-leader-read"
 )
 
 //go:embed scenarios/*.json
@@ -61,11 +67,22 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 			return nil
 		}},
 		{Name: ProgramCrashVote, Description: "crash a server the moment it grants a vote or moves to a later term, one at a time, and restart it 20-100 ms later"},
+		{Name: ProgramFigure7, Description: "build the followers of Figure 7 of the Raft paper: cut a leader off with one follower while it appends entries that cannot commit, let the majority commit past them in a later term, then heal the pair in an order drawn at random (the follower first, the old leader first, or both)", Validate: func(s system.Shape) error {
+			if s.Servers < 5 {
+				return fmt.Errorf("needs at least 5 servers, so that a majority remains without the pair (has %d)", s.Servers)
+			}
+			return nil
+		}},
+		{Name: ProgramDeposedRead, Description: "depose a leader between two ReadIndex reads: the moment it takes a read, its clock steps back, its followers' answers are held and it is cut off; once a new leader has committed, the clients reach it again, and its next read comes just before the held acknowledgements of the old round"},
+		{Name: ProgramSnapshotReplay, Description: "keep copies of the InstallSnapshots leaders send and deliver each once more, late, to a server that has committed past it (preferring one whose own snapshot is older)"},
 	},
 	Counters: []system.Counter{
 		{Name: CounterLeaderChange, Description: "leaders elected after the first"},
 		{Name: CounterSnapshotInstalled, Description: "snapshots a server installed from the leader"},
 		{Name: CounterMembershipChange, Description: "membership changes the operator saw commit"},
+		{Name: CounterDivergedRejoin, Description: "servers the figure7 program brought back with a log whose last entry the majority's leader does not hold"},
+		{Name: CounterDeposedRead, Description: "reads the deposed-read program saw a deposed leader take just before the held acknowledgements of its old round"},
+		{Name: CounterSnapshotReplayed, Description: "old InstallSnapshots the snapshot-replay program delivered again"},
 	},
 	Steady:    []string{CounterLeaderChange},
 	Scenarios: mustSub(builtin, "scenarios"),
@@ -113,15 +130,18 @@ func validate(cfg raft.Config, wl client.WorkloadConfig, shape system.Shape) err
 
 // cluster is a Raft cluster under test.
 type cluster struct {
-	w       *sim.World
-	all     []sim.HostID
-	keys    []string
-	safety  *raftcheck.Safety
-	counter *counter
-	tap     *rafttest.Tap // fans events out to the counter and to programs
-	admin   *raft.Admin
-	adminID sim.HostID
-	hist    kvhistory.History
+	w        *sim.World
+	all      []sim.HostID
+	keys     []string
+	safety   *raftcheck.Safety
+	counter  *counter
+	tap      *rafttest.Tap // fans events out to the counter and to programs
+	admin    *raft.Admin
+	adminID  sim.HostID
+	hist     kvhistory.History
+	replays  int // snapshots the snapshot-replay program delivered again
+	diverged int // servers the figure7 program brought back with a divergent log
+	deposed  int // reads the deposed-read program got to a deposed leader
 }
 
 // counter observes elections and snapshot installs for the counters, and
@@ -272,6 +292,12 @@ func (r *cluster) count(name string) int {
 		return max(0, r.counter.elections-1)
 	case CounterSnapshotInstalled:
 		return r.counter.restores
+	case CounterDivergedRejoin:
+		return r.diverged
+	case CounterDeposedRead:
+		return r.deposed
+	case CounterSnapshotReplayed:
+		return r.replays
 	case CounterMembershipChange:
 		changes := 0
 		if r.admin != nil {
@@ -341,6 +367,27 @@ func (r *cluster) program(name string, n system.Nemesis) func() {
 		p := rafttest.NewCrashAfterVote(c)
 		p.Crashed = func(h sim.HostID, at time.Duration) {
 			n.Struck("crash", name+" crashed the server after a vote or a term change", at, at, h)
+		}
+		p.Start()
+		return func() { p.Stop(); c.Close() }
+	case ProgramFigure7:
+		p := rafttest.NewFigure7(c)
+		p.Diverged = func(sim.HostID, time.Duration) { r.diverged++ }
+		p.Start()
+		return func() { p.Stop(); c.Close() }
+	case ProgramDeposedRead:
+		p := rafttest.NewDeposedRead(c, r.tap)
+		p.Released = func(sim.HostID, time.Duration) { r.deposed++ }
+		p.Struck = func(h sim.HostID, from, to time.Duration) {
+			n.Struck("isolate", name+" cut the leader off and stepped its clock back", from, to, h)
+		}
+		p.Start()
+		return func() { p.Stop(); c.Close() }
+	case ProgramSnapshotReplay:
+		p := rafttest.NewSnapshotReplay(c, r.tap)
+		p.Replayed = func(from, to sim.HostID, index uint64, at time.Duration) {
+			r.replays++
+			n.Struck("replay", fmt.Sprintf("%s delivered %s's snapshot of index %d again", name, r.w.HostName(from), index), at, at, to)
 		}
 		p.Start()
 		return func() { p.Stop(); c.Close() }

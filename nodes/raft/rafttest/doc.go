@@ -1,6 +1,7 @@
 // Package rafttest holds targeted nemeses for Raft clusters in a sim world:
 // fault schedules that react to what the nodes do (an election, a leader's
-// first commit, a membership change appended), so that rare interleavings
+// first commit, a membership change appended, a snapshot sent, a read
+// taken), so that rare interleavings
 // that random faults almost never produce come up in a few seeds. Every
 // choice is drawn from a seeded stream, so runs replay.
 //
@@ -10,21 +11,28 @@
 //     every server's host id, the Admin if any, and a stream such as
 //     World.Stream("nemesis")) and a Tap whose Next is the observer the
 //     servers would otherwise have (a raftcheck.Safety, say).
-//  2. Install a nemesis on the Tap: Figure8(c, tap, maxCut), or
-//     NewConfSplit(c, tap); NewCrashAfterVote(c) needs no Tap (it looks
-//     at the nodes' terms and votes). Set raft.Config.Observer to the Tap
-//     and add the servers.
+//  2. Install a nemesis on the Tap: Figure8(c, tap, maxCut),
+//     NewConfSplit(c, tap), NewSnapshotReplay(c, tap) or
+//     NewDeposedRead(c, tap); NewCrashAfterVote(c) and NewFigure7(c) need
+//     no Tap (they look at the nodes' terms, votes and logs). Set
+//     raft.Config.Observer to the Tap and add the servers.
 //  3. Start what needs timers (ConfSplit.Start, CrashAfterVote.Start,
+//     Figure7.Start, SnapshotReplay.Start, DeposedRead.Start,
 //     Cluster.StartRejoins), then run the world.
 //
 // The nemeses cut servers off with Cluster.Isolate, which rewrites the
 // network's partition (clients and other hosts not listed keep their
 // links); do not mix them with other partition faults in one run.
-// CrashAfterVote only crashes and restarts, and mixes with anything.
+// Figure7 and DeposedRead rewrite the network themselves, so the same
+// holds for them. CrashAfterVote only crashes and restarts, and
+// SnapshotReplay only delivers copies of messages; both mix with
+// anything.
 //
 // What each finds, with the planted bugs of package raft: Figure8 with
 // AppendEntriesMax 1 finds CommitOldTerms; ConfSplit finds
 // EarlyConfChange; CrashAfterVote finds ReplyBeforeSync at once. All pass
 // without the bugs. (SyncAfterReply, which syncs at the end of the event,
-// needs a crash inside it: sim's CrashAtSyncRatio.)
+// needs a crash inside it: sim's CrashAtSyncRatio.) SnapshotReplay finds
+// InstallOldSnapshot (raftcheck's AppliedMonotonic); DeposedRead finds a
+// read confirmed by a round sent before it arrived (a stale read).
 package rafttest

@@ -1,6 +1,7 @@
 package rafttest
 
 import (
+	"github.com/detsim/detsim/nodes/client"
 	"github.com/detsim/detsim/nodes/raft"
 	"github.com/detsim/detsim/sim"
 )
@@ -19,11 +20,19 @@ type Tap struct {
 	// ConfAppended runs when a leader has appended a configuration entry,
 	// before it sends it.
 	ConfAppended func(n *raft.Node)
+	// SentSnapshot runs when leader n is about to send m to a follower.
+	SentSnapshot func(n *raft.Node, to sim.HostID, m raft.InstallSnapshot)
+	// ReadArrived runs when leader n has taken a read by ReadIndex and
+	// sent the round that is to confirm it.
+	ReadArrived func(n *raft.Node)
 
 	leaderApplied map[sim.HostID]uint64 // host -> term of its last apply as leader
 }
 
-var _ raft.Observer = (*Tap)(nil)
+var (
+	_ raft.SnapshotObserver = (*Tap)(nil)
+	_ raft.ReadObserver     = (*Tap)(nil)
+)
 
 // Started implements raft.Observer.
 func (t *Tap) Started(n *raft.Node) {
@@ -72,5 +81,27 @@ func (t *Tap) Applied(n *raft.Node, e *raft.Entry) {
 func (t *Tap) Restored(n *raft.Node, s *raft.Snapshot) {
 	if t.Next != nil {
 		t.Next.Restored(n, s)
+	}
+}
+
+// SnapshotSent implements raft.SnapshotObserver; Next hears of it if it is
+// one too.
+func (t *Tap) SnapshotSent(n *raft.Node, to sim.HostID, m raft.InstallSnapshot) {
+	if o, ok := t.Next.(raft.SnapshotObserver); ok {
+		o.SnapshotSent(n, to, m)
+	}
+	if t.SentSnapshot != nil {
+		t.SentSnapshot(n, to, m)
+	}
+}
+
+// ReadReceived implements raft.ReadObserver; Next hears of it if it is one
+// too.
+func (t *Tap) ReadReceived(n *raft.Node, req client.Request) {
+	if o, ok := t.Next.(raft.ReadObserver); ok {
+		o.ReadReceived(n, req)
+	}
+	if t.ReadArrived != nil {
+		t.ReadArrived(n)
 	}
 }
