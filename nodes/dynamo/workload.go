@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/detsim/detsim/checker"
@@ -264,7 +265,11 @@ func (n *clientNode) elements(key string, values []string) []int {
 
 // elements is the union of the siblings of a set, sorted.
 func elements(values []string) []int {
-	var out []int
+	size := 0
+	for _, v := range values {
+		size += strings.Count(v, ",") + 1
+	}
+	out := make([]int, 0, size)
 	for _, v := range values {
 		e, digits := 0, 0
 		for i := 0; i <= len(v); i++ {
@@ -356,9 +361,54 @@ func (n *clientNode) add(key string) {
 		}
 		els := n.elements(key, r.Values)
 		i, _ := slices.BinarySearch(els, e)
-		els = slices.Insert(slices.Clone(els), i, e)
-		n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: encodeSet(els), Want: r.Context})
+		var value string
+		if len(r.Values) == 1 {
+			value = insertElement(r.Values[0], i, e)
+		}
+		grown := make([]int, len(els)+1)
+		copy(grown, els[:i])
+		grown[i] = e
+		copy(grown[i+1:], els[i:])
+		if value == "" {
+			value = encodeSet(grown)
+		}
+		// The next read of key most likely returns this value: its parse
+		// is at hand.
+		n.parsed[key] = parsedSet{value, grown}
+		n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: value, Want: r.Context})
 	})
+}
+
+// insertElement is encodeSet of set's elements with e inserted at
+// position i, spliced into set's encoding instead of rewritten: "" if set
+// is not a canonical encoding with at least i elements.
+func insertElement(set string, i, e int) string {
+	if set == "" && i > 0 {
+		return ""
+	}
+	at := 0
+	for k := 0; k < i; k++ {
+		j := strings.IndexByte(set[at:], ',')
+		switch {
+		case j >= 0:
+			at += j + 1
+		case k == i-1:
+			at = len(set) + 1
+		default:
+			return ""
+		}
+	}
+	digits := strconv.AppendInt(make([]byte, 0, 20), int64(e), 10)
+	b := make([]byte, 0, len(set)+len(digits)+1)
+	switch {
+	case set == "":
+		b = append(b, digits...)
+	case at > len(set):
+		b = append(append(append(b, set...), ','), digits...)
+	default:
+		b = append(append(append(append(b, set[:at]...), digits...), ','), set[at:]...)
+	}
+	return string(b)
 }
 
 func (n *clientNode) write(key string) {
