@@ -248,19 +248,71 @@ func (n *clientNode) decode(o client.Outcome) Read {
 	return r
 }
 
-// elements is elements(values), shared with the last read of key when it
-// read the same single value. The slice is never changed.
+// elements is elements(values). A single value is parsed against the
+// last one read of key: a set read again mostly differs from the one
+// before by a few elements inserted in the middle, so only the part
+// between their common prefix and suffix is parsed. The slice is never
+// changed.
 func (n *clientNode) elements(key string, values []string) []int {
-	if len(values) == 1 {
-		if p, ok := n.parsed[key]; ok && p.value == values[0] {
-			return p.els
-		}
+	if len(values) != 1 {
+		return elements(values)
 	}
-	els := elements(values)
-	if len(values) == 1 {
-		n.parsed[key] = parsedSet{values[0], els}
+	p, ok := n.parsed[key]
+	if ok && p.value == values[0] {
+		return p.els
 	}
+	var els []int
+	if ok {
+		els = reparse(p.value, p.els, values[0])
+	} else {
+		els = elements(values)
+	}
+	n.parsed[key] = parsedSet{values[0], els}
 	return els
+}
+
+// reparse is elements of the canonical set encoding v, given the
+// elements of another, prev: the elements of their common prefix and
+// suffix are taken from prevEls, the rest parsed.
+func reparse(prev string, prevEls []int, v string) []int {
+	k := 0
+	for k < len(prev) && k < len(v) && prev[k] == v[k] {
+		k++
+	}
+	// Back to the start of an element of both.
+	for k > 0 && v[k-1] != ',' {
+		k--
+	}
+	head := strings.Count(v[:k], ",")
+	m := 0
+	for m < len(prev)-k && m < len(v)-k && prev[len(prev)-1-m] == v[len(v)-1-m] {
+		m++
+	}
+	// Forward to the start of an element of both: just after a comma
+	// that both hold, or the end.
+	aligned := func(sv int) bool {
+		sp := len(prev) - (len(v) - sv)
+		return (sv == 0 || v[sv-1] == ',') && (sp == 0 || prev[sp-1] == ',')
+	}
+	sv := len(v) - m
+	for sv < len(v) && !aligned(sv) {
+		sv++
+	}
+	tail := 0
+	if sv < len(v) {
+		tail = strings.Count(v[sv:], ",") + 1
+	}
+	if head+tail > len(prevEls) {
+		return elements([]string{v})
+	}
+	mid := strings.TrimSuffix(v[k:sv], ",")
+	var midEls []int
+	if mid != "" {
+		midEls = elements([]string{mid})
+	}
+	out := make([]int, 0, head+len(midEls)+tail)
+	out = append(append(append(out, prevEls[:head]...), midEls...), prevEls[len(prevEls)-tail:]...)
+	return out
 }
 
 // elements is the union of the siblings of a set, sorted.

@@ -32,3 +32,38 @@ func TestAnElementSplicedIntoASetEncodesAsTheWholeSetWould(t *testing.T) {
 		t.Fatalf("a position past the empty set spliced into %q", got)
 	}
 }
+
+func TestASetParsedAgainstTheOneReadBeforeHasTheElementsOfAFullParse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	set := func() []int {
+		var els []int
+		for range rng.IntN(10) {
+			els = append(els, rng.IntN(3)*rng.IntN(1000))
+		}
+		slices.Sort(els)
+		return slices.Compact(els)
+	}
+	for trial := 0; trial < 20000; trial++ {
+		prev, next := set(), set()
+		if trial%2 == 0 {
+			// Mostly the same set, grown or shrunk in a few places.
+			next = slices.Clone(prev)
+			for range 1 + rng.IntN(3) {
+				if len(next) > 0 && rng.IntN(3) == 0 {
+					i := rng.IntN(len(next))
+					next = slices.Delete(next, i, i+1)
+					continue
+				}
+				e := rng.IntN(3000)
+				if i, found := slices.BinarySearch(next, e); !found {
+					next = slices.Insert(next, i, e)
+				}
+			}
+		}
+		p, v := encodeSet(prev), encodeSet(next)
+		got := reparse(p, elements([]string{p}), v)
+		if want := elements([]string{v}); !slices.Equal(got, want) {
+			t.Fatalf("%q after %q: parsed %v, want %v", v, p, got, want)
+		}
+	}
+}
