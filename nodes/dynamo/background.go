@@ -130,12 +130,15 @@ func (n *Node) reapRound() {
 const merkleLeaves = 16
 
 func (n *Node) antiEntropyRound() {
-	var mine []int
-	for rg := 0; rg < n.ring.Ranges(); rg++ {
-		if slices.Contains(n.ring.Walk(rg)[:n.cfg.N], n.self) {
-			mine = append(mine, rg)
+	if n.aeRanges == nil {
+		n.aeRanges = []int{}
+		for rg := 0; rg < n.ring.Ranges(); rg++ {
+			if slices.Contains(n.ring.Walk(rg)[:n.cfg.N], n.self) {
+				n.aeRanges = append(n.aeRanges, rg)
+			}
 		}
 	}
+	mine := n.aeRanges
 	if len(mine) == 0 {
 		return
 	}

@@ -57,7 +57,8 @@ type Node struct {
 	forwards map[uint64]sim.HostID // forwarded puts: id -> the client to answer
 	inflight map[uint64]uint64     // client -> the Seq of its request this server coordinates and has not answered
 
-	aeNext int // the anti-entropy sweep's position, from 1; 0 before it starts
+	aeNext   int   // the anti-entropy sweep's position, from 1; 0 before it starts
+	aeRanges []int // the ranges this server is a primary of, found at the first sweep
 
 	boot      uint64
 	beats     []beat          // by position in ring.Servers()

@@ -315,18 +315,25 @@ func reparse(prev string, prevEls []int, v string) []int {
 	return out
 }
 
-// elements is the union of the siblings of a set, sorted.
+// elements is the union of the siblings of a set, sorted. Each sibling
+// is a sorted encoding (encodeSet), so siblings are merged, not sorted.
 func elements(values []string) []int {
 	size := 0
 	for _, v := range values {
 		size += strings.Count(v, ",") + 1
 	}
 	out := make([]int, 0, size)
+	starts := make([]int, 0, len(values))
+	sorted := true
 	for _, v := range values {
+		starts = append(starts, len(out))
 		e, digits := 0, 0
 		for i := 0; i <= len(v); i++ {
 			if i == len(v) || v[i] == ',' {
 				if digits > 0 {
+					if len(out) > starts[len(starts)-1] && out[len(out)-1] >= e {
+						sorted = false
+					}
 					out = append(out, e)
 				}
 				e, digits = 0, 0
@@ -339,11 +346,43 @@ func elements(values []string) []int {
 			e, digits = e*10+int(c-'0'), digits+1
 		}
 	}
-	if len(values) > 1 {
+	switch {
+	case len(values) == 1:
+		return out
+	case !sorted:
 		slices.Sort(out)
-		out = slices.Compact(out)
+		return slices.Compact(out)
 	}
-	return out
+	union := out[:0:0]
+	for i, start := range starts {
+		end := len(out)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		union = unite(union, out[start:end])
+	}
+	return union
+}
+
+// unite is the union of two sorted lists of distinct elements, as a new list.
+func unite(a, b []int) []int {
+	out := make([]int, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case b[j] < a[i]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return append(append(out, a[i:]...), b[j:]...)
 }
 
 func encodeSet(els []int) string {

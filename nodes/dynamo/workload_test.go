@@ -67,3 +67,29 @@ func TestASetParsedAgainstTheOneReadBeforeHasTheElementsOfAFullParse(t *testing.
 		}
 	}
 }
+
+func TestTheElementsOfSiblingsAreTheirSortedUnion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 5000; trial++ {
+		var values []string
+		var want []int
+		for range 1 + rng.IntN(4) {
+			var els []int
+			for range rng.IntN(8) {
+				els = append(els, rng.IntN(50))
+			}
+			slices.Sort(els)
+			els = slices.Compact(els)
+			values = append(values, encodeSet(els))
+			want = append(want, els...)
+		}
+		slices.Sort(want)
+		want = slices.Compact(want)
+		if got := elements(values); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("siblings %q: elements %v, want %v", values, got, want)
+		}
+	}
+	if got := elements([]string{"5,3", "4"}); !slices.Equal(got, []int{3, 4, 5}) {
+		t.Fatalf("unsorted siblings %q: elements %v", []string{"5,3", "4"}, got)
+	}
+}
