@@ -183,6 +183,9 @@ func (n *Node) coordinatePut(r *request) {
 		n.st.Set(keyCounter, binary.BigEndian.AppendUint64(n.buf[:0], n.counter))
 		dot = Dot{Node: int64(n.self), Counter: n.counter}
 	}
+	if n.cfg.Bugs.PruneClocks {
+		ctx = pruned(ctx, PrunedEntries)
+	}
 	s := Sibling{Dot: dot, Past: ctx, Time: n.env.Now()}
 	if r.creq.Op.Kind == client.OpDelete {
 		s.Tombstone = true

@@ -74,8 +74,9 @@
 // # Planted bugs
 //
 // Config.Bugs holds deliberate defects, each found by its own scenario in
-// dynamosys: ClientClocks (version vectors per client), ReapEarly
-// (tombstones reaped before the grace), RepairOverwrite (read repair that
-// replaces instead of merging) and UnsyncedHints (hints lost at a crash);
-// and LastWriteWins, a configuration whose losses are by design.
+// dynamosys: ClientClocks (version vectors per client), PruneClocks
+// (contexts pruned too eagerly: false concurrency), ReapEarly (tombstones
+// reaped before the grace), RepairOverwrite (read repair that replaces
+// instead of merging) and UnsyncedHints (hints lost at a crash); and
+// LastWriteWins, a configuration whose losses are by design.
 package dynamo

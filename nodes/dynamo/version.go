@@ -84,6 +84,24 @@ func (v VV) with(d Dot) VV {
 	return out
 }
 
+// pruned is v without all but its keep entries of highest counter (the
+// node breaks ties): Bugs.PruneClocks.
+func pruned(v VV, keep int) VV {
+	if len(v) <= keep {
+		return v
+	}
+	byCounter := slices.Clone(v)
+	slices.SortFunc(byCounter, func(a, b Entry) int {
+		if c := cmp.Compare(b.Counter, a.Counter); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Node, b.Node)
+	})
+	out := byCounter[:keep]
+	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.Node, b.Node) })
+	return out
+}
+
 // Sibling is one concurrent version of a key: a dotted version vector (its
 // dot and the causal past its writer had read) and the value it wrote, or a
 // tombstone.

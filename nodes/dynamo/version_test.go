@@ -112,3 +112,24 @@ func TestDescendsAgreesWithTheContexts(t *testing.T) {
 		}
 	}
 }
+
+func TestAPrunedContextNoLongerSupersedesTheSiblingItRead(t *testing.T) {
+	var o Object
+	o = put(o, 1, 5, nil, "a")
+	o = put(o, 2, 9, o.Context(), "ab")
+	o = put(o, 3, 7, o.Context(), "abc")
+	ctx := o.Context() // 1:5 2:9 3:7
+	if got := pruned(ctx, 2); !cmp.Equal(got, VV{{2, 9}, {3, 7}}) {
+		t.Fatalf("pruned to two entries: %v, want the two of highest counter", got)
+	}
+	// Server 1 writes next with the context pruned: its sibling "abc" is
+	// superseded only because server 3's entry survived.
+	if got := put(o, 1, 6, pruned(ctx, 2), "abcd").Live(); !cmp.Equal(got, []string{"abcd"}) {
+		t.Fatalf("siblings = %v, want [abcd]", got)
+	}
+	// Pruned to one entry, the context forgets server 3: the sibling the
+	// writer read and merged stays, falsely concurrent.
+	if got := put(o, 1, 6, pruned(ctx, 1), "abcd").Live(); !cmp.Equal(got, []string{"abcd", "abc"}) {
+		t.Fatalf("siblings = %v, want [abcd abc]", got)
+	}
+}
