@@ -27,6 +27,18 @@ type Entry struct {
 
 // Get is v's counter for node (0 when absent).
 func (v VV) Get(node int64) uint64 {
+	if len(v) <= 8 {
+		// A ring's few servers: a scan beats a search.
+		for _, e := range v {
+			if e.Node >= node {
+				if e.Node == node {
+					return e.Counter
+				}
+				return 0
+			}
+		}
+		return 0
+	}
 	i, ok := slices.BinarySearchFunc(v, node, func(e Entry, n int64) int { return cmp.Compare(e.Node, n) })
 	if !ok {
 		return 0

@@ -248,16 +248,24 @@ func (n *clientNode) decode(o client.Outcome) Read {
 	return r
 }
 
-// elements is elements(values). A single value is parsed against the
-// last one read of key: a set read again mostly differs from the one
+// elements is elements(values). Each value is parsed against the last
+// single value read of key: a set read again mostly differs from the one
 // before by a few elements inserted in the middle, so only the part
 // between their common prefix and suffix is parsed. The slice is never
 // changed.
 func (n *clientNode) elements(key string, values []string) []int {
-	if len(values) != 1 {
-		return elements(values)
-	}
 	p, ok := n.parsed[key]
+	if len(values) != 1 {
+		if !ok || len(values) == 0 {
+			return elements(values)
+		}
+		// Siblings are near variants of the set read before as well.
+		var union []int
+		for _, v := range values {
+			union = unite(union, reparse(p.value, p.els, v))
+		}
+		return union
+	}
 	if ok && p.value == values[0] {
 		return p.els
 	}
@@ -272,47 +280,68 @@ func (n *clientNode) elements(key string, values []string) []int {
 }
 
 // reparse is elements of the canonical set encoding v, given the
-// elements of another, prev: the elements of their common prefix and
-// suffix are taken from prevEls, the rest parsed.
+// elements of another, prev: a merge of the two that takes each run of
+// elements their texts share from prevEls, after a comparison of the
+// texts, and parses only the elements v has that prev has not.
 func reparse(prev string, prevEls []int, v string) []int {
-	k := 0
-	for k < len(prev) && k < len(v) && prev[k] == v[k] {
-		k++
+	out := make([]int, 0, len(prevEls)+8)
+	pi, vi, ei := 0, 0, 0 // prev[pi:] starts with prevEls[ei]; v[vi:] with the next element
+	for vi < len(v) {
+		if run := v[vi : vi+commonPrefix(prev[pi:], v[vi:])]; len(run) > 0 {
+			if last := strings.LastIndexByte(run, ','); last >= 0 {
+				same := strings.Count(run[:last+1], ",")
+				if ei+same > len(prevEls) {
+					return elements([]string{v})
+				}
+				out = append(out, prevEls[ei:ei+same]...)
+				ei, pi, vi = ei+same, pi+last+1, vi+last+1
+				if vi == len(v) {
+					break
+				}
+			}
+		}
+		x, digits, next := parseElement(v, vi)
+		vi = next
+		if digits == 0 {
+			continue
+		}
+		// Elements prev has and v has not are passed over.
+		for ei < len(prevEls) && prevEls[ei] <= x {
+			ei++
+			if j := strings.IndexByte(prev[pi:], ','); j >= 0 {
+				pi += j + 1
+			} else {
+				pi = len(prev)
+			}
+		}
+		out = append(out, x)
 	}
-	// Back to the start of an element of both.
-	for k > 0 && v[k-1] != ',' {
-		k--
-	}
-	head := strings.Count(v[:k], ",")
-	m := 0
-	for m < len(prev)-k && m < len(v)-k && prev[len(prev)-1-m] == v[len(v)-1-m] {
-		m++
-	}
-	// Forward to the start of an element of both: just after a comma
-	// that both hold, or the end.
-	aligned := func(sv int) bool {
-		sp := len(prev) - (len(v) - sv)
-		return (sv == 0 || v[sv-1] == ',') && (sp == 0 || prev[sp-1] == ',')
-	}
-	sv := len(v) - m
-	for sv < len(v) && !aligned(sv) {
-		sv++
-	}
-	tail := 0
-	if sv < len(v) {
-		tail = strings.Count(v[sv:], ",") + 1
-	}
-	if head+tail > len(prevEls) {
-		return elements([]string{v})
-	}
-	mid := strings.TrimSuffix(v[k:sv], ",")
-	var midEls []int
-	if mid != "" {
-		midEls = elements([]string{mid})
-	}
-	out := make([]int, 0, head+len(midEls)+tail)
-	out = append(append(append(out, prevEls[:head]...), midEls...), prevEls[len(prevEls)-tail:]...)
 	return out
+}
+
+// commonPrefix is the length of the longest common prefix of a and b,
+// compared in chunks first.
+func commonPrefix(a, b string) int {
+	n, k := min(len(a), len(b)), 0
+	for _, chunk := range [...]int{64, 8, 1} {
+		for k+chunk <= n && a[k:k+chunk] == b[k:k+chunk] {
+			k += chunk
+		}
+	}
+	return k
+}
+
+// parseElement parses the element of set at i: its value, its number of
+// digits (0 for an empty element) and where the next one starts.
+func parseElement(set string, i int) (e, digits, next int) {
+	for ; i < len(set) && set[i] != ','; i++ {
+		c := set[i]
+		if c < '0' || c > '9' || digits > 18 {
+			panic(fmt.Sprintf("dynamo: a set sibling holds %q, not a list of elements", set))
+		}
+		e, digits = e*10+int(c-'0'), digits+1
+	}
+	return e, digits, i + 1
 }
 
 // elements is the union of the siblings of a set, sorted. Each sibling
