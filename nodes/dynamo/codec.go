@@ -220,6 +220,55 @@ func EncodeRead(r Read) string {
 	return string(b)
 }
 
+// encodeObjectRead is EncodeRead of what a get of o returns: o's context
+// and its live siblings, latest write last, and how many there are. A
+// single sibling, the usual answer, is written without building either.
+func encodeObjectRead(o Object) (string, int) {
+	if len(o.Siblings) != 1 {
+		live, dots := o.byTime()
+		return EncodeRead(Read{Context: EncodeContext(o.Context()), Values: live, Dots: dots}), len(live)
+	}
+	s := o.Siblings[0]
+	b := make([]byte, 0, 12*(len(s.Past)+1)+32+len(s.Value))
+	// The context is the sibling's clock: its past with its dot.
+	dotWritten := false
+	entry := func(e Entry) {
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, e.Node, 10)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, e.Counter, 10)
+	}
+	for _, e := range s.Past {
+		switch {
+		case !dotWritten && e.Node == s.Dot.Node:
+			entry(Entry{e.Node, max(e.Counter, s.Dot.Counter)})
+			dotWritten = true
+			continue
+		case !dotWritten && e.Node > s.Dot.Node:
+			entry(Entry{s.Dot.Node, s.Dot.Counter})
+			dotWritten = true
+		}
+		entry(e)
+	}
+	if !dotWritten {
+		entry(Entry{s.Dot.Node, s.Dot.Counter})
+	}
+	if s.Tombstone {
+		return string(b), 0
+	}
+	b = append(b, '|')
+	b = strconv.AppendInt(b, s.Dot.Node, 10)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, s.Dot.Counter, 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(len(s.Value)), 10)
+	b = append(b, ':')
+	b = append(b, s.Value...)
+	return string(b), 1
+}
+
 // DecodeRead reads what EncodeRead wrote.
 func DecodeRead(s string) (Read, error) {
 	ctx, rest, _ := strings.Cut(s, "|")

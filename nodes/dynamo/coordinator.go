@@ -263,13 +263,9 @@ func (n *Node) fetched(from sim.HostID, m fetchReply) {
 
 func (n *Node) checkGet(r *request) {
 	if !r.answered && len(r.replies) >= n.cfg.R {
-		merged := r.merged
-		live, dots := merged.byTime()
-		n.count(CountSiblingsRead, max(len(live), 1))
-		n.answer(r, client.StatusOK, client.Result{
-			Value: EncodeRead(Read{Context: EncodeContext(merged.Context()), Values: live, Dots: dots}),
-			Found: len(live) > 0,
-		})
+		value, live := encodeObjectRead(r.merged)
+		n.count(CountSiblingsRead, max(live, 1))
+		n.answer(r, client.StatusOK, client.Result{Value: value, Found: live > 0})
 	}
 	if len(r.replies) >= len(r.targets) {
 		n.finishGet(r)

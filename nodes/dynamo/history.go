@@ -133,6 +133,11 @@ func (h *History) Summaries() []checker.OpSummary {
 
 func describe(op Op) string {
 	var b strings.Builder
+	size := 64 + len(op.Key) + len(op.Value)
+	for _, v := range op.Values {
+		size += len(v) + 3
+	}
+	b.Grow(size)
 	if op.Final {
 		b.WriteString("final ")
 	}

@@ -133,3 +133,22 @@ func TestAPrunedContextNoLongerSupersedesTheSiblingItRead(t *testing.T) {
 		t.Fatalf("siblings = %v, want [abcd abc]", got)
 	}
 }
+
+func TestAReadOfOneSiblingEncodesAsTheGeneralEncoding(t *testing.T) {
+	for _, o := range []Object{
+		{},
+		put(Object{}, 2, 5, nil, "a"),
+		put(Object{}, 2, 5, VV{{1, 3}, {2, 4}, {7, 1}}, "1,2,3"),
+		put(Object{}, 2, 5, VV{{2, 9}}, ""),
+		put(Object{}, 9, 5, VV{{1, 3}, {2, 4}}, "x"),
+		put(Object{}, 0, 5, VV{{1, 3}, {2, 4}}, "x"),
+		{Siblings: []Sibling{{Dot: Dot{3, 1}, Past: VV{{1, 1}}, Tombstone: true}}},
+		put(put(Object{}, 1, 1, nil, "a"), 2, 1, nil, "b"),
+	} {
+		live, dots := o.byTime()
+		want := EncodeRead(Read{Context: EncodeContext(o.Context()), Values: live, Dots: dots})
+		if got, n := encodeObjectRead(o); got != want || n != len(live) {
+			t.Errorf("%+v: %q (%d live), want %q (%d)", o, got, n, want, len(live))
+		}
+	}
+}
