@@ -69,7 +69,9 @@
 // ReadHistory (registered as checker model "dynamo", so `simrun check
 // -model dynamo` takes it) reads it back. Package dynamosys puts it all behind the
 // system contract; PBS (pbs.go) measures the probability of a consistent
-// read t after a write, after Bailis et al. (VLDB 2012).
+// read t after a write, after Bailis et al. (VLDB 2012): RunPBS on the
+// simulator, DirectPBS and DirectVisibility (the t for a probability, and
+// the latencies) on the model itself.
 //
 // # Planted bugs
 //
