@@ -76,7 +76,7 @@ func (n *Node) handedOff(from sim.HostID, m handoffAck) {
 	delete(n.hints, hk)
 	n.count(CountHintDelivered, 1)
 	if !n.cfg.Bugs.UnsyncedHints {
-		st := n.env.Storage()
+		st := n.st
 		st.Delete(hintStorageKey(hk))
 		st.Sync()
 	}
@@ -104,7 +104,7 @@ func (n *Node) reapRound() {
 	if len(reaped) == 0 {
 		return
 	}
-	st := n.env.Storage()
+	st := n.st
 	for _, k := range reaped {
 		last := n.data[k]
 		delete(n.data, k)
@@ -130,12 +130,15 @@ func (n *Node) reapRound() {
 const merkleLeaves = 16
 
 func (n *Node) antiEntropyRound() {
-	var mine []int
-	for rg := 0; rg < n.ring.Ranges(); rg++ {
-		if slices.Contains(n.ring.Walk(rg)[:n.cfg.N], n.self) {
-			mine = append(mine, rg)
+	if n.aeRanges == nil {
+		n.aeRanges = []int{}
+		for rg := 0; rg < n.ring.Ranges(); rg++ {
+			if slices.Contains(n.ring.Walk(rg)[:n.cfg.N], n.self) {
+				n.aeRanges = append(n.aeRanges, rg)
+			}
 		}
 	}
+	mine := n.aeRanges
 	if len(mine) == 0 {
 		return
 	}
@@ -180,11 +183,11 @@ func (n *Node) merkle(rg int) (uint64, [merkleLeaves]uint64) {
 		leaf := hash64(k) % merkleLeaves
 		leaves[leaf] = leaves[leaf]*1099511628211 ^ d
 	}
-	var root []byte
-	for _, l := range leaves {
-		root = binary.BigEndian.AppendUint64(root, l)
+	var root [8 * merkleLeaves]byte
+	for i, l := range leaves {
+		binary.BigEndian.PutUint64(root[8*i:], l)
 	}
-	return hash64(string(root)), leaves
+	return hash64(string(root[:])), leaves
 }
 
 // digest hashes a key with its object's encoding: a Merkle tree's leaf

@@ -136,17 +136,18 @@ func decodeObject(b []byte) (Object, error) {
 // the context is opaque, as Riak's X-Riak-Vclock header is.
 
 // EncodeContext writes a causal context as "node:counter,...".
-func EncodeContext(v VV) string {
-	var b strings.Builder
+func EncodeContext(v VV) string { return string(appendContext(make([]byte, 0, 12*len(v)), v)) }
+
+func appendContext(b []byte, v VV) []byte {
 	for i, e := range v {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteString(strconv.FormatInt(e.Node, 10))
-		b.WriteByte(':')
-		b.WriteString(strconv.FormatUint(e.Counter, 10))
+		b = strconv.AppendInt(b, e.Node, 10)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, e.Counter, 10)
 	}
-	return b.String()
+	return b
 }
 
 // DecodeContext reads what EncodeContext wrote.
@@ -154,20 +155,39 @@ func DecodeContext(s string) (VV, error) {
 	if s == "" {
 		return nil, nil
 	}
-	var v VV
-	for _, part := range strings.Split(s, ",") {
+	v := make(VV, 0, strings.Count(s, ",")+1)
+	err := scanContext(s, func(e Entry) { v = append(v, e) })
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// scanContext hands each entry of an encoded context to each, checking
+// that entries are well formed and sorted by node.
+func scanContext(s string, each func(Entry)) error {
+	if s == "" {
+		return nil
+	}
+	first, last := true, int64(0)
+	for rest := s; ; {
+		part, after, more := strings.Cut(rest, ",")
 		node, counter, ok := strings.Cut(part, ":")
 		n, err1 := strconv.ParseInt(node, 10, 64)
 		c, err2 := strconv.ParseUint(counter, 10, 64)
 		if !ok || err1 != nil || err2 != nil || c == 0 {
-			return nil, fmt.Errorf("dynamo: bad causal context entry %q in %q", part, s)
+			return fmt.Errorf("dynamo: bad causal context entry %q in %q", part, s)
 		}
-		if len(v) > 0 && v[len(v)-1].Node >= n {
-			return nil, fmt.Errorf("dynamo: causal context %q is not sorted by node", s)
+		if !first && last >= n {
+			return fmt.Errorf("dynamo: causal context %q is not sorted by node", s)
 		}
-		v = append(v, Entry{Node: n, Counter: c})
+		first, last = false, n
+		each(Entry{Node: n, Counter: c})
+		if !more {
+			return nil
+		}
+		rest = after
 	}
-	return v, nil
 }
 
 // Read is what a get returns to a client: the causal context to send back
@@ -182,27 +202,82 @@ type Read struct {
 // EncodeRead writes r as the context, then each sibling as its dot and
 // its value, length-prefixed: "ctx|node:counter:len:value|...".
 func EncodeRead(r Read) string {
-	var b strings.Builder
-	b.WriteString(r.Context)
-	for i, v := range r.Values {
-		b.WriteByte('|')
-		b.WriteString(strconv.FormatInt(r.Dots[i].Node, 10))
-		b.WriteByte(':')
-		b.WriteString(strconv.FormatUint(r.Dots[i].Counter, 10))
-		b.WriteByte(':')
-		b.WriteString(strconv.Itoa(len(v)))
-		b.WriteByte(':')
-		b.WriteString(v)
+	size := len(r.Context)
+	for _, v := range r.Values {
+		size += 32 + len(v)
 	}
-	return b.String()
+	b := append(make([]byte, 0, size), r.Context...)
+	for i, v := range r.Values {
+		b = append(b, '|')
+		b = strconv.AppendInt(b, r.Dots[i].Node, 10)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, r.Dots[i].Counter, 10)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(len(v)), 10)
+		b = append(b, ':')
+		b = append(b, v...)
+	}
+	return string(b)
+}
+
+// encodeObjectRead is EncodeRead of what a get of o returns: o's context
+// and its live siblings, latest write last, and how many there are. A
+// single sibling, the usual answer, is written without building either.
+func encodeObjectRead(o Object) (string, int) {
+	if len(o.Siblings) != 1 {
+		live, dots := o.byTime()
+		return EncodeRead(Read{Context: EncodeContext(o.Context()), Values: live, Dots: dots}), len(live)
+	}
+	s := o.Siblings[0]
+	b := make([]byte, 0, 12*(len(s.Past)+1)+32+len(s.Value))
+	// The context is the sibling's clock: its past with its dot.
+	dotWritten := false
+	entry := func(e Entry) {
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, e.Node, 10)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, e.Counter, 10)
+	}
+	for _, e := range s.Past {
+		switch {
+		case !dotWritten && e.Node == s.Dot.Node:
+			entry(Entry{e.Node, max(e.Counter, s.Dot.Counter)})
+			dotWritten = true
+			continue
+		case !dotWritten && e.Node > s.Dot.Node:
+			entry(Entry{s.Dot.Node, s.Dot.Counter})
+			dotWritten = true
+		}
+		entry(e)
+	}
+	if !dotWritten {
+		entry(Entry{s.Dot.Node, s.Dot.Counter})
+	}
+	if s.Tombstone {
+		return string(b), 0
+	}
+	b = append(b, '|')
+	b = strconv.AppendInt(b, s.Dot.Node, 10)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, s.Dot.Counter, 10)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, int64(len(s.Value)), 10)
+	b = append(b, ':')
+	b = append(b, s.Value...)
+	return string(b), 1
 }
 
 // DecodeRead reads what EncodeRead wrote.
 func DecodeRead(s string) (Read, error) {
 	ctx, rest, _ := strings.Cut(s, "|")
 	r := Read{Context: ctx}
-	if _, err := DecodeContext(ctx); err != nil {
+	if err := scanContext(ctx, func(Entry) {}); err != nil {
 		return Read{}, err
+	}
+	if siblings := strings.Count(s, "|"); siblings > 0 {
+		r.Values, r.Dots = make([]string, 0, siblings), make([]Dot, 0, siblings)
 	}
 	if rest == "" && !strings.Contains(s, "|") {
 		return r, nil

@@ -76,7 +76,19 @@ type Bugs struct {
 	// UnsyncedHints keeps hints in memory only: a crash of the fallback
 	// drops every hint it held, though it acknowledged the writes.
 	UnsyncedHints bool `json:"unsynced_hints,omitempty"`
+	// PruneClocks prunes the causal context of every put to its
+	// PrunedEntries entries of highest counter before the write is stored,
+	// as Riak prunes a vector clock past small_vclock entries once they
+	// are older than young_vclock (here every entry is old enough, and the
+	// counter stands in for the entry's timestamp). The write no longer
+	// supersedes the siblings of the servers pruned away: siblings the
+	// client merged come back as concurrent (false concurrency), pile up,
+	// and a delete leaves the values it removed beside its tombstone.
+	PruneClocks bool `json:"prune_clocks,omitempty"`
 }
+
+// PrunedEntries is how many entries Bugs.PruneClocks leaves in a context.
+const PrunedEntries = 2
 
 // DefaultConfig is N=3, R=W=2 with strict quorums, read repair,
 // anti-entropy every 200ms and a tombstone grace of a minute.

@@ -11,7 +11,6 @@ import (
 // request is one client request this server coordinates.
 type request struct {
 	id      uint64
-	op      client.Op
 	creq    client.Request
 	replyTo sim.HostID // the client, or the server that forwarded the request
 	fwdID   uint64     // non-zero: answer through forwardReply
@@ -22,6 +21,12 @@ type request struct {
 	acked    []sim.HostID // put: the targets that hold the write
 	replies  []reply      // get: the answers, in arrival order
 	merged   Object       // get: the merge of the replies so far
+
+	// The slices above start in these, so that a request of a usual
+	// size costs one allocation.
+	targetsIn [3]target
+	ackedIn   [3]sim.HostID
+	repliesIn [3]reply
 }
 
 // target is a replica a request goes to: a primary, or a fallback that
@@ -39,10 +44,9 @@ type reply struct {
 // the N primaries. Sloppy quorums use the primaries the failure detector
 // holds up and, for each one it holds down, the next healthy server past
 // them, which keeps a hint for it.
-func (n *Node) targets(key string) []target {
+func (n *Node) targets(key string, out []target) []target {
 	walk := n.ring.Walk(n.ring.RangeOf(key))
 	prim := walk[:n.cfg.N]
-	out := make([]target, 0, n.cfg.N)
 	if !n.cfg.Sloppy {
 		for _, p := range prim {
 			out = append(out, target{p, sim.NoHost})
@@ -81,12 +85,12 @@ func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) 
 	if seq, ok := n.inflight[req.Client]; ok && seq == req.Seq {
 		return // a retry of a request in progress here: its answer will come
 	}
-	r := &request{op: req.Op, creq: req, replyTo: from, fwdID: fwdID}
+	r := &request{creq: req, replyTo: from, fwdID: fwdID}
 	switch req.Op.Kind {
 	case client.OpGet:
 		n.coordinateGet(r)
 	case client.OpPut, client.OpDelete:
-		r.targets = n.targets(req.Op.Key)
+		r.targets = n.targets(req.Op.Key, r.targetsIn[:0])
 		if fwdID == 0 && !slices.ContainsFunc(r.targets, func(t target) bool { return t.host == n.self }) && len(r.targets) > 0 {
 			n.nextReq++
 			n.forwards[n.nextReq] = from
@@ -148,7 +152,7 @@ func (n *Node) ownHint(r *request) sim.HostID {
 	// A forwarded write reached a server that no longer counts itself
 	// among the targets: it keeps the write as a hint for a primary that
 	// gets no copy.
-	for _, p := range n.ring.Preference(r.op.Key, n.cfg.N) {
+	for _, p := range n.ring.Preference(r.creq.Op.Key, n.cfg.N) {
 		if p == n.self {
 			return sim.NoHost
 		}
@@ -160,13 +164,14 @@ func (n *Node) ownHint(r *request) sim.HostID {
 }
 
 func (n *Node) coordinatePut(r *request) {
-	ctx, err := DecodeContext(r.op.Want)
+	ctx, err := DecodeContext(r.creq.Op.Want)
 	if err != nil {
 		n.env.Logf("dynamo: client %d: put refused: %v", r.creq.Client, err)
 		n.answerTo(r.replyTo, r.fwdID, client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: client.StatusNotLeader, Leader: sim.NoHost})
 		return
 	}
 	n.begin(r)
+	r.acked = r.ackedIn[:0]
 	var dot Dot
 	if n.cfg.Bugs.ClientClocks {
 		node := clientNodes + int64(r.creq.Client)
@@ -175,19 +180,22 @@ func (n *Node) coordinatePut(r *request) {
 		// The counter reaches the disk in the same sync as the write
 		// that uses it (store syncs), so a crash never reissues a dot.
 		n.counter++
-		n.env.Storage().Set(keyCounter, binary.BigEndian.AppendUint64(nil, n.counter))
+		n.st.Set(keyCounter, binary.BigEndian.AppendUint64(n.buf[:0], n.counter))
 		dot = Dot{Node: int64(n.self), Counter: n.counter}
 	}
+	if n.cfg.Bugs.PruneClocks {
+		ctx = pruned(ctx, PrunedEntries)
+	}
 	s := Sibling{Dot: dot, Past: ctx, Time: n.env.Now()}
-	if r.op.Kind == client.OpDelete {
+	if r.creq.Op.Kind == client.OpDelete {
 		s.Tombstone = true
 	} else {
-		s.Value = r.op.Value
+		s.Value = r.creq.Op.Value
 	}
 	hint := n.ownHint(r)
-	cur := n.local(r.op.Key, hint)
+	cur := n.local(r.creq.Op.Key, hint)
 	if hint != sim.NoHost {
-		cur = n.merge(cur, n.own[r.op.Key])
+		cur = n.merge(cur, n.own[r.creq.Op.Key])
 	}
 	var next Object
 	if n.cfg.LastWriteWins {
@@ -196,14 +204,14 @@ func (n *Node) coordinatePut(r *request) {
 		next = cur.Put(s)
 	}
 	if hint != sim.NoHost {
-		n.own[r.op.Key] = next
-		n.env.Storage().Set(prefixOwn+r.op.Key, appendObject(nil, next))
+		n.own[r.creq.Op.Key] = next
+		n.st.Set(prefixOwn+r.creq.Op.Key, appendObject(n.buf[:0], next))
 	}
-	n.store(r.op.Key, hint, next)
+	n.store(r.creq.Op.Key, hint, next)
 	r.acked = append(r.acked, n.self)
 	for _, t := range r.targets {
 		if t.host != n.self {
-			n.env.Send(t.host, replicate{Req: r.id, Key: r.op.Key, Obj: next, HintFor: t.hintFor})
+			n.env.Send(t.host, replicate{Req: r.id, Key: r.creq.Op.Key, Obj: next, HintFor: t.hintFor})
 		}
 	}
 	n.checkPut(r)
@@ -228,13 +236,13 @@ func (n *Node) checkPut(r *request) {
 }
 
 func (n *Node) coordinateGet(r *request) {
-	r.targets = n.targets(r.op.Key)
+	r.targets = n.targets(r.creq.Op.Key, r.targetsIn[:0])
 	n.begin(r)
 	for _, t := range r.targets {
 		if t.host == n.self {
-			r.addReply(n, reply{from: n.self, hintFor: t.hintFor, obj: n.local(r.op.Key, t.hintFor)})
+			r.addReply(n, reply{from: n.self, hintFor: t.hintFor, obj: n.local(r.creq.Op.Key, t.hintFor)})
 		} else {
-			n.env.Send(t.host, fetch{Req: r.id, Key: r.op.Key, HintFor: t.hintFor})
+			n.env.Send(t.host, fetch{Req: r.id, Key: r.creq.Op.Key, HintFor: t.hintFor})
 		}
 	}
 	n.checkGet(r)
@@ -255,13 +263,9 @@ func (n *Node) fetched(from sim.HostID, m fetchReply) {
 
 func (n *Node) checkGet(r *request) {
 	if !r.answered && len(r.replies) >= n.cfg.R {
-		merged := r.merged
-		live, dots := merged.byTime()
-		n.count(CountSiblingsRead, max(len(live), 1))
-		n.answer(r, client.StatusOK, client.Result{
-			Value: EncodeRead(Read{Context: EncodeContext(merged.Context()), Values: live, Dots: dots}),
-			Found: len(live) > 0,
-		})
+		value, live := encodeObjectRead(r.merged)
+		n.count(CountSiblingsRead, max(live, 1))
+		n.answer(r, client.StatusOK, client.Result{Value: value, Found: live > 0})
 	}
 	if len(r.replies) >= len(r.targets) {
 		n.finishGet(r)
@@ -270,7 +274,7 @@ func (n *Node) checkGet(r *request) {
 
 func (r *request) addReply(n *Node, x reply) {
 	if r.replies == nil {
-		r.replies = make([]reply, 0, len(r.targets))
+		r.replies = r.repliesIn[:0]
 	}
 	r.replies = append(r.replies, x)
 	r.merged = n.merge(r.merged, x.obj)
@@ -294,9 +298,9 @@ func (n *Node) finishGet(r *request) {
 		}
 		n.count(CountReadRepair, 1)
 		if x.from == n.self {
-			n.repaired(repair{Key: r.op.Key, Obj: fix, HintFor: x.hintFor})
+			n.repaired(repair{Key: r.creq.Op.Key, Obj: fix, HintFor: x.hintFor})
 		} else {
-			n.env.Send(x.from, repair{Key: r.op.Key, Obj: fix, HintFor: x.hintFor})
+			n.env.Send(x.from, repair{Key: r.creq.Op.Key, Obj: fix, HintFor: x.hintFor})
 		}
 	}
 }
@@ -318,7 +322,7 @@ func (n *Node) timedOut(id uint64) {
 		return
 	}
 	n.answer(r, client.StatusUnavailable, client.Result{})
-	if r.op.Kind == client.OpGet {
+	if r.creq.Op.Kind == client.OpGet {
 		n.finishGet(r)
 		return
 	}

@@ -69,13 +69,16 @@
 // ReadHistory (registered as checker model "dynamo", so `simrun check
 // -model dynamo` takes it) reads it back. Package dynamosys puts it all behind the
 // system contract; PBS (pbs.go) measures the probability of a consistent
-// read t after a write, after Bailis et al. (VLDB 2012).
+// read t after a write, after Bailis et al. (VLDB 2012): RunPBS on the
+// simulator, DirectPBS and DirectVisibility (the t for a probability, and
+// the latencies) on the model itself.
 //
 // # Planted bugs
 //
 // Config.Bugs holds deliberate defects, each found by its own scenario in
-// dynamosys: ClientClocks (version vectors per client), ReapEarly
-// (tombstones reaped before the grace), RepairOverwrite (read repair that
-// replaces instead of merging) and UnsyncedHints (hints lost at a crash);
-// and LastWriteWins, a configuration whose losses are by design.
+// dynamosys: ClientClocks (version vectors per client), PruneClocks
+// (contexts pruned too eagerly: false concurrency), ReapEarly (tombstones
+// reaped before the grace), RepairOverwrite (read repair that replaces
+// instead of merging) and UnsyncedHints (hints lost at a crash); and
+// LastWriteWins, a configuration whose losses are by design.
 package dynamo

@@ -133,6 +133,11 @@ func (h *History) Summaries() []checker.OpSummary {
 
 func describe(op Op) string {
 	var b strings.Builder
+	size := 64 + len(op.Key) + len(op.Value)
+	for _, v := range op.Values {
+		size += len(v) + 3
+	}
+	b.Grow(size)
 	if op.Final {
 		b.WriteString("final ")
 	}
@@ -289,13 +294,40 @@ func (h *History) analyze() SetReport {
 			reads[op.Key] = append(reads[op.Key], read{op.Call, op.Elements, op.Final})
 		}
 	}
+	acked := map[string][]int{}
+	for _, op := range h.ops {
+		if op.Kind == OpAdd && op.Status == checker.OpCompleted {
+			acked[op.Key] = append(acked[op.Key], op.Element)
+		}
+	}
 	finalReads := map[string][]read{}
+	lastMiss := map[int]int{}  // element -> index of the last read of its key that missed it
 	for k, rs := range reads { //detsim:maporder each key's reads are sorted and filtered on their own; no order between keys matters
 		slices.SortStableFunc(rs, func(a, b read) int { return cmp.Compare(a.call, b.call) })
 		for _, r := range rs {
 			if r.final {
 				finalReads[k] = append(finalReads[k], r)
 			}
+		}
+		// Walking the reads from the last, the elements every later read
+		// held shrink by those the current read misses: one merge of two
+		// sorted lists per read finds every element's last miss, where a
+		// search per add and read would cost a logarithm more.
+		held := slices.Clone(acked[k])
+		slices.Sort(held)
+		for i := len(rs) - 1; i >= 0 && len(held) > 0; i-- {
+			kept, els, j := held[:0], rs[i].els, 0
+			for _, e := range held {
+				for j < len(els) && els[j] < e {
+					j++
+				}
+				if j < len(els) && els[j] == e {
+					kept = append(kept, e)
+				} else {
+					lastMiss[e] = i
+				}
+			}
+			held = kept
 		}
 	}
 	var vis []time.Duration
@@ -328,18 +360,15 @@ func (h *History) analyze() SetReport {
 				rep.LostElements[op.Key] = append(rep.LostElements[op.Key], op.Element)
 				continue
 			}
-			lastMiss := -1
-			for i := len(after) - 1; i >= 0; i-- {
-				if !has(after[i], op.Element) {
-					lastMiss = i
-					break
-				}
+			missAfter := -1 // the last read after the add that missed it, by index in after
+			if i, ok := lastMiss[op.Element]; ok && i >= first {
+				missAfter = i - first
 			}
-			if lastMiss >= 0 {
+			if missAfter >= 0 {
 				rep.Stale++
 			}
-			if lastMiss+1 < len(after) {
-				vis = append(vis, max(0, after[lastMiss+1].call-op.Return))
+			if missAfter+1 < len(after) {
+				vis = append(vis, max(0, after[missAfter+1].call-op.Return))
 			}
 		case op.Kind == OpDelete && op.Status == checker.OpCompleted && len(op.Dots) > 0:
 			for _, f := range finals[op.Key] {

@@ -30,6 +30,7 @@ const (
 type Node struct {
 	cfg  Config
 	env  sim.Env
+	st   sim.Storage // env.Storage(), taken once: the view is the incarnation's
 	self sim.HostID
 	ring *Ring
 
@@ -56,7 +57,8 @@ type Node struct {
 	forwards map[uint64]sim.HostID // forwarded puts: id -> the client to answer
 	inflight map[uint64]uint64     // client -> the Seq of its request this server coordinates and has not answered
 
-	aeNext int // the anti-entropy sweep's position, from 1; 0 before it starts
+	aeNext   int   // the anti-entropy sweep's position, from 1; 0 before it starts
+	aeRanges []int // the ranges this server is a primary of, found at the first sweep
 
 	boot      uint64
 	beats     []beat          // by position in ring.Servers()
@@ -106,7 +108,8 @@ func (n *Node) Start(env sim.Env) {
 	n.ring = ring
 	n.data, n.hints, n.own, n.digests = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}, map[string]uint64{}
 	n.reqs, n.lastSeq, n.lastResp, n.forwards, n.inflight = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}, map[uint64]uint64{}
-	st := env.Storage()
+	n.st = env.Storage()
+	st := n.st
 	for _, k := range st.Keys(prefixData) {
 		if o, ok := n.load(k); ok {
 			key := strings.TrimPrefix(k, prefixData)
@@ -161,7 +164,7 @@ func (n *Node) every(t tick, d time.Duration) {
 }
 
 func (n *Node) load(storageKey string) (Object, bool) {
-	b, err := n.env.Storage().Get(storageKey)
+	b, err := n.st.Get(storageKey)
 	if err == nil {
 		o, err2 := decodeObject(b)
 		if err2 == nil {
@@ -176,7 +179,7 @@ func (n *Node) load(storageKey string) (Object, bool) {
 }
 
 func (n *Node) readUint(key string) uint64 {
-	b, err := n.env.Storage().Get(key)
+	b, err := n.st.Get(key)
 	switch {
 	case err == nil && len(b) == 8:
 		return binary.BigEndian.Uint64(b)
@@ -213,7 +216,7 @@ func (n *Node) Healthy(s sim.HostID) bool {
 // store writes key's new object durably (data, or a hint for a target) and
 // tells the observer.
 func (n *Node) store(key string, hintFor sim.HostID, o Object) {
-	st := n.env.Storage()
+	st := n.st
 	if hintFor != sim.NoHost && hintFor != n.self {
 		hk := hintKey{hintFor, key}
 		if _, had := n.hints[hk]; !had {

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -36,11 +37,23 @@ type WARS struct {
 	WANDelay   time.Duration
 }
 
-// Quorum is one (R, W) pair at N=3.
-type Quorum struct{ R, W int }
+// Quorum is one (R, W) pair over N replicas.
+type Quorum struct {
+	R, W int
+	// N is how many replicas hold the key; 0 is the paper's 3. RunPBS
+	// runs 3 only.
+	N int
+}
+
+func (q Quorum) replicas() int {
+	if q.N == 0 {
+		return 3
+	}
+	return q.N
+}
 
 // PBSQuorums are the pairs the tables show.
-var PBSQuorums = []Quorum{{1, 1}, {1, 2}, {2, 1}}
+var PBSQuorums = []Quorum{{R: 1, W: 1}, {R: 1, W: 2}, {R: 2, W: 1}}
 
 // PBSTimes are the read delays after commit the tables show.
 var PBSTimes = []time.Duration{0, 1 * time.Millisecond, 2 * time.Millisecond, 5 * time.Millisecond, 10 * time.Millisecond,
@@ -109,39 +122,121 @@ func (r PBSResult) Halfwidth(i int) float64 {
 func DirectPBS(m WARS, q Quorum, times []time.Duration, trials int, seed uint64) PBSResult {
 	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
 	res := PBSResult{Model: m.Name, Quorum: q, Times: slices.Clone(times), Consistent: make([]int, len(times)), Trials: trials}
-	const n = 3
-	var w, ack [n]time.Duration
+	s := newWARSSample(q.replicas())
 	for trial := 0; trial < trials; trial++ {
-		local := rng.IntN(n)
-		for i := 0; i < n; i++ {
-			w[i] = m.W.Sample(rng) + m.wan(i, local)
-			ack[i] = w[i] + m.A.Sample(rng) + m.wan(i, local)
-		}
-		sorted := ack
-		slices.Sort(sorted[:])
-		commit := sorted[q.W-1]
+		commit := s.write(m, q, rng)
 		for ti, t := range times {
-			local := rng.IntN(n)
-			type answer struct {
-				at    time.Duration
-				fresh bool
-			}
-			var answers [n]answer
-			for i := 0; i < n; i++ {
-				r := m.R.Sample(rng) + m.wan(i, local)
-				s := m.S.Sample(rng) + m.wan(i, local)
-				answers[i] = answer{at: r + s, fresh: w[i] <= commit+t+r}
-			}
-			slices.SortFunc(answers[:], func(a, b answer) int { return int(a.at - b.at) })
-			for _, a := range answers[:q.R] {
-				if a.fresh {
-					res.Consistent[ti]++
-					break
-				}
+			if s.read(m, q, rng, commit) <= t {
+				res.Consistent[ti]++
 			}
 		}
 	}
 	return res
+}
+
+// warsSample holds one trial's delays.
+type warsSample struct {
+	w, ack  []time.Duration
+	answers []warsAnswer
+	sorted  []time.Duration
+}
+
+type warsAnswer struct {
+	at, stale time.Duration
+}
+
+func newWARSSample(n int) *warsSample {
+	return &warsSample{w: make([]time.Duration, n), ack: make([]time.Duration, n), answers: make([]warsAnswer, n), sorted: make([]time.Duration, n)}
+}
+
+// write samples a write to every replica and returns its commit time, the
+// W-th acknowledgement, which is the write's latency.
+func (s *warsSample) write(m WARS, q Quorum, rng *rand.Rand) time.Duration {
+	local := rng.IntN(len(s.w))
+	for i := range s.w {
+		s.w[i] = m.W.Sample(rng) + m.wan(i, local)
+		s.ack[i] = s.w[i] + m.A.Sample(rng) + m.wan(i, local)
+	}
+	copy(s.sorted, s.ack)
+	slices.Sort(s.sorted)
+	return s.sorted[q.W-1]
+}
+
+// read samples a read of the last write and returns the least t after
+// commit at which it would have been consistent: a replica among the
+// first R to answer holds the write once it arrives there, at t + its
+// read delay after commit.
+func (s *warsSample) read(m WARS, q Quorum, rng *rand.Rand, commit time.Duration) time.Duration {
+	t, _ := s.readTimed(m, q, rng, commit)
+	return t
+}
+
+// readTimed is read, and the read's latency: the R-th answer.
+func (s *warsSample) readTimed(m WARS, q Quorum, rng *rand.Rand, commit time.Duration) (time.Duration, time.Duration) {
+	local := rng.IntN(len(s.w))
+	for i := range s.answers {
+		r := m.R.Sample(rng) + m.wan(i, local)
+		sd := m.S.Sample(rng) + m.wan(i, local)
+		s.answers[i] = warsAnswer{at: r + sd, stale: s.w[i] - commit - r}
+	}
+	slices.SortFunc(s.answers, func(a, b warsAnswer) int { return cmp.Compare(a.at, b.at) })
+	least := s.answers[0].stale
+	for _, a := range s.answers[1:q.R] {
+		least = min(least, a.stale)
+	}
+	return least, s.answers[q.R-1].at
+}
+
+// Visibility is a t-visibility (the paper's section 4): the least time
+// after commit at which a read is consistent with probability P, and the
+// same quantile of the operations' latencies.
+type Visibility struct {
+	Model  string
+	Quorum Quorum
+	P      float64
+	Trials int
+	// T is the least t >= 0 with P(consistent read t after commit) >= P.
+	T time.Duration
+	// ReadLatency (the R-th answer) and WriteLatency (the W-th
+	// acknowledgement) are their P-th quantiles: the paper's L_r and L_w.
+	ReadLatency, WriteLatency time.Duration
+	// stale holds, sorted, each trial's least consistent t.
+	stale []time.Duration
+}
+
+// PAt is the estimated probability that a read t after commit is
+// consistent, from the same trials.
+func (v Visibility) PAt(t time.Duration) float64 {
+	n, _ := slices.BinarySearchFunc(v.stale, t, func(s, t time.Duration) int {
+		if s <= t {
+			return -1
+		}
+		return 1
+	})
+	return float64(n) / float64(v.Trials)
+}
+
+// DirectVisibility samples the WARS model directly: trials writes, each
+// with one read whose delays are drawn once, so that each trial gives the
+// least t at which its read is consistent; T is their P-th quantile. This
+// is how the paper's own simulator finds the t for a p_st, and it agrees
+// with DirectPBS at every t.
+func DirectVisibility(m WARS, q Quorum, p float64, trials int, seed uint64) Visibility {
+	rng := rand.New(rand.NewPCG(seed, 0x3c6ef372fe94f82b))
+	v := Visibility{Model: m.Name, Quorum: q, P: p, Trials: trials, stale: make([]time.Duration, trials)}
+	reads, writes := make([]time.Duration, trials), make([]time.Duration, trials)
+	s := newWARSSample(q.replicas())
+	for trial := 0; trial < trials; trial++ {
+		commit := s.write(m, q, rng)
+		v.stale[trial], reads[trial] = s.readTimed(m, q, rng, commit)
+		writes[trial] = commit
+	}
+	slices.Sort(v.stale)
+	slices.Sort(reads)
+	slices.Sort(writes)
+	k := min(trials-1, max(0, int(math.Ceil(float64(p*float64(trials))))-1))
+	v.T, v.ReadLatency, v.WriteLatency = max(0, v.stale[k]), reads[k], writes[k]
+	return v
 }
 
 func (m WARS) wan(replica, local int) time.Duration {
@@ -168,6 +263,9 @@ func (s shifted) String() string                    { return fmt.Sprintf("%v+%v"
 // operation picks one at random. Trials overlap in time, each on its own
 // key, so they are independent.
 func RunPBS(m WARS, q Quorum, times []time.Duration, trials int, seed uint64) (PBSResult, error) {
+	if q.replicas() != 3 {
+		return PBSResult{}, fmt.Errorf("dynamo: RunPBS runs N=3 only, not N=%d (DirectPBS takes any N)", q.N)
+	}
 	w, err := sim.NewWorld(sim.Options{Seed: seed, MaxTime: 24 * time.Hour})
 	if err != nil {
 		return PBSResult{}, err

@@ -36,13 +36,13 @@ func TestPBSSimulatorAgreesWithTheDirectModel(t *testing.T) {
 
 func TestPBSConsistencyGrowsWithTimeAndQuorums(t *testing.T) {
 	m := PBSModels()[1]
-	r11 := DirectPBS(m, Quorum{1, 1}, PBSTimes, 4000, 3)
-	r21 := DirectPBS(m, Quorum{2, 1}, PBSTimes, 4000, 3)
+	r11 := DirectPBS(m, Quorum{R: 1, W: 1}, PBSTimes, 4000, 3)
+	r21 := DirectPBS(m, Quorum{R: 2, W: 1}, PBSTimes, 4000, 3)
 	last := len(PBSTimes) - 1
 	if !(r11.P(0) < r11.P(last)) || !(r11.P(0) < r21.P(0)) {
 		t.Fatalf("LNKD-DISK: P(R=W=1) %.3f at 0 and %.3f at %v; P(R=2,W=1) %.3f at 0", r11.P(0), r11.P(last), PBSTimes[last], r21.P(0))
 	}
-	if d := DirectPBS(m, Quorum{2, 2}, PBSTimes, 500, 4); d.P(0) != 1 {
+	if d := DirectPBS(m, Quorum{R: 2, W: 2}, PBSTimes, 500, 4); d.P(0) != 1 {
 		t.Fatalf("R+W > N must always be consistent, got %.4f", d.P(0))
 	}
 }

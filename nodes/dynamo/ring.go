@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/detsim/detsim/sim"
 )
@@ -34,11 +35,17 @@ func NewRing(servers []sim.HostID, vnodes int) (*Ring, error) {
 	if vnodes < 1 {
 		return nil, fmt.Errorf("dynamo: vnodes must be at least 1 (is %d)", vnodes)
 	}
-	r := &Ring{servers: slices.Clone(servers)}
+	r := &Ring{servers: slices.Clone(servers), tokens: make([]token, 0, len(servers)*vnodes)}
 	slices.Sort(r.servers)
+	var name []byte
 	for _, s := range r.servers {
 		for v := 0; v < vnodes; v++ {
-			r.tokens = append(r.tokens, token{pos: hash64(fmt.Sprintf("server/%d/vnode/%d", s, v)), owner: s})
+			// "server/<s>/vnode/<v>"
+			name = append(name[:0], "server/"...)
+			name = strconv.AppendInt(name, int64(s), 10)
+			name = append(name, "/vnode/"...)
+			name = strconv.AppendInt(name, int64(v), 10)
+			r.tokens = append(r.tokens, token{pos: hash64(string(name)), owner: s})
 		}
 	}
 	slices.SortFunc(r.tokens, func(a, b token) int {
@@ -48,15 +55,16 @@ func NewRing(servers []sim.HostID, vnodes int) (*Ring, error) {
 		return cmp.Compare(a.owner, b.owner)
 	})
 	r.prefs = make([][]sim.HostID, len(r.tokens))
+	walks := make([]sim.HostID, 0, len(r.tokens)*len(r.servers))
 	for i := range r.tokens {
-		var walk []sim.HostID
-		for j := 0; j < len(r.tokens) && len(walk) < len(r.servers); j++ {
+		start := len(walks)
+		for j := 0; j < len(r.tokens) && len(walks)-start < len(r.servers); j++ {
 			o := r.tokens[(i+j)%len(r.tokens)].owner
-			if !slices.Contains(walk, o) {
-				walk = append(walk, o)
+			if !slices.Contains(walks[start:], o) {
+				walks = append(walks, o)
 			}
 		}
-		r.prefs[i] = walk
+		r.prefs[i] = walks[start:len(walks):len(walks)]
 	}
 	return r, nil
 }

@@ -27,6 +27,18 @@ type Entry struct {
 
 // Get is v's counter for node (0 when absent).
 func (v VV) Get(node int64) uint64 {
+	if len(v) <= 8 {
+		// A ring's few servers: a scan beats a search.
+		for _, e := range v {
+			if e.Node >= node {
+				if e.Node == node {
+					return e.Counter
+				}
+				return 0
+			}
+		}
+		return 0
+	}
 	i, ok := slices.BinarySearchFunc(v, node, func(e Entry, n int64) int { return cmp.Compare(e.Node, n) })
 	if !ok {
 		return 0
@@ -81,6 +93,24 @@ func (v VV) with(d Dot) VV {
 	}
 	out := make(VV, 0, len(v)+1)
 	out = append(append(append(out, v[:i]...), Entry{d.Node, d.Counter}), v[i:]...)
+	return out
+}
+
+// pruned is v without all but its keep entries of highest counter (the
+// node breaks ties): Bugs.PruneClocks.
+func pruned(v VV, keep int) VV {
+	if len(v) <= keep {
+		return v
+	}
+	byCounter := slices.Clone(v)
+	slices.SortFunc(byCounter, func(a, b Entry) int {
+		if c := cmp.Compare(b.Counter, a.Counter); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Node, b.Node)
+	})
+	out := byCounter[:keep]
+	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.Node, b.Node) })
 	return out
 }
 
@@ -180,6 +210,12 @@ func (o Object) Live() []string {
 // last (the dot breaks ties): a client that must show one value shows the
 // last.
 func (o Object) byTime() ([]string, []Dot) {
+	if len(o.Siblings) == 1 {
+		if s := o.Siblings[0]; !s.Tombstone {
+			return []string{s.Value}, []Dot{s.Dot}
+		}
+		return nil, nil
+	}
 	live := make([]Sibling, 0, len(o.Siblings))
 	for _, s := range o.Siblings {
 		if !s.Tombstone {
@@ -238,8 +274,11 @@ func (o Object) Put(s Sibling) Object {
 // sibling of either that no sibling of the other has seen. A dot names one
 // event, so a sibling present in both is kept once.
 func (o Object) Merge(p Object) Object {
-	if o.Equal(p) {
+	switch {
+	case len(p.Siblings) == 0 || o.Equal(p):
 		return o
+	case len(o.Siblings) == 0 && distinctDots(p.Siblings):
+		return p
 	}
 	out := Object{Siblings: make([]Sibling, 0, len(o.Siblings)+len(p.Siblings))}
 	keep := func(x Sibling, others []Sibling) bool {
@@ -288,6 +327,17 @@ func lwwAfter(a, b Sibling) bool {
 		return a.Dot.Node > b.Dot.Node
 	}
 	return a.Dot.Counter > b.Dot.Counter
+}
+
+// distinctDots reports whether no two of the sorted siblings s share a
+// dot, which only Bugs.ClientClocks breaks.
+func distinctDots(s []Sibling) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i].Dot == s[i-1].Dot {
+			return false
+		}
+	}
+	return true
 }
 
 func sortSiblings(s []Sibling) {

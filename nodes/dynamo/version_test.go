@@ -112,3 +112,43 @@ func TestDescendsAgreesWithTheContexts(t *testing.T) {
 		}
 	}
 }
+
+func TestAPrunedContextNoLongerSupersedesTheSiblingItRead(t *testing.T) {
+	var o Object
+	o = put(o, 1, 5, nil, "a")
+	o = put(o, 2, 9, o.Context(), "ab")
+	o = put(o, 3, 7, o.Context(), "abc")
+	ctx := o.Context() // 1:5 2:9 3:7
+	if got := pruned(ctx, 2); !cmp.Equal(got, VV{{2, 9}, {3, 7}}) {
+		t.Fatalf("pruned to two entries: %v, want the two of highest counter", got)
+	}
+	// Server 1 writes next with the context pruned: its sibling "abc" is
+	// superseded only because server 3's entry survived.
+	if got := put(o, 1, 6, pruned(ctx, 2), "abcd").Live(); !cmp.Equal(got, []string{"abcd"}) {
+		t.Fatalf("siblings = %v, want [abcd]", got)
+	}
+	// Pruned to one entry, the context forgets server 3: the sibling the
+	// writer read and merged stays, falsely concurrent.
+	if got := put(o, 1, 6, pruned(ctx, 1), "abcd").Live(); !cmp.Equal(got, []string{"abcd", "abc"}) {
+		t.Fatalf("siblings = %v, want [abcd abc]", got)
+	}
+}
+
+func TestAReadOfOneSiblingEncodesAsTheGeneralEncoding(t *testing.T) {
+	for _, o := range []Object{
+		{},
+		put(Object{}, 2, 5, nil, "a"),
+		put(Object{}, 2, 5, VV{{1, 3}, {2, 4}, {7, 1}}, "1,2,3"),
+		put(Object{}, 2, 5, VV{{2, 9}}, ""),
+		put(Object{}, 9, 5, VV{{1, 3}, {2, 4}}, "x"),
+		put(Object{}, 0, 5, VV{{1, 3}, {2, 4}}, "x"),
+		{Siblings: []Sibling{{Dot: Dot{3, 1}, Past: VV{{1, 1}}, Tombstone: true}}},
+		put(put(Object{}, 1, 1, nil, "a"), 2, 1, nil, "b"),
+	} {
+		live, dots := o.byTime()
+		want := EncodeRead(Read{Context: EncodeContext(o.Context()), Values: live, Dots: dots})
+		if got, n := encodeObjectRead(o); got != want || n != len(live) {
+			t.Errorf("%+v: %q (%d live), want %q (%d)", o, got, n, want, len(live))
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/detsim/detsim/checker"
@@ -247,29 +248,121 @@ func (n *clientNode) decode(o client.Outcome) Read {
 	return r
 }
 
-// elements is elements(values), shared with the last read of key when it
-// read the same single value. The slice is never changed.
+// elements is elements(values). Each value is parsed against the last
+// single value read of key: a set read again mostly differs from the one
+// before by a few elements inserted in the middle, so only the part
+// between their common prefix and suffix is parsed. The slice is never
+// changed.
 func (n *clientNode) elements(key string, values []string) []int {
-	if len(values) == 1 {
-		if p, ok := n.parsed[key]; ok && p.value == values[0] {
-			return p.els
+	p, ok := n.parsed[key]
+	if len(values) != 1 {
+		if !ok || len(values) == 0 {
+			return elements(values)
 		}
+		// Siblings are near variants of the set read before as well.
+		var union []int
+		for _, v := range values {
+			union = unite(union, reparse(p.value, p.els, v))
+		}
+		return union
 	}
-	els := elements(values)
-	if len(values) == 1 {
-		n.parsed[key] = parsedSet{values[0], els}
+	if ok && p.value == values[0] {
+		return p.els
 	}
+	var els []int
+	if ok {
+		els = reparse(p.value, p.els, values[0])
+	} else {
+		els = elements(values)
+	}
+	n.parsed[key] = parsedSet{values[0], els}
 	return els
 }
 
-// elements is the union of the siblings of a set, sorted.
+// reparse is elements of the canonical set encoding v, given the
+// elements of another, prev: a merge of the two that takes each run of
+// elements their texts share from prevEls, after a comparison of the
+// texts, and parses only the elements v has that prev has not.
+func reparse(prev string, prevEls []int, v string) []int {
+	out := make([]int, 0, len(prevEls)+8)
+	pi, vi, ei := 0, 0, 0 // prev[pi:] starts with prevEls[ei]; v[vi:] with the next element
+	for vi < len(v) {
+		if run := v[vi : vi+commonPrefix(prev[pi:], v[vi:])]; len(run) > 0 {
+			if last := strings.LastIndexByte(run, ','); last >= 0 {
+				same := strings.Count(run[:last+1], ",")
+				if ei+same > len(prevEls) {
+					return elements([]string{v})
+				}
+				out = append(out, prevEls[ei:ei+same]...)
+				ei, pi, vi = ei+same, pi+last+1, vi+last+1
+				if vi == len(v) {
+					break
+				}
+			}
+		}
+		x, digits, next := parseElement(v, vi)
+		vi = next
+		if digits == 0 {
+			continue
+		}
+		// Elements prev has and v has not are passed over.
+		for ei < len(prevEls) && prevEls[ei] <= x {
+			ei++
+			if j := strings.IndexByte(prev[pi:], ','); j >= 0 {
+				pi += j + 1
+			} else {
+				pi = len(prev)
+			}
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// commonPrefix is the length of the longest common prefix of a and b,
+// compared in chunks first.
+func commonPrefix(a, b string) int {
+	n, k := min(len(a), len(b)), 0
+	for _, chunk := range [...]int{64, 8, 1} {
+		for k+chunk <= n && a[k:k+chunk] == b[k:k+chunk] {
+			k += chunk
+		}
+	}
+	return k
+}
+
+// parseElement parses the element of set at i: its value, its number of
+// digits (0 for an empty element) and where the next one starts.
+func parseElement(set string, i int) (e, digits, next int) {
+	for ; i < len(set) && set[i] != ','; i++ {
+		c := set[i]
+		if c < '0' || c > '9' || digits > 18 {
+			panic(fmt.Sprintf("dynamo: a set sibling holds %q, not a list of elements", set))
+		}
+		e, digits = e*10+int(c-'0'), digits+1
+	}
+	return e, digits, i + 1
+}
+
+// elements is the union of the siblings of a set, sorted. Each sibling
+// is a sorted encoding (encodeSet), so siblings are merged, not sorted.
 func elements(values []string) []int {
-	var out []int
+	size := 0
 	for _, v := range values {
+		size += strings.Count(v, ",") + 1
+	}
+	out := make([]int, 0, size)
+	starts := make([]int, 0, len(values))
+	sorted := true
+	for _, v := range values {
+		starts = append(starts, len(out))
 		e, digits := 0, 0
 		for i := 0; i <= len(v); i++ {
 			if i == len(v) || v[i] == ',' {
 				if digits > 0 {
+					if len(out) > starts[len(starts)-1] && out[len(out)-1] >= e {
+						sorted = false
+					}
 					out = append(out, e)
 				}
 				e, digits = 0, 0
@@ -282,11 +375,43 @@ func elements(values []string) []int {
 			e, digits = e*10+int(c-'0'), digits+1
 		}
 	}
-	if len(values) > 1 {
+	switch {
+	case len(values) == 1:
+		return out
+	case !sorted:
 		slices.Sort(out)
-		out = slices.Compact(out)
+		return slices.Compact(out)
 	}
-	return out
+	union := out[:0:0]
+	for i, start := range starts {
+		end := len(out)
+		if i+1 < len(starts) {
+			end = starts[i+1]
+		}
+		union = unite(union, out[start:end])
+	}
+	return union
+}
+
+// unite is the union of two sorted lists of distinct elements, as a new list.
+func unite(a, b []int) []int {
+	out := make([]int, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case b[j] < a[i]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i++
+			j++
+		}
+	}
+	return append(append(out, a[i:]...), b[j:]...)
 }
 
 func encodeSet(els []int) string {
@@ -356,9 +481,54 @@ func (n *clientNode) add(key string) {
 		}
 		els := n.elements(key, r.Values)
 		i, _ := slices.BinarySearch(els, e)
-		els = slices.Insert(slices.Clone(els), i, e)
-		n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: encodeSet(els), Want: r.Context})
+		var value string
+		if len(r.Values) == 1 {
+			value = insertElement(r.Values[0], i, e)
+		}
+		grown := make([]int, len(els)+1)
+		copy(grown, els[:i])
+		grown[i] = e
+		copy(grown[i+1:], els[i:])
+		if value == "" {
+			value = encodeSet(grown)
+		}
+		// The next read of key most likely returns this value: its parse
+		// is at hand.
+		n.parsed[key] = parsedSet{value, grown}
+		n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: value, Want: r.Context})
 	})
+}
+
+// insertElement is encodeSet of set's elements with e inserted at
+// position i, spliced into set's encoding instead of rewritten: "" if set
+// is not a canonical encoding with at least i elements.
+func insertElement(set string, i, e int) string {
+	if set == "" && i > 0 {
+		return ""
+	}
+	at := 0
+	for k := 0; k < i; k++ {
+		j := strings.IndexByte(set[at:], ',')
+		switch {
+		case j >= 0:
+			at += j + 1
+		case k == i-1:
+			at = len(set) + 1
+		default:
+			return ""
+		}
+	}
+	digits := strconv.AppendInt(make([]byte, 0, 20), int64(e), 10)
+	b := make([]byte, 0, len(set)+len(digits)+1)
+	switch {
+	case set == "":
+		b = append(b, digits...)
+	case at > len(set):
+		b = append(append(append(b, set...), ','), digits...)
+	default:
+		b = append(append(append(append(b, set[:at]...), digits...), ','), set[at:]...)
+	}
+	return string(b)
 }
 
 func (n *clientNode) write(key string) {

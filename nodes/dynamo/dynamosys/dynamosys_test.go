@@ -61,7 +61,7 @@ func withoutBugs(t *testing.T, s scenarios.Scenario) scenarios.Scenario {
 }
 
 func TestEveryPlantedBugIsAbsentWithItsFlagOff(t *testing.T) {
-	for _, name := range []string{"dynamo-bug-lww", "dynamo-bug-client-clocks", "dynamo-bug-reap-early", "dynamo-bug-repair-overwrite", "dynamo-bug-unsynced-hints"} {
+	for _, name := range []string{"dynamo-bug-lww", "dynamo-bug-client-clocks", "dynamo-bug-reap-early", "dynamo-bug-repair-overwrite", "dynamo-bug-unsynced-hints", "dynamo-bug-pruned-clocks"} {
 		t.Run(name, func(t *testing.T) {
 			s := withoutBugs(t, lookup(t, name))
 			s.Checks.History, s.Checks.Convergence, s.Checks.Invariants = true, true, true

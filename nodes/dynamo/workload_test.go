@@ -1,0 +1,95 @@
+package dynamo
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestAnElementSplicedIntoASetEncodesAsTheWholeSetWould(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 2000; trial++ {
+		var els []int
+		for range rng.IntN(12) {
+			els = append(els, rng.IntN(1_000_000_000))
+		}
+		slices.Sort(els)
+		els = slices.Compact(els)
+		e := rng.IntN(1_000_000_000)
+		if slices.Contains(els, e) {
+			continue
+		}
+		i, _ := slices.BinarySearch(els, e)
+		want := encodeSet(slices.Insert(slices.Clone(els), i, e))
+		if got := insertElement(encodeSet(els), i, e); got != want {
+			t.Fatalf("%v plus %d at %d: spliced %q, encoded %q", els, e, i, got, want)
+		}
+	}
+	if got := insertElement("1,2", 3, 9); got != "" {
+		t.Fatalf("a position past the set's end spliced into %q", got)
+	}
+	if got := insertElement("", 1, 9); got != "" {
+		t.Fatalf("a position past the empty set spliced into %q", got)
+	}
+}
+
+func TestASetParsedAgainstTheOneReadBeforeHasTheElementsOfAFullParse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	set := func() []int {
+		var els []int
+		for range rng.IntN(10) {
+			els = append(els, rng.IntN(3)*rng.IntN(1000))
+		}
+		slices.Sort(els)
+		return slices.Compact(els)
+	}
+	for trial := 0; trial < 20000; trial++ {
+		prev, next := set(), set()
+		if trial%2 == 0 {
+			// Mostly the same set, grown or shrunk in a few places.
+			next = slices.Clone(prev)
+			for range 1 + rng.IntN(3) {
+				if len(next) > 0 && rng.IntN(3) == 0 {
+					i := rng.IntN(len(next))
+					next = slices.Delete(next, i, i+1)
+					continue
+				}
+				e := rng.IntN(3000)
+				if i, found := slices.BinarySearch(next, e); !found {
+					next = slices.Insert(next, i, e)
+				}
+			}
+		}
+		p, v := encodeSet(prev), encodeSet(next)
+		got := reparse(p, elements([]string{p}), v)
+		if want := elements([]string{v}); !slices.Equal(got, want) {
+			t.Fatalf("%q after %q: parsed %v, want %v", v, p, got, want)
+		}
+	}
+}
+
+func TestTheElementsOfSiblingsAreTheirSortedUnion(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 5000; trial++ {
+		var values []string
+		var want []int
+		for range 1 + rng.IntN(4) {
+			var els []int
+			for range rng.IntN(8) {
+				els = append(els, rng.IntN(50))
+			}
+			slices.Sort(els)
+			els = slices.Compact(els)
+			values = append(values, encodeSet(els))
+			want = append(want, els...)
+		}
+		slices.Sort(want)
+		want = slices.Compact(want)
+		if got := elements(values); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Fatalf("siblings %q: elements %v, want %v", values, got, want)
+		}
+	}
+	if got := elements([]string{"5,3", "4"}); !slices.Equal(got, []int{3, 4, 5}) {
+		t.Fatalf("unsorted siblings %q: elements %v", []string{"5,3", "4"}, got)
+	}
+}
