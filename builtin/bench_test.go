@@ -75,7 +75,7 @@ func BenchmarkGrowth(b *testing.B) {
 					benchScenario(b, s)
 				})
 			}
-			for _, phase := range []time.Duration{5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second} {
+			for _, phase := range []time.Duration{10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second} {
 				s := base.Clone()
 				s.FaultPhase = Duration(phase)
 				b.Run(fmt.Sprintf("faults=%v", phase), func(b *testing.B) { benchScenario(b, s) })
