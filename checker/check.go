@@ -58,9 +58,10 @@ type Fault struct {
 type CheckOptions struct {
 	// Timeout bounds the search; 0 means no limit. When it runs out before
 	// every partition is decided, the verdict is Unknown (or Illegal, if a
-	// partition was already found illegal). The explanation comes from the
-	// search itself; a visualisation of several partitions replays them,
-	// with a budget of twice what their first search took.
+	// partition was already found illegal). An illegal partition is
+	// searched again for its explanation, and a visualisation of several
+	// partitions replays them, each with a budget of at least twice what
+	// the first search took.
 	Timeout time.Duration
 	// MaxPartitionOps bounds the operations of one partition that the
 	// search is given: porcupine's memory grows with them, so a larger
@@ -160,7 +161,7 @@ func (r Result) String() string {
 // part is one independently checked partition.
 type part struct {
 	key string
-	ops []porcupine.Operation // Metadata holds the OpID
+	ops []porcupine.Operation // Input, Output and Metadata hold a *checkedOp
 }
 
 // Check decides whether h is linearizable under m. Failed operations are
@@ -172,10 +173,16 @@ type part struct {
 func Check[S, In, Out any](m Model[S, In, Out], h *History[In, Out], opts CheckOptions) Result {
 	start := time.Now()
 	var res Result
-	all := h.Ops()
+	// Converted under the history's lock rather than from a copy of it
+	// (Ops): clients may still be recording, and the conversion is the
+	// copy.
+	h.mu.Lock()
+	all := h.ops
 	ops := make([]porcupine.Operation, 0, len(all))
+	carried := make([]checkedOp[In, Out], 0, len(all)) // never grown: ops point into it
 	unobserved := 0
-	for _, op := range all {
+	for i := range all {
+		op := &all[i]
 		if op.Unobserved {
 			unobserved++
 		}
@@ -190,15 +197,15 @@ func Check[S, In, Out any](m Model[S, In, Out], h *History[In, Out], opts CheckO
 			// search, as never returning.
 			ret = math.MaxInt64
 		}
-		ops = append(ops, porcupine.Operation{
-			ClientId: op.Client,
-			Input:    op.In,
-			Call:     int64(op.Call),
-			Output:   output[Out]{out: op.Out, known: op.Status == OpCompleted && !op.Unobserved},
-			Return:   ret,
-			Metadata: op.ID,
+		carried = append(carried, checkedOp[In, Out]{
+			id:  op.ID,
+			in:  op.In,
+			out: output[Out]{out: op.Out, known: op.Status == OpCompleted && !op.Unobserved},
 		})
+		c := &carried[len(carried)-1]
+		ops = append(ops, porcupine.Operation{ClientId: op.Client, Input: c, Call: int64(op.Call), Output: c, Return: ret, Metadata: c})
 	}
+	h.mu.Unlock()
 	res.Ops = len(ops)
 	m.validate(res.OpsPending + unobserved)
 
@@ -234,7 +241,7 @@ func Check[S, In, Out any](m Model[S, In, Out], h *History[In, Out], opts CheckO
 	if res.Verdict == Illegal {
 		// The explanation is about the smallest illegal partition (the
 		// first in key order among equals), from the partial
-		// linearizations its own search kept: it is not searched again.
+		// linearizations its verbose search kept.
 		best := 0
 		for j, p := range illegal {
 			if len(p.ops) < len(illegal[best].ops) {
@@ -289,7 +296,7 @@ func partition[S, In, Out any](m Model[S, In, Out], ops []porcupine.Operation) [
 	index := map[string]int{}
 	var parts []part
 	for _, op := range ops {
-		k := m.Partition(op.Input.(In))
+		k := m.Partition(checkedOf[In, Out](op).in)
 		i, ok := index[k]
 		if !ok {
 			i = len(parts)
@@ -344,6 +351,16 @@ func checkParts(pm porcupine.Model, parts []part, opts CheckOptions, start time.
 }
 
 // checkPart searches one partition, keeping what explains an illegal one.
+//
+// The search runs first without porcupine's verbose bookkeeping, which on
+// every backtrack walks the whole stack of operations to record the
+// longest prefix each one reached: on a long linearizable partition that
+// doubles the search's cost, and a linearizable partition, the common
+// case, never needs it. Only an illegal partition is searched again,
+// verbosely, for its explanation; its first search was exhaustive, so the
+// second explores the same tree and ends too. Its budget is at least
+// twice the first search's, so whether it finishes does not depend on
+// how busy the machine is.
 func checkPart(pm porcupine.Model, ops []porcupine.Operation, timeout time.Duration, start time.Time) search {
 	var left time.Duration // porcupine reads 0 as no limit
 	if timeout > 0 {
@@ -353,17 +370,22 @@ func checkPart(pm porcupine.Model, ops []porcupine.Operation, timeout time.Durat
 		}
 	}
 	began := time.Now()
-	// Verbose on one partition costs the search little more: it records
-	// the longest prefix as it backtracks, and spares a second search to
-	// explain a failure.
 	pm.Partition = nil
-	res, info := porcupine.CheckOperationsVerbose(pm, ops, left)
+	res := porcupine.CheckOperationsTimeout(pm, ops, left)
 	s := search{verdict: Unknown, took: time.Since(began)}
 	switch res {
 	case porcupine.Ok:
 		s.verdict = Ok
 	case porcupine.Illegal:
-		s.verdict, s.info = Illegal, info
+		s.verdict = Illegal
+		var budget time.Duration
+		if timeout > 0 {
+			budget = max(timeout-time.Since(start), 2*s.took+time.Millisecond)
+		}
+		again, info := porcupine.CheckOperationsVerbose(pm, ops, budget)
+		if again == porcupine.Illegal {
+			s.info = info
+		}
 	}
 	return s
 }

@@ -35,8 +35,9 @@ func explain[S, In, Out any](m Model[S, In, Out], p *part, illegal, partitions i
 		}
 		inLongest[i] = true
 		op := p.ops[i]
-		f.Linearized = append(f.Linearized, op.Metadata.(OpID))
-		_, state = m.step(state, op.Input.(In), op.Output.(output[Out]))
+		c := checkedOf[In, Out](op)
+		f.Linearized = append(f.Linearized, c.id)
+		_, state = m.step(state, c.in, c.out)
 	}
 	// The search extends a prefix only with operations invoked before the
 	// first return it has not linearized yet, so those are the ones it
@@ -55,7 +56,7 @@ func explain[S, In, Out any](m Model[S, In, Out], p *part, illegal, partitions i
 	}
 	var stuck []int
 	for i, op := range p.ops {
-		id := op.Metadata.(OpID)
+		id := checkedOf[In, Out](op).id
 		f.Ops = append(f.Ops, id)
 		if inLongest[i] {
 			continue
@@ -112,6 +113,7 @@ func writeOp[S, In, Out any](b *strings.Builder, m Model[S, In, Out], op porcupi
 	if op.Return != math.MaxInt64 {
 		ret = time.Duration(op.Return).String()
 	}
-	fmt.Fprintf(b, "  op %d  client %d  [%v, %s]  %s\n", op.Metadata.(OpID), op.ClientId,
-		time.Duration(op.Call), ret, m.describeOp(op.Input.(In), op.Output.(output[Out])))
+	c := checkedOf[In, Out](op)
+	fmt.Fprintf(b, "  op %d  client %d  [%v, %s]  %s\n", c.id, op.ClientId,
+		time.Duration(op.Call), ret, m.describeOp(c.in, c.out))
 }

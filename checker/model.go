@@ -52,6 +52,21 @@ type output[Out any] struct {
 	known bool
 }
 
+// checkedOp is what porcupine carries of one operation, as its Input,
+// Output and Metadata alike: a pointer into one slice of them, so that
+// converting a history allocates once, where boxing each operation's input,
+// output and id would allocate up to three times per operation.
+type checkedOp[In, Out any] struct {
+	id  OpID
+	in  In
+	out output[Out]
+}
+
+// checkedOf is the operation op carries.
+func checkedOf[In, Out any](op porcupine.Operation) *checkedOp[In, Out] {
+	return op.Input.(*checkedOp[In, Out])
+}
+
 // validate panics on a model that cannot work, before any goroutine of
 // porcupine's starts: a panic there could not be recovered by the caller.
 func (m Model[S, In, Out]) validate(pending int) {
@@ -101,20 +116,29 @@ func (m Model[S, In, Out]) step(s S, in In, out output[Out]) (bool, S) {
 // porcupine converts the model. Partitioning is left out: Check partitions
 // the history itself so that it knows each partition's verdict.
 func (m Model[S, In, Out]) porcupine() porcupine.Model {
+	step, apply := m.Step, m.Apply
 	pm := porcupine.Model{
 		Init: func() interface{} { return m.Init() },
-		Step: func(state, in, out interface{}) (bool, interface{}) {
-			return m.step(state.(S), in.(In), out.(output[Out]))
+		// The model's own functions are called directly, not through
+		// m.step: the search steps millions of times, and each call
+		// through the method copies the whole Model.
+		Step: func(state, in, _ interface{}) (bool, interface{}) {
+			op := in.(*checkedOp[In, Out])
+			if !op.out.known {
+				return true, apply(state.(S), op.in)
+			}
+			return step(state.(S), op.in, op.out.out)
 		},
-		DescribeOperation: func(in, out interface{}) string {
-			return m.describeOp(in.(In), out.(output[Out]))
+		DescribeOperation: func(in, _ interface{}) string {
+			op := in.(*checkedOp[In, Out])
+			return m.describeOp(op.in, op.out)
 		},
 		DescribeState: func(state interface{}) string {
 			return m.describeState(state.(S))
 		},
 		DescribeOperationMetadata: func(md interface{}) string {
-			if id, ok := md.(OpID); ok {
-				return fmt.Sprintf("op %d", id)
+			if op, ok := md.(*checkedOp[In, Out]); ok {
+				return fmt.Sprintf("op %d", op.id)
 			}
 			return ""
 		},

@@ -70,4 +70,9 @@
 // JSON trace back, and DiffTraces finds the first record where two traces
 // part, with the records before it: where a seed that stopped reproducing
 // went its own way.
+//
+// The hash covers a record's kind, hosts, time, id, size and label (a log
+// line's format), never its text: World.Tracing and Tracing(env) say
+// whether a sink will read the text, so that a hot path with none may
+// skip formatting it, or pass Logf its format alone, and keep the hash.
 package sim

@@ -50,63 +50,120 @@ type diskValue struct {
 	corrupt bool // the checksum would fail
 }
 
-type diskWrite struct {
+// undoWrite is an unsynced write, with what it replaced.
+type undoWrite struct {
 	key   string
-	value []byte
+	value []byte // what was written (a torn write keeps half of it)
 	del   bool
+	prev  diskValue // what key held before, if had
+	had   bool
 }
 
-// disk keeps two images: what the node sees (cur) and what would survive a
-// crash (durable), plus the writes between them in order.
+// disk holds what the node sees (cur) and, for the writes since the last
+// sync, in order, what each replaced (undo): rolled back, they give what
+// would survive a crash. Keeping the image that survives as undo records,
+// not as a second map, makes a sync forget them instead of writing each
+// into the map again: on a Raft run those inserts were 4% of the time.
 type disk struct {
-	cur     map[string]diskValue
-	durable map[string]diskValue
-	pending []diskWrite
-	faults  StorageFaults
-	rng     *rand.Rand
+	cur  map[string]diskValue
+	undo []undoWrite
+	// A value corrupted on reading while the key had unsynced writes is
+	// corrupt in cur only: the sync writes the key again, whole. Such keys
+	// wait in volatile until the sync, then in healed, whose values
+	// survive a crash uncorrupted, until the key is written again. Both
+	// are nearly always empty.
+	volatile, healed []string
+	faults           StorageFaults
+	rng              *rand.Rand
 }
 
 func newDisk(rng *rand.Rand) *disk {
-	return &disk{cur: map[string]diskValue{}, durable: map[string]diskValue{}, rng: rng}
+	return &disk{cur: map[string]diskValue{}, rng: rng}
 }
 
-func (d *disk) apply(img map[string]diskValue, wr diskWrite, torn bool) {
-	if wr.del {
-		delete(img, wr.key)
+func (d *disk) write(key string, value []byte, del bool) {
+	prev, had := d.cur[key]
+	if i := slices.Index(d.healed, key); i >= 0 {
+		prev.corrupt = false // what survives is the value the sync wrote
+		d.healed = slices.Delete(d.healed, i, i+1)
+	}
+	d.undo = append(d.undo, undoWrite{key: key, value: value, del: del, prev: prev, had: had})
+	if del {
+		delete(d.cur, key)
 		return
 	}
-	v := diskValue{b: wr.value}
-	if torn {
-		v = diskValue{b: wr.value[:len(wr.value)/2], corrupt: true}
+	d.cur[key] = diskValue{b: value}
+}
+
+// rollBack undoes the unsynced writes from the last down to undo[from].
+func (d *disk) rollBack(from int) {
+	for i := len(d.undo) - 1; i >= from; i-- {
+		u := &d.undo[i]
+		if u.had {
+			d.cur[u.key] = u.prev
+		} else {
+			delete(d.cur, u.key)
+		}
 	}
-	img[wr.key] = v
+}
+
+// corruptDurable marks what survives a crash at key as corrupt, as a read
+// of the medium found it: the oldest unsynced write's previous value if key
+// has one, and otherwise cur's, which the caller has marked.
+func (d *disk) corruptDurable(key string) {
+	for i := range d.undo {
+		if u := &d.undo[i]; u.key == key {
+			u.prev.corrupt = true
+			if !slices.Contains(d.volatile, key) {
+				d.volatile = append(d.volatile, key)
+			}
+			return
+		}
+	}
 }
 
 func (d *disk) sync(w *World, host HostID) {
-	if len(d.pending) == 0 {
+	if len(d.undo) == 0 {
 		return
 	}
 	if d.faults.LyingSyncRatio > 0 && d.rng.Float64() < d.faults.LyingSyncRatio {
-		w.Trace(KindFault, host, "storage.lying-sync", fmt.Sprintf("sync of %d writes did not reach the disk", len(d.pending)))
+		w.Trace(KindFault, host, "storage.lying-sync", fmt.Sprintf("sync of %d writes did not reach the disk", len(d.undo)))
 		return
 	}
-	for _, wr := range d.pending {
-		d.apply(d.durable, wr, false)
+	clear(d.undo) // drop the references the records hold
+	d.undo = d.undo[:0]
+	for _, k := range d.volatile {
+		// Written again since it was corrupted, the key reads well
+		// and its value is the one the sync wrote: nothing to heal.
+		if v, ok := d.cur[k]; ok && v.corrupt && !slices.Contains(d.healed, k) {
+			d.healed = append(d.healed, k)
+		}
 	}
-	d.pending = d.pending[:0]
+	d.volatile = d.volatile[:0]
 }
 
 func (d *disk) crash(w *World, host HostID) {
-	if len(d.pending) > 0 && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio {
-		first := d.pending[0]
-		d.apply(d.durable, first, !first.del)
+	if len(d.undo) > 0 && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio {
+		// The oldest unsynced write reaches the disk, half-written (a
+		// delete, whole), and nothing after it.
+		first := d.undo[0]
+		d.rollBack(1)
+		if !first.del {
+			d.cur[first.key] = diskValue{b: first.value[:len(first.value)/2], corrupt: true}
+		}
 		w.Trace(KindFault, host, "storage.torn-write", "torn write of key "+first.key)
+	} else {
+		d.rollBack(0)
 	}
-	d.pending = d.pending[:0]
-	clear(d.cur)
-	for k, v := range d.durable {
-		d.cur[k] = v
+	clear(d.undo)
+	d.undo = d.undo[:0]
+	for _, k := range d.healed {
+		if v, ok := d.cur[k]; ok {
+			v.corrupt = false
+			d.cur[k] = v
+		}
 	}
+	d.healed, d.volatile = d.healed[:0], d.volatile[:0]
 }
 
 // diskView is the Storage of one incarnation. It reaches the disk through
@@ -121,7 +178,10 @@ func (v diskView) Get(key string) ([]byte, error) {
 	if err := v.h.stale(v.inc, "Storage.Get"); err != nil {
 		return nil, err
 	}
-	d := v.h.disk
+	return v.h.disk.get(v.h.w, v.h.id, key)
+}
+
+func (d *disk) get(w *World, host HostID, key string) ([]byte, error) {
 	val, ok := d.cur[key]
 	if !ok {
 		return nil, ErrNotFound
@@ -129,11 +189,8 @@ func (v diskView) Get(key string) ([]byte, error) {
 	if !val.corrupt && d.faults.CorruptReadRatio > 0 && d.rng.Float64() < d.faults.CorruptReadRatio {
 		val.corrupt = true
 		d.cur[key] = val
-		if dv, ok := d.durable[key]; ok {
-			dv.corrupt = true
-			d.durable[key] = dv
-		}
-		v.h.w.Trace(KindFault, v.h.id, "storage.corrupt-read", "corrupted key "+key)
+		d.corruptDurable(key)
+		w.Trace(KindFault, host, "storage.corrupt-read", "corrupted key "+key)
 	}
 	if val.corrupt {
 		return nil, fmt.Errorf("key %q: %w", key, ErrCorrupt)
@@ -145,23 +202,18 @@ func (v diskView) Set(key string, value []byte) {
 	if v.h.stale(v.inc, "Storage.Set") != nil {
 		return
 	}
-	d := v.h.disk
-	wr := diskWrite{key: key, value: slices.Clone(value)}
-	if wr.value == nil {
-		wr.value = []byte{}
+	b := slices.Clone(value)
+	if b == nil {
+		b = []byte{}
 	}
-	d.pending = append(d.pending, wr)
-	d.apply(d.cur, wr, false)
+	v.h.disk.write(key, b, false)
 }
 
 func (v diskView) Delete(key string) {
 	if v.h.stale(v.inc, "Storage.Delete") != nil {
 		return
 	}
-	d := v.h.disk
-	wr := diskWrite{key: key, del: true}
-	d.pending = append(d.pending, wr)
-	d.apply(d.cur, wr, false)
+	v.h.disk.write(key, nil, true)
 }
 
 func (v diskView) Sync() {
@@ -169,7 +221,7 @@ func (v diskView) Sync() {
 		return
 	}
 	h, d := v.h, v.h.disk
-	if d.faults.CrashAtSyncRatio > 0 && len(d.pending) > 0 && d.rng.Float64() < d.faults.CrashAtSyncRatio {
+	if d.faults.CrashAtSyncRatio > 0 && len(d.undo) > 0 && d.rng.Float64() < d.faults.CrashAtSyncRatio {
 		before := d.rng.IntN(2) == 0
 		label := "storage.crash-after-sync"
 		if before {
@@ -177,7 +229,7 @@ func (v diskView) Sync() {
 		} else {
 			d.sync(h.w, h.id)
 		}
-		h.w.Trace(KindFault, h.id, label, fmt.Sprintf("crash at a sync of %d writes", len(d.pending)))
+		h.w.Trace(KindFault, h.id, label, fmt.Sprintf("crash at a sync of %d writes", len(d.undo)))
 		h.Crash()
 		panic(crashPoint{host: h.id})
 	}

@@ -90,6 +90,26 @@ type Sink interface {
 	Write(r *Record) error
 }
 
+// Tracing reports whether the world writes its trace to a sink. The trace
+// hash covers a record's label and never its text, so the text of a Trace
+// record, and the arguments of a Logf, reach nothing but a sink: where
+// there is none, a hot path may leave them out and spare their cost. The
+// answer is fixed when the world is made.
+func (w *World) Tracing() bool { return w.sink != nil }
+
+// Tracing reports whether env's Logf formats its arguments, which only a
+// world with a trace sink does (World.Tracing). Where it does not, a call
+// of Logf with the same format and no arguments gives the same trace and
+// hash, and spares boxing the arguments: through an interface they escape
+// to the heap even when nothing reads them. An Env that is not a world's
+// own reports true.
+func Tracing(e Env) bool {
+	if own, ok := e.(*env); ok {
+		return own.h.w.sink != nil
+	}
+	return true
+}
+
 // Trace adds a record made outside the world's own machinery (a client
 // operation, a nemesis fault) to the trace and the hash. Index and At are
 // set by the world.

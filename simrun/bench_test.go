@@ -10,6 +10,7 @@ import (
 // BenchmarkSweep runs seeds of a Raft scenario with 1 and 2 workers and
 // reports seeds per second: the scaling of a sweep across cores.
 func BenchmarkSweep(b *testing.B) {
+	defer relaxGC()()
 	s, err := scenarios.Lookup("raft-leader-partition")
 	if err != nil {
 		b.Fatal(err)

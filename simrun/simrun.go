@@ -41,6 +41,7 @@ func Main(args []string, stdout, stderr io.Writer, opts Options) int {
 		fmt.Fprintf(stderr, "simrun: %v\n", err)
 		return exitUsage
 	}
+	defer relaxGC()()
 	demo = opts.Demo
 	self = "simrun"
 	if opts.Command != "" {

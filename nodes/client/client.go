@@ -13,11 +13,16 @@ import (
 // for the node that embeds it. It is not a Node: the embedding node hands it
 // every message and timer, and it says which were its own.
 type Client struct {
-	env   sim.Env
-	cfg   Config
-	rec   Recorder
-	epoch uint64 // this incarnation's number on the host, from storage; >= 1
-	count uint64 // operations started in this incarnation
+	env sim.Env
+	// logArgs: whether env's Logf formats its arguments (sim.Tracing).
+	// Without a sink, the two log lines of every operation are written
+	// with their format alone, which gives the same trace hash and spares
+	// boxing their arguments: 4% of a Raft run's allocations.
+	logArgs bool
+	cfg     Config
+	rec     Recorder
+	epoch   uint64 // this incarnation's number on the host, from storage; >= 1
+	count   uint64 // operations started in this incarnation
 
 	breaker breaker
 	target  sim.HostID // where the next attempt goes: the last server that answered OK, the last hint, or the round-robin successor
@@ -77,6 +82,7 @@ func New(env sim.Env, cfg Config, rec Recorder) (*Client, error) {
 	}
 	c := &Client{
 		env:     env,
+		logArgs: sim.Tracing(env),
 		cfg:     cfg,
 		rec:     rec,
 		breaker: breaker{failuresMax: cfg.BreakerFailures, reset: cfg.BreakerReset},
@@ -233,6 +239,12 @@ func (c *Client) Timer(id sim.TimerID, tag any) bool {
 	return true
 }
 
+// The log lines of every operation; the trace hash covers the format.
+const (
+	logAttempt  = "client %d: seq %d attempt %d to %v"
+	logFinished = "client %d: seq %d %v after %d attempts"
+)
+
 func (c *Client) tag(k timerKind) timerTag {
 	return timerTag{client: c.cfg.ID, seq: c.op.seq, kind: k}
 }
@@ -246,7 +258,11 @@ func (c *Client) send() {
 	}
 	o.sent = append(o.sent, attempt{to: c.target})
 	o.waiting = true
-	c.env.Logf("client %d: seq %d attempt %d to %v", c.cfg.ID, o.seq, len(o.sent), c.target)
+	if c.logArgs {
+		c.env.Logf(logAttempt, c.cfg.ID, o.seq, len(o.sent), c.target)
+	} else {
+		c.env.Logf(logAttempt)
+	}
 	c.env.Send(c.target, Request{Client: c.cfg.ID, Seq: o.seq, Op: o.op})
 	o.timer = c.env.After(c.cfg.TimeoutAttempt, c.tag(timerAttempt))
 }
@@ -338,7 +354,11 @@ func (c *Client) finish(res Result, err error) {
 	default:
 		out.Verdict = VerdictUnknown
 	}
-	c.env.Logf("client %d: seq %d %v after %d attempts", c.cfg.ID, o.seq, out.Verdict, len(o.sent))
+	if c.logArgs {
+		c.env.Logf(logFinished, c.cfg.ID, o.seq, out.Verdict, len(o.sent))
+	} else {
+		c.env.Logf(logFinished)
+	}
 	c.op = nil
 	if o.done != nil {
 		o.done(out)
