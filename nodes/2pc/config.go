@@ -29,6 +29,10 @@ type Config struct {
 	F int `json:"f"`
 	// Placement says which parts share hosts (Paxos Commit only).
 	Placement Placement `json:"placement"`
+	// Faster runs Faster Paxos Commit: acceptors report the votes to every
+	// participant instead of the leader, and each participant learns the
+	// outcome itself, a message delay sooner.
+	Faster bool `json:"faster,omitempty"`
 
 	// LockWait bounds how long a transaction waits for a lock before it is
 	// aborted: the backstop of wait-die, which already keeps waits acyclic.
@@ -129,6 +133,8 @@ func (c Config) Validate() error {
 		return bad("f must be in [0, 3] (is %d)", c.F)
 	case c.Placement.validate(c.Protocol) != nil:
 		return bad("%v", c.Placement.validate(c.Protocol))
+	case c.Faster && c.Protocol != PaxosCommit:
+		return bad("faster is Faster Paxos Commit, and protocol is %q", c.Protocol)
 	case c.LockWait <= 0:
 		return bad("lock_wait must be positive (is %v)", c.LockWait)
 	case c.ActiveTimeout <= 0:

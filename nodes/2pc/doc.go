@@ -52,7 +52,11 @@
 //     acceptor shares the leader's host. Only after VoteTimeout does the
 //     leader go to every acceptor, with a ballot of its own (phase 1, then
 //     phase 2 with the values found and Aborted for instances that chose
-//     nothing), again every VoteTimeout until decided.
+//     nothing), again every VoteTimeout until decided. Faster Paxos
+//     Commit (Config.Faster) sends the acceptors' reports to every
+//     participant instead, and each learns the outcome itself, one
+//     message delay sooner; the leader only sends Prepare, once, and the
+//     participants' own ballots finish what goes wrong.
 //  5. End. A participant applies a commit's writes, records the outcome
 //     and removes its PREPARED record in one sync, then releases the locks
 //     (strict two-phase locking).

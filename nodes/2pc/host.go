@@ -32,7 +32,7 @@ func NewHost(cfg Config, topo Topology, id sim.HostID) sim.Factory {
 		return parts[0]
 	}
 	return func() sim.Node {
-		h := &Host{shards: len(topo.Shards), acceptors: make([]*Acceptor, len(topo.Acceptors))}
+		h := &Host{shards: len(topo.Shards), faster: cfg.Faster, acceptors: make([]*Acceptor, len(topo.Acceptors))}
 		for _, f := range parts {
 			n := f()
 			h.roles = append(h.roles, n)
@@ -57,6 +57,7 @@ func NewHost(cfg Config, topo Topology, id sim.HostID) sim.Factory {
 // network, takes no time, and is no network message in the counts.
 type Host struct {
 	shards      int
+	faster      bool // ballot 0 reports go to the participants
 	coordinator *Coordinator
 	participant *Participant
 	acceptors   []*Acceptor // by acceptor index; nil for those elsewhere
@@ -136,7 +137,11 @@ func (h *Host) route(from sim.HostID, msg any) {
 	case Phase1b:
 		to = h.proposer(m.Ballot)
 	case Phase2b:
-		to = h.proposer(m.Ballot)
+		if m.Ballot == 0 && h.faster {
+			to = h.participantNode()
+		} else {
+			to = h.proposer(m.Ballot)
+		}
 	case BeginCommit, Vote, Ack, DecisionQuery:
 		to = h.coordinatorNode()
 	default:

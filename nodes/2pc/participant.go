@@ -38,6 +38,7 @@ type ptxn struct {
 	retry    time.Duration
 	inDoubt  bool
 	recovery *ballots // Paxos Commit: the ballots this shard runs for txn
+	learn    *learner // Faster Paxos Commit: the ballot 0 reports
 }
 
 // lock is one key's lock: shared readers or one writer, and the

@@ -161,6 +161,10 @@ func (p *Participant) phase1b(m Phase1b) {
 
 func (p *Participant) phase2b(m Phase2b) {
 	t := p.txns[m.Txn]
+	if t != nil && m.Ballot == 0 && p.cfg.Faster {
+		p.learnFaster(t, m)
+		return
+	}
 	if t == nil || t.recovery == nil || !t.recovery.phase2 {
 		return
 	}
@@ -181,6 +185,45 @@ func (p *Participant) phase2b(m Phase2b) {
 	if client != sim.NoHost {
 		p.env.Send(client, Outcome{Txn: m.Txn, Commit: commit})
 	}
+}
+
+// learnFaster tallies, in Faster Paxos Commit, the acceptors' ballot 0
+// reports that come to every participant: each learns the outcome itself
+// and ends the transaction, and the initiator tells the client.
+func (p *Participant) learnFaster(t *ptxn, m Phase2b) {
+	if t.parts == nil {
+		t.parts = participantsOf(m)
+	}
+	if t.learn == nil {
+		t.learn = newLearner(t.parts)
+	}
+	t.learn.add(m)
+	decided, commit := t.learn.outcome(p.cfg.F, len(p.topo.Acceptors))
+	switch {
+	case !decided:
+		return
+	case t.state != prepared:
+		// An abort chosen before this shard voted: it may abort on its
+		// own, as it has not voted yes.
+		if !commit {
+			p.abort(t, false)
+		}
+		return
+	}
+	p.obs.Decided(p.env.ID(), t.id, commit)
+	initiator, client := t.parts[0] == p.shard, t.client
+	p.finish(t, commit)
+	if initiator && client != sim.NoHost {
+		p.env.Send(client, Outcome{Txn: m.Txn, Commit: commit})
+	}
+}
+
+func participantsOf(m Phase2b) []int {
+	parts := make([]int, len(m.Instances))
+	for i, v := range m.Instances {
+		parts[i] = v.Shard
+	}
+	return parts
 }
 
 // Acceptor is one of Paxos Commit's 2F+1 acceptors. It keeps, for each
@@ -273,9 +316,16 @@ func (a *Acceptor) Receive(from sim.HostID, msg any) {
 		// what it accepted, so forgetting it is as if the votes were lost
 		// on the way, which Paxos survives.
 		complete := !slices.ContainsFunc(r.Instances, func(x Accepted) bool { return !x.Has })
-		if complete || abort {
-			a.force(m.Txn, r)
+		if !complete && !abort {
+			return
+		}
+		a.force(m.Txn, r)
+		if !a.cfg.Faster {
 			a.env.Send(a.topo.Coordinator, report)
+			return
+		}
+		for _, s := range r.Participants {
+			a.env.Send(a.topo.Shards[s], report)
 		}
 	}
 }

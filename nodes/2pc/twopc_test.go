@@ -74,13 +74,20 @@ func TestBankTransfersConserveTheTotalUnderCrashes(t *testing.T) {
 
 func TestHistoriesUnderFaultsAreStrictSerializable(t *testing.T) {
 	for _, setup := range []struct {
-		proto twopc.Protocol
-		place twopc.Placement
-	}{{twopc.TwoPhase, twopc.Apart}, {twopc.PaxosCommit, twopc.Apart}, {twopc.PaxosCommit, twopc.CoLocated}} {
+		name   string
+		proto  twopc.Protocol
+		place  twopc.Placement
+		faster bool
+	}{
+		{"2pc", twopc.TwoPhase, twopc.Apart, false},
+		{"paxos-commit", twopc.PaxosCommit, twopc.Apart, false},
+		{"paxos-commit/co-located", twopc.PaxosCommit, twopc.CoLocated, false},
+		{"faster-paxos-commit", twopc.PaxosCommit, twopc.Apart, true},
+	} {
 		for _, kind := range []twopc.WorkloadKind{twopc.ListAppend, twopc.RWRegister} {
-			t.Run(string(setup.proto)+"/"+string(setup.place)+"/"+string(kind), func(t *testing.T) {
+			t.Run(setup.name+"/"+string(kind), func(t *testing.T) {
 				cfg := twopc.DefaultConfig()
-				cfg.Protocol, cfg.Placement = setup.proto, setup.place
+				cfg.Protocol, cfg.Placement, cfg.Faster = setup.proto, setup.place, setup.faster
 				wl := twopc.DefaultWorkload()
 				wl.Kind, wl.StopAt = kind, 3*time.Second
 				link := lan()
