@@ -71,14 +71,21 @@
 //     G1a, G1b, internal, garbage, duplicate and incompatible-order
 //     anomalies, lost updates, and one cycle per strongly connected
 //     component (Tarjan's, without recursion) of each class it looks for:
-//     G0, G1c, G-single, G2-item, then those needing process or real-time
+//     G0, G1c, G-single, else G-nonadjacent (anti-dependencies never
+//     adjacent), else G2-item, then those needing process or real-time
 //     order. A cycle is the one with the fewest anti-dependencies through
 //     a first edge, found by breadth-first search.
 //  5. TxnResult.Strongest is the strongest model of the chain
 //     read-uncommitted < read-committed < snapshot-isolation <
-//     serializable < strong-session-serializable < strict-serializable
-//     that no anomaly rules out; Verdict(model) says Ok, Illegal, or
-//     Unknown when the G-single search ran out of budget.
+//     repeatable-read < serializable < strong-session-serializable <
+//     strict-serializable that no anomaly rules out; Verdict(model) says
+//     Ok, Illegal, or Unknown when the G-single or G-nonadjacent search
+//     ran out of budget. Snapshot isolation is told apart by the history
+//     as Adya's dependency graph shows it: every cycle of a snapshot
+//     isolated run has two adjacent anti-dependencies, so G-single,
+//     G-nonadjacent and lost updates rule it out and write skew (G2-item)
+//     does not. Repeatable read forbids every G2-item; with no predicates
+//     in the history, it holds exactly when serializability does.
 //
 // Indeterminate transactions contribute writes only when a read saw
 // them, never reads, and never start a process or real-time edge: the

@@ -19,10 +19,19 @@ const (
 	ReadUncommitted
 	// ReadCommitted (PL-2): no G0 and no G1 (G1a, G1b, G1c).
 	ReadCommitted
-	// SnapshotIsolation as far as dependency cycles show it: no G0, no G1
-	// and no G-single. Histories carry no start and commit timestamps, so
-	// the part of PL-SI that needs them (G-SIa) is not checked.
+	// SnapshotIsolation as far as dependency cycles show it: no G0, no
+	// G1, no G-single, no G-nonadjacent and no lost update, for every
+	// cycle of a snapshot-isolated history holds two adjacent
+	// anti-dependencies (Fekete et al., "Making snapshot isolation
+	// serializable", 2005). Histories carry no start and commit
+	// timestamps, so the part of PL-SI that needs them (G-SIa) is not
+	// checked.
 	SnapshotIsolation
+	// RepeatableRead (Adya's PL-2.99): no G0, no G1 and no G2-item (a cycle
+	// with any anti-dependency). A history of single-key operations has
+	// no predicates, so it is repeatable read exactly when it is
+	// serializable; it is named so that a check can ask for it.
+	RepeatableRead
 	// Serializable (PL-3): no dependency cycle at all.
 	Serializable
 	// StrongSessionSerializable: serializable in an order that also keeps
@@ -39,6 +48,7 @@ var consistencyNames = [...]string{
 	ReadUncommitted:           "read-uncommitted",
 	ReadCommitted:             "read-committed",
 	SnapshotIsolation:         "snapshot-isolation",
+	RepeatableRead:            "repeatable-read",
 	Serializable:              "serializable",
 	StrongSessionSerializable: "strong-session-serializable",
 	StrictSerializable:        "strict-serializable",
@@ -121,7 +131,11 @@ const (
 	G1c
 	// GSingle (read skew): a cycle with exactly one anti-dependency.
 	GSingle
-	// G2Item (write skew): a cycle with two or more anti-dependencies.
+	// GNonadjacent: a cycle with two or more anti-dependencies, no two of
+	// them adjacent (a long fork). Snapshot isolation forbids it.
+	GNonadjacent
+	// G2Item (write skew): a cycle with two or more anti-dependencies, two
+	// of them adjacent. Snapshot isolation allows it.
 	G2Item
 	// Internal: a transaction's read disagrees with its own earlier reads
 	// and writes of the key.
@@ -140,7 +154,7 @@ const (
 )
 
 var anomalyClassNames = [...]string{
-	G0: "G0", G1a: "G1a", G1b: "G1b", G1c: "G1c", GSingle: "G-single", G2Item: "G2-item",
+	G0: "G0", G1a: "G1a", G1b: "G1b", G1c: "G1c", GSingle: "G-single", GNonadjacent: "G-nonadjacent", G2Item: "G2-item",
 	Internal: "internal", DuplicateElements: "duplicate-elements", GarbageRead: "garbage-read",
 	IncompatibleOrder: "incompatible-order", LostUpdate: "lost-update",
 }
@@ -201,10 +215,10 @@ func (a Anomaly) RulesOut() Consistency {
 	switch a.Class {
 	case G1a, G1b, G1c:
 		return ReadCommitted
-	case GSingle, LostUpdate:
+	case GSingle, GNonadjacent, LostUpdate:
 		return SnapshotIsolation
 	case G2Item:
-		return Serializable
+		return RepeatableRead
 	}
 	// G0, and what no execution of any model can return.
 	return ReadUncommitted
@@ -240,9 +254,9 @@ type TxnResult struct {
 	Strongest Consistency
 	// Undecided, unless ConsistencyNone, is the model just above
 	// Strongest, which the check could neither confirm nor rule out: the
-	// search for a G-single cycle ran out of budget on a huge tangle of
-	// dependencies, where it found only cycles with several
-	// anti-dependencies.
+	// search for a G-single or G-nonadjacent cycle ran out of budget on a
+	// huge tangle of dependencies, where it found only cycles with
+	// adjacent anti-dependencies.
 	Undecided Consistency
 
 	Elapsed time.Duration // wall time spent
@@ -735,14 +749,16 @@ type cycleSearch struct {
 	g     *depGraph
 	an    *txnAnalysis
 	s     *searcher
+	ps    *pairSearcher // made when a G-nonadjacent search needs it
 	found []Anomaly
 }
 
 // findCycles reports, as Elle does, per strongly connected component: G0
-// in the ww graph, G1c in the ww+wr graph, G-single or else G2-item in the
-// full dependency graph; then the cycles that need process order, then
-// those that need real-time order. It returns whether the G-single search
-// ran out of budget.
+// in the ww graph, G1c in the ww+wr graph, G-single, or else
+// G-nonadjacent, or else G2-item in the full dependency graph; then the
+// cycles that need process order, then those that need real-time order.
+// It returns whether the G-single or G-nonadjacent search ran out of
+// budget.
 func (cs *cycleSearch) findCycles() (undecided bool) {
 	g, s := cs.g, cs.s
 	// Every cycle is one of the whole graph: without one there, as in a
@@ -771,6 +787,14 @@ func (cs *cycleSearch) findCycles() (undecided bool) {
 			continue
 		}
 		undecided = undecided || exhausted
+		if !exhausted {
+			fork, exhausted := cs.gNonadjacent(c, allComp, int32(ci))
+			if fork != nil {
+				cs.record(fork, len(c), 0)
+				continue
+			}
+			undecided = undecided || exhausted
+		}
 		if starts := cs.edgesInside(c, allComp, int32(ci), DepRW, 0, cycleStarts); starts != nil {
 			cs.cycle(starts, depData, allComp, int32(ci), len(c), 0)
 		}
@@ -897,6 +921,122 @@ func (cs *cycleSearch) gSingle(c []int32, comp []int32, ci int32, wrComp []int32
 	return nil, false
 }
 
+// gNonadjacent looks for a cycle of component c whose anti-dependencies
+// are never adjacent: an rw edge u -> v and a path back from v to u on
+// which an rw edge never follows another, and whose last edge is not rw.
+// The search runs over states (transaction, whether the edge into it was
+// rw), from (v, rw) to (u, not rw); it starts from each v once, for all
+// its u, and shares the G-single search's budget. It returns nil if there
+// is no such cycle, or if the budget ran out (exhausted).
+func (cs *cycleSearch) gNonadjacent(c []int32, comp []int32, ci int32) (cycle []int32, exhausted bool) {
+	type rwEdge struct{ v, u, ei int32 }
+	var rws []rwEdge
+	for _, u := range c {
+		for i, e := range cs.g.out(u) {
+			if e.kind == DepRW && comp[e.to] == ci {
+				rws = append(rws, rwEdge{e.to, u, cs.g.start[u] + int32(i)})
+			}
+		}
+	}
+	if len(rws) < 2 {
+		return nil, false
+	}
+	slices.SortFunc(rws, func(a, b rwEdge) int { return cmp.Or(cmp.Compare(a.v, b.v), cmp.Compare(a.u, b.u)) })
+	ps := cs.pairs()
+	for i := 0; i < len(rws); {
+		v := rws[i].v
+		j := i
+		for j < len(rws) && rws[j].v == v {
+			j++
+		}
+		if !ps.reach(v, comp, ci, &cs.s.budget) {
+			return nil, true
+		}
+		for _, r := range rws[i:j] {
+			if ps.reached(2 * r.u) {
+				return append(ps.pathTo(2*v+1, 2*r.u), r.ei), false
+			}
+		}
+		i = j
+	}
+	return nil, false
+}
+
+func (cs *cycleSearch) pairs() *pairSearcher {
+	if cs.ps == nil {
+		n := 2 * (len(cs.g.start) - 1)
+		cs.ps = &pairSearcher{g: cs.g, seen: make([]uint32, n), parent: make([]int32, n), from: make([]int32, n)}
+	}
+	return cs.ps
+}
+
+// pairSearcher runs breadth-first searches over the states of
+// gNonadjacent: state 2t+1 is transaction t entered by an rw edge, 2t by
+// a ww or wr edge.
+type pairSearcher struct {
+	g      *depGraph
+	seen   []uint32
+	stamp  uint32
+	parent []int32 // the edge a state was reached by
+	from   []int32 // the state it was reached from
+	queue  []int32
+}
+
+// reach searches from state (v, entered by rw) over ww, wr and rw edges
+// inside component c, never taking an rw edge out of a state entered by
+// one. It stops, returning false, when budget runs out.
+func (p *pairSearcher) reach(v int32, comp []int32, c int32, budget *int) bool {
+	if p.stamp++; p.stamp == 0 {
+		clear(p.seen)
+		p.stamp = 1
+	}
+	src := 2*v + 1
+	p.seen[src] = p.stamp
+	p.queue = append(p.queue[:0], src)
+	for qi := 0; qi < len(p.queue); qi++ {
+		st := p.queue[qi]
+		x, afterRW := st/2, st%2 == 1
+		lo, hi := p.g.start[x], p.g.start[x+1]
+		if *budget < int(hi-lo) {
+			return false
+		}
+		*budget -= int(hi - lo)
+		for ei := lo; ei < hi; ei++ {
+			e := &p.g.edges[ei]
+			if e.kind&depData == 0 || comp[e.to] != c {
+				continue
+			}
+			next := 2 * e.to
+			if e.kind == DepRW {
+				if afterRW {
+					continue
+				}
+				next++
+			}
+			if p.seen[next] == p.stamp {
+				continue
+			}
+			p.seen[next] = p.stamp
+			p.parent[next], p.from[next] = ei, st
+			p.queue = append(p.queue, next)
+		}
+	}
+	return true
+}
+
+func (p *pairSearcher) reached(st int32) bool { return p.seen[st] == p.stamp }
+
+// pathTo is the path the last search found from state src to state dst,
+// as edge indices.
+func (p *pairSearcher) pathTo(src, dst int32) []int32 {
+	var path []int32
+	for st := dst; st != src; st = p.from[st] {
+		path = append(path, p.parent[st])
+	}
+	slices.Reverse(path)
+	return path
+}
+
 // record turns a cycle of edge indices into an Anomaly; size is that of
 // the strongly connected component it was found in.
 func (cs *cycleSearch) record(cycle []int32, size int, via DepKind) {
@@ -925,9 +1065,16 @@ func (cs *cycleSearch) record(cycle []int32, size int, via DepKind) {
 		a.Txns = append(a.Txns, from)
 		a.Cycle = append(a.Cycle, Dependency{From: from, To: to, Kind: e.kind, Explanation: cs.explain(e)})
 	}
+	adjacent := false
+	for i, ei := range cycle {
+		next := cycle[(i+1)%len(cycle)]
+		adjacent = adjacent || cs.g.edges[ei].kind == DepRW && cs.g.edges[next].kind == DepRW
+	}
 	switch {
 	case rw == 1:
 		a.Class = GSingle
+	case rw > 1 && !adjacent:
+		a.Class = GNonadjacent
 	case rw > 1:
 		a.Class = G2Item
 	case wr:

@@ -37,3 +37,23 @@ func (m Phase2a) Clone() any {
 	return m
 }
 func (m Phase2b) Clone() any { m.Instances = slices.Clone(m.Instances); return m }
+
+// cloner is net.Cloner, for the copies that local delivery and Bundle
+// make without the network.
+type cloner interface{ Clone() any }
+
+func cloneMessage(m any) any {
+	if c, ok := m.(cloner); ok {
+		return c.Clone()
+	}
+	return m // the other messages hold no references
+}
+
+func (m Bundle) Clone() any {
+	out := make([]any, len(m.Msgs))
+	for i, x := range m.Msgs {
+		out[i] = cloneMessage(x)
+	}
+	m.Msgs = out
+	return m
+}

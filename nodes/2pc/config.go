@@ -27,6 +27,12 @@ type Config struct {
 	// F is the number of acceptor failures Paxos Commit tolerates: it runs
 	// 2F+1 acceptors. Ignored by two-phase commit.
 	F int `json:"f"`
+	// Placement says which parts share hosts (Paxos Commit only).
+	Placement Placement `json:"placement"`
+	// Faster runs Faster Paxos Commit: acceptors report the votes to every
+	// participant instead of the leader, and each participant learns the
+	// outcome itself, a message delay sooner.
+	Faster bool `json:"faster,omitempty"`
 
 	// LockWait bounds how long a transaction waits for a lock before it is
 	// aborted: the backstop of wait-die, which already keeps waits acyclic.
@@ -93,6 +99,7 @@ func DefaultConfig() Config {
 	return Config{
 		Protocol:         TwoPhase,
 		F:                1,
+		Placement:        Apart,
 		LockWait:         300 * time.Millisecond,
 		ActiveTimeout:    300 * time.Millisecond,
 		VoteTimeout:      300 * time.Millisecond,
@@ -124,6 +131,10 @@ func (c Config) Validate() error {
 		return bad("protocol %q is neither %q nor %q", c.Protocol, TwoPhase, PaxosCommit)
 	case c.Protocol == PaxosCommit && (c.F < 0 || c.F > 3):
 		return bad("f must be in [0, 3] (is %d)", c.F)
+	case c.Placement.validate(c.Protocol) != nil:
+		return bad("%v", c.Placement.validate(c.Protocol))
+	case c.Faster && c.Protocol != PaxosCommit:
+		return bad("faster is Faster Paxos Commit, and protocol is %q", c.Protocol)
 	case c.LockWait <= 0:
 		return bad("lock_wait must be positive (is %v)", c.LockWait)
 	case c.ActiveTimeout <= 0:

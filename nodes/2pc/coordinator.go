@@ -1,6 +1,7 @@
 package twopc
 
 import (
+	"encoding/binary"
 	"slices"
 	"time"
 
@@ -20,6 +21,7 @@ type ctxn struct {
 	timer   sim.TimerID
 	began   time.Duration // local clock
 	learn   *learner      // Paxos Commit
+	ballots *ballots      // Paxos Commit: the leader's ballots after a timeout
 }
 
 type voteTag struct{ txn TxnID }
@@ -40,6 +42,9 @@ type Coordinator struct {
 	env  sim.Env
 	st   sim.Storage
 	txns map[TxnID]*ctxn
+	// epoch counts a Paxos Commit leader's boots, so that its ballots
+	// after a restart are new.
+	epoch uint64
 }
 
 // NewCoordinator returns the coordinator's factory.
@@ -55,6 +60,12 @@ func (c *Coordinator) Start(env sim.Env) {
 	c.env, c.st, c.txns = env, env.Storage(), map[TxnID]*ctxn{}
 	c.obs.Recovered(env.ID(), -1, nil)
 	if c.cfg.Protocol == PaxosCommit {
+		if b, err := c.st.Get(keyLeader); err == nil && len(b) == 8 {
+			c.epoch = binary.BigEndian.Uint64(b)
+		}
+		c.epoch++
+		c.st.Set(keyLeader, binary.BigEndian.AppendUint64(nil, c.epoch))
+		c.st.Sync()
 		return
 	}
 	for _, k := range c.st.Keys(prefixCoord) {
@@ -99,9 +110,20 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 		if t == nil || t.decided || t.learn == nil {
 			return
 		}
+		// Reports of ballot 0 and of the leader's own ballots tally
+		// together: an instance is chosen once F+1 acceptors accepted one
+		// ballot's value, whichever ballot it is.
 		t.learn.add(m)
 		if decided, commit := t.learn.outcome(c.cfg.F, len(c.topo.Acceptors)); decided {
 			c.decide(t, commit)
+		}
+	case Phase1b:
+		t := c.txns[m.Txn]
+		if t == nil || t.decided || t.ballots == nil {
+			return
+		}
+		if values, ok := t.ballots.promised(m, c.cfg.F, len(c.topo.Acceptors), t.parts); ok {
+			t.ballots.propose(c.env, c.topo.Acceptors, t.id, t.parts, values, t.client)
 		}
 	case Ack:
 		t := c.txns[m.Txn]
@@ -128,14 +150,22 @@ func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 			return
 		}
 		if c.env.Now()-t.began < c.cfg.VoteTimeout {
-			c.prepare(t)
+			c.prepare(t, true)
 			return
 		}
 		if c.cfg.Protocol == TwoPhase {
 			c.decide(t, false)
+			return
 		}
-		// Paxos Commit's leader stops asking: the participants' recovery
-		// ballots decide what it could not.
+		// Paxos Commit's leader goes to every acceptor with a ballot of
+		// its own, which finds the votes ballot 0 could not choose (an
+		// acceptor of the F+1 is down) or aborts the instances of those
+		// that never voted; again every VoteTimeout until decided.
+		if t.ballots == nil {
+			t.ballots = newBallots(0, uint64(len(c.topo.Shards)+1), c.epoch)
+		}
+		t.ballots.next(c.env, c.topo.Acceptors, t.id, t.parts)
+		t.timer = c.env.After(c.cfg.VoteTimeout, voteTag{t.id})
 	case resendTag:
 		if t := c.txns[tg.txn]; t != nil && t.timer == id && t.decided && t.commit {
 			c.send(t)
@@ -177,15 +207,17 @@ func (c *Coordinator) begin(m BeginCommit) {
 			return
 		}
 	}
-	c.prepare(t)
+	c.prepare(t, false)
 }
 
 // prepare asks the participants that have not voted (all but the
 // initiator at first) to prepare, again every ResendInterval until
-// VoteTimeout.
-func (c *Coordinator) prepare(t *ctxn) {
+// VoteTimeout. In Paxos Commit the initiator is asked again too if its
+// vote was not chosen: a repeated Prepare makes a participant send its
+// vote again, and an acceptor that holds every vote report again.
+func (c *Coordinator) prepare(t *ctxn, again bool) {
 	for i, s := range t.parts {
-		if i == 0 || t.yes != nil && t.yes[i] {
+		if i == 0 && (t.learn == nil || !again) || t.yes != nil && t.yes[i] {
 			continue
 		}
 		if t.learn != nil {
@@ -194,6 +226,12 @@ func (c *Coordinator) prepare(t *ctxn) {
 			}
 		}
 		c.env.Send(c.topo.Shards[s], Prepare{Txn: t.id, Participants: t.parts, Epochs: t.epochs})
+	}
+	if c.cfg.Faster {
+		// The reports go to the participants, so the leader never learns
+		// the outcome and has nothing to wait for: a shard that got no
+		// Prepare never votes, and the others' recovery ballots abort.
+		return
 	}
 	t.timer = c.env.After(min(c.cfg.ResendInterval, c.cfg.VoteTimeout), voteTag{t.id})
 }

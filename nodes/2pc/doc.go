@@ -8,7 +8,13 @@
 // Every host is built with one Topology: a Coordinator (two-phase commit's
 // coordinator, Paxos Commit's leader), the Shards (participants; a key
 // lives on Shards[Topology.ShardOf(key)]) and, for Paxos Commit, 2F+1
-// Acceptors. Clients (NewClient) run the workload.
+// Acceptors. Clients (NewClient) run the workload. Place lays a topology
+// out by Config.Placement: every part on a host of its own (Apart), or,
+// for Paxos Commit, acceptor 0 on the leader's host (LeaderWithAcceptor)
+// or every part on the shards' hosts (CoLocated), the configurations in
+// which Gray and Lamport count the protocol's cost. NewHost builds a
+// host's node: a Host runs the parts of a shared host side by side, and a
+// message between them is a local call that never reaches the network.
 //
 // # A transaction
 //
@@ -36,12 +42,21 @@
 //     or after VoteTimeout), forces its decision to its log, then
 //     sends it to the participants and the outcome to the client; commits
 //     are resent until acknowledged. Paxos Commit: each participant sends
-//     its vote as ballot 0 of its own Paxos instance to every acceptor;
-//     each acceptor forces what it accepted and reports all of a
-//     transaction's instances to the leader in one message; the leader
-//     decides commit when F+1 acceptors accepted Prepared for every
-//     instance, and sends the decision (nothing to force: the acceptors
-//     hold it).
+//     its vote as ballot 0 of its own Paxos instance to F+1 acceptors
+//     (Acceptors[0..F]), enough to choose it; each of them, once it holds
+//     every instance's vote (or a no), forces them in one write and
+//     reports all of them to the leader in one message; the leader decides
+//     commit when F+1 acceptors accepted Prepared for every instance, and
+//     sends the decision (nothing to force: the acceptors hold it). The
+//     initiator's BeginCommit travels in one Bundle with its vote when an
+//     acceptor shares the leader's host. Only after VoteTimeout does the
+//     leader go to every acceptor, with a ballot of its own (phase 1, then
+//     phase 2 with the values found and Aborted for instances that chose
+//     nothing), again every VoteTimeout until decided. Faster Paxos
+//     Commit (Config.Faster) sends the acceptors' reports to every
+//     participant instead, and each learns the outcome itself, one
+//     message delay sooner; the leader only sends Prepare, once, and the
+//     participants' own ballots finish what goes wrong.
 //  5. End. A participant applies a commit's writes, records the outcome
 //     and removes its PREPARED record in one sync, then releases the locks
 //     (strict two-phase locking).

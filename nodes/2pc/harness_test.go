@@ -2,6 +2,7 @@ package twopc_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,17 +66,15 @@ func newCluster(t testing.TB, o opts) *cluster {
 	}
 	c := &cluster{t: t, w: w, net: n, txns: &checker.TxnHistory{}, bank: &checker.History[checker.BankInput, checker.BankOutput]{}}
 	c.atom = twopccheck.New(w.Now, func(h sim.HostID) string { return w.Host(h).Name() })
-	next := sim.HostID(0)
-	c.topo.Coordinator = next
-	next++
-	for range o.shards {
-		c.topo.Shards = append(c.topo.Shards, next)
-		next++
+	var servers []sim.HostID
+	for i := range o.cfg.Placement.Hosts(o.shards, o.cfg.Acceptors()) {
+		servers = append(servers, sim.HostID(i))
 	}
-	for range o.cfg.Acceptors() {
-		c.topo.Acceptors = append(c.topo.Acceptors, next)
-		next++
+	topo, err := twopc.Place(o.cfg, o.shards, servers)
+	if err != nil {
+		t.Fatal(err)
 	}
+	c.topo = topo
 	cfg := o.cfg
 	cfg.Observer = c.atom
 	if o.wl.Kind == twopc.Bank {
@@ -99,12 +98,8 @@ func newCluster(t testing.TB, o opts) *cluster {
 		c.hosts = append(c.hosts, id)
 		return id
 	}
-	add("coord", twopc.NewCoordinator(cfg, c.topo))
-	for i := range o.shards {
-		add("s"+strconv.Itoa(i), twopc.NewParticipant(cfg, c.topo, i))
-	}
-	for i := range cfg.Acceptors() {
-		add("a"+strconv.Itoa(i), twopc.NewAcceptor(cfg, c.topo, i))
+	for _, id := range servers {
+		add(hostName(c.topo, id), twopc.NewHost(cfg, c.topo, id))
 	}
 	hist := twopc.History{Txns: c.txns, Bank: c.bank, Now: w.Now}
 	for i := range o.clients {
@@ -121,7 +116,26 @@ func (c *cluster) shard(i int) *twopc.Participant {
 	if !h.Up() {
 		return nil
 	}
-	return h.Node().(*twopc.Participant)
+	return twopc.ParticipantOf(h.Node())
+}
+
+// hostName names a host by the parts it plays: "coord", "s1", "s0+coord+a0".
+func hostName(topo twopc.Topology, id sim.HostID) string {
+	var parts []string
+	for i, h := range topo.Shards {
+		if h == id {
+			parts = append(parts, "s"+strconv.Itoa(i))
+		}
+	}
+	if topo.Coordinator == id {
+		parts = append(parts, "coord")
+	}
+	for i, h := range topo.Acceptors {
+		if h == id {
+			parts = append(parts, "a"+strconv.Itoa(i))
+		}
+	}
+	return strings.Join(parts, "+")
 }
 
 func (c *cluster) run(d time.Duration) sim.Outcome {

@@ -189,6 +189,7 @@ type Accepted struct {
 // transaction.
 type Phase1a struct {
 	Txn          TxnID
+	Acceptor     int // the index of the acceptor addressed
 	Ballot       uint64
 	Participants []int
 }
@@ -210,6 +211,7 @@ type Phase1b struct {
 // instance.
 type Phase2a struct {
 	Txn          TxnID
+	Acceptor     int // the index of the acceptor addressed
 	Ballot       uint64
 	Participants []int
 	Values       []Accepted
@@ -217,10 +219,18 @@ type Phase2a struct {
 }
 
 // Phase2b reports an acceptor's accepted values for every instance of a
-// transaction it knows, to the coordinator (ballot 0) or to the
-// recovering participant.
+// transaction it knows, to the leader (ballot 0, once it holds every
+// participant's vote or a no) or to the proposer of Ballot.
 type Phase2b struct {
 	Txn       TxnID
 	Acceptor  int
+	Ballot    uint64 // the ballot of the Phase2a answered
 	Instances []Accepted
+}
+
+// Bundle carries several messages from one host to another as one
+// network message: the initiator's BeginCommit with its vote to the
+// acceptor on the leader's host.
+type Bundle struct {
+	Msgs []any
 }

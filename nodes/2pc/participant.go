@@ -37,7 +37,8 @@ type ptxn struct {
 	parts    []int // participants, known once asked to prepare
 	retry    time.Duration
 	inDoubt  bool
-	recovery *recovery // Paxos Commit: a ballot this shard runs for txn
+	recovery *ballots // Paxos Commit: the ballots this shard runs for txn
+	learn    *learner // Faster Paxos Commit: the ballot 0 reports
 }
 
 // lock is one key's lock: shared readers or one writer, and the
@@ -509,12 +510,26 @@ func (p *Participant) vote(id TxnID, parts []int, epochs []uint64, yes, initiato
 		p.obs.VotedNo(p.shard, id)
 	}
 	if p.cfg.Protocol == PaxosCommit {
+		// The vote goes to F+1 acceptors, enough to choose it; the others
+		// hear of it only from a higher ballot, if one is needed. The
+		// initiator's BeginCommit travels with its vote to the acceptor on
+		// the leader's host, if there is one.
+		var begin any
+		if initiator && yes {
+			begin = BeginCommit{Txn: id, Client: client, Participants: parts, Epochs: epochs}
+		}
 		v := Phase2a{Txn: id, Participants: parts, Values: []Accepted{{Shard: p.shard, Has: true, Prepared: yes}}, Client: client}
-		for _, a := range p.topo.Acceptors {
+		for i, a := range p.topo.voters(p.cfg.F) {
+			v.Acceptor = i
+			if begin != nil && a == p.topo.Coordinator && a != p.env.ID() {
+				p.env.Send(a, Bundle{Msgs: []any{begin, v}})
+				begin = nil
+				continue
+			}
 			p.env.Send(a, v)
 		}
-		if initiator && yes {
-			p.env.Send(p.topo.Coordinator, BeginCommit{Txn: id, Client: client, Participants: parts, Epochs: epochs})
+		if begin != nil {
+			p.env.Send(p.topo.Coordinator, begin)
 		}
 	} else if initiator && yes {
 		p.env.Send(p.topo.Coordinator, BeginCommit{Txn: id, Client: client, Participants: parts, Epochs: epochs})

@@ -2,6 +2,7 @@ package twopc
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/detsim/detsim/sim"
 )
@@ -63,59 +64,66 @@ func instance(vs []Accepted, shard int) (Accepted, bool) {
 	return Accepted{}, false
 }
 
-// recovery is a ballot a participant runs to finish a transaction whose
-// decision it has not learned: phase 1 finds what may have been chosen,
-// phase 2 proposes it, with Aborted for an instance that chose nothing.
-type recovery struct {
-	ballot  uint64
-	round   uint64
-	promise map[int][]Accepted // phase 1b reports, by acceptor
-	phase2  bool
-	learn   *learner
+// ballots are the ballots above 0 that one proposer (a participant
+// finishing a transaction it holds in doubt, or the leader after a
+// timeout) runs for one transaction: phase 1 finds what may have been
+// chosen, phase 2 proposes it, with Aborted for an instance that chose
+// nothing. The proposer's ballots are round*slots + slot: the leader's
+// slot is 0, shard s's is s+1, so ballots are unique to their proposer
+// and leaderBallot tells whose a ballot is.
+type ballots struct {
+	slot, slots uint64
+	ballot      uint64
+	round       uint64
+	promise     map[int][]Accepted // phase 1b reports, by acceptor
+	phase2      bool
+	learn       *learner
 }
 
-// startRecovery begins the next ballot for t: ballots of shard s are
-// round*(shards+1) + s + 1, above 0 and unique to s.
-func (p *Participant) startRecovery(t *ptxn) {
-	r := t.recovery
-	if r == nil {
-		// Rounds start from the shard's incarnation, so that a restarted
-		// shard never reuses a ballot it ran before its crash.
-		r = &recovery{round: p.epoch << 20}
-		t.recovery = r
-	}
+// newBallots starts the rounds from the proposer's incarnation, so that a
+// restarted proposer never reuses a ballot it ran before its crash.
+func newBallots(slot, slots, epoch uint64) *ballots {
+	return &ballots{slot: slot, slots: slots, round: epoch << 20}
+}
+
+// leaderBallot reports whether ballot is the leader's: ballot 0, whose
+// reports go to the leader, or one of the leader's own.
+func leaderBallot(ballot uint64, shards int) bool { return ballot%uint64(shards+1) == 0 }
+
+// next begins the next ballot and sends its phase 1a to every acceptor.
+func (r *ballots) next(env sim.Env, acceptors []sim.HostID, txn TxnID, parts []int) {
 	r.round++
-	r.ballot = r.round*uint64(len(p.topo.Shards)+1) + uint64(p.shard) + 1
-	r.promise, r.phase2, r.learn = map[int][]Accepted{}, false, newLearner(t.parts)
-	for _, a := range p.topo.Acceptors {
-		p.env.Send(a, Phase1a{Txn: t.id, Ballot: r.ballot, Participants: t.parts})
+	r.ballot = r.round*r.slots + r.slot
+	r.promise, r.phase2, r.learn = map[int][]Accepted{}, false, newLearner(parts)
+	for i, a := range acceptors {
+		env.Send(a, Phase1a{Txn: txn, Acceptor: i, Ballot: r.ballot, Participants: parts})
 	}
 }
 
-func (p *Participant) phase1b(m Phase1b) {
-	t := p.txns[m.Txn]
-	if t == nil || t.recovery == nil || t.recovery.phase2 || m.Ballot != t.recovery.ballot {
-		return
+// promised takes a phase 1b answer. Once F+1 acceptors promised the
+// current ballot it returns the values phase 2 proposes, once.
+func (r *ballots) promised(m Phase1b, f, acceptors int, parts []int) ([]Accepted, bool) {
+	if r.phase2 || m.Ballot != r.ballot {
+		return nil, false
 	}
-	r := t.recovery
 	if m.Rejected {
-		// Another shard's ballot is higher: the next one of ours (at the
-		// next timeout, so that two recovering shards do not duel) goes
-		// above it.
-		r.round = max(r.round, m.Promised/uint64(len(p.topo.Shards)+1))
-		return
+		// Another proposer's ballot is higher: the next one of ours (at
+		// the next timeout, so that two proposers do not duel) goes above
+		// it.
+		r.round = max(r.round, m.Promised/r.slots)
+		return nil, false
 	}
 	r.promise[m.Acceptor] = slices.Clone(m.Instances)
-	if len(r.promise) < p.cfg.F+1 {
-		return
+	if len(r.promise) < f+1 {
+		return nil, false
 	}
 	r.phase2 = true
-	values := make([]Accepted, len(t.parts))
-	for i, s := range t.parts {
+	values := make([]Accepted, len(parts))
+	for i, s := range parts {
 		best := Accepted{Shard: s, Ballot: r.ballot, Has: true}
 		var top uint64
 		found := false
-		for a := 0; a < len(p.topo.Acceptors); a++ {
+		for a := 0; a < acceptors; a++ {
 			v, ok := instance(r.promise[a], s)
 			if ok && v.Has && (!found || v.Ballot > top) {
 				best.Prepared, top, found = v.Prepared, v.Ballot, true
@@ -123,13 +131,40 @@ func (p *Participant) phase1b(m Phase1b) {
 		}
 		values[i] = best
 	}
-	for _, a := range p.topo.Acceptors {
-		p.env.Send(a, Phase2a{Txn: t.id, Ballot: r.ballot, Participants: t.parts, Values: values, Client: t.client})
+	return values, true
+}
+
+// propose sends phase 2a of the current ballot to every acceptor.
+func (r *ballots) propose(env sim.Env, acceptors []sim.HostID, txn TxnID, parts []int, values []Accepted, client sim.HostID) {
+	for i, a := range acceptors {
+		env.Send(a, Phase2a{Txn: txn, Acceptor: i, Ballot: r.ballot, Participants: parts, Values: values, Client: client})
+	}
+}
+
+// startRecovery begins this shard's next ballot for t.
+func (p *Participant) startRecovery(t *ptxn) {
+	if t.recovery == nil {
+		t.recovery = newBallots(uint64(p.shard+1), uint64(len(p.topo.Shards)+1), p.epoch)
+	}
+	t.recovery.next(p.env, p.topo.Acceptors, t.id, t.parts)
+}
+
+func (p *Participant) phase1b(m Phase1b) {
+	t := p.txns[m.Txn]
+	if t == nil || t.recovery == nil {
+		return
+	}
+	if values, ok := t.recovery.promised(m, p.cfg.F, len(p.topo.Acceptors), t.parts); ok {
+		t.recovery.propose(p.env, p.topo.Acceptors, t.id, t.parts, values, t.client)
 	}
 }
 
 func (p *Participant) phase2b(m Phase2b) {
 	t := p.txns[m.Txn]
+	if t != nil && m.Ballot == 0 && p.cfg.Faster {
+		p.learnFaster(t, m)
+		return
+	}
 	if t == nil || t.recovery == nil || !t.recovery.phase2 {
 		return
 	}
@@ -152,6 +187,45 @@ func (p *Participant) phase2b(m Phase2b) {
 	}
 }
 
+// learnFaster tallies, in Faster Paxos Commit, the acceptors' ballot 0
+// reports that come to every participant: each learns the outcome itself
+// and ends the transaction, and the initiator tells the client.
+func (p *Participant) learnFaster(t *ptxn, m Phase2b) {
+	if t.parts == nil {
+		t.parts = participantsOf(m)
+	}
+	if t.learn == nil {
+		t.learn = newLearner(t.parts)
+	}
+	t.learn.add(m)
+	decided, commit := t.learn.outcome(p.cfg.F, len(p.topo.Acceptors))
+	switch {
+	case !decided:
+		return
+	case t.state != prepared:
+		// An abort chosen before this shard voted: it may abort on its
+		// own, as it has not voted yes.
+		if !commit {
+			p.abort(t, false)
+		}
+		return
+	}
+	p.obs.Decided(p.env.ID(), t.id, commit)
+	initiator, client := t.parts[0] == p.shard, t.client
+	p.finish(t, commit)
+	if initiator && client != sim.NoHost {
+		p.env.Send(client, Outcome{Txn: m.Txn, Commit: commit})
+	}
+}
+
+func participantsOf(m Phase2b) []int {
+	parts := make([]int, len(m.Instances))
+	for i, v := range m.Instances {
+		parts[i] = v.Shard
+	}
+	return parts
+}
+
 // Acceptor is one of Paxos Commit's 2F+1 acceptors. It keeps, for each
 // transaction, one promise covering all its instances and the value it
 // accepted for each, and forces both before it answers.
@@ -162,6 +236,9 @@ type Acceptor struct {
 	env   sim.Env
 	st    sim.Storage
 	txns  map[TxnID]*accRecord
+	// prefix keeps this acceptor's records apart from those of another
+	// acceptor on the same host.
+	prefix string
 }
 
 // NewAcceptor returns the factory of acceptor number index.
@@ -172,6 +249,7 @@ func NewAcceptor(cfg Config, topo Topology, index int) sim.Factory {
 
 func (a *Acceptor) Start(env sim.Env) {
 	a.env, a.st, a.txns = env, env.Storage(), map[TxnID]*accRecord{}
+	a.prefix = prefixAcc + strconv.Itoa(a.index) + "/"
 }
 
 // record loads the state of txn, lazily from storage after a restart.
@@ -180,7 +258,7 @@ func (a *Acceptor) record(id TxnID, parts []int, client sim.HostID) *accRecord {
 		return r
 	}
 	r := &accRecord{}
-	if found, err := get(a.st, txnKey(prefixAcc, id), r); err != nil || !found {
+	if found, err := get(a.st, txnKey(a.prefix, id), r); err != nil || !found {
 		if err != nil {
 			a.env.Logf("unreadable acceptor record: %v", err)
 		}
@@ -227,15 +305,27 @@ func (a *Acceptor) Receive(from sim.HostID, msg any) {
 		if m.Client != sim.NoHost {
 			r.Client = m.Client
 		}
-		a.force(m.Txn, r)
-		report := Phase2b{Txn: m.Txn, Acceptor: a.index, Instances: slices.Clone(r.Instances)}
+		report := Phase2b{Txn: m.Txn, Acceptor: a.index, Ballot: m.Ballot, Instances: slices.Clone(r.Instances)}
 		if m.Ballot > 0 {
+			a.force(m.Txn, r)
 			a.env.Send(from, report)
 			return
 		}
+		// Ballot 0 votes are forced once, all of them together, when the
+		// leader is told: an acceptor that crashes before has told nobody
+		// what it accepted, so forgetting it is as if the votes were lost
+		// on the way, which Paxos survives.
 		complete := !slices.ContainsFunc(r.Instances, func(x Accepted) bool { return !x.Has })
-		if complete || abort {
+		if !complete && !abort {
+			return
+		}
+		a.force(m.Txn, r)
+		if !a.cfg.Faster {
 			a.env.Send(a.topo.Coordinator, report)
+			return
+		}
+		for _, s := range r.Participants {
+			a.env.Send(a.topo.Shards[s], report)
 		}
 	}
 }
@@ -243,6 +333,6 @@ func (a *Acceptor) Receive(from sim.HostID, msg any) {
 func (a *Acceptor) Timer(sim.TimerID, any) {}
 
 func (a *Acceptor) force(id TxnID, r *accRecord) {
-	put(a.st, txnKey(prefixAcc, id), r)
+	put(a.st, txnKey(a.prefix, id), r)
 	a.st.Sync()
 }

@@ -50,8 +50,18 @@ func TestTwoPhaseCommitBlocksWhileTheCoordinatorIsDownAfterTheVotes(t *testing.T
 }
 
 func TestPaxosCommitFinishesWhileTheLeaderIsDown(t *testing.T) {
+	for _, faster := range []bool{false, true} {
+		name := "paxos-commit"
+		if faster {
+			name = "faster-paxos-commit"
+		}
+		t.Run(name, func(t *testing.T) { paxosCommitFinishesWhileTheLeaderIsDown(t, faster) })
+	}
+}
+
+func paxosCommitFinishesWhileTheLeaderIsDown(t *testing.T, faster bool) {
 	cfg := twopc.DefaultConfig()
-	cfg.Protocol = twopc.PaxosCommit
+	cfg.Protocol, cfg.Faster = twopc.PaxosCommit, faster
 	wl := twopc.DefaultWorkload()
 	wl.StopAt = 2500 * time.Millisecond
 	c := newCluster(t, opts{seed: 3, clients: 3, cfg: cfg, wl: wl})

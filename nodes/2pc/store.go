@@ -20,8 +20,9 @@ import (
 //	                   the data it commits, in the same sync
 //	2pc/coord/<txn>    the coordinator's decision, forced before it is sent
 //	2pc/end/<txn>      every participant acknowledged the commit
-//	2pc/acc/<txn>      an acceptor's promises and accepted values
+//	2pc/acc/<i>/<txn>  acceptor i's promises and accepted values
 //	2pc/epoch          a shard's boot count
+//	2pc/leader-epoch   Paxos Commit's leader's boot count
 //
 // Decision and outcome records are never deleted: a run is short, and a
 // record kept means a late duplicate can never find the transaction
@@ -34,6 +35,7 @@ const (
 	prefixEnd   = "2pc/end/"
 	prefixAcc   = "2pc/acc/"
 	keyEpoch    = "2pc/epoch"
+	keyLeader   = "2pc/leader-epoch"
 )
 
 func txnKey(prefix string, t TxnID) string {

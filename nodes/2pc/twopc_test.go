@@ -73,11 +73,21 @@ func TestBankTransfersConserveTheTotalUnderCrashes(t *testing.T) {
 }
 
 func TestHistoriesUnderFaultsAreStrictSerializable(t *testing.T) {
-	for _, proto := range []twopc.Protocol{twopc.TwoPhase, twopc.PaxosCommit} {
+	for _, setup := range []struct {
+		name   string
+		proto  twopc.Protocol
+		place  twopc.Placement
+		faster bool
+	}{
+		{"2pc", twopc.TwoPhase, twopc.Apart, false},
+		{"paxos-commit", twopc.PaxosCommit, twopc.Apart, false},
+		{"paxos-commit/co-located", twopc.PaxosCommit, twopc.CoLocated, false},
+		{"faster-paxos-commit", twopc.PaxosCommit, twopc.Apart, true},
+	} {
 		for _, kind := range []twopc.WorkloadKind{twopc.ListAppend, twopc.RWRegister} {
-			t.Run(string(proto)+"/"+string(kind), func(t *testing.T) {
+			t.Run(setup.name+"/"+string(kind), func(t *testing.T) {
 				cfg := twopc.DefaultConfig()
-				cfg.Protocol = proto
+				cfg.Protocol, cfg.Placement, cfg.Faster = setup.proto, setup.place, setup.faster
 				wl := twopc.DefaultWorkload()
 				wl.Kind, wl.StopAt = kind, 3*time.Second
 				link := lan()
@@ -99,7 +109,10 @@ func TestHistoriesUnderFaultsAreStrictSerializable(t *testing.T) {
 				if res.Verdict(checker.StrictSerializable) != checker.Ok {
 					t.Fatalf("%v", res)
 				}
-				if res.TxnsOK < 100 || res.TxnsInfo == 0 && res.TxnsFailed == 0 {
+				// Paxos Commit sends each vote to F+1 acceptors only, so a
+				// lost vote waits for the leader's next Prepare, with its
+				// locks held: fewer commit than with two-phase commit.
+				if res.TxnsOK < 90 || res.TxnsInfo == 0 && res.TxnsFailed == 0 {
 					t.Errorf("the faults did not bite: %v", res)
 				}
 			})

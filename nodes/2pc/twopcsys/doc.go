@@ -7,7 +7,11 @@
 // Server n1 is the coordinator (Paxos Commit's leader, the "leader" of
 // fault targets); the next servers are the shards; with Paxos Commit the
 // last 2F+1 are the acceptors. So two-phase commit over three shards takes
-// 4 servers, and Paxos Commit with F=1 over three shards takes 7.
+// 4 servers, and Paxos Commit with F=1 over three shards takes 7. The
+// config's placement changes that for Paxos Commit (twopc.Place):
+// "leader-with-acceptor" puts the first acceptor on n1 (6 servers for the
+// same), "co-located" makes every server a shard, n1 the leader too, and
+// puts the acceptors on the shards' servers (3 servers).
 //
 // # What a run is judged by
 //

@@ -35,7 +35,8 @@ var builtin embed.FS
 
 // System is the transactional key-value store of package twopc: server n1
 // is the coordinator (Paxos Commit's leader), the next servers are the
-// shards, and with Paxos Commit the last 2F+1 are the acceptors.
+// shards, and with Paxos Commit the last 2F+1 are the acceptors, unless
+// the config's placement shares hosts between them.
 var System = system.MustDefine(system.Spec[Config, twopc.Workload]{
 	Name:        "2pc",
 	Description: "sharded transactions of nodes/2pc: strict 2PL, two-phase commit with a WAL, recovery and cooperative termination, or Paxos Commit",
@@ -76,7 +77,9 @@ func mustSub(f fs.FS, dir string) fs.FS {
 	return sub
 }
 
-func shards(cfg Config, shape system.Shape) int { return shape.Servers - 1 - cfg.Acceptors() }
+func shards(cfg Config, shape system.Shape) int {
+	return cfg.Placement.ShardsOn(shape.Servers, cfg.Acceptors())
+}
 
 func validate(cfg Config, wl twopc.Workload, shape system.Shape) error {
 	if err := cfg.Validate(); err != nil {
@@ -86,8 +89,8 @@ func validate(cfg Config, wl twopc.Workload, shape system.Shape) error {
 		return errors.New("spares: the 2pc system has no membership changes")
 	}
 	if n := shards(cfg, shape); n < 1 {
-		return fmt.Errorf("servers: %s with f=%d needs at least %d servers (a coordinator, a shard, %d acceptors); has %d",
-			cfg.Protocol, cfg.F, 2+cfg.Acceptors(), cfg.Acceptors(), shape.Servers)
+		return fmt.Errorf("servers: %s with f=%d placed %s needs at least %d servers; has %d",
+			cfg.Protocol, cfg.F, cfg.Placement, cfg.Placement.Hosts(1, cfg.Acceptors()), shape.Servers)
 	}
 	if shape.Clients > 999 {
 		return fmt.Errorf("clients: at most 999, whose numbers end every value they write (has %d)", shape.Clients)
@@ -120,10 +123,6 @@ func build(cfg Config, wl twopc.Workload, c *system.Cluster) (*system.Instance, 
 	r.atom = twopccheck.New(c.World.Now, func(h sim.HostID) string { return c.World.Host(h).Name() })
 	r.atom.StuckAfter = cfg.StuckAfter
 	r.tap = &tap{Atomicity: r.atom}
-	n := shards(cfg, c.Shape)
-	r.topo.Coordinator = r.servers[0]
-	r.topo.Shards = slices.Clone(r.servers[1 : 1+n])
-	r.topo.Acceptors = slices.Clone(r.servers[1+n:])
 	pc := cfg.Config
 	pc.Observer = r.tap
 	if r.bank {
@@ -133,20 +132,13 @@ func build(cfg Config, wl twopc.Workload, c *system.Cluster) (*system.Instance, 
 			r.initial = append(r.initial, int64(wl.Balance))
 		}
 	}
-	if err := r.topo.Validate(pc); err != nil {
+	topo, err := twopc.Place(pc, shards(cfg, c.Shape), r.servers)
+	if err != nil {
 		return nil, err
 	}
+	r.topo = topo
 	for _, id := range r.servers {
-		var f sim.Factory
-		switch i := int(id); {
-		case id == r.topo.Coordinator:
-			f = twopc.NewCoordinator(pc, r.topo)
-		case i <= n:
-			f = twopc.NewParticipant(pc, r.topo, i-1)
-		default:
-			f = twopc.NewAcceptor(pc, r.topo, i-1-n)
-		}
-		if _, err := c.AddServer(c.Peers(id), f); err != nil {
+		if _, err := c.AddServer(c.Peers(id), twopc.NewHost(pc, r.topo, id)); err != nil {
 			return nil, err
 		}
 	}
@@ -199,7 +191,7 @@ func (r *cluster) shard(i int) *twopc.Participant {
 	if h == nil || !h.Up() {
 		return nil
 	}
-	return h.Node().(*twopc.Participant)
+	return twopc.ParticipantOf(h.Node())
 }
 
 // final is liveness after the heal: every transaction decided at every

@@ -149,6 +149,46 @@ func TestConfigurationDecodesStrictlyOntoTheDefaults(t *testing.T) {
 	}
 }
 
+func TestPlacementsAndFasterAreCheckedAgainstTheProtocol(t *testing.T) {
+	for _, tc := range []struct {
+		config, want string
+	}{
+		{`{"placement": "co-located"}`, `placement "co-located" places acceptors, which only "paxos-commit" has`},
+		{`{"protocol": "paxos-commit", "placement": "together"}`, `placement "together" is none of "apart", "leader-with-acceptor", "co-located"`},
+		{`{"faster": true}`, `faster is Faster Paxos Commit, and protocol is "2pc"`},
+	} {
+		c := twopcsys.DefaultConfig()
+		if err := json.Unmarshal([]byte(tc.config), &c); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %s", tc.config, err, tc.want)
+		}
+	}
+	// Co-located, every server is a shard; a leader with an acceptor saves
+	// one server.
+	for _, tc := range []struct {
+		config  string
+		servers int
+		want    string
+	}{
+		{`{"protocol": "paxos-commit", "f": 1, "placement": "co-located"}`, 3, ""},
+		{`{"protocol": "paxos-commit", "f": 1, "placement": "leader-with-acceptor"}`, 6, ""},
+		{`{"protocol": "paxos-commit", "f": 1, "placement": "leader-with-acceptor"}`, 3, "needs at least 4 servers; has 3"},
+		{`{"protocol": "paxos-commit", "f": 1}`, 4, "needs at least 5 servers; has 4"},
+	} {
+		s := lookup(t, "2pc-happy")
+		s.Name, s.System.Config, s.Servers = "placement", json.RawMessage(tc.config), tc.servers
+		r, err := scenarios.Run(s, 1, scenarios.Options{CheckWorkers: 1})
+		switch {
+		case tc.want == "" && (err != nil || r.Verdict != scenarios.Pass):
+			t.Errorf("%s on %d servers: %v %v", tc.config, tc.servers, err, r)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s on %d servers: %v, want an error saying %s", tc.config, tc.servers, err, tc.want)
+		}
+	}
+}
+
 func BenchmarkHappyRun(b *testing.B) {
 	s := lookup(b, "2pc-happy")
 	for i := 0; i < b.N; i++ {
