@@ -30,7 +30,8 @@
 //     probes require, and Instance.State, a host's state in a few words,
 //     which the failure page draws over time along the host's lane, and
 //     Instance.Background, the message types (heartbeats) the page
-//     collapses until shown.
+//     collapses until shown, and Instance.Term, a live server's term or
+//     epoch, which scenario scripts assert the servers agree on.
 //  6. Ship built-in scenarios as JSON files in an fs.FS (embed them beside
 //     the system) and Define the System.
 //  7. Register it (Register, or simrun.Main's Options.Systems) before any
