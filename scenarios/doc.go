@@ -39,6 +39,15 @@
 //  7. Probes say what must happen in at least some seeds; Tally and
 //     Evaluate judge a seed set: expected verdicts per seed, expected
 //     failures somewhere, every probe fired.
+//  8. Nemesis.Script is a test written as a sequence of Steps: actions on
+//     servers named by role, by a role they held earlier ($name) or by
+//     the cluster's state (when, up, down), assertions at a moment
+//     (a leader, one term) or over a window (operations, counters,
+//     message and byte budgets, persisted bytes), and repeated blocks.
+//     Its timing is laid out before the run from its own random stream;
+//     its steps are events of their own, so a scenario without a script
+//     runs as before. Its failures are reasons of checks CheckAssert,
+//     CheckCost and CheckDisk.
 //
 // The built-in scenarios (Names, Lookup) are the registered systems' own.
 //
