@@ -29,8 +29,8 @@
 //  5. A failure is a Spec: the scenario with its generator drawn into a
 //     fixed schedule, and the seed. It replays the same run without the
 //     generator, and Shrink makes it minimal while it fails the same check:
-//     fewer faults, struck earlier, shorter phases, fewer clients, keys
-//     and operations. A run that reaches its event budget (by default at
+//     fewer faults and script steps, struck earlier, shorter phases,
+//     fewer clients, keys and operations. A run that reaches its event budget (by default at
 //     most DefaultMaxEventsCap) is unknown, and says so.
 //  6. Nemesis.ClientSides places clients on the sides of a partition by
 //     home server, so that a client on a minority side reaches minority

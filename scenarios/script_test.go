@@ -200,3 +200,21 @@ func TestAScriptAloneIsACheck(t *testing.T) {
 		t.Fatalf("a script without assertions as the only check: %v", err)
 	}
 }
+
+// TestShrinkingDropsTheStepsAFailureDoesNotNeed: of two crashes and an
+// assertion that fails whatever they did, only the assertion stays.
+func TestShrinkingDropsTheStepsAFailureDoesNotNeed(t *testing.T) {
+	s := scriptScenario(t, `[{"do": "crash", "target": "n3"}, {"after": "100ms", "do": "crash", "target": "n2"},
+		{"at": "1s", "assert": {"leader": "none"}}]`)
+	r, err := scenarios.Run(s, 1, scenarios.Options{})
+	if err != nil || r.Verdict != scenarios.Fail {
+		t.Fatalf("%v %s", err, r.Summary())
+	}
+	res, err := scenarios.Shrink(scenarios.NewSpec(s, 1, r), scenarios.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Spec.Scenario.Nemesis.Script; len(got) != 1 || got[0].Assert == nil || res.Check != scenarios.CheckAssert {
+		t.Fatalf("shrunk to %+v, failing %s", got, res.Check)
+	}
+}
