@@ -37,8 +37,8 @@
 //  5. A failure is a Spec: the scenario with its generator drawn into a
 //     fixed schedule, and the seed. It replays the same run without the
 //     generator, and Shrink makes it minimal while it fails the same check:
-//     fewer faults, struck earlier, shorter phases, fewer clients, keys
-//     and operations. A run that reaches its event budget (by default at
+//     fewer faults and script steps, struck earlier, shorter phases,
+//     fewer clients, keys and operations. A run that reaches its event budget (by default at
 //     most DefaultMaxEventsCap) is unknown, and says so.
 //  6. Nemesis.ClientSides places clients on the sides of a partition by
 //     home server, so that a client on a minority side reaches minority
@@ -51,6 +51,15 @@
 //     precondition) are told apart from a check that failed (correctness)
 //     or could not decide (unknown). A Tally also sums up the times to
 //     converge (p50, p99, max, and the seeds that never did).
+//  8. Nemesis.Script is a test written as a sequence of Steps: actions on
+//     servers named by role, by a role they held earlier ($name) or by
+//     the cluster's state (when, up, down), assertions at a moment
+//     (a leader, one term) or over a window (operations, counters,
+//     message and byte budgets, persisted bytes), and repeated blocks.
+//     Its timing is laid out before the run from its own random stream;
+//     its steps are events of their own, so a scenario without a script
+//     runs as before. Its failures are reasons of checks CheckAssert,
+//     CheckCost and CheckDisk.
 //
 // The built-in scenarios (Names, Lookup) are the registered systems' own.
 //

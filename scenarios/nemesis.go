@@ -30,6 +30,9 @@ type Nemesis struct {
 	// side talks to minority servers only, as it would in a real network
 	// split. Each partition's placement is in Result.ClientSides.
 	ClientSides string `json:"client_sides,omitempty"`
+	// Script is a sequence of steps, each an action, an assertion or a
+	// block, that runs beside the schedule; see Step.
+	Script []Step `json:"script,omitempty"`
 }
 
 // ClientSidesHome is the Nemesis.ClientSides placement by home server.
@@ -215,7 +218,7 @@ func (n Nemesis) validate(s *Scenario, sys *system.System) error {
 			return fmt.Errorf("programs[%d] (%s): %w", i, p.Name, err)
 		}
 	}
-	return nil
+	return validateScript(s, sys)
 }
 
 // Bounds of a nemesis. Every fault is an event, a trace record and a mark

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/checker"
+	"github.com/detsim/detsim/sim"
 )
 
 // Quiet checks judge a system while the run goes on, in its quiet windows:
@@ -32,6 +33,15 @@ type Quiet struct {
 	// DownMax is how many servers may be down in a quiet window (none by
 	// default); a Raft cluster promises progress with a minority down.
 	DownMax int `json:"down_max,omitempty"`
+	// Majority widens the windows to every stretch in which a majority
+	// of the members are up and can all exchange messages, whatever the
+	// faults (partitions, crashes, a script's disconnects), as long as no
+	// clock, storage or program fault is on: the Raft promise of progress
+	// during faults. Every fault then starts a window afresh, which must
+	// settle (elect a leader) first, and the progress check judges only
+	// the clients that reach every server of that majority. DownMax does
+	// not apply.
+	Majority bool `json:"majority,omitempty"`
 }
 
 func (q *Quiet) validate(s *Scenario) error {
@@ -53,6 +63,9 @@ func (q *Quiet) validate(s *Scenario) error {
 // window is a quiet stretch of a run: [from, to).
 type window struct {
 	from, to time.Duration
+	// clients, in Majority mode, are the clients (by history number, 1
+	// for c1) that reach every server of the majority; nil is every one.
+	clients []int
 	// settled and ended are the steady counters when the window had
 	// settled (if it lasted that long) and when it closed.
 	settled, ended []int
@@ -77,6 +90,8 @@ type quietTracker struct {
 	settleAt time.Duration
 	// struckOnce: the nemesis has acted, and keeps the windows up to date.
 	struckOnce bool
+	// scriptCut: a script's step has disconnected a server.
+	scriptCut bool
 }
 
 func newQuietTracker(r *run, q *Quiet) *quietTracker {
@@ -111,6 +126,16 @@ func (t *quietTracker) sample() error {
 // or froze it: the system settles afresh around a new one.
 func (t *quietTracker) struck(f Fault, leaderHit bool) {
 	t.struckOnce = true
+	if t.q.Majority {
+		switch f.Kind {
+		case FaultClockStep, FaultClockDrift, FaultClockStrobe:
+			t.clocks = true
+		case FaultStorage:
+			t.storage = true
+		}
+		t.restart()
+		return
+	}
 	if leaderHit {
 		defer t.restart()
 	}
@@ -154,7 +179,15 @@ func (t *quietTracker) restart() {
 // healed notes the heal at the end of the fault phase.
 func (t *quietTracker) healed() {
 	t.struckOnce = true
-	t.partition, t.clocks, t.storage, t.programs = false, false, false, 0
+	t.partition, t.clocks, t.storage, t.programs, t.scriptCut = false, false, false, 0, false
+	t.restart()
+}
+
+// scripted notes a script's action; cut says a server stays disconnected.
+// The system settles afresh after it.
+func (t *quietTracker) scripted(cut bool) {
+	t.struckOnce = true
+	t.scriptCut = cut
 	t.restart()
 }
 
@@ -165,7 +198,10 @@ func (t *quietTracker) program(delta int) {
 }
 
 func (t *quietTracker) calm() bool {
-	if t.partition || t.clocks || t.storage || t.programs > 0 {
+	if t.q.Majority {
+		return !t.clocks && !t.storage && t.programs == 0 && len(t.r.talkingMajority()) > 0
+	}
+	if t.partition || t.scriptCut || t.clocks || t.storage || t.programs > 0 {
 		return false
 	}
 	down := 0
@@ -188,7 +224,7 @@ func (t *quietTracker) update() {
 	switch {
 	case calm && !t.quiet:
 		t.quiet = true
-		t.windows = append(t.windows, window{from: now, to: -1})
+		t.windows = append(t.windows, window{from: now, to: -1, clients: t.reaching()})
 		if t.q.Steady {
 			t.settling, t.settleAt = len(t.windows)-1, now+t.q.Settle.D()
 		}
@@ -244,6 +280,9 @@ func (t *quietTracker) judge(res *Result, ops []checker.OpSummary, fail func(che
 			if !ok || op.Call < w.from+t.q.Settle.D() || op.Call+within > w.to {
 				continue
 			}
+			if w.clients != nil && !slices.Contains(w.clients, op.Client) {
+				continue
+			}
 			if op.Status == checker.OpCompleted && op.Return-op.Call <= within {
 				continue
 			}
@@ -278,4 +317,69 @@ func (t *quietTracker) windowAt(at time.Duration) (window, bool) {
 		return window{}, false
 	}
 	return t.windows[i], true
+}
+
+// reaching lists, in Majority mode, the clients that reach every server
+// of the talking majority (by history number); nil otherwise.
+func (t *quietTracker) reaching() []int {
+	if !t.q.Majority {
+		return nil
+	}
+	majority := t.r.talkingMajority()
+	out := []int{}
+	for i, c := range t.r.clients {
+		if !slices.ContainsFunc(majority, func(m sim.HostID) bool { return !t.r.talk(c, m) }) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// talk reports whether a and b can exchange messages both ways.
+func (r *run) talk(a, b sim.HostID) bool {
+	return a == b || !r.net.Blocked(a, b) && !r.net.Blocked(b, a)
+}
+
+// talkingMajority finds a majority of the members that are up, not
+// paused, and can all exchange messages with each other; nil if there is
+// none. It grows a group around each server and drops, while the group is
+// not fully connected, the member with the fewest links inside it: exact
+// for partitions into groups, and for servers cut off one by one.
+func (r *run) talkingMajority() []sim.HostID {
+	members := r.sys.Members()
+	var live []sim.HostID
+	for _, m := range members {
+		if h := r.w.Host(m); h.Up() && !h.Paused() {
+			live = append(live, m)
+		}
+	}
+	var best []sim.HostID
+	for _, h := range live {
+		group := slices.DeleteFunc(slices.Clone(live), func(m sim.HostID) bool { return !r.talk(h, m) })
+		for {
+			worst, fewest := -1, len(group)
+			for i, a := range group {
+				links := 0
+				for _, b := range group {
+					if r.talk(a, b) {
+						links++
+					}
+				}
+				if links < fewest {
+					worst, fewest = i, links
+				}
+			}
+			if worst < 0 {
+				break
+			}
+			group = slices.Delete(group, worst, worst+1)
+		}
+		if len(group) > len(best) {
+			best = group
+		}
+	}
+	if 2*len(best) > len(members) {
+		return best
+	}
+	return nil
 }

@@ -260,6 +260,10 @@ type run struct {
 	nem      *nemesis
 	quiet    *quietTracker    // nil unless the scenario has quiet checks
 	converge *convergeTracker // nil unless the scenario checks convergence
+	// script runs the scenario's script; nil without one. clients are
+	// the client hosts, for the quiet checks.
+	script  *scriptRunner
+	clients []sim.HostID
 
 	states []StateChange
 }
@@ -348,9 +352,17 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 			r.nem.clients = append(r.nem.clients, cluster.ClientID(i))
 		}
 	}
+	for i := 0; i < s.Clients; i++ {
+		r.clients = append(r.clients, cluster.ClientID(i))
+	}
 	if q := s.Checks.Quiet; q != nil {
 		r.quiet = newQuietTracker(r, q)
 		r.nem.quiet = r.quiet
+	}
+	if len(s.Nemesis.Script) > 0 {
+		if r.script, err = newScriptRunner(r); err != nil {
+			return nil, fmt.Errorf("scenario %q: nemesis.%w", s.Name, err)
+		}
 	}
 	for _, f := range s.Nemesis.Schedule {
 		f := f
@@ -381,6 +393,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	w.At(s.FaultPhase.D(), r.nem.healAll)
 	if s.Checks.Convergence {
 		r.converge = newConvergeTracker(r)
+	}
+	if r.script != nil {
+		w.At(s.FaultPhase.D(), r.script.healed)
 	}
 	if opts.States && r.sys.State != nil {
 		r.watchStates(cluster.ServerIDs())
@@ -507,6 +522,12 @@ func (r *run) result(out sim.Outcome) *Result {
 	}
 	if r.quiet != nil && out.Reason != sim.StopPanic {
 		r.quiet.judge(res, ops, fail)
+	}
+	if r.script != nil && out.Reason != sim.StopPanic {
+		if hasAssertions(s.Nemesis.Script) {
+			res.Checks = append(res.Checks, CheckAssert)
+		}
+		r.script.judge(res, ops)
 	}
 	res.Verdict = Pass
 	switch {

@@ -278,8 +278,8 @@ func (s *Scenario) validate() (system.Config, error) {
 		return bad("checks.convergence.within", "is %v, longer than the heal phase (%v): the run ends before it could be missed", s.Checks.ConvergenceWithin, s.HealPhase)
 	case s.MaxEvents > MaxEventsLimit:
 		return bad("max_events", "must be at most %d (is %d)", uint64(MaxEventsLimit), s.MaxEvents)
-	case !s.Checks.History && !s.Checks.Invariants && !s.Checks.Convergence && !s.Checks.Liveness && s.Checks.Quiet == nil && s.Expect.Check != CheckPanic:
-		return bad("checks", "no check that can fail is enabled (history, invariants, convergence, liveness or quiet): only a panic could fail a run, and the scenario does not expect one")
+	case !s.Checks.History && !s.Checks.Invariants && !s.Checks.Convergence && !s.Checks.Liveness && s.Checks.Quiet == nil && !hasAssertions(s.Nemesis.Script) && s.Expect.Check != CheckPanic:
+		return bad("checks", "no check that can fail is enabled (history, invariants, convergence, liveness, quiet or a script's assertions): only a panic could fail a run, and the scenario does not expect one")
 	}
 	if err := cfg.Validate(system.Shape{Servers: s.Servers, Spares: s.Spares, Clients: s.Clients}); err != nil {
 		return system.Config{}, fmt.Errorf("scenario %q: %w", s.Name, err)
@@ -335,7 +335,7 @@ func (s *Scenario) validate() (system.Config, error) {
 }
 
 // failingChecks are the checks an expected failure may name.
-var failingChecks = []string{CheckHistory, CheckLinearizable, CheckInvariants, CheckConvergence, CheckLiveness, CheckProgress, CheckSteady, CheckPanic}
+var failingChecks = []string{CheckHistory, CheckLinearizable, CheckInvariants, CheckConvergence, CheckLiveness, CheckProgress, CheckSteady, CheckPanic, CheckAssert, CheckCost, CheckDisk}
 
 // refusalDefinite reports whether a workload sets client.refusal_definite,
 // whatever the system: the flag is the shared client's.

@@ -105,6 +105,15 @@ func Shrink(spec Spec, opts ShrinkOptions) (ShrinkResult, error) {
 				i += chunk
 			}
 		}
+		// A script's steps, one at a time, the last first: a step that
+		// binds a name a later one uses cannot go while that one stays.
+		for i := len(s.Nemesis.Script) - 1; i >= 0 && res.Runs < maxRuns; i-- {
+			c := s.Clone()
+			c.Nemesis.Script = slices.Delete(c.Nemesis.Script, i, i+1)
+			if try(c) {
+				changed = true
+			}
+		}
 		// Earlier faults: close the gap before each fault, moving it and
 		// every later one together so that a fault and its undo keep
 		// their distance; a gap that cannot close whole is halved.

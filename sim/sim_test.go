@@ -467,3 +467,28 @@ func TestStreamsAreIndependentAndSeeded(t *testing.T) {
 		t.Error("different names gave the same stream")
 	}
 }
+
+// DiskBytes counts what would survive a crash: synced writes, and for a
+// key written since, what that write replaced.
+func TestDiskBytesCountsWhatACrashWouldKeep(t *testing.T) {
+	w := newWorld(t, sim.Options{Seed: 1})
+	var st sim.Storage
+	h := addHost(t, w, sim.HostConfig{Factory: func() sim.Node {
+		return &scripted{start: func(env sim.Env) { st = env.Storage() }}
+	}})
+	w.Run()
+	st.Set("synced", []byte("1"))        // 6 + 1
+	st.Set("overwritten", []byte("old")) // 11 + 3
+	st.Sync()
+	st.Set("unsynced", []byte("2"))
+	st.Set("overwritten", []byte("newer"))
+	st.Set("overwritten", []byte("newest"))
+	st.Delete("synced")
+	if got, want := h.DiskBytes(), 7+14; got != want {
+		t.Fatalf("before the sync: DiskBytes = %d, want %d", got, want)
+	}
+	st.Sync()
+	if got, want := h.DiskBytes(), 9+17; got != want {
+		t.Fatalf("after the sync: DiskBytes = %d, want %d", got, want)
+	}
+}

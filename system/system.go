@@ -162,6 +162,11 @@ type Instance struct {
 	// reader shows them. Without it the page guesses: the most frequent
 	// type between servers, when it dominates.
 	Background []string
+	// Term, optional, is a live server's term or epoch: the number that
+	// grows with every change of leadership (Raft's term). A scenario's
+	// script asserts that the servers share one (assert.same_term); a
+	// system without it cannot be asked that.
+	Term func(id sim.HostID) (term uint64, ok bool)
 
 	_ struct{}
 }

@@ -3,7 +3,9 @@
 // a per-attempt timeout and an operation deadline, retries with exponential
 // backoff and full jitter, a circuit breaker, leader hints, idempotency keys,
 // and the recording of every operation for the history. It also offers a
-// ready-made workload client node.
+// ready-made workload client node, which draws its operations or runs a
+// fixed Script of them (each client on a key of its own, values of a set
+// size, a final read of each key), in Rounds with pauses between.
 //
 // # Embedding a Client
 //

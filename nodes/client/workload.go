@@ -32,6 +32,13 @@ type WorkloadConfig struct {
 	// restarted client host starts its count afresh.
 	OpsMax int           `json:"ops_max"`
 	StopAt time.Duration `json:"stop_at"`
+
+	// Script, if set, gives the operations instead of Keys, KeyDist and
+	// Mix drawing them (Keys still names the client's own key).
+	Script *Script `json:"script,omitempty"`
+	// Rounds, if set, are the only times the client issues operations;
+	// between them it pauses, and after the last it stops.
+	Rounds []Round `json:"rounds,omitempty"`
 }
 
 // DefaultWorkloadConfig returns a small mixed workload over DefaultConfig.
@@ -104,7 +111,12 @@ func (c WorkloadConfig) Validate() error {
 	if c.StopAt < 0 {
 		return bad("stop_at", "must be >= 0 (is %v)", c.StopAt)
 	}
-	return nil
+	if c.Script != nil {
+		if err := c.Script.validate(); err != nil {
+			return fmt.Errorf("script.%w", err)
+		}
+	}
+	return validateRounds(c.Rounds)
 }
 
 // Stats counts what a workload's operations came to, over every incarnation
@@ -153,8 +165,13 @@ type workloadNode struct {
 	env    sim.Env
 	client *Client
 	gen    *Generator
+	script *scriptRun // nil: the generator draws the operations
 	issued int
 	done   func(Outcome) // n.finished, bound once
+	// round is the round of the last operation, or -1; roundRead says
+	// that its final reads are queued, stopRead the same at the stop.
+	round               int
+	roundRead, stopRead bool
 }
 
 // thinkTag marks the workload's pause timer.
@@ -169,6 +186,10 @@ func (n *workloadNode) Start(env sim.Env) {
 	n.client = c
 	prefix := fmt.Sprintf("c%d-%d.", c.ID(), c.Epoch())
 	n.gen = NewGenerator(n.w.cfg, env.Rand(), prefix)
+	if s := n.w.cfg.Script; s != nil {
+		n.script = newScriptRun(s, c.ID(), n.w.cfg.Keys, prefix)
+	}
+	n.round = -1
 	n.done = n.finished
 	n.pause()
 }
@@ -197,13 +218,63 @@ func (n *workloadNode) pause() {
 
 func (n *workloadNode) next() {
 	cfg := &n.w.cfg
-	if (cfg.OpsMax > 0 && n.issued >= cfg.OpsMax) || (cfg.StopAt > 0 && n.env.Now() >= cfg.StopAt) {
-		n.env.Logf("workload %d: stopped after %d ops", n.client.ID(), n.issued)
-		return
+	now := n.env.Now()
+	if len(cfg.Rounds) > 0 {
+		i, in := roundAt(cfg.Rounds, now)
+		if n.round >= 0 && i != n.round {
+			// The round of the last operation is over: read back first.
+			if n.script != nil && !n.roundRead {
+				n.script.finalReads()
+				n.roundRead = true
+			}
+			if n.script != nil && len(n.script.reads) > 0 {
+				n.issue()
+				return
+			}
+			n.round = -1
+		}
+		switch {
+		case i < 0:
+			n.stop()
+			return
+		case !in:
+			n.env.After(cfg.Rounds[i].From-now, thinkTag{})
+			return
+		}
+		n.round, n.roundRead = i, false
+	}
+	if (cfg.OpsMax > 0 && n.issued >= cfg.OpsMax) || (cfg.StopAt > 0 && now >= cfg.StopAt) {
+		if n.script != nil && !n.stopRead {
+			n.script.finalReads()
+			n.stopRead = true
+		}
+		if n.script == nil || len(n.script.reads) == 0 {
+			n.stop()
+			return
+		}
+	}
+	n.issue()
+}
+
+func (n *workloadNode) stop() {
+	n.env.Logf("workload %d: stopped after %d ops", n.client.ID(), n.issued)
+}
+
+// issue runs the next operation: the script's, or one the generator draws.
+func (n *workloadNode) issue() {
+	op := Op{}
+	if n.script != nil {
+		var ok bool
+		if op, ok = n.script.next(); !ok {
+			n.stop()
+			return
+		}
+	} else {
+		op = n.gen.Next()
 	}
 	n.issued++
 	n.w.stats.Invoked++
-	if err := n.client.Do(n.gen.Next(), n.done); err != nil {
+	if err := n.client.Do(op, n.done); err != nil {
 		panic(err) // one operation at a time: the client cannot be busy here
 	}
 }

@@ -168,6 +168,7 @@ func build(cfg etcdraft.Config, wl client.WorkloadConfig, c *system.Cluster) (*s
 		Fault:      r.fault,
 		Program:    r.program,
 		History:    checker.RecordedKV(&r.hist),
+		Term:       r.term,
 	}, nil
 }
 
@@ -184,6 +185,14 @@ func (r *cluster) invariant() func() error {
 		}
 		return nil
 	}
+}
+
+// term is a live node's current term.
+func (r *cluster) term(id sim.HostID) (uint64, bool) {
+	if n := r.node(id); n != nil {
+		return n.BasicStatus().Term, true
+	}
+	return 0, false
 }
 
 func (r *cluster) node(id sim.HostID) *etcdraft.Node {

@@ -214,6 +214,7 @@ func build(cfg raft.Config, wl client.WorkloadConfig, c *system.Cluster) (*syste
 		Program:    r.program,
 		History:    checker.RecordedKV(&r.hist),
 		State:      r.state,
+		Term:       r.term,
 		Background: []string{fmt.Sprintf("%T", raft.Heartbeat{}), fmt.Sprintf("%T", raft.HeartbeatResponse{})},
 	}, nil
 }
@@ -225,6 +226,14 @@ func (r *cluster) state(id sim.HostID) string {
 		return ""
 	}
 	return fmt.Sprintf("%v t%d", n.Role(), n.Term())
+}
+
+// term is a live node's current term.
+func (r *cluster) term(id sim.HostID) (uint64, bool) {
+	if n := r.node(id); n != nil {
+		return n.Term(), true
+	}
+	return 0, false
 }
 
 func (r *cluster) node(id sim.HostID) *raft.Node {
