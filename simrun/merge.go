@@ -162,8 +162,23 @@ func whyNotReport(err error, text, line []byte) string {
 			cut = "the log ends"
 		}
 		return fmt.Sprintf("a sweep result cut short after %d bytes (%s inside it: was the shard killed while writing it?)", len(text), cut)
+	case errors.As(err, &syntax) && glued(text, syntax.Offset) >= 0:
+		// A collector that lost a line's end glues the next line on:
+		// where that line's prefix starts, the result was cut.
+		at := glued(text, syntax.Offset)
+		return fmt.Sprintf("a sweep result cut short after %d bytes (another line of the log follows inside it: was the shard killed while writing it?)", at)
 	}
 	return "a malformed sweep result: " + err.Error()
+}
+
+// glued is where, before offset, a log collector's prefix of another line
+// begins inside text, or -1.
+func glued(text []byte, offset int64) int {
+	i := bytes.Index(text, []byte("[pod/"))
+	if i < 0 || int64(i) >= offset {
+		return -1
+	}
+	return i
 }
 
 // splitLogPrefix splits off what a log collector put before a line's text:

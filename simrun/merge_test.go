@@ -149,6 +149,11 @@ func TestMergeOfLogsRefusesABrokenResult(t *testing.T) {
 		{"missing", withLine(""), "seeds 2:3 are in no shard"},
 		{"no results at all", "[pod/detsim-sweep-0-x0z/sweep] progress: 0/1 seeds\n", "stdin: no sweep result in 1 lines"},
 	}
+	// Wherever the cut falls, a result glued to the next line is cut short.
+	for cut := 40; cut < len(full)-40; cut += len(full) / 17 {
+		cases = append(cases, struct{ name, log, want string }{fmt.Sprintf("glued after %d bytes", cut),
+			withLine(full[:cut] + "[pod/detsim-sweep-2-x2z/sweep] progress: 1/1 seeds\n"), where + ": a sweep result cut short"})
+	}
 	for _, c := range cases {
 		code, _, errOut := mergeLog(t, c.log)
 		if code != exitUsage || !strings.Contains(errOut, c.want) {
