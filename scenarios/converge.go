@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
@@ -117,11 +118,62 @@ func (t *convergeTracker) equal() (equal bool) {
 	for _, rep := range replicas[min(1, len(replicas)):] {
 		// reflect.DeepEqual is the fast path; go-cmp, which the check at
 		// the end uses, also honours Equal methods.
-		if !reflect.DeepEqual(replicas[0].State, rep.State) && !gocmp.Equal(replicas[0].State, rep.State) {
+		if !reflect.DeepEqual(replicas[0].State, rep.State) &&
+			(deepEqualDecides(reflect.TypeOf(rep.State)) || !gocmp.Equal(replicas[0].State, rep.State)) {
 			return false
 		}
 	}
 	return true
+}
+
+// deepEqualDecides reports whether reflect.DeepEqual's "unequal" is also
+// go-cmp's for values of type t: nothing in it has an Equal method, which
+// go-cmp would honour, and no interface could hide one. Then a sample
+// spares go-cmp's second, slower walk over replicas that differ, which is
+// nearly every sample while clients write.
+func deepEqualDecides(t reflect.Type) bool {
+	if t == nil {
+		return false
+	}
+	if v, ok := deepEqualDecidesCache.Load(t); ok {
+		return v.(bool)
+	}
+	v := plainForDeepEqual(t, map[reflect.Type]bool{})
+	deepEqualDecidesCache.Store(t, v)
+	return v
+}
+
+var deepEqualDecidesCache sync.Map // reflect.Type -> bool; sweep workers share it
+
+func plainForDeepEqual(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if seen[t] {
+		return true // a recursive type: decided where it started
+	}
+	seen[t] = true
+	if _, ok := t.MethodByName("Equal"); ok {
+		return false
+	}
+	if _, ok := reflect.PointerTo(t).MethodByName("Equal"); ok {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+		return true
+	case reflect.Array, reflect.Slice, reflect.Pointer:
+		return plainForDeepEqual(t.Elem(), seen)
+	case reflect.Map:
+		return plainForDeepEqual(t.Key(), seen) && plainForDeepEqual(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if !plainForDeepEqual(t.Field(i).Type, seen) {
+				return false
+			}
+		}
+		return true
+	}
+	return false // interfaces, funcs, channels: go-cmp decides
 }
 
 // finish takes the last sample, with the check at the end's verdict, and

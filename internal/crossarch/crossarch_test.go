@@ -46,13 +46,23 @@ var pinned = []Case{
 	{Scenario: "raft-swarm", Interval: 40 * time.Second, Seed: 953960},
 }
 
-// ordinarySeeds per scenario keeps the test near a minute in CI: qemu runs
-// the simulator several times slower than native code.
-const ordinarySeeds = 6
+// ordinaryCases is how many ordinary (scenario, seed) cases the test runs,
+// spread evenly over the built-in scenarios with at least minSeeds each:
+// it keeps the test a few minutes in CI however many scenarios there are,
+// since qemu runs the simulator several times slower than native code.
+const (
+	ordinaryCases = 720
+	minSeeds      = 2
+)
+
+// ordinarySeeds is how many seeds of each of n scenarios the test runs.
+func ordinarySeeds(n int) int {
+	return max(minSeeds, ordinaryCases/max(n, 1))
+}
 
 func TestSeedsHashTheSameUnderQemuAsNatively(t *testing.T) {
 	target, qemu := emulated(t)
-	seeds := ordinarySeeds
+	seeds := ordinarySeeds(len(scenarios.Names()))
 	if v := os.Getenv("DETSIM_CROSSARCH_SEEDS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

@@ -17,8 +17,9 @@
 //     returns Result.TraceHash; nothing else of the scenarios package is
 //     used, so the test survives changes inside it.
 //  3. The test runs the pinned regression seeds and a few ordinary seeds
-//     of every built-in scenario; DETSIM_CROSSARCH_SEEDS=N runs N ordinary
-//     seeds of each instead, for a deep check.
+//     of every built-in scenario (about 720 cases in all, at least two
+//     seeds each); DETSIM_CROSSARCH_SEEDS=N runs N ordinary seeds of each
+//     instead, for a deep check.
 //  4. Without qemu-aarch64 (or qemu-aarch64-static) on the PATH the test
 //     skips and says so, unless DETSIM_REQUIRE_QEMU=1, when it fails.
 package crossarch
