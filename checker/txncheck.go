@@ -879,12 +879,12 @@ func (cs *cycleSearch) cycle(starts []int32, mask DepKind, comp []int32, c int32
 	cs.record(best, size, via)
 }
 
-// gSingle looks for a cycle of component c with exactly one
-// anti-dependency: an rw edge u -> v and a path back from v to u over ww
-// and wr edges. Searches start from each v once, for all its u. It
-// returns nil if there is none, or if the budget ran out (exhausted).
-func (cs *cycleSearch) gSingle(c []int32, comp []int32, ci int32, wrComp []int32) (cycle []int32, exhausted bool) {
-	type rwEdge struct{ v, u, ei int32 }
+// rwEdge is an anti-dependency u -> v, ei its index in the graph's edges.
+type rwEdge struct{ v, u, ei int32 }
+
+// rwEdgesWithin lists the rw edges from the transactions of component c
+// (numbered ci in comp) to others of the same component.
+func (cs *cycleSearch) rwEdgesWithin(c []int32, comp []int32, ci int32) []rwEdge {
 	var rws []rwEdge
 	for _, u := range c {
 		for i, e := range cs.g.out(u) {
@@ -893,6 +893,15 @@ func (cs *cycleSearch) gSingle(c []int32, comp []int32, ci int32, wrComp []int32
 			}
 		}
 	}
+	return rws
+}
+
+// gSingle looks for a cycle of component c with exactly one
+// anti-dependency: an rw edge u -> v and a path back from v to u over ww
+// and wr edges. Searches start from each v once, for all its u. It
+// returns nil if there is none, or if the budget ran out (exhausted).
+func (cs *cycleSearch) gSingle(c []int32, comp []int32, ci int32, wrComp []int32) (cycle []int32, exhausted bool) {
+	rws := cs.rwEdgesWithin(c, comp, ci)
 	// Within one ww+wr component the path back is certain and short to
 	// find.
 	for _, r := range rws {
@@ -929,15 +938,7 @@ func (cs *cycleSearch) gSingle(c []int32, comp []int32, ci int32, wrComp []int32
 // its u, and shares the G-single search's budget. It returns nil if there
 // is no such cycle, or if the budget ran out (exhausted).
 func (cs *cycleSearch) gNonadjacent(c []int32, comp []int32, ci int32) (cycle []int32, exhausted bool) {
-	type rwEdge struct{ v, u, ei int32 }
-	var rws []rwEdge
-	for _, u := range c {
-		for i, e := range cs.g.out(u) {
-			if e.kind == DepRW && comp[e.to] == ci {
-				rws = append(rws, rwEdge{e.to, u, cs.g.start[u] + int32(i)})
-			}
-		}
-	}
+	rws := cs.rwEdgesWithin(c, comp, ci)
 	if len(rws) < 2 {
 		return nil, false
 	}
