@@ -396,6 +396,18 @@ func (s *System) WithRate(workload json.RawMessage, rate float64) (json.RawMessa
 	return s.withRate(workload, rate)
 }
 
+// ScenarioDir is the directory dir of f, for Spec.Scenarios when a
+// system embeds its scenario files below its package
+// (//go:embed scenarios/*.json). fs.Sub fails only on a path that is not
+// valid, which is a programming error, so ScenarioDir panics then.
+func ScenarioDir(f fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(f, dir)
+	if err != nil {
+		panic(fmt.Sprintf("system: scenarios in %q: %v", dir, err))
+	}
+	return sub
+}
+
 // ThinkTimes are the bounds of a closed-loop client's think time for
 // rate operations per second per client: uniform in [1/(2 rate),
 // 3/(2 rate)], 1/rate on average. Such a client waits for each answer

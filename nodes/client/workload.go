@@ -41,6 +41,14 @@ type WorkloadConfig struct {
 	Rounds []Round `json:"rounds,omitempty"`
 }
 
+// ScenarioWorkloadConfig is DefaultWorkloadConfig with no operation limit:
+// in a scenario, clients run until the harness stops them.
+func ScenarioWorkloadConfig() WorkloadConfig {
+	wl := DefaultWorkloadConfig()
+	wl.OpsMax = 0
+	return wl
+}
+
 // DefaultWorkloadConfig returns a small mixed workload over DefaultConfig.
 // Client.ID and Client.Servers are left for the scenario to fill in.
 func DefaultWorkloadConfig() WorkloadConfig {

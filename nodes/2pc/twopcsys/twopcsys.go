@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"slices"
 	"time"
 
@@ -59,7 +58,7 @@ var System = system.MustDefine(system.Spec[Config, twopc.Workload]{
 		{Name: CounterMessagesPerTxn, Description: "messages sent per committed transaction"},
 		{Name: CounterVotesNo, Description: "no votes: a shard asked to prepare a transaction it had aborted or lost"},
 	},
-	Scenarios: mustSub(builtin, "scenarios"),
+	Scenarios: system.ScenarioDir(builtin, "scenarios"),
 })
 
 // rate paces each client at perClient operations per second: its think
@@ -67,14 +66,6 @@ var System = system.MustDefine(system.Spec[Config, twopc.Workload]{
 func rate(wl *twopc.Workload, perClient float64) error {
 	wl.ThinkMin, wl.ThinkMax = system.ThinkTimes(perClient)
 	return nil
-}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 func shards(cfg Config, shape system.Shape) int {

@@ -3,7 +3,6 @@ package cachesys
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"slices"
 	"time"
 
@@ -74,7 +73,7 @@ var System = system.MustDefine(system.Spec[cache.Config, client.WorkloadConfig]{
 		{Name: CounterStaleStores, Description: "entries stored at a version already older than the database's"},
 		{Name: CounterDivergentKeys, Description: "keys on which the live replicas disagree at the end (aside: the caches and the database)"},
 	},
-	Scenarios: mustSub(builtin, "scenarios"),
+	Scenarios: system.ScenarioDir(builtin, "scenarios"),
 })
 
 // rate paces each client at perClient operations per second: its think
@@ -82,14 +81,6 @@ var System = system.MustDefine(system.Spec[cache.Config, client.WorkloadConfig]{
 func rate(wl *client.WorkloadConfig, perClient float64) error {
 	wl.ThinkMin, wl.ThinkMax = system.ThinkTimes(perClient)
 	return nil
-}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 // defaultWorkload is client.DefaultWorkloadConfig with the mix the caches

@@ -3,7 +3,6 @@ package dynamosys
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"slices"
 	"time"
 
@@ -72,7 +71,7 @@ var System = system.MustDefine(system.Spec[dynamo.Config, dynamo.Workload]{
 		{Name: CounterStaleReads, Description: "register reads that missed a completed newer write"},
 		{Name: CounterVersionRegression, Description: "times a replica's version of a key went backwards"},
 	},
-	Scenarios: mustSub(builtin, "scenarios"),
+	Scenarios: system.ScenarioDir(builtin, "scenarios"),
 })
 
 // rate paces each client at perClient operations per second: its think
@@ -80,14 +79,6 @@ var System = system.MustDefine(system.Spec[dynamo.Config, dynamo.Workload]{
 func rate(wl *dynamo.Workload, perClient float64) error {
 	wl.ThinkMin, wl.ThinkMax = system.ThinkTimes(perClient)
 	return nil
-}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
 }
 
 func validate(cfg dynamo.Config, wl dynamo.Workload, shape system.Shape) error {

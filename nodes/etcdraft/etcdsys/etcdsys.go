@@ -3,7 +3,6 @@ package etcdsys
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"slices"
 	"time"
 
@@ -45,7 +44,7 @@ var System = system.MustDefine(system.Spec[etcdraft.Config, client.WorkloadConfi
 	Name:        "etcd-raft",
 	Description: "etcd's raft library (go.etcd.io/raft/v3 v3.6.0, unchanged) behind a RawNode adapter: PreVote, CheckQuorum, ReadIndex, snapshots, conf changes",
 	Config:      etcdraft.DefaultConfig,
-	Workload:    defaultWorkload,
+	Workload:    client.ScenarioWorkloadConfig,
 	Validate:    validate,
 	Build:       build,
 	Rate:        rate,
@@ -64,7 +63,7 @@ var System = system.MustDefine(system.Spec[etcdraft.Config, client.WorkloadConfi
 		{Name: CounterMembershipChange, Description: "configuration changes applied"},
 	},
 	Steady:    []string{CounterLeaderChange},
-	Scenarios: mustSub(builtin, "scenarios"),
+	Scenarios: system.ScenarioDir(builtin, "scenarios"),
 })
 
 // rate paces each client at perClient operations per second: its think
@@ -72,22 +71,6 @@ var System = system.MustDefine(system.Spec[etcdraft.Config, client.WorkloadConfi
 func rate(wl *client.WorkloadConfig, perClient float64) error {
 	wl.ThinkMin, wl.ThinkMax = system.ThinkTimes(perClient)
 	return nil
-}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
-
-// defaultWorkload is client.DefaultWorkloadConfig with no operation limit:
-// in a scenario, clients run until the harness stops them.
-func defaultWorkload() client.WorkloadConfig {
-	wl := client.DefaultWorkloadConfig()
-	wl.OpsMax = 0
-	return wl
 }
 
 func validate(cfg etcdraft.Config, wl client.WorkloadConfig, shape system.Shape) error {

@@ -3,7 +3,6 @@ package raftsys
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"slices"
 	"time"
 
@@ -48,7 +47,7 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 	Name:        "raft",
 	Description: "the Raft key-value store of nodes/raft: PreVote, CheckQuorum, snapshots, ReadIndex and lease reads, membership changes",
 	Config:      raft.DefaultConfig,
-	Workload:    defaultWorkload,
+	Workload:    client.ScenarioWorkloadConfig,
 	Validate:    validate,
 	Build:       build,
 	Rate:        rate,
@@ -85,7 +84,7 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 		{Name: CounterSnapshotReplayed, Description: "old InstallSnapshots the snapshot-replay program delivered again"},
 	},
 	Steady:    []string{CounterLeaderChange},
-	Scenarios: mustSub(builtin, "scenarios"),
+	Scenarios: system.ScenarioDir(builtin, "scenarios"),
 })
 
 // rate paces each client at perClient operations per second: its think
@@ -93,22 +92,6 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 func rate(wl *client.WorkloadConfig, perClient float64) error {
 	wl.ThinkMin, wl.ThinkMax = system.ThinkTimes(perClient)
 	return nil
-}
-
-func mustSub(f fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(f, dir)
-	if err != nil {
-		panic(err)
-	}
-	return sub
-}
-
-// defaultWorkload is client.DefaultWorkloadConfig with no operation limit:
-// in a scenario, clients run until the harness stops them.
-func defaultWorkload() client.WorkloadConfig {
-	wl := client.DefaultWorkloadConfig()
-	wl.OpsMax = 0
-	return wl
 }
 
 func validate(cfg raft.Config, wl client.WorkloadConfig, shape system.Shape) error {
