@@ -102,7 +102,8 @@ func (t *convergeTracker) sample(now time.Duration, equal bool) {
 
 // equal reports whether every member is up and the replicas are equal,
 // as the convergence check at the end judges them. States go-cmp cannot
-// compare count as unequal; the check at the end names the problem.
+// compare count as unequal; the check at the end names the problem. A
+// system's own ReplicasEqual answers without the states being built.
 func (t *convergeTracker) equal() (equal bool) {
 	for _, id := range t.r.sys.Members() {
 		if !t.r.w.Host(id).Up() {
@@ -114,7 +115,17 @@ func (t *convergeTracker) equal() (equal bool) {
 			equal = false
 		}
 	}()
-	replicas := t.r.sys.Replicas()
+	if replicasEqual := t.r.sys.ReplicasEqual; replicasEqual != nil {
+		return replicasEqual()
+	}
+	return ReplicaStatesEqual(t.r.sys.Replicas())
+}
+
+// ReplicaStatesEqual reports whether every replica's state equals the
+// first's, as the convergence sampling judges them: the judgement a
+// system's Instance.ReplicasEqual must agree with. It panics where go-cmp
+// cannot compare the states.
+func ReplicaStatesEqual(replicas []checker.Replica) bool {
 	for _, rep := range replicas[min(1, len(replicas)):] {
 		// reflect.DeepEqual is the fast path; go-cmp, which the check at
 		// the end uses, also honours Equal methods.

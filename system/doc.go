@@ -31,9 +31,12 @@
 //     which the failure page draws over time along the host's lane, and
 //     Instance.Background, the message types (heartbeats) the page
 //     collapses until shown; Instance.Term, a live server's term or
-//     epoch, which scenario scripts assert the servers agree on. Spec.Rate sets the workload's rate, in
-//     operations per second per client, for a measurement that loads
-//     every system alike (capmeter); a system without it cannot join one.
+//     epoch, which scenario scripts assert the servers agree on;
+//     Instance.ReplicasEqual, which spares the convergence sampling the
+//     building of replica states it only compares. Spec.Rate sets the
+//     workload's rate, in operations per second per client, for a
+//     measurement that loads every system alike (capmeter); a system
+//     without it cannot join one.
 //  6. Ship built-in scenarios as JSON files in an fs.FS (embed them beside
 //     the system) and Define the System.
 //  7. Register it (Register, or simrun.Main's Options.Systems) before any

@@ -107,6 +107,7 @@ type store struct {
 	cfg      dynamo.Config
 	servers  []sim.HostID
 	keys     []string
+	prefs    [][]sim.HostID // prefs[i] is keys[i]'s primaries, first to last
 	hist     *dynamo.History
 	counts   map[dynamo.Count]int
 	regress  []string // the first few regressions, for the invariant's message
@@ -164,6 +165,14 @@ func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.In
 	for i := 0; i < wl.RegisterKeys; i++ {
 		s.keys = append(s.keys, dynamo.RegisterKey(i))
 	}
+	// Membership is fixed, so every server's ring is this one.
+	ring, err := dynamo.NewRing(s.servers, cfg.Vnodes)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range s.keys {
+		s.prefs = append(s.prefs, ring.Preference(k, cfg.N))
+	}
 	s.hist.SiblingsMax = wl.SiblingsMax
 	stop := wl.StopAt
 	if stop == 0 || stop+wl.FinalDelay > c.ClientStop() {
@@ -191,12 +200,13 @@ func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.In
 		c.World.At(t, s.watchConvergence)
 	}
 	return &system.Instance{
-		Members:    c.ServerIDs,
-		Invariant:  s.invariant,
-		FinalCheck: s.finalCheck,
-		Replicas:   s.replicas,
-		Counter:    s.count,
-		History:    s.hist,
+		Members:       c.ServerIDs,
+		Invariant:     s.invariant,
+		FinalCheck:    s.finalCheck,
+		Replicas:      s.replicas,
+		ReplicasEqual: s.replicasEqual,
+		Counter:       s.count,
+		History:       s.hist,
 	}, nil
 }
 
@@ -211,15 +221,14 @@ func (s *store) node(id sim.HostID) *dynamo.Node {
 
 // diverged names a key whose live replicas differ, or returns "".
 func (s *store) diverged() string {
-	for _, k := range s.keys {
+	for i, k := range s.keys {
 		var first dynamo.Object
-		ring := s.ring()
-		for i, p := range ring.Walk(ring.RangeOf(k))[:s.cfg.N] {
+		for j, p := range s.prefs[i] {
 			n := s.node(p)
 			if n == nil {
 				return k
 			}
-			if o := n.Object(k); i == 0 {
+			if o := n.Object(k); j == 0 {
 				first = o
 			} else if !o.Equal(first) {
 				return k
@@ -227,16 +236,6 @@ func (s *store) diverged() string {
 		}
 	}
 	return ""
-}
-
-func (s *store) ring() *dynamo.Ring {
-	for _, id := range s.servers {
-		if n := s.node(id); n != nil {
-			return n.Ring()
-		}
-	}
-	r, _ := dynamo.NewRing(s.servers, s.cfg.Vnodes)
-	return r
 }
 
 func (s *store) watchConvergence() {
@@ -283,12 +282,11 @@ type sibling struct {
 // siblings of the key's i-th primary, so that all are equal exactly when
 // every key's replicas agree.
 func (s *store) replicas() []checker.Replica {
-	ring := s.ring()
 	out := make([]checker.Replica, s.cfg.N)
 	for i := range out {
 		state := map[string][]sibling{}
-		for _, k := range s.keys {
-			p := ring.Preference(k, s.cfg.N)[i]
+		for j, k := range s.keys {
+			p := s.prefs[j][i]
 			n := s.node(p)
 			if n == nil {
 				state[k] = []sibling{{Value: "<" + s.w.Host(p).Name() + " is down>"}}
@@ -355,4 +353,34 @@ func (s *store) count(name string) int {
 		return s.nregress
 	}
 	return 0
+}
+
+// replicasEqual reports whether the pseudo-replicas of replicas are all
+// equal, without building them: every key's primaries hold the same
+// siblings, compared as replicas writes them (dot, past, value and
+// tombstone; not the time). A primary that is down is written as its
+// host's name, which only another down primary of the same name equals.
+func (s *store) replicasEqual() bool {
+	for i, k := range s.keys {
+		prefs := s.prefs[i]
+		first := s.node(prefs[0])
+		for _, p := range prefs[1:] {
+			n := s.node(p)
+			switch {
+			case first == nil || n == nil:
+				if first != nil || n != nil || s.w.Host(prefs[0]).Name() != s.w.Host(p).Name() {
+					return false
+				}
+			case !sameSiblings(first.Object(k), n.Object(k)):
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func sameSiblings(a, b dynamo.Object) bool {
+	return slices.EqualFunc(a.Siblings, b.Siblings, func(x, y dynamo.Sibling) bool {
+		return x.Dot == y.Dot && x.Value == y.Value && x.Tombstone == y.Tombstone && slices.Equal(x.Past, y.Past)
+	})
 }
