@@ -17,7 +17,7 @@ func (n *Node) gossipRound() {
 	me := n.serverPos[n.self]
 	n.beats[me].Count++
 	n.heard[me] = n.env.Now()
-	servers := n.ring.Servers()
+	servers := n.ring.servers
 	if len(servers) < 2 {
 		return
 	}

@@ -136,19 +136,52 @@ func decodeObject(b []byte) (Object, error) {
 // the context is opaque, as Riak's X-Riak-Vclock header is.
 
 // EncodeContext writes a causal context as "node:counter,...".
-func EncodeContext(v VV) string { return string(appendContext(make([]byte, 0, 12*len(v)), v)) }
+func EncodeContext(v VV) string {
+	var t text
+	t.Grow(contextBytes(v))
+	t.context(v)
+	return t.String()
+}
 
-func appendContext(b []byte, v VV) []byte {
+// text builds a string in a single allocation, which a strings.Builder
+// grown to size does; numbers go through a scratch array rather than a
+// string of their own.
+type text struct {
+	strings.Builder
+	digits [20]byte
+}
+
+func (t *text) int(v int64)   { t.Write(strconv.AppendInt(t.digits[:0], v, 10)) }
+func (t *text) uint(v uint64) { t.Write(strconv.AppendUint(t.digits[:0], v, 10)) }
+
+func (t *text) entry(e Entry) {
+	t.int(e.Node)
+	t.WriteByte(':')
+	t.uint(e.Counter)
+}
+
+func (t *text) context(v VV) {
 	for i, e := range v {
 		if i > 0 {
-			b = append(b, ',')
+			t.WriteByte(',')
 		}
-		b = strconv.AppendInt(b, e.Node, 10)
-		b = append(b, ':')
-		b = strconv.AppendUint(b, e.Counter, 10)
+		t.entry(e)
 	}
-	return b
 }
+
+// sibling writes one sibling of a read: "|node:counter:len:value".
+func (t *text) sibling(d Dot, value string) {
+	t.WriteByte('|')
+	t.entry(Entry{d.Node, d.Counter})
+	t.WriteByte(':')
+	t.int(int64(len(value)))
+	t.WriteByte(':')
+	t.WriteString(value)
+}
+
+// contextBytes bounds the length of v's encoding, for a builder's Grow:
+// a ring's node ids and counters seldom pass six digits each.
+func contextBytes(v VV) int { return 14 * len(v) }
 
 // DecodeContext reads what EncodeContext wrote.
 func DecodeContext(s string) (VV, error) {
@@ -206,67 +239,71 @@ func EncodeRead(r Read) string {
 	for _, v := range r.Values {
 		size += 32 + len(v)
 	}
-	b := append(make([]byte, 0, size), r.Context...)
+	var t text
+	t.Grow(size)
+	t.WriteString(r.Context)
 	for i, v := range r.Values {
-		b = append(b, '|')
-		b = strconv.AppendInt(b, r.Dots[i].Node, 10)
-		b = append(b, ':')
-		b = strconv.AppendUint(b, r.Dots[i].Counter, 10)
-		b = append(b, ':')
-		b = strconv.AppendInt(b, int64(len(v)), 10)
-		b = append(b, ':')
-		b = append(b, v...)
+		t.sibling(r.Dots[i], v)
 	}
-	return string(b)
+	return t.String()
 }
 
 // encodeObjectRead is EncodeRead of what a get of o returns: o's context
 // and its live siblings, latest write last, and how many there are. A
 // single sibling, the usual answer, is written without building either.
 func encodeObjectRead(o Object) (string, int) {
+	var t text
 	if len(o.Siblings) != 1 {
+		ctx := o.Context()
 		live, dots := o.byTime()
-		return EncodeRead(Read{Context: EncodeContext(o.Context()), Values: live, Dots: dots}), len(live)
+		size := contextBytes(ctx)
+		for _, v := range live {
+			size += 32 + len(v)
+		}
+		t.Grow(size)
+		t.context(ctx)
+		for i, v := range live {
+			t.sibling(dots[i], v)
+		}
+		return t.String(), len(live)
 	}
 	s := o.Siblings[0]
-	b := make([]byte, 0, 12*(len(s.Past)+1)+32+len(s.Value))
-	// The context is the sibling's clock: its past with its dot.
-	dotWritten := false
-	entry := func(e Entry) {
-		if len(b) > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, e.Node, 10)
-		b = append(b, ':')
-		b = strconv.AppendUint(b, e.Counter, 10)
+	size := contextBytes(s.Past) + 14
+	if !s.Tombstone {
+		size += 32 + len(s.Value)
 	}
+	t.Grow(size)
+	// The context is the sibling's clock: its past with its dot. It opens
+	// the text, so an entry follows another exactly when the text is not
+	// empty.
+	dotWritten := false
 	for _, e := range s.Past {
 		switch {
 		case !dotWritten && e.Node == s.Dot.Node:
-			entry(Entry{e.Node, max(e.Counter, s.Dot.Counter)})
+			t.contextEntry(Entry{e.Node, max(e.Counter, s.Dot.Counter)})
 			dotWritten = true
 			continue
 		case !dotWritten && e.Node > s.Dot.Node:
-			entry(Entry{s.Dot.Node, s.Dot.Counter})
+			t.contextEntry(Entry{s.Dot.Node, s.Dot.Counter})
 			dotWritten = true
 		}
-		entry(e)
+		t.contextEntry(e)
 	}
 	if !dotWritten {
-		entry(Entry{s.Dot.Node, s.Dot.Counter})
+		t.contextEntry(Entry{s.Dot.Node, s.Dot.Counter})
 	}
 	if s.Tombstone {
-		return string(b), 0
+		return t.String(), 0
 	}
-	b = append(b, '|')
-	b = strconv.AppendInt(b, s.Dot.Node, 10)
-	b = append(b, ':')
-	b = strconv.AppendUint(b, s.Dot.Counter, 10)
-	b = append(b, ':')
-	b = strconv.AppendInt(b, int64(len(s.Value)), 10)
-	b = append(b, ':')
-	b = append(b, s.Value...)
-	return string(b), 1
+	t.sibling(s.Dot, s.Value)
+	return t.String(), 1
+}
+
+func (t *text) contextEntry(e Entry) {
+	if t.Len() > 0 {
+		t.WriteByte(',')
+	}
+	t.entry(e)
 }
 
 // DecodeRead reads what EncodeRead wrote.

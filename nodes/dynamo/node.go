@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -245,7 +246,16 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 	}
 }
 
-func hintStorageKey(hk hintKey) string { return fmt.Sprintf("%s%d/%s", prefixHint, hk.target, hk.key) }
+// hintStorageKey is "h/<target>/<key>".
+func hintStorageKey(hk hintKey) string {
+	var b strings.Builder
+	b.Grow(len(prefixHint) + 21 + len(hk.key))
+	b.WriteString(prefixHint)
+	b.WriteString(strconv.Itoa(int(hk.target)))
+	b.WriteByte('/')
+	b.WriteString(hk.key)
+	return b.String()
+}
 
 // local is this server's copy of key, as a replica or as hintFor's fallback.
 func (n *Node) local(key string, hintFor sim.HostID) Object {

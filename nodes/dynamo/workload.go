@@ -415,14 +415,15 @@ func unite(a, b []int) []int {
 }
 
 func encodeSet(els []int) string {
-	b := make([]byte, 0, 11*len(els))
+	var t text
+	t.Grow(11 * len(els))
 	for i, e := range els {
 		if i > 0 {
-			b = append(b, ',')
+			t.WriteByte(',')
 		}
-		b = strconv.AppendInt(b, int64(e), 10)
+		t.int(int64(e))
 	}
-	return string(b)
+	return t.String()
 }
 
 func (n *clientNode) do(op client.Op, done func(client.Outcome)) {
@@ -518,17 +519,23 @@ func insertElement(set string, i, e int) string {
 			return ""
 		}
 	}
-	digits := strconv.AppendInt(make([]byte, 0, 20), int64(e), 10)
-	b := make([]byte, 0, len(set)+len(digits)+1)
+	var t text
+	digits := strconv.AppendInt(t.digits[:0], int64(e), 10)
+	t.Grow(len(set) + len(digits) + 1)
 	switch {
 	case set == "":
-		b = append(b, digits...)
+		t.Write(digits)
 	case at > len(set):
-		b = append(append(append(b, set...), ','), digits...)
+		t.WriteString(set)
+		t.WriteByte(',')
+		t.Write(digits)
 	default:
-		b = append(append(append(append(b, set[:at]...), digits...), ','), set[at:]...)
+		t.WriteString(set[:at])
+		t.Write(digits)
+		t.WriteByte(',')
+		t.WriteString(set[at:])
 	}
-	return string(b)
+	return t.String()
 }
 
 func (n *clientNode) write(key string) {

@@ -109,7 +109,7 @@ type store struct {
 	keys     []string
 	prefs    [][]sim.HostID // prefs[i] is keys[i]'s primaries, first to last
 	hist     *dynamo.History
-	counts   map[dynamo.Count]int
+	counts   [256]int // by dynamo.Count, a uint8: the observer counts every read
 	regress  []string // the first few regressions, for the invariant's message
 	nregress int
 
@@ -148,7 +148,7 @@ func (s *store) Reaped(sim.HostID, string, dynamo.Object)  {}
 func (s *store) Count(_ sim.HostID, c dynamo.Count, n int) { s.counts[c] += n }
 
 func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.Instance, error) {
-	s := &store{w: c.World, cfg: cfg, servers: c.ServerIDs(), hist: dynamo.NewHistory(c.World.Now), counts: map[dynamo.Count]int{}, convergedAt: -1, bound: wl.ConvergenceBound}
+	s := &store{w: c.World, cfg: cfg, servers: c.ServerIDs(), hist: dynamo.NewHistory(c.World.Now), convergedAt: -1, bound: wl.ConvergenceBound}
 	cfg.Observer = s
 	factory, err := dynamo.New(cfg)
 	if err != nil {
