@@ -205,23 +205,65 @@ func scanContext(s string, each func(Entry)) error {
 	first, last := true, int64(0)
 	for rest := s; ; {
 		part, after, more := strings.Cut(rest, ",")
-		node, counter, ok := strings.Cut(part, ":")
-		n, err1 := strconv.ParseInt(node, 10, 64)
-		c, err2 := strconv.ParseUint(counter, 10, 64)
-		if !ok || err1 != nil || err2 != nil || c == 0 {
+		e, ok := parsePlainEntry(part)
+		if !ok {
+			node, counter, found := strings.Cut(part, ":")
+			n, err1 := strconv.ParseInt(node, 10, 64)
+			c, err2 := strconv.ParseUint(counter, 10, 64)
+			if !found || err1 != nil || err2 != nil {
+				return fmt.Errorf("dynamo: bad causal context entry %q in %q", part, s)
+			}
+			e = Entry{Node: n, Counter: c}
+		}
+		n, c := e.Node, e.Counter
+		if c == 0 {
 			return fmt.Errorf("dynamo: bad causal context entry %q in %q", part, s)
 		}
 		if !first && last >= n {
 			return fmt.Errorf("dynamo: causal context %q is not sorted by node", s)
 		}
 		first, last = false, n
-		each(Entry{Node: n, Counter: c})
+		each(e)
 		if !more {
 			return nil
 		}
 		rest = after
 	}
 }
+
+// parsePlainEntry parses "node:counter" written as EncodeContext writes
+// it: decimal digits, a minus sign at most before the node, too few digits
+// to overflow. Anything else is left to strconv, which reads every form
+// ParseInt and ParseUint take and names what is wrong.
+func parsePlainEntry(part string) (Entry, bool) {
+	i, neg := 0, len(part) > 0 && part[0] == '-'
+	if neg {
+		i = 1
+	}
+	var node int64
+	nodeAt := i
+	for ; i < len(part) && i-nodeAt < 18 && isDigit(part[i]); i++ {
+		node = node*10 + int64(part[i]-'0')
+	}
+	if i == nodeAt || i == len(part) || part[i] != ':' {
+		return Entry{}, false
+	}
+	i++
+	var counter uint64
+	counterAt := i
+	for ; i < len(part) && i-counterAt < 19 && isDigit(part[i]); i++ {
+		counter = counter*10 + uint64(part[i]-'0')
+	}
+	if i == counterAt || i != len(part) {
+		return Entry{}, false
+	}
+	if neg {
+		node = -node
+	}
+	return Entry{Node: node, Counter: counter}, true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // Read is what a get returns to a client: the causal context to send back
 // with the next write, and the live siblings: their values and dots (the

@@ -64,7 +64,7 @@ type Node struct {
 	boot      uint64
 	beats     []beat          // by position in ring.Servers()
 	heard     []time.Duration // local time each heartbeat last advanced
-	serverPos map[sim.HostID]int
+	serverPos []int           // by host id: the server's position in ring.Servers(), or -1
 }
 
 type hintKey struct {
@@ -139,12 +139,15 @@ func (n *Node) Start(env sim.Env) {
 	st.Set(keyBoot, binary.BigEndian.AppendUint64(nil, n.boot))
 	st.Sync()
 
-	n.serverPos = map[sim.HostID]int{}
-	for i, s := range ring.Servers() {
+	n.serverPos = make([]int, slices.Max(ring.servers)+1)
+	for i := range n.serverPos {
+		n.serverPos[i] = -1
+	}
+	for i, s := range ring.servers {
 		n.serverPos[s] = i
 	}
-	n.beats = make([]beat, len(n.serverPos))
-	n.heard = make([]time.Duration, len(n.serverPos))
+	n.beats = make([]beat, len(ring.servers))
+	n.heard = make([]time.Duration, len(ring.servers))
 	for i := range n.heard {
 		n.heard[i] = env.Now()
 	}
@@ -210,8 +213,10 @@ func (n *Node) Healthy(s sim.HostID) bool {
 	if s == n.self {
 		return true
 	}
-	i, ok := n.serverPos[s]
-	return ok && n.env.Now()-n.heard[i] < n.cfg.FailAfter
+	if s < 0 || int(s) >= len(n.serverPos) || n.serverPos[s] < 0 {
+		return false
+	}
+	return n.env.Now()-n.heard[n.serverPos[s]] < n.cfg.FailAfter
 }
 
 // store writes key's new object durably (data, or a hint for a target) and

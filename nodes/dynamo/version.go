@@ -248,11 +248,22 @@ func (o Object) Deleted() bool {
 	return true
 }
 
-// Equal reports whether o and p hold the same siblings.
+// Equal reports whether o and p hold the same siblings. Objects are
+// immutable and shared, so two copies of one object, the usual case, are
+// known equal by their address.
 func (o Object) Equal(p Object) bool {
+	if o.same(p) {
+		return true
+	}
 	return slices.EqualFunc(o.Siblings, p.Siblings, func(a, b Sibling) bool {
 		return a.Dot == b.Dot && a.Value == b.Value && a.Tombstone == b.Tombstone && a.Time == b.Time && slices.Equal(a.Past, b.Past)
 	})
+}
+
+// same reports whether o and p are one object: the same siblings at the
+// same address.
+func (o Object) same(p Object) bool {
+	return len(o.Siblings) == len(p.Siblings) && (len(o.Siblings) == 0 || &o.Siblings[0] == &p.Siblings[0])
 }
 
 // Put returns o after a write of s coordinated here: the siblings that the
