@@ -110,7 +110,7 @@ func (n *Node) begin(r *request) {
 	n.nextReq++
 	r.id = n.nextReq
 	n.reqs[r.id] = r
-	r.timer = n.env.After(n.cfg.RequestTimeout, requestTimeout{r.id})
+	r.timer = n.env.After(n.cfg.RequestTimeout, r)
 }
 
 func (n *Node) end(r *request) {

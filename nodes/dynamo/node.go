@@ -91,8 +91,9 @@ const (
 	tickReap
 )
 
-// requestTimeout is the timer of one coordinated request.
-type requestTimeout struct{ id uint64 }
+// A coordinated request's timer carries the *request itself: a pointer
+// fits in the timer's tag without an allocation of its own. A request
+// that has ended is not in reqs, and its timeout finds nothing to do.
 
 // Start recovers the replica's objects, hints and dot counter from storage
 // and starts the periodic work.
@@ -346,7 +347,7 @@ func (n *Node) Timer(_ sim.TimerID, tag any) {
 			n.reapRound()
 			n.env.After(n.cfg.ReapInterval, t)
 		}
-	case requestTimeout:
+	case *request:
 		n.timedOut(t.id)
 	}
 }

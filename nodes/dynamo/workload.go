@@ -436,7 +436,8 @@ func (n *clientNode) do(op client.Op, done func(client.Outcome)) {
 // outcome on.
 func (n *clientNode) getInto(op Op, then func(Read, bool)) {
 	id := n.h.invoke(op)
-	n.do(client.Op{Kind: client.OpGet, Key: op.Key}, func(o client.Outcome) {
+	key := op.Key // the closure keeps the key, not the whole op
+	n.do(client.Op{Kind: client.OpGet, Key: key}, func(o client.Outcome) {
 		if o.Verdict != client.VerdictOK {
 			if o.Verdict == client.VerdictFailed {
 				n.h.fail(id)
@@ -445,12 +446,12 @@ func (n *clientNode) getInto(op Op, then func(Read, bool)) {
 			return
 		}
 		r := n.decode(o)
-		n.ctx[op.Key] = r.Context
+		n.ctx[key] = r.Context
 		n.h.complete(id, func(x *Op) {
 			x.Siblings = len(r.Values)
 			x.Found = o.Result.Found
 			if x.Kind == OpRead {
-				x.Elements = n.elements(op.Key, r.Values)
+				x.Elements = n.elements(key, r.Values)
 			} else {
 				x.Values, x.Dots = r.Values, r.Dots
 			}
@@ -472,9 +473,8 @@ func (n *clientNode) get(key string, final bool) {
 // supersedes exactly what it merged.
 func (n *clientNode) add(key string) {
 	e := n.unique()
-	addID := checker.OpID(-1)
 	n.getInto(Op{Client: n.id(), Kind: OpRead, Key: key}, func(r Read, ok bool) {
-		addID = n.h.invoke(Op{Client: n.id(), Kind: OpAdd, Key: key, Element: e})
+		addID := n.h.invoke(Op{Client: n.id(), Kind: OpAdd, Key: key, Element: e})
 		if !ok {
 			n.h.fail(addID) // nothing was written
 			n.pause()
