@@ -187,7 +187,7 @@ func (n *Node) merkle(rg int) (uint64, [merkleLeaves]uint64) {
 	for i, l := range leaves {
 		binary.BigEndian.PutUint64(root[8*i:], l)
 	}
-	return hash64(string(root[:])), leaves
+	return hash64(root[:]), leaves
 }
 
 // digest hashes a key with its object's encoding: a Merkle tree's leaf
@@ -195,7 +195,8 @@ func (n *Node) merkle(rg int) (uint64, [merkleLeaves]uint64) {
 // digest, and fast where the CPU has an instruction for it.
 func digest(key string, encoded []byte) uint64 {
 	c := crc32.Checksum(encoded, castagnoli)
-	return hash64(string(binary.BigEndian.AppendUint32([]byte(key), c)))
+	var buf [64]byte // room for the usual key and the checksum, on the stack
+	return hash64(binary.BigEndian.AppendUint32(append(buf[:0], key...), c))
 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

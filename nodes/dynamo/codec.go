@@ -355,7 +355,16 @@ func DecodeRead(s string) (Read, error) {
 	if err := scanContext(ctx, func(Entry) {}); err != nil {
 		return Read{}, err
 	}
-	if siblings := strings.Count(s, "|"); siblings > 0 {
+	switch siblings := strings.Count(s, "|"); {
+	case siblings == 1:
+		// The usual read, a single sibling: its value and its dot in one
+		// allocation.
+		one := new(struct {
+			value [1]string
+			dot   [1]Dot
+		})
+		r.Values, r.Dots = one.value[:0], one.dot[:0]
+	case siblings > 1:
 		r.Values, r.Dots = make([]string, 0, siblings), make([]Dot, 0, siblings)
 	}
 	if rest == "" && !strings.Contains(s, "|") {

@@ -45,7 +45,7 @@ func NewRing(servers []sim.HostID, vnodes int) (*Ring, error) {
 			name = strconv.AppendInt(name, int64(s), 10)
 			name = append(name, "/vnode/"...)
 			name = strconv.AppendInt(name, int64(v), 10)
-			r.tokens = append(r.tokens, token{pos: hash64(string(name)), owner: s})
+			r.tokens = append(r.tokens, token{pos: hash64(name), owner: s})
 		}
 	}
 	slices.SortFunc(r.tokens, func(a, b token) int {
@@ -93,8 +93,9 @@ func (r *Ring) Preference(key string, n int) []sim.HostID {
 }
 
 // hash64 is FNV-1a followed by a 64-bit finaliser, so nearby names land far
-// apart on the ring.
-func hash64(s string) uint64 {
+// apart on the ring. It hashes bytes as it hashes the string of them,
+// without the string.
+func hash64[T string | []byte](s T) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
