@@ -196,8 +196,9 @@ func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.In
 		s.settleAt = max(s.settleAt, stop)
 	}
 	end := c.FaultPhase + c.HealPhase
+	watch := s.watchConvergence // one func value for every sample
 	for t := s.settleAt; t <= end; t += 20 * time.Millisecond {
-		c.World.At(t, s.watchConvergence)
+		c.World.At(t, watch)
 	}
 	return &system.Instance{
 		Members:       c.ServerIDs,
