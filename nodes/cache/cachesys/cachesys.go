@@ -372,21 +372,25 @@ func (in *instance) asideReplicas() []checker.Replica {
 		return nil
 	}
 	db := dbHost.Node().(*cache.Database)
-	cached, stored := map[string]string{}, map[string]string{}
+	var servers []*cache.Server
+	size := 0
 	for _, id := range in.caches {
-		h := in.w.Host(id)
-		if !h.Up() {
-			continue
+		if h := in.w.Host(id); h.Up() {
+			srv := h.Node().(*cache.Server)
+			servers = append(servers, srv)
+			size += srv.Len()
 		}
-		srv := h.Node().(*cache.Server)
-		for _, k := range srv.Keys() {
-			if v, found, _, _ := srv.Entry(k); found {
+	}
+	cached, stored := make(map[string]string, size), make(map[string]string, size)
+	for _, srv := range servers {
+		srv.Each(func(k, v string, found bool, _ uint64) {
+			if found {
 				cached[k] = v
 			}
 			if version, v := db.Version(k); version > 0 {
 				stored[k] = v
 			}
-		}
+		})
 	}
 	return []checker.Replica{{Name: "database", State: stored}, {Name: "caches", State: cached}}
 }
