@@ -39,8 +39,8 @@ const (
 )
 
 func txnKey(prefix string, t TxnID) string {
-	b := make([]byte, 0, len(prefix)+41)
-	b = append(b, prefix...)
+	var buf [96]byte // on the stack: the string is the key's one allocation
+	b := append(buf[:0], prefix...)
 	b = appendPadded(b, t.Client)
 	b = append(b, '.')
 	return string(appendPadded(b, t.Seq))
@@ -49,11 +49,9 @@ func txnKey(prefix string, t TxnID) string {
 // appendPadded appends v in 20 digits, so that keys sort by number.
 func appendPadded(b []byte, v uint64) []byte {
 	var d [20]byte
-	for i := len(d) - 1; i >= 0; i-- {
-		d[i] = byte('0' + v%10)
-		v /= 10
-	}
-	return append(b, d[:]...)
+	digits := strconv.AppendUint(d[:0], v, 10)
+	b = append(b, "00000000000000000000"[len(digits):]...)
+	return append(b, digits...)
 }
 
 func parseTxnKey(prefix, key string) (TxnID, bool) {

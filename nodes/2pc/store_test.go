@@ -3,6 +3,7 @@ package twopc
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -83,5 +84,16 @@ func TestRecordsAreWhatJSONMarshalWrites(t *testing.T) {
 	}
 	if fellBack == 0 || fellBack > 1500 {
 		t.Fatalf("%d of 2000 records fell back to json.Marshal: the test does not cover both paths", fellBack)
+	}
+}
+
+func TestTxnKeysSortByNumber(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for i := 0; i < 1000; i++ {
+		id := TxnID{Client: rng.Uint64() >> rng.UintN(64), Seq: rng.Uint64() >> rng.UintN(64)}
+		prefix := []string{prefixPrep, prefixCoord, "2pc/acc/12/", ""}[i%4]
+		if got, want := txnKey(prefix, id), fmt.Sprintf("%s%020d.%020d", prefix, id.Client, id.Seq); got != want {
+			t.Fatalf("txnKey(%q, %+v) = %q, want %q", prefix, id, got, want)
+		}
 	}
 }
