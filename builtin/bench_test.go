@@ -3,6 +3,11 @@ package builtin_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -82,6 +87,75 @@ func BenchmarkGrowth(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkParallelSeeds runs the same seeds of each system's scenario
+// of growthScenarios on 1 goroutine, then on 2, alternating, at GOGC 1000
+// as simrun sweeps (unless GOGC is set), and reports for each: seeds per
+// second, the speed-up of the second worker, CPU per seed (getrusage,
+// every thread) and the collector's share of that CPU (runtime/metrics).
+// What a second worker does not gain shows as CPU per seed that rises
+// with the workers (shared caches, the collector's work moving onto the
+// workers' cores) or as wall time the load took.
+//
+//	go test ./builtin -run '^$' -bench ParallelSeeds -benchtime 40x
+func BenchmarkParallelSeeds(b *testing.B) {
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(1000))
+	}
+	const rounds = 2
+	for _, name := range growthScenarios {
+		b.Run(name, func(b *testing.B) {
+			s, err := Lookup(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var wall, cpu, gc [3]time.Duration
+			for range rounds {
+				for _, workers := range []int{1, 2} {
+					start, cpu0, gc0 := time.Now(), cpuTime(b), gcCPU()
+					runSeeds(b, s, b.N, workers)
+					wall[workers] += time.Since(start)
+					cpu[workers] += cpuTime(b) - cpu0
+					gc[workers] += gcCPU() - gc0
+				}
+			}
+			n := float64(b.N * rounds)
+			for _, w := range []int{1, 2} {
+				b.ReportMetric(n/wall[w].Seconds(), fmt.Sprintf("seeds/s-%d", w))
+				b.ReportMetric(float64(cpu[w].Microseconds())/1000/n, fmt.Sprintf("cpu-ms/seed-%d", w))
+				b.ReportMetric(float64(gc[w])/float64(cpu[w]), fmt.Sprintf("gc-share-%d", w))
+			}
+			b.ReportMetric(wall[1].Seconds()/wall[2].Seconds(), "workers2/workers1")
+		})
+	}
+}
+
+// runSeeds runs seeds 1 to n of s on the given number of goroutines.
+func runSeeds(b *testing.B, s Scenario, n, workers int) {
+	var next atomic.Uint64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seed := next.Add(1); seed <= uint64(n); seed = next.Add(1) {
+				if _, err := Run(s, seed, Options{CheckWorkers: 1}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// gcCPU is the CPU time the collector has used so far, as the runtime
+// estimates it.
+func gcCPU() time.Duration {
+	sample := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(sample)
+	return time.Duration(sample[0].Value.Float64() * float64(time.Second))
 }
 
 // setThink sets the workload's think time between operations to between

@@ -213,6 +213,18 @@ func (h *TxnHistory) Txns() []Txn {
 	return out
 }
 
+// TxnsShared returns every transaction, indexed by TxnID, as Txns does,
+// but shares their micro-operations (and the lists of their reads) with
+// the history instead of copying them: the caller must not write to them.
+// They stay valid as the history grows, since Invoke and Complete store
+// copies of what they are given and never write to a stored one again. A
+// checker reads a whole history this way without copying every list.
+func (h *TxnHistory) TxnsShared() []Txn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.txns)
+}
+
 func cloneMops(mops []Mop) []Mop {
 	out := slices.Clone(mops)
 	for i := range out {

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"reflect"
 	"testing"
 )
 
@@ -24,6 +25,30 @@ func TestTxnHistoryRecordsOutcomes(t *testing.T) {
 	txns[a].Mops[1].List[0] = 99
 	if h.Txns()[a].Mops[1].List[0] != 1 {
 		t.Error("Txns is not a deep copy")
+	}
+}
+
+func TestTxnsSharedIsTxnsWithoutTheCopies(t *testing.T) {
+	var h TxnHistory
+	a := h.Invoke(0, []Mop{AppendMop("x", 1), ReadMop("x")}, ms(1))
+	b := h.Invoke(1, []Mop{ReadMop("x")}, ms(2))
+	h.Complete(a, []Mop{AppendMop("x", 1), ReadMop("x", 1)}, ms(3))
+	before := h.TxnsShared()
+	if !reflect.DeepEqual(before, h.Txns()) {
+		t.Fatalf("TxnsShared %+v, Txns %+v", before, h.Txns())
+	}
+	if &before[a].Mops[1].List[0] != &h.TxnsShared()[a].Mops[1].List[0] {
+		t.Error("TxnsShared copied a read's list")
+	}
+	// The history grows and completes b: what was returned before stays
+	// as it was.
+	h.Complete(b, []Mop{ReadMop("x", 1)}, ms(4))
+	h.Invoke(2, []Mop{AppendMop("x", 2)}, ms(5))
+	if len(before) != 2 || before[b].Status != TxnInfo || before[b].Mops[0].List != nil || before[a].Mops[1].List[0] != 1 {
+		t.Errorf("a later Complete changed what TxnsShared returned: %+v", before)
+	}
+	if after := h.TxnsShared(); len(after) != 3 || after[b].Status != TxnOK || after[b].Mops[0].List[0] != 1 {
+		t.Errorf("TxnsShared after the changes: %+v", after)
 	}
 }
 

@@ -247,11 +247,11 @@ func (c *Coordinator) decide(t *ctxn, commit bool) {
 		rec := coordRecord{Commit: commit, Participants: t.parts, Client: t.client}
 		if commit && c.cfg.Bugs.CommitBeforeForce {
 			c.send(t)
-			put(c.st, txnKey(prefixCoord, t.id), rec)
+			putDecision(c.st, txnKey(prefixCoord, t.id), &rec)
 			c.env.After(commitForceDelay, forceTag{})
 			return
 		}
-		put(c.st, txnKey(prefixCoord, t.id), rec)
+		putDecision(c.st, txnKey(prefixCoord, t.id), &rec)
 		c.st.Sync()
 	}
 	c.send(t)
@@ -290,7 +290,7 @@ func (c *Coordinator) query(from sim.HostID, m DecisionQuery) {
 	switch {
 	case t == nil:
 		rec := coordRecord{Client: sim.NoHost}
-		put(c.st, txnKey(prefixCoord, m.Txn), rec)
+		putDecision(c.st, txnKey(prefixCoord, m.Txn), &rec)
 		c.st.Sync()
 		c.obs.Decided(c.env.ID(), m.Txn, false)
 		c.txns[m.Txn] = &ctxn{id: m.Txn, client: sim.NoHost, decided: true}

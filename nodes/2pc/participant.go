@@ -490,7 +490,7 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 			}
 		}
 		t.ops = rec.Writes
-		put(p.st, txnKey(prefixPrep, t.id), rec)
+		putPrepared(p.st, txnKey(prefixPrep, t.id), &rec)
 		if !p.cfg.Bugs.UnsyncedPrepare {
 			p.st.Sync()
 		}

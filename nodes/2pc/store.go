@@ -39,8 +39,8 @@ const (
 )
 
 func txnKey(prefix string, t TxnID) string {
-	b := make([]byte, 0, len(prefix)+41)
-	b = append(b, prefix...)
+	var buf [96]byte // on the stack: the string is the key's one allocation
+	b := append(buf[:0], prefix...)
 	b = appendPadded(b, t.Client)
 	b = append(b, '.')
 	return string(appendPadded(b, t.Seq))
@@ -49,11 +49,9 @@ func txnKey(prefix string, t TxnID) string {
 // appendPadded appends v in 20 digits, so that keys sort by number.
 func appendPadded(b []byte, v uint64) []byte {
 	var d [20]byte
-	for i := len(d) - 1; i >= 0; i-- {
-		d[i] = byte('0' + v%10)
-		v /= 10
-	}
-	return append(b, d[:]...)
+	digits := strconv.AppendUint(d[:0], v, 10)
+	b = append(b, "00000000000000000000"[len(digits):]...)
+	return append(b, digits...)
 }
 
 func parseTxnKey(prefix, key string) (TxnID, bool) {
@@ -72,6 +70,102 @@ func put(st sim.Storage, key string, v any) {
 		panic(fmt.Sprintf("twopc: encoding %s: %v", key, err))
 	}
 	st.Set(key, b)
+}
+
+// putPrepared writes a PREPARED record, one per transaction and shard,
+// in the bytes json.Marshal gives it, encoded by hand.
+func putPrepared(st sim.Storage, key string, rec *prepRecord) {
+	if b, ok := appendPrepRecord(make([]byte, 0, 160), rec); ok {
+		st.Set(key, b)
+		return
+	}
+	put(st, key, rec)
+}
+
+// putDecision writes the coordinator's decision as putPrepared does.
+func putDecision(st sim.Storage, key string, rec *coordRecord) {
+	b := append(make([]byte, 0, 64), `{"commit":`...)
+	b = strconv.AppendBool(b, rec.Commit)
+	b = appendInts(append(b, `,"participants":`...), rec.Participants)
+	b = strconv.AppendInt(append(b, `,"client":`...), int64(rec.Client), 10)
+	st.Set(key, append(b, '}'))
+}
+
+// appendPrepRecord appends rec as json.Marshal encodes it, or reports
+// false for a key json.Marshal would escape (the caller falls back to it).
+func appendPrepRecord(b []byte, rec *prepRecord) ([]byte, bool) {
+	b = strconv.AppendUint(append(b, `{"txn":{"Client":`...), rec.Txn.Client, 10)
+	b = strconv.AppendUint(append(b, `,"Seq":`...), rec.Txn.Seq, 10)
+	b = strconv.AppendInt(append(b, `},"prio":{"Start":`...), int64(rec.Priority.Start), 10)
+	b = strconv.AppendUint(append(b, `,"Client":`...), rec.Priority.Client, 10)
+	b = append(b, `},"writes":`...)
+	if rec.Writes == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, op := range rec.Writes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if !plainJSON(op.Key) {
+				return b, false
+			}
+			b = strconv.AppendUint(append(b, `{"Kind":`...), uint64(op.Kind), 10)
+			b = append(append(append(b, `,"Key":"`...), op.Key...), '"')
+			b = strconv.AppendInt(append(b, `,"Value":`...), int64(op.Value), 10)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"locks":`...)
+	if rec.Locks == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, l := range rec.Locks {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if !plainJSON(l.Key) {
+				return b, false
+			}
+			b = append(append(append(b, `{"key":"`...), l.Key...), '"')
+			if l.Exclusive {
+				b = append(b, `,"x":true`...)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = appendInts(append(b, `,"participants":`...), rec.Participants)
+	b = strconv.AppendInt(append(b, `,"client":`...), int64(rec.Client), 10)
+	return append(b, '}'), true
+}
+
+// appendInts appends v as json.Marshal encodes an []int.
+func appendInts(b []byte, v []int) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(x), 10)
+	}
+	return append(b, ']')
+}
+
+// plainJSON reports whether json.Marshal writes s as it is, between
+// quotes: printable ASCII without the characters it escapes.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // get decodes the record at key into v; found is false for a missing key.

@@ -82,6 +82,13 @@ func (c *lru) remove(key string) bool {
 	return true
 }
 
+// each calls fn with every entry, most recently used first.
+func (c *lru) each(fn func(*entry)) {
+	for el := c.order.Front(); el != nil; el = el.Next() {
+		fn(el.Value.(*entry))
+	}
+}
+
 // entries lists the entries, most recently used first.
 func (c *lru) entries() []entry {
 	out := make([]entry, 0, c.order.Len())

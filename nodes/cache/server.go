@@ -152,6 +152,16 @@ func (s *Server) Entry(key string) (value string, found bool, version uint64, ok
 	return e.value, e.found, e.version, true
 }
 
+// Each calls fn with every entry the server holds, most recently used
+// first, as Keys and Entry would give them, without building a list: the
+// harness reads every server's entries every few virtual milliseconds.
+func (s *Server) Each(fn func(key, value string, found bool, version uint64)) {
+	s.mem.each(func(e *entry) { fn(e.key, e.value, e.found, e.version) })
+}
+
+// Len is how many entries the server holds.
+func (s *Server) Len() int { return len(s.mem.index) }
+
 // Keys lists the keys the server holds, most recently used first.
 func (s *Server) Keys() []string {
 	var out []string

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -156,5 +157,33 @@ func TestInvalidationsRefreshOnlyOlderEntries(t *testing.T) {
 		if _, _, _, ok := s.Entry("absent"); ok {
 			t.Error("an invalidation filled a key the cache did not hold")
 		}
+	}
+}
+
+func TestEachGivesWhatKeysAndEntryGive(t *testing.T) {
+	s, env := startServer(t, DefaultConfig())
+	fill := func(key, value string, found bool, version uint64) {
+		s.Receive(reader, Get{Req: version, Key: key})
+		s.Receive(reader, Set{Key: key, Value: value, Found: found, Version: version, Token: last[GetReply](t, env).Token})
+	}
+	fill("a", "1", true, 1)
+	fill("b", "", false, 2)
+	fill("c", "3", true, 3)
+	type held struct {
+		key, value string
+		found      bool
+		version    uint64
+	}
+	var want, got []held
+	for _, k := range s.Keys() {
+		v, found, version, ok := s.Entry(k)
+		if !ok {
+			t.Fatalf("Keys lists %q, Entry does not find it", k)
+		}
+		want = append(want, held{k, v, found, version})
+	}
+	s.Each(func(k, v string, found bool, version uint64) { got = append(got, held{k, v, found, version}) })
+	if len(want) != 3 || s.Len() != 3 || !slices.Equal(got, want) {
+		t.Fatalf("Each gave %+v, Len %d; Keys and Entry give %+v", got, s.Len(), want)
 	}
 }

@@ -50,9 +50,10 @@
 //
 // # Determinism
 //
-// etcd raft draws its randomized election timeout from crypto/rand. While
-// a node is inside etcd raft, crypto/rand.Reader reads from the host's
-// seeded stream (env.Rand); a process-wide lock keeps worlds on other
-// goroutines out meanwhile. entropy.go explains it; it is the one exception
-// the determinism analyzer accepts, by its annotation.
+// etcd raft draws its randomized election timeout from crypto/rand.
+// Around every call into etcd raft that can draw, crypto/rand.Reader reads
+// from the host's seeded stream (env.Rand), and a process-wide lock keeps
+// worlds on other goroutines out of such calls meanwhile; the rest of a
+// node's work runs outside the lock. entropy.go lists the calls; it is the
+// one exception the determinism analyzer accepts, by its annotation.
 package etcdraft

@@ -88,11 +88,14 @@ type tickTag struct{}
 func (n *Node) Start(env sim.Env) {
 	n.env = env
 	n.entropy.rng = env.Rand()
-	withSeededEntropy(&n.entropy, func() {
-		n.start()
-		n.flush()
-	})
+	n.start()
+	n.flush()
 }
+
+// drawing runs fn, a call into etcd raft that can draw an election
+// timeout, with crypto/rand.Reader reading the host's seeded stream
+// (entropy.go lists the calls).
+func (n *Node) drawing(fn func()) { withSeededEntropy(&n.entropy, fn) }
 
 func (n *Node) start() {
 	d, snap, empty := load(n.env.Storage())
@@ -109,7 +112,8 @@ func (n *Node) start() {
 	n.applied, n.snapIdx = snap.Metadata.Index, snap.Metadata.Index
 	rc := n.cfg.raftConfig(RaftID(n.env.ID()), d.mem, n.applied, logger{n.env})
 	rc.StepDownOnRemoval = true
-	rn, err := raft.NewRawNode(rc)
+	var rn *raft.RawNode
+	n.drawing(func() { rn, err = raft.NewRawNode(rc) })
 	if err != nil {
 		panic(fmt.Sprintf("etcdraft: %v", err))
 	}
@@ -141,10 +145,8 @@ func (n *Node) initialVoters() []uint64 {
 // Receive steps a raft message into the RawNode, or serves a client or an
 // operator, then handles every Ready that resulted.
 func (n *Node) Receive(from sim.HostID, msg any) {
-	withSeededEntropy(&n.entropy, func() {
-		n.receive(from, msg)
-		n.flush()
-	})
+	n.receive(from, msg)
+	n.flush()
 }
 
 // Timer ticks the RawNode.
@@ -152,14 +154,12 @@ func (n *Node) Timer(_ sim.TimerID, tag any) {
 	if _, ok := tag.(tickTag); !ok {
 		return
 	}
-	withSeededEntropy(&n.entropy, func() {
-		if n.cfg.Bugs.SendBeforeSync {
-			n.disk.sync() // the bug's group commit: one sync per tick
-		}
-		n.rn.Tick()
-		n.env.After(n.cfg.TickInterval, tickTag{})
-		n.flush()
-	})
+	if n.cfg.Bugs.SendBeforeSync {
+		n.disk.sync() // the bug's group commit: one sync per tick
+	}
+	n.drawing(n.rn.Tick)
+	n.env.After(n.cfg.TickInterval, tickTag{})
+	n.flush()
 }
 
 func (n *Node) receive(from sim.HostID, msg any) {
@@ -172,7 +172,7 @@ func (n *Node) receive(from sim.HostID, msg any) {
 		}
 		// Errors are messages raft does not want (from a peer it does not
 		// track, or a local message type); it drops them itself.
-		_ = n.rn.Step(pm)
+		n.drawing(func() { _ = n.rn.Step(pm) })
 	case client.Request:
 		n.onClient(from, m)
 	case *client.Request:
@@ -190,12 +190,14 @@ func (n *Node) flush() {
 	for n.rn.HasReady() {
 		rd := n.rn.Ready()
 		n.handle(&rd)
-		n.rn.Advance(rd)
-		for _, to := range n.snapsSent {
-			// The network gives no delivery report; a lost snapshot is
-			// noticed by the leader's probing, which sends another.
-			n.rn.ReportSnapshot(to, raft.SnapshotFinish)
-		}
+		n.drawing(func() {
+			n.rn.Advance(rd)
+			for _, to := range n.snapsSent {
+				// The network gives no delivery report; a lost snapshot
+				// is noticed by the leader's probing, which sends another.
+				n.rn.ReportSnapshot(to, raft.SnapshotFinish)
+			}
+		})
 		n.snapsSent = n.snapsSent[:0]
 	}
 }
@@ -270,14 +272,14 @@ func (n *Node) apply(e *raftpb.Entry) {
 		if err := cc.Unmarshal(e.Data); err != nil {
 			panic(fmt.Sprintf("etcdraft: committed conf change %d: %v", e.Index, err))
 		}
-		n.conf = *n.rn.ApplyConfChange(cc)
+		n.drawing(func() { n.conf = *n.rn.ApplyConfChange(cc) })
 		n.snapshot()
 	case raftpb.EntryConfChangeV2:
 		var cc raftpb.ConfChangeV2
 		if err := cc.Unmarshal(e.Data); err != nil {
 			panic(fmt.Sprintf("etcdraft: committed conf change %d: %v", e.Index, err))
 		}
-		n.conf = *n.rn.ApplyConfChange(cc)
+		n.drawing(func() { n.conf = *n.rn.ApplyConfChange(cc) })
 		n.snapshot()
 	}
 }
@@ -343,7 +345,8 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 	if req.Op.Kind == client.OpGet {
 		n.readSeq++
 		n.reads = append(n.reads, pendingRead{ctx: n.readSeq, from: from, req: req})
-		n.rn.ReadIndex(binary.BigEndian.AppendUint64(nil, n.readSeq))
+		ctx := binary.BigEndian.AppendUint64(nil, n.readSeq)
+		n.drawing(func() { n.rn.ReadIndex(ctx) })
 		return
 	}
 	if res, ok := n.kv.Duplicate(req); ok {
@@ -357,7 +360,10 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 		p.from = from // a retry of a pending write: answer the new sender
 		return
 	}
-	if err := n.rn.Propose(kvstore.EncodeRequest(req)); err != nil {
+	data := kvstore.EncodeRequest(req)
+	var err error
+	n.drawing(func() { err = n.rn.Propose(data) })
+	if err != nil {
 		// Dropped before it reached the log (a transfer began): nothing
 		// was accepted.
 		n.reply(from, req, client.StatusNotLeader, client.Result{})
@@ -420,14 +426,16 @@ func (n *Node) onAdmin(a AdminRequest) {
 		return
 	}
 	var err error
-	switch a.Kind {
-	case AdminAddServer:
-		err = n.rn.ProposeConfChange(raftpb.ConfChange{Type: raftpb.ConfChangeAddNode, NodeID: RaftID(a.Target)})
-	case AdminRemoveServer:
-		err = n.rn.ProposeConfChange(raftpb.ConfChange{Type: raftpb.ConfChangeRemoveNode, NodeID: RaftID(a.Target)})
-	case AdminTransferLeader:
-		n.rn.TransferLeader(RaftID(a.Target))
-	}
+	n.drawing(func() {
+		switch a.Kind {
+		case AdminAddServer:
+			err = n.rn.ProposeConfChange(raftpb.ConfChange{Type: raftpb.ConfChangeAddNode, NodeID: RaftID(a.Target)})
+		case AdminRemoveServer:
+			err = n.rn.ProposeConfChange(raftpb.ConfChange{Type: raftpb.ConfChangeRemoveNode, NodeID: RaftID(a.Target)})
+		case AdminTransferLeader:
+			n.rn.TransferLeader(RaftID(a.Target))
+		}
+	})
 	if err != nil {
 		n.env.Logf("etcdraft: the operator's %v was dropped: %v", a.Kind, err)
 	}

@@ -12,11 +12,12 @@ import (
 type txnInfo struct {
 	decided, commit bool
 	decider         sim.HostID
-	ended           map[int]bool // shard -> committed
-	volatile        map[int]bool // shards whose ending a crash forgets
-	prepared        map[int]bool // shards that voted yes and have not ended it
-	blockedSince    map[int]time.Duration
-	blocked         time.Duration // longest in-doubt interval that ended
+	// The maps are nil until a shard is first set (setShard).
+	ended        map[int]bool // shard -> committed
+	volatile     map[int]bool // shards whose ending a crash forgets
+	prepared     map[int]bool // shards that voted yes and have not ended it
+	blockedSince map[int]time.Duration
+	blocked      time.Duration // longest in-doubt interval that ended
 }
 
 // Atomicity implements twopc.Observer. It is not safe for concurrent use;
@@ -53,11 +54,20 @@ func New(now func() time.Duration, name func(sim.HostID) string) *Atomicity {
 func (a *Atomicity) txn(id twopc.TxnID) *txnInfo {
 	t := a.txns[id]
 	if t == nil {
-		t = &txnInfo{decider: sim.NoHost, ended: map[int]bool{}, volatile: map[int]bool{}, prepared: map[int]bool{}, blockedSince: map[int]time.Duration{}}
+		t = &txnInfo{decider: sim.NoHost}
 		a.txns[id] = t
 		a.order = append(a.order, id)
 	}
 	return t
+}
+
+// setShard sets (*m)[shard], making the map on first use: a transaction
+// is seen by a few shards, and most never block or lose a volatile end.
+func setShard[V any](m *map[int]V, shard int, v V) {
+	if *m == nil {
+		*m = map[int]V{}
+	}
+	(*m)[shard] = v
 }
 
 func (a *Atomicity) fail(format string, args ...any) {
@@ -79,7 +89,7 @@ func (a *Atomicity) Check() error { return a.err }
 func (a *Atomicity) Prepared(shard int, id twopc.TxnID) {
 	t := a.txn(id)
 	if _, ended := t.ended[shard]; !ended {
-		t.prepared[shard] = true
+		setShard(&t.prepared, shard, true)
 	}
 }
 
@@ -97,11 +107,11 @@ func (a *Atomicity) Finished(shard int, id twopc.TxnID, commit, durable bool) {
 	if t.decided && t.commit != commit {
 		a.fail("atomicity violated: shard %d %s %v, which %s decided to %s", shard, past(commit), id, a.names(t.decider), outcome(t.commit))
 	}
-	t.ended[shard] = commit
+	setShard(&t.ended, shard, commit)
 	if durable {
 		delete(t.volatile, shard)
 	} else {
-		t.volatile[shard] = true
+		setShard(&t.volatile, shard, true)
 	}
 	delete(t.prepared, shard)
 	if since, ok := t.blockedSince[shard]; ok {
@@ -139,7 +149,7 @@ func (a *Atomicity) Decided(host sim.HostID, id twopc.TxnID, commit bool) {
 func (a *Atomicity) InDoubt(shard int, id twopc.TxnID) {
 	t := a.txn(id)
 	if _, ok := t.blockedSince[shard]; !ok {
-		t.blockedSince[shard] = a.now()
+		setShard(&t.blockedSince, shard, a.now())
 	}
 }
 

@@ -29,10 +29,10 @@ func (r *txnRecorded) CheckName() string { return r.want.String() }
 
 func (r *txnRecorded) Staleness() (checker.Staleness, bool) { return checker.Staleness{}, false }
 
-func (r *txnRecorded) WriteJSONL(w io.Writer) error { return checker.WriteTxns(w, r.h.Txns()) }
+func (r *txnRecorded) WriteJSONL(w io.Writer) error { return checker.WriteTxns(w, r.h.TxnsShared()) }
 
 func (r *txnRecorded) Summaries() []checker.OpSummary {
-	txns := r.h.Txns()
+	txns := r.h.TxnsShared()
 	out := make([]checker.OpSummary, len(txns))
 	for i, t := range txns {
 		s := checker.OpSummary{ID: checker.OpID(t.ID), Client: t.Process + 1, Call: t.Call, Return: t.Return}
@@ -104,7 +104,7 @@ func (r *txnRecorded) Check(checker.CheckOptions) checker.Result {
 	if r.model == "rw-register" {
 		check = checker.CheckRWRegister
 	}
-	res, err := check(r.h.Txns(), checker.TxnOptions{AnomaliesPerClassMax: 5})
+	res, err := check(r.h.TxnsShared(), checker.TxnOptions{AnomaliesPerClassMax: 5})
 	out := checker.Result{Partitions: 1}
 	if err != nil {
 		// A malformed history is a bug of the harness; it decides nothing.

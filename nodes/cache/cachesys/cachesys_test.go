@@ -201,3 +201,15 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 		}
 	}
 }
+
+// Cutting the database off from the cache tier breaks read-your-writes
+// (docs/CACHE.md), and the two counters read the same pass: some clients
+// broke it, each at least once.
+func TestADatabasePartitionBreaksReadYourWrites(t *testing.T) {
+	s := lookup(t, "cache-db-partition")
+	r := runOrFatal(t, s, 1)
+	violations, clients := r.Counters[cachesys.CounterRYWViolations], r.Counters[cachesys.CounterRYWClients]
+	if violations == 0 || clients == 0 || clients > violations || clients > s.Clients {
+		t.Fatalf("%d read-your-writes violations by %d of %d clients", violations, clients, s.Clients)
+	}
+}

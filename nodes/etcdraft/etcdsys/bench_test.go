@@ -13,7 +13,8 @@ import (
 // BenchmarkSweepWorkers runs seeds of a short happy-path scenario on one
 // and on two goroutines, for etcd raft and for nodes/raft, and reports
 // runs/s. etcd raft's worlds share the lock that guards
-// crypto/rand.Reader, so a second worker gains it less than nodes/raft.
+// crypto/rand.Reader around the calls into etcd raft that can draw, so
+// they take turns there.
 func BenchmarkSweepWorkers(b *testing.B) {
 	for _, name := range []string{"raft-happy", "etcd-raft-happy"} {
 		for _, workers := range []int{1, 2} {
