@@ -31,13 +31,27 @@ type StorageFaults struct {
 	// Like FoundationDB's fault points, it strikes at the storage
 	// operations themselves.
 	CrashAtSyncRatio float64 `json:"crash_at_sync_ratio,omitempty"`
+	// CrashAtSyncAfterSendRatio: the chance that the host crashes just
+	// before a Sync (its writes are lost) when the node sent a message
+	// while those writes were unsynced: the window in which a message
+	// reveals state the disk may not keep. A node that syncs before it
+	// sends never offers the window, so the fault can be frequent without
+	// crashing a correct node often. It draws only at such syncs, and
+	// apart from CrashAtSyncRatio, which strikes at any sync.
+	CrashAtSyncAfterSendRatio float64 `json:"crash_at_sync_after_send_ratio,omitempty"`
+}
+
+// crashPoints reports whether a Sync may crash the host, so that the world
+// must be ready to unwind the node's handler.
+func (f StorageFaults) crashPoints() bool {
+	return f.CrashAtSyncRatio > 0 || f.CrashAtSyncAfterSendRatio > 0
 }
 
 func (f StorageFaults) validate() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"TornWriteRatio", f.TornWriteRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}} {
+	}{{"TornWriteRatio", f.TornWriteRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}, {"CrashAtSyncAfterSendRatio", f.CrashAtSyncAfterSendRatio}} {
 		if !(r.v >= 0 && r.v <= 1) {
 			return fmt.Errorf("StorageFaults.%s is %v; it must be in [0, 1]", r.name, r.v)
 		}
@@ -75,6 +89,9 @@ type disk struct {
 	volatile, healed []string
 	faults           StorageFaults
 	rng              *rand.Rand
+	// sentUnsynced: the node sent a message while undo held writes, and
+	// has not synced them since.
+	sentUnsynced bool
 }
 
 func newDisk(rng *rand.Rand) *disk {
@@ -123,6 +140,7 @@ func (d *disk) corruptDurable(key string) {
 }
 
 func (d *disk) sync(w *World, host HostID) {
+	d.sentUnsynced = false
 	if len(d.undo) == 0 {
 		return
 	}
@@ -157,6 +175,7 @@ func (d *disk) crash(w *World, host HostID) {
 	}
 	clear(d.undo)
 	d.undo = d.undo[:0]
+	d.sentUnsynced = false
 	for _, k := range d.healed {
 		if v, ok := d.cur[k]; ok {
 			v.corrupt = false
@@ -221,6 +240,11 @@ func (v diskView) Sync() {
 		return
 	}
 	h, d := v.h, v.h.disk
+	if d.sentUnsynced && d.faults.CrashAtSyncAfterSendRatio > 0 && len(d.undo) > 0 && d.rng.Float64() < d.faults.CrashAtSyncAfterSendRatio {
+		h.w.Trace(KindFault, h.id, "storage.crash-after-send", fmt.Sprintf("crash before a sync of %d writes that a message sent before it may depend on", len(d.undo)))
+		h.Crash()
+		panic(crashPoint{host: h.id})
+	}
 	if d.faults.CrashAtSyncRatio > 0 && len(d.undo) > 0 && d.rng.Float64() < d.faults.CrashAtSyncRatio {
 		before := d.rng.IntN(2) == 0
 		label := "storage.crash-after-sync"
