@@ -12,8 +12,16 @@ import (
 // turning faults on does not shift any node's random choices.
 type StorageFaults struct {
 	// TornWriteRatio: at a crash, the chance that the oldest unsynced write
-	// reaches the disk half-written. Reading it later gives ErrCorrupt.
+	// reaches the disk half-written (the oldest past those FlushedPrefixRatio
+	// kept). Reading it later gives ErrCorrupt.
 	TornWriteRatio float64 `json:"torn_write_ratio,omitempty"`
+	// FlushedPrefixRatio: at a crash, the chance that some unsynced writes
+	// had reached the disk already: a prefix of them, in the order they
+	// were made, of a length drawn uniformly from none to all, as a disk
+	// that writes in order but had not finished does. A change made of
+	// several writes (a truncation, then an append) can so survive in
+	// part.
+	FlushedPrefixRatio float64 `json:"flushed_prefix_ratio,omitempty"`
 	// LyingSyncRatio: the chance that a Sync returns without making
 	// anything durable, so a crash loses writes the node believed safe.
 	LyingSyncRatio float64 `json:"lying_sync_ratio,omitempty"`
@@ -51,7 +59,7 @@ func (f StorageFaults) validate() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"TornWriteRatio", f.TornWriteRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}, {"CrashAtSyncAfterSendRatio", f.CrashAtSyncAfterSendRatio}} {
+	}{{"TornWriteRatio", f.TornWriteRatio}, {"FlushedPrefixRatio", f.FlushedPrefixRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}, {"CrashAtSyncAfterSendRatio", f.CrashAtSyncAfterSendRatio}} {
 		if !(r.v >= 0 && r.v <= 1) {
 			return fmt.Errorf("StorageFaults.%s is %v; it must be in [0, 1]", r.name, r.v)
 		}
@@ -124,6 +132,15 @@ func (d *disk) rollBack(from int) {
 	}
 }
 
+// redo makes u again, whole.
+func (d *disk) redo(u *undoWrite) {
+	if u.del {
+		delete(d.cur, u.key)
+		return
+	}
+	d.cur[u.key] = diskValue{b: u.value}
+}
+
 // corruptDurable marks what survives a crash at key as corrupt, as a read
 // of the medium found it: the oldest unsynced write's previous value if key
 // has one, and otherwise cur's, which the caller has marked.
@@ -161,17 +178,29 @@ func (d *disk) sync(w *World, host HostID) {
 }
 
 func (d *disk) crash(w *World, host HostID) {
-	if len(d.undo) > 0 && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio {
-		// The oldest unsynced write reaches the disk, half-written (a
-		// delete, whole), and nothing after it.
-		first := d.undo[0]
-		d.rollBack(1)
-		if !first.del {
+	kept := 0 // the oldest unsynced writes, which reached the disk whole
+	if len(d.undo) > 0 && d.faults.FlushedPrefixRatio > 0 && d.rng.Float64() < d.faults.FlushedPrefixRatio {
+		kept = d.rng.IntN(len(d.undo) + 1)
+		w.Trace(KindFault, host, "storage.flushed-prefix", fmt.Sprintf("%d of %d unsynced writes reached the disk", kept, len(d.undo)))
+	}
+	torn := kept < len(d.undo) && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio
+	// Back to what was synced, then forward by the writes that reached
+	// the disk, each whole: a value corrupted in cur only by a read is
+	// written again.
+	d.rollBack(0)
+	for i := range d.undo[:kept] {
+		d.redo(&d.undo[i])
+	}
+	if torn {
+		// The oldest unsynced write not kept reaches the disk,
+		// half-written (a delete, whole), and nothing after it.
+		first := &d.undo[kept]
+		if first.del {
+			delete(d.cur, first.key)
+		} else {
 			d.cur[first.key] = diskValue{b: first.value[:len(first.value)/2], corrupt: true}
 		}
 		w.Trace(KindFault, host, "storage.torn-write", "torn write of key "+first.key)
-	} else {
-		d.rollBack(0)
 	}
 	clear(d.undo)
 	d.undo = d.undo[:0]
