@@ -106,3 +106,38 @@ func TestACrashAfterASendRatioOutsideZeroToOneIsRefused(t *testing.T) {
 		t.Fatalf("error %v, want one naming CrashAtSyncAfterSendRatio", err)
 	}
 }
+
+// TestACrashAfterADeleteStrikesOnlyAtASyncOfADelete: a sync of sets alone
+// is no crash point; one whose writes include a delete is, and the crash
+// comes before it, so the whole change is lost (or, with a flushed prefix,
+// part of it survives).
+func TestACrashAfterADeleteStrikesOnlyAtASyncOfADelete(t *testing.T) {
+	for _, withDelete := range []bool{false, true} {
+		sink := &recordSink{}
+		w := newWorld(t, sim.Options{Seed: 11, Sink: sink})
+		w.SetTransport(transportFunc(func(from, to sim.HostID, msg any) {}))
+		h := addHost(t, w, sim.HostConfig{Factory: func() sim.Node {
+			return &scripted{timer: func(env sim.Env, _ sim.TimerID, _ any) {
+				st := env.Storage()
+				st.Set("vote", []byte("n2"))
+				st.Set("log/1", []byte("a"))
+				st.Sync()
+				if withDelete {
+					st.Delete("log/1")
+				}
+				st.Set("log/2", []byte("b"))
+				st.Sync()
+			}, start: func(env sim.Env) { env.After(time.Millisecond, nil) }}
+		}})
+		if err := h.SetStorageFaults(sim.StorageFaults{CrashAtSyncAfterDeleteRatio: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if out := w.RunFor(time.Second); out.Err != nil {
+			t.Fatal(out.Err)
+		}
+		crashes := sink.count(sim.KindFault, "storage.crash-after-delete")
+		if withDelete != (crashes == 1) || withDelete == h.Up() {
+			t.Fatalf("with a delete %v: %d crash records, up %v", withDelete, crashes, h.Up())
+		}
+	}
+}

@@ -61,7 +61,8 @@
 // order: FlushedPrefixRatio), syncs that lie, corruption that Get reports as ErrCorrupt, and crashes
 // at a Sync itself: at any Sync (CrashAtSyncRatio), or just before one
 // whose writes a message sent before it may already have revealed
-// (CrashAtSyncAfterSendRatio). A crash at a Sync ends the node's handler
+// (CrashAtSyncAfterSendRatio) or that ends a change made of deletes and
+// writes (CrashAtSyncAfterDeleteRatio). A crash at a Sync ends the node's handler
 // there; what it sent before the Sync stays sent.
 //
 // # Traces

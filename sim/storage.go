@@ -47,19 +47,25 @@ type StorageFaults struct {
 	// crashing a correct node often. It draws only at such syncs, and
 	// apart from CrashAtSyncRatio, which strikes at any sync.
 	CrashAtSyncAfterSendRatio float64 `json:"crash_at_sync_after_send_ratio,omitempty"`
+	// CrashAtSyncAfterDeleteRatio: the chance that the host crashes just
+	// before a Sync whose writes include a delete: a change made of several
+	// writes (a truncation and an append, a snapshot and the deletion of
+	// what it replaces) is in flux until that Sync. With
+	// FlushedPrefixRatio, part of the change survives.
+	CrashAtSyncAfterDeleteRatio float64 `json:"crash_at_sync_after_delete_ratio,omitempty"`
 }
 
 // crashPoints reports whether a Sync may crash the host, so that the world
 // must be ready to unwind the node's handler.
 func (f StorageFaults) crashPoints() bool {
-	return f.CrashAtSyncRatio > 0 || f.CrashAtSyncAfterSendRatio > 0
+	return f.CrashAtSyncRatio > 0 || f.CrashAtSyncAfterSendRatio > 0 || f.CrashAtSyncAfterDeleteRatio > 0
 }
 
 func (f StorageFaults) validate() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"TornWriteRatio", f.TornWriteRatio}, {"FlushedPrefixRatio", f.FlushedPrefixRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}, {"CrashAtSyncAfterSendRatio", f.CrashAtSyncAfterSendRatio}} {
+	}{{"TornWriteRatio", f.TornWriteRatio}, {"FlushedPrefixRatio", f.FlushedPrefixRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}, {"CrashAtSyncAfterSendRatio", f.CrashAtSyncAfterSendRatio}, {"CrashAtSyncAfterDeleteRatio", f.CrashAtSyncAfterDeleteRatio}} {
 		if !(r.v >= 0 && r.v <= 1) {
 			return fmt.Errorf("StorageFaults.%s is %v; it must be in [0, 1]", r.name, r.v)
 		}
@@ -98,8 +104,8 @@ type disk struct {
 	faults           StorageFaults
 	rng              *rand.Rand
 	// sentUnsynced: the node sent a message while undo held writes, and
-	// has not synced them since.
-	sentUnsynced bool
+	// has not synced them since; deleteUnsynced: undo holds a delete.
+	sentUnsynced, deleteUnsynced bool
 }
 
 func newDisk(rng *rand.Rand) *disk {
@@ -114,6 +120,7 @@ func (d *disk) write(key string, value []byte, del bool) {
 	}
 	d.undo = append(d.undo, undoWrite{key: key, value: value, del: del, prev: prev, had: had})
 	if del {
+		d.deleteUnsynced = true
 		delete(d.cur, key)
 		return
 	}
@@ -157,7 +164,7 @@ func (d *disk) corruptDurable(key string) {
 }
 
 func (d *disk) sync(w *World, host HostID) {
-	d.sentUnsynced = false
+	d.sentUnsynced, d.deleteUnsynced = false, false
 	if len(d.undo) == 0 {
 		return
 	}
@@ -204,7 +211,7 @@ func (d *disk) crash(w *World, host HostID) {
 	}
 	clear(d.undo)
 	d.undo = d.undo[:0]
-	d.sentUnsynced = false
+	d.sentUnsynced, d.deleteUnsynced = false, false
 	for _, k := range d.healed {
 		if v, ok := d.cur[k]; ok {
 			v.corrupt = false
@@ -271,6 +278,11 @@ func (v diskView) Sync() {
 	h, d := v.h, v.h.disk
 	if d.sentUnsynced && d.faults.CrashAtSyncAfterSendRatio > 0 && len(d.undo) > 0 && d.rng.Float64() < d.faults.CrashAtSyncAfterSendRatio {
 		h.w.Trace(KindFault, h.id, "storage.crash-after-send", fmt.Sprintf("crash before a sync of %d writes that a message sent before it may depend on", len(d.undo)))
+		h.Crash()
+		panic(crashPoint{host: h.id})
+	}
+	if d.deleteUnsynced && d.faults.CrashAtSyncAfterDeleteRatio > 0 && len(d.undo) > 0 && d.rng.Float64() < d.faults.CrashAtSyncAfterDeleteRatio {
+		h.w.Trace(KindFault, h.id, "storage.crash-after-delete", fmt.Sprintf("crash before a sync of %d writes, deletes among them", len(d.undo)))
 		h.Crash()
 		panic(crashPoint{host: h.id})
 	}
