@@ -219,8 +219,4 @@ var Raft = []Mutant{
 		Old: "\t\tif slices.ContainsFunc(n.votes, func(v vote) bool { return v.from == from }) {\n\t\t\treturn",
 		New: "\t\tif false {\n\t\t\treturn",
 		Why: "a vote the network delivered twice is counted twice"},
-	{Name: "commit-leader-counted-twice", Area: "commitment", File: "nodes/raft/leader.go",
-		Old: "\tms := n.matchBuf[:0]\n\tfor _, id := range n.members {\n\t\tif id == n.id {\n\t\t\tms = append(ms, n.log.lastIndex())",
-		New: "\tms := append(n.matchBuf[:0], n.log.lastIndex())\n\tfor _, id := range n.members {\n\t\tif id == n.id {\n\t\t\tms = append(ms, n.log.lastIndex())",
-		Why: "the leader's own log is counted once more towards the commit quorum"},
 }
