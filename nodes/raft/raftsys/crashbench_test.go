@@ -10,7 +10,7 @@ import (
 // points after sends and deletes, writes that survive a crash in part,
 // and quorums across a removal, and reports what one run costs.
 func BenchmarkCrashAndQuorumScenarios(b *testing.B) {
-	for _, name := range []string{"raft-crash-send-before-sync", "raft-crash-single-server", "raft-membership-removed-reachable", "raft-torn-figure7"} {
+	for _, name := range []string{"raft-crash-send-before-sync", "raft-crash-single-server", "raft-membership-removed-reachable", "raft-torn-figure7", "raft-torn-truncation"} {
 		b.Run(name, func(b *testing.B) {
 			s := lookup(b, name)
 			var events uint64
