@@ -46,6 +46,7 @@ func TestBadInputIsNamedByItsJSONPathAndBound(t *testing.T) {
 		{`"checks": {"history": true}`, `"checks": {}`, `checks: no check that can fail is enabled`},
 		{`"checks": {"history": true}`, `"checks": {"history": true}, "max_events": 20000000000`, `max_events: must be at most 10000000000`},
 		{`"checks": {"history": true}`, `"checks": {"history": true}, "nemesis": {"generator": {"interval": "1ns", "intensity": 1}}`, `nemesis: generator.interval must be at least 1ms (is 1ns)`},
+		{`"checks": {"history": true}`, `"checks": {"history": true}, "nemesis": {"schedule": [{"at": "0.5s", "kind": "storage", "target": "all", "storage": {"flushed_prefix_ratio": 1.5}}]}`, `storage ratios must be in [0, 1] (storage.flushed_prefix_ratio is 1.5)`},
 		{`"fault_phase": "1s"`, `"fault_phase": "23h", "nemesis": {"generator": {"interval": "1ms", "intensity": 1}}`, `nemesis: generator.interval 1ms may draw up to 331200002 faults in a fault phase of 23h0m0s, more than the 100000 a run may hold`},
 	} {
 		if !strings.Contains(minimal, c.from) {

@@ -304,9 +304,14 @@ func (f Fault) validate(s *Scenario, sys *system.System) error {
 		if f.Storage == nil {
 			return fmt.Errorf("storage is missing")
 		}
-		for _, r := range []float64{f.Storage.TornWriteRatio, f.Storage.LyingSyncRatio, f.Storage.CorruptReadRatio, f.Storage.CrashAtSyncRatio} {
-			if !(r >= 0 && r <= 1) {
-				return fmt.Errorf("storage ratios must be in [0, 1] (got %v)", r)
+		st := f.Storage
+		for _, r := range []struct {
+			name string
+			v    float64
+		}{{"torn_write_ratio", st.TornWriteRatio}, {"lying_sync_ratio", st.LyingSyncRatio}, {"corrupt_read_ratio", st.CorruptReadRatio}, {"crash_at_sync_ratio", st.CrashAtSyncRatio},
+			{"crash_at_sync_after_send_ratio", st.CrashAtSyncAfterSendRatio}, {"crash_at_sync_after_delete_ratio", st.CrashAtSyncAfterDeleteRatio}, {"flushed_prefix_ratio", st.FlushedPrefixRatio}} {
+			if !(r.v >= 0 && r.v <= 1) {
+				return fmt.Errorf("storage ratios must be in [0, 1] (storage.%s is %v)", r.name, r.v)
 			}
 		}
 	default:

@@ -57,7 +57,13 @@
 //
 // Storage is a key-value disk. Writes are volatile until Sync; a crash
 // keeps only what was synced. StorageFaults add torn writes at a crash,
-// syncs that lie, and corruption that Get reports as ErrCorrupt.
+// unsynced writes that survive a crash in part (the oldest ones, in
+// order: FlushedPrefixRatio), syncs that lie, corruption that Get reports as ErrCorrupt, and crashes
+// at a Sync itself: at any Sync (CrashAtSyncRatio), or just before one
+// whose writes a message sent before it may already have revealed
+// (CrashAtSyncAfterSendRatio) or that ends a change made of deletes and
+// writes (CrashAtSyncAfterDeleteRatio). A crash at a Sync ends the node's handler
+// there; what it sent before the Sync stays sent.
 //
 // # Traces
 //

@@ -150,7 +150,7 @@ func (h *Host) boot(kind RecordKind) {
 	h.w.emit(kind, h.id, NoHost, uint64(h.inc), 0, "", "", nil)
 	prev := h.w.current
 	h.w.current = h.id
-	if h.disk.faults.CrashAtSyncRatio > 0 {
+	if h.disk.faults.crashPoints() {
 		node, e := h.node, &env{h: h, inc: h.inc}
 		callNode(func() { node.Start(e) })
 	} else {
@@ -354,6 +354,9 @@ func (e *env) Send(to HostID, msg any) {
 	w := e.h.w
 	if w.transport == nil {
 		panic("sim: the world has no transport; attach a network (net.New) before nodes send")
+	}
+	if len(e.h.disk.undo) > 0 {
+		e.h.disk.sentUnsynced = true
 	}
 	w.transport.Send(e.h.id, to, msg)
 }

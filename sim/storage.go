@@ -12,8 +12,16 @@ import (
 // turning faults on does not shift any node's random choices.
 type StorageFaults struct {
 	// TornWriteRatio: at a crash, the chance that the oldest unsynced write
-	// reaches the disk half-written. Reading it later gives ErrCorrupt.
+	// reaches the disk half-written (the oldest past those FlushedPrefixRatio
+	// kept). Reading it later gives ErrCorrupt.
 	TornWriteRatio float64 `json:"torn_write_ratio,omitempty"`
+	// FlushedPrefixRatio: at a crash, the chance that some unsynced writes
+	// had reached the disk already: a prefix of them, in the order they
+	// were made, of a length drawn uniformly from none to all, as a disk
+	// that writes in order but had not finished does. A change made of
+	// several writes (a truncation, then an append) can so survive in
+	// part.
+	FlushedPrefixRatio float64 `json:"flushed_prefix_ratio,omitempty"`
 	// LyingSyncRatio: the chance that a Sync returns without making
 	// anything durable, so a crash loses writes the node believed safe.
 	LyingSyncRatio float64 `json:"lying_sync_ratio,omitempty"`
@@ -31,13 +39,33 @@ type StorageFaults struct {
 	// Like FoundationDB's fault points, it strikes at the storage
 	// operations themselves.
 	CrashAtSyncRatio float64 `json:"crash_at_sync_ratio,omitempty"`
+	// CrashAtSyncAfterSendRatio: the chance that the host crashes just
+	// before a Sync (its writes are lost) when the node sent a message
+	// while those writes were unsynced: the window in which a message
+	// reveals state the disk may not keep. A node that syncs before it
+	// sends never offers the window, so the fault can be frequent without
+	// crashing a correct node often. It draws only at such syncs, and
+	// apart from CrashAtSyncRatio, which strikes at any sync.
+	CrashAtSyncAfterSendRatio float64 `json:"crash_at_sync_after_send_ratio,omitempty"`
+	// CrashAtSyncAfterDeleteRatio: the chance that the host crashes just
+	// before a Sync whose writes include a delete: a change made of several
+	// writes (a truncation and an append, a snapshot and the deletion of
+	// what it replaces) is in flux until that Sync. With
+	// FlushedPrefixRatio, part of the change survives.
+	CrashAtSyncAfterDeleteRatio float64 `json:"crash_at_sync_after_delete_ratio,omitempty"`
+}
+
+// crashPoints reports whether a Sync may crash the host, so that the world
+// must be ready to unwind the node's handler.
+func (f StorageFaults) crashPoints() bool {
+	return f.CrashAtSyncRatio > 0 || f.CrashAtSyncAfterSendRatio > 0 || f.CrashAtSyncAfterDeleteRatio > 0
 }
 
 func (f StorageFaults) validate() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"TornWriteRatio", f.TornWriteRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}} {
+	}{{"TornWriteRatio", f.TornWriteRatio}, {"FlushedPrefixRatio", f.FlushedPrefixRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}, {"CrashAtSyncAfterSendRatio", f.CrashAtSyncAfterSendRatio}, {"CrashAtSyncAfterDeleteRatio", f.CrashAtSyncAfterDeleteRatio}} {
 		if !(r.v >= 0 && r.v <= 1) {
 			return fmt.Errorf("StorageFaults.%s is %v; it must be in [0, 1]", r.name, r.v)
 		}
@@ -75,6 +103,9 @@ type disk struct {
 	volatile, healed []string
 	faults           StorageFaults
 	rng              *rand.Rand
+	// sentUnsynced: the node sent a message while undo held writes, and
+	// has not synced them since; deleteUnsynced: undo holds a delete.
+	sentUnsynced, deleteUnsynced bool
 }
 
 func newDisk(rng *rand.Rand) *disk {
@@ -89,6 +120,7 @@ func (d *disk) write(key string, value []byte, del bool) {
 	}
 	d.undo = append(d.undo, undoWrite{key: key, value: value, del: del, prev: prev, had: had})
 	if del {
+		d.deleteUnsynced = true
 		delete(d.cur, key)
 		return
 	}
@@ -107,6 +139,15 @@ func (d *disk) rollBack(from int) {
 	}
 }
 
+// redo makes u again, whole.
+func (d *disk) redo(u *undoWrite) {
+	if u.del {
+		delete(d.cur, u.key)
+		return
+	}
+	d.cur[u.key] = diskValue{b: u.value}
+}
+
 // corruptDurable marks what survives a crash at key as corrupt, as a read
 // of the medium found it: the oldest unsynced write's previous value if key
 // has one, and otherwise cur's, which the caller has marked.
@@ -123,6 +164,7 @@ func (d *disk) corruptDurable(key string) {
 }
 
 func (d *disk) sync(w *World, host HostID) {
+	d.sentUnsynced, d.deleteUnsynced = false, false
 	if len(d.undo) == 0 {
 		return
 	}
@@ -143,20 +185,33 @@ func (d *disk) sync(w *World, host HostID) {
 }
 
 func (d *disk) crash(w *World, host HostID) {
-	if len(d.undo) > 0 && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio {
-		// The oldest unsynced write reaches the disk, half-written (a
-		// delete, whole), and nothing after it.
-		first := d.undo[0]
-		d.rollBack(1)
-		if !first.del {
+	kept := 0 // the oldest unsynced writes, which reached the disk whole
+	if len(d.undo) > 0 && d.faults.FlushedPrefixRatio > 0 && d.rng.Float64() < d.faults.FlushedPrefixRatio {
+		kept = d.rng.IntN(len(d.undo) + 1)
+		w.Trace(KindFault, host, "storage.flushed-prefix", fmt.Sprintf("%d of %d unsynced writes reached the disk", kept, len(d.undo)))
+	}
+	torn := kept < len(d.undo) && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio
+	// Back to what was synced, then forward by the writes that reached
+	// the disk, each whole: a value corrupted in cur only by a read is
+	// written again.
+	d.rollBack(0)
+	for i := range d.undo[:kept] {
+		d.redo(&d.undo[i])
+	}
+	if torn {
+		// The oldest unsynced write not kept reaches the disk,
+		// half-written (a delete, whole), and nothing after it.
+		first := &d.undo[kept]
+		if first.del {
+			delete(d.cur, first.key)
+		} else {
 			d.cur[first.key] = diskValue{b: first.value[:len(first.value)/2], corrupt: true}
 		}
 		w.Trace(KindFault, host, "storage.torn-write", "torn write of key "+first.key)
-	} else {
-		d.rollBack(0)
 	}
 	clear(d.undo)
 	d.undo = d.undo[:0]
+	d.sentUnsynced, d.deleteUnsynced = false, false
 	for _, k := range d.healed {
 		if v, ok := d.cur[k]; ok {
 			v.corrupt = false
@@ -221,6 +276,16 @@ func (v diskView) Sync() {
 		return
 	}
 	h, d := v.h, v.h.disk
+	if d.sentUnsynced && d.faults.CrashAtSyncAfterSendRatio > 0 && len(d.undo) > 0 && d.rng.Float64() < d.faults.CrashAtSyncAfterSendRatio {
+		h.w.Trace(KindFault, h.id, "storage.crash-after-send", fmt.Sprintf("crash before a sync of %d writes that a message sent before it may depend on", len(d.undo)))
+		h.Crash()
+		panic(crashPoint{host: h.id})
+	}
+	if d.deleteUnsynced && d.faults.CrashAtSyncAfterDeleteRatio > 0 && len(d.undo) > 0 && d.rng.Float64() < d.faults.CrashAtSyncAfterDeleteRatio {
+		h.w.Trace(KindFault, h.id, "storage.crash-after-delete", fmt.Sprintf("crash before a sync of %d writes, deletes among them", len(d.undo)))
+		h.Crash()
+		panic(crashPoint{host: h.id})
+	}
 	if d.faults.CrashAtSyncRatio > 0 && len(d.undo) > 0 && d.rng.Float64() < d.faults.CrashAtSyncRatio {
 		before := d.rng.IntN(2) == 0
 		label := "storage.crash-after-sync"

@@ -52,8 +52,15 @@ func (d *twoImages) sync() {
 }
 
 func (d *twoImages) crash() {
-	if len(d.pending) > 0 && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio {
-		first := d.pending[0]
+	kept := 0
+	if len(d.pending) > 0 && d.faults.FlushedPrefixRatio > 0 && d.rng.Float64() < d.faults.FlushedPrefixRatio {
+		kept = d.rng.IntN(len(d.pending) + 1)
+	}
+	for _, wr := range d.pending[:kept] {
+		d.apply(d.durable, wr, false)
+	}
+	if kept < len(d.pending) && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio {
+		first := d.pending[kept]
 		d.apply(d.durable, first, !first.del)
 	}
 	d.pending = d.pending[:0]
@@ -102,7 +109,15 @@ func describe(img map[string]diskValue) string {
 // storage fault on, and compares every read and what each holds after
 // every step.
 func TestUndoRecordsBehaveAsTwoImages(t *testing.T) {
-	faults := StorageFaults{TornWriteRatio: 0.5, LyingSyncRatio: 0.3, CorruptReadRatio: 0.2}
+	for _, faults := range []StorageFaults{
+		{TornWriteRatio: 0.5, LyingSyncRatio: 0.3, CorruptReadRatio: 0.2},
+		{TornWriteRatio: 0.5, LyingSyncRatio: 0.3, CorruptReadRatio: 0.2, FlushedPrefixRatio: 0.6},
+	} {
+		undoRecordsBehaveAsTwoImages(t, faults)
+	}
+}
+
+func undoRecordsBehaveAsTwoImages(t *testing.T, faults StorageFaults) {
 	w, err := NewWorld(Options{Seed: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -443,7 +443,7 @@ func (w *World) dispatch(i uint32) bool {
 		w.countEvent(evTimer)
 		w.emit(KindTimer, h.id, NoHost, uint64(id), 0, "", "", nil)
 		w.current = h.id
-		if h.disk.faults.CrashAtSyncRatio > 0 {
+		if h.disk.faults.crashPoints() {
 			callNode(func() { h.node.Timer(id, tag) })
 		} else {
 			h.node.Timer(id, tag)
@@ -536,7 +536,7 @@ func (w *World) Deliver(m Message) DeliveryResult {
 func (w *World) deliver(h *Host, m Message) {
 	w.emit(KindDeliver, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)
 	w.current = h.id
-	if h.disk.faults.CrashAtSyncRatio > 0 {
+	if h.disk.faults.crashPoints() {
 		callNode(func() { h.node.Receive(m.From, m.Body) })
 	} else {
 		h.node.Receive(m.From, m.Body)

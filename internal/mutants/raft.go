@@ -195,4 +195,28 @@ var Raft = []Mutant{
 		Old: "return n.role == Leader || n.env.Now() < n.stickyUntil",
 		New: "return n.env.Now() < n.stickyUntil",
 		Why: "a leader does not count itself in lease when a candidate's request arrives"},
+
+	// Crash points, recovery and quorums: what a message reveals before
+	// its sync, a log recovered over a snapshot, votes and acknowledgements
+	// counted against the configuration.
+	{Name: "persist-vote-reply-before-sync", Area: "persistence", File: "nodes/raft/node.go",
+		Old: "\tn.syncForReply()\n\tresp := VoteResponse{Term: n.term, Pre: m.Pre, Granted: grant}",
+		New: "\tresp := VoteResponse{Term: n.term, Pre: m.Pre, Granted: grant}",
+		Why: "a vote is granted before it is synced (the handler's closing flush syncs it after the reply)"},
+	{Name: "persist-heartbeat-reply-before-sync", Area: "persistence", File: "nodes/raft/follower.go",
+		Old: "\tn.heardFromLeader(from)\n\tn.syncForReply()\n\tif c := min(m.Commit, n.log.lastIndex()); c > n.commit {",
+		New: "\tn.heardFromLeader(from)\n\tif c := min(m.Commit, n.log.lastIndex()); c > n.commit {",
+		Why: "a heartbeat is answered in the term it taught the follower before that term is synced"},
+	{Name: "persist-recover-keeps-conflicting-log", Area: "persistence", File: "nodes/raft/storage.go",
+		Old: "if e, err := d.readEntry(key, i); err != nil || e.Term != r.snap.Term {",
+		New: "if _, err := d.readEntry(key, i); err != nil {",
+		Why: "recovery keeps the log after a snapshot without checking that the entry at the snapshot's index has its term (a crash before a conflicting log was deleted)"},
+	{Name: "persist-recover-skips-gap", Area: "persistence", File: "nodes/raft/storage.go",
+		Old: "if err == nil && i == next && e.Term >= prevTerm {",
+		New: "if err == nil && i >= next && e.Term >= prevTerm {",
+		Why: "recovery reads on past a missing entry (left by a truncation cut short), so the log's entries shift to the wrong indexes"},
+	{Name: "election-duplicate-vote-counted", Area: "election", File: "nodes/raft/node.go",
+		Old: "\t\tif slices.ContainsFunc(n.votes, func(v vote) bool { return v.from == from }) {\n\t\t\treturn",
+		New: "\t\tif false {\n\t\t\treturn",
+		Why: "a vote the network delivered twice is counted twice"},
 }

@@ -36,7 +36,9 @@
 //     changes and leadership transfers; Admin is a node that does so for a
 //     scenario, following leader hints and retrying.
 //  5. For checking, set cfg.Observer to a raftcheck.Safety (one per world)
-//     and register its Check as a world hook; read state through Node's
+//     and register its Check as a world hook (an Observer that is also a
+//     SendObserver, as Safety is, hears of every message a node sends);
+//     read state through Node's
 //     accessors (Host.Node().(*raft.Node)); check the client history with
 //     checker.Check and checker.KVModel.
 //

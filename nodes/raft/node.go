@@ -29,6 +29,8 @@ type Node struct {
 	id   sim.HostID
 	disk disk
 	obs  Observer
+	// sentObs is obs, if it hears of every message sent.
+	sentObs SendObserver
 
 	// Durable state. Every change is written to disk at once and synced
 	// before any message that depends on it is sent.
@@ -160,6 +162,7 @@ type timerTag struct{}
 func (n *Node) Start(env sim.Env) {
 	n.env, n.id = env, env.ID()
 	n.obs = n.cfg.Observer
+	n.sentObs, _ = n.obs.(SendObserver)
 	n.disk = disk{st: env.Storage()}
 	n.transferee = sim.NoHost
 	boot := n.recover()
@@ -351,6 +354,9 @@ func (n *Node) send(to sim.HostID, msg any) {
 	}
 	n.promise(to, msg)
 	n.env.Send(to, msg)
+	if n.sentObs != nil {
+		n.sentObs.Sent(n, to, msg)
+	}
 }
 
 // promise notes what a response tells its receiver, for Promised: a

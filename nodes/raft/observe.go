@@ -50,6 +50,15 @@ type ReadObserver interface {
 	ReadReceived(n *Node, req client.Request)
 }
 
+// SendObserver is an Observer that also hears of every message a node
+// sends, once it has gone out: a check can hold the node to what its
+// messages revealed (a term, a vote, an acknowledgement), whatever its own
+// bookkeeping says. msg is the message as sent; it must not be changed.
+type SendObserver interface {
+	Observer
+	Sent(n *Node, to sim.HostID, msg any)
+}
+
 // The read-only accessors. They are for checks and tests: a Node is driven
 // only by the simulator.
 

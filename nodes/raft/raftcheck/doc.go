@@ -7,7 +7,8 @@
 //
 //  1. Make one Safety per world: s := raftcheck.NewSafety().
 //  2. Set it as the Observer of every server's raft.Config (wrap it, or
-//     fan out, to observe more).
+//     fan out, to observe more; a wrapper passes Sent on too, or the
+//     checks of what was sent see nothing).
 //  3. Register s.Check (first violation so far, O(1)) or s.Hook(n) (Check
 //     and CheckSnapshots after every event, plus a full CheckLogs every n
 //     events) with
@@ -45,6 +46,28 @@
 //     configuration applied as of that index, lies no later
 //     than what the node applied, and, when the node's state is the
 //     snapshot's, that state equals the first state seen at that index.
+//   - Durability of what was sent: Safety is a raft.SendObserver, and
+//     notes what every Raft message a node sends reveals (pre-votes
+//     aside): its term, its vote (its own, by a vote request; another's,
+//     by a granted vote). At each restart the recovered term must be at
+//     least the highest term the previous incarnation sent, and, in the
+//     term of the vote it revealed last, its vote that one. A candidate
+//     whose vote request left before its term and vote were synced fails
+//     here, though no response of its promised anything. (What responses
+//     promised, entries acknowledged included, is checked from the node's
+//     own raft.Promise as well.)
+//   - Election quorum: at each election, the granted votes seen sent to
+//     the winner in its term, with its own if it is a member, must make a
+//     majority of the configuration in force at the winner.
+//   - Commit quorum: an entry a leader applies past the commit index it
+//     was elected with must have been acknowledged in its term (a
+//     successful append or snapshot response of at least its index) by a
+//     majority of the configuration in force at the leader, the leader
+//     counting itself if it is a member. A removed server's
+//     acknowledgement does not count.
+//   - Log terms ordered: at each start, the recovered log's terms never
+//     decrease along its indexes, from the snapshot's term on; only a torn
+//     write or truncation that recovery let through leaves one that does.
 //   - State agreement: at every CheckLogs, each node's state machine
 //     (data and client sessions, by raft.Node.StateHash) must equal the
 //     first state any node was seen holding at the same applied index.

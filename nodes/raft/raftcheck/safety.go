@@ -44,6 +44,16 @@ const (
 	// StateAgreement: two nodes that have applied the same index hold the
 	// same state machine state, client sessions included.
 	StateAgreement
+	// ElectionQuorum: a leader won its term with granted votes of a
+	// majority of the configuration in force at it.
+	ElectionQuorum
+	// CommitQuorum: a leader applies an entry it committed only once a
+	// majority of the configuration in force at it acknowledged holding
+	// the entry in its term.
+	CommitQuorum
+	// LogTermsOrdered: the terms of a node's log never decrease along its
+	// indexes, from its snapshot's term on.
+	LogTermsOrdered
 )
 
 func (i Invariant) String() string {
@@ -66,6 +76,12 @@ func (i Invariant) String() string {
 		return "snapshot matches"
 	case StateAgreement:
 		return "state agreement"
+	case ElectionQuorum:
+		return "election quorum"
+	case CommitQuorum:
+		return "commit quorum"
+	case LogTermsOrdered:
+		return "log terms ordered"
 	}
 	return fmt.Sprintf("Invariant(%d)", uint8(i))
 }
@@ -114,6 +130,7 @@ type Safety struct {
 	snapSeen    map[sim.HostID]uint64     // host -> the snapshot index last checked
 	states      map[uint64]seenState      // applied index -> the state first seen there
 	calls       int
+	sent        sentState
 }
 
 // seenState is a state machine's digest at an applied index, and who held
@@ -178,6 +195,12 @@ func (s *Safety) named(args []any) []any {
 		switch x := a.(type) {
 		case sim.HostID:
 			out[i] = s.Names(x)
+		case []sim.HostID:
+			names := make([]string, len(x))
+			for j, h := range x {
+				names[j] = s.Names(h)
+			}
+			out[i] = names
 		case *raft.Entry:
 			if x.Kind == raft.EntryConf {
 				names := make([]string, len(x.Members))
@@ -250,6 +273,8 @@ func (s *Safety) Started(n *raft.Node) {
 	if old := s.nodes[n.ID()]; old != nil && old != n {
 		s.checkDurable(old.Promised(), n)
 	}
+	s.checkRevealed(n)
+	s.checkTermsOrdered(n)
 	if _, ok := s.nodes[n.ID()]; !ok {
 		i, _ := slices.BinarySearch(s.hosts, n.ID())
 		s.hosts = slices.Insert(s.hosts, i, n.ID())
@@ -267,6 +292,7 @@ func (s *Safety) BecameLeader(n *raft.Node) {
 		return
 	}
 	s.leaders[term] = id
+	s.checkElectionQuorum(n)
 	s.checkComplete(n)
 }
 
@@ -326,6 +352,7 @@ func (s *Safety) Appended(n *raft.Node, e *raft.Entry, prevTerm uint64) {
 // Applied implements raft.Observer.
 func (s *Safety) Applied(n *raft.Node, e *raft.Entry) {
 	id := n.ID()
+	s.checkCommitQuorum(n, e)
 	if last := s.lastApplied[id]; e.Index != last+1 {
 		s.fail(AppliedInOrder, id, e.Term, e.Index, "applied %d after %d", e.Index, last)
 	}

@@ -15,8 +15,8 @@
 //  5. its own faults (add-server, remove-server, transfer-leader), carried
 //     out by an operator host that the cluster gets only when a scenario
 //     uses them, and its targeted programs (figure8, conf-split,
-//     crash-after-vote, figure7, snapshot-replay, deposed-read: package
-//     rafttest);
+//     crash-after-vote, figure7, snapshot-replay, deposed-read,
+//     removed-quorum: package rafttest);
 //  6. counters for probes: leader-change, snapshot-installed,
 //     membership-change, and what the programs did (diverged-rejoin,
 //     snapshot-replayed, deposed-leader-read);

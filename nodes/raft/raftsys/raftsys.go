@@ -28,6 +28,7 @@ const (
 	ProgramSnapshotReplay = "snapshot-replay"
 	ProgramFigure7        = "figure7"
 	ProgramDeposedRead    = "deposed-read"
+	ProgramRemovedQuorum  = "removed-quorum"
 
 	CounterLeaderChange      = "leader-change"
 	CounterSnapshotInstalled = "snapshot-installed"
@@ -73,6 +74,12 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 			return nil
 		}},
 		{Name: ProgramDeposedRead, Description: "depose a leader between two ReadIndex reads: the moment it takes a read, its clock steps back, its followers' answers are held and it is cut off; once a new leader has committed, the clients reach it again, and its next read comes just before the held acknowledgements of the old round"},
+		{Name: ProgramRemovedQuorum, Description: "cut a leader off with one follower it keeps and one it is asked to remove, short of a majority of the configuration without the removed server; the removed server stays reachable and keeps answering; then heal and add the server back", Validate: func(s system.Shape) error {
+			if s.Servers < 4 {
+				return fmt.Errorf("needs at least 4 servers, so that the leader's side is short of a majority without the removed one (has %d)", s.Servers)
+			}
+			return nil
+		}},
 		{Name: ProgramSnapshotReplay, Description: "keep copies of the InstallSnapshots leaders send and deliver each once more, late, to a server that has committed past it (preferring one whose own snapshot is older)"},
 	},
 	Counters: []system.Counter{
@@ -178,7 +185,7 @@ func build(cfg raft.Config, wl client.WorkloadConfig, c *system.Cluster) (*syste
 			return nil, err
 		}
 	}
-	if c.Uses(ProgramConfSplit) || c.Uses(FaultAddServer) || c.Uses(FaultRemoveServer) || c.Uses(FaultTransferLeader) {
+	if c.Uses(ProgramConfSplit) || c.Uses(ProgramRemovedQuorum) || c.Uses(FaultAddServer) || c.Uses(FaultRemoveServer) || c.Uses(FaultTransferLeader) {
 		r.admin = raft.NewAdmin(r.all)
 		id, err := c.AddHost(sim.HostConfig{Name: "admin", Factory: r.admin.Node})
 		if err != nil {
@@ -380,6 +387,16 @@ func (r *cluster) program(name string, n system.Nemesis) func() {
 		p.Replayed = func(from, to sim.HostID, index uint64, at time.Duration) {
 			r.replays++
 			n.Struck("replay", fmt.Sprintf("%s delivered %s's snapshot of index %d again", name, r.w.HostName(from), index), at, at, to)
+		}
+		p.Start()
+		return func() { p.Stop(); c.Close() }
+	case ProgramRemovedQuorum:
+		if r.admin == nil {
+			return func() {}
+		}
+		p := rafttest.NewRemovedQuorum(c)
+		p.Removed = func(leader, removed sim.HostID, at time.Duration) {
+			n.Struck("partition", fmt.Sprintf("%s cut %s off with the server it was asked to remove", name, r.w.HostName(leader)), at, at, removed)
 		}
 		p.Start()
 		return func() { p.Stop(); c.Close() }

@@ -32,6 +32,7 @@ type Tap struct {
 var (
 	_ raft.SnapshotObserver = (*Tap)(nil)
 	_ raft.ReadObserver     = (*Tap)(nil)
+	_ raft.SendObserver     = (*Tap)(nil)
 )
 
 // Started implements raft.Observer.
@@ -103,5 +104,12 @@ func (t *Tap) ReadReceived(n *raft.Node, req client.Request) {
 	}
 	if t.ReadArrived != nil {
 		t.ReadArrived(n)
+	}
+}
+
+// Sent implements raft.SendObserver; Next hears of it if it is one too.
+func (t *Tap) Sent(n *raft.Node, to sim.HostID, msg any) {
+	if o, ok := t.Next.(raft.SendObserver); ok {
+		o.Sent(n, to, msg)
 	}
 }

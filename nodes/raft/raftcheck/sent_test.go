@@ -1,0 +1,138 @@
+package raftcheck_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/detsim/detsim/net"
+	"github.com/detsim/detsim/nodes/raft"
+	"github.com/detsim/detsim/nodes/raft/raftcheck"
+	"github.com/detsim/detsim/sim"
+)
+
+// quiet runs 3 correct servers, with obs as their Observer, for d.
+func quiet(t *testing.T, obs raft.Observer, s *raftcheck.Safety, d time.Duration) *sim.World {
+	t.Helper()
+	w, err := sim.NewWorld(sim.Options{Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.New(w, net.Options{Default: net.Link{Latency: net.Uniform{Max: 5 * time.Millisecond}}}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := raft.DefaultConfig()
+	cfg.Observer = obs
+	cfg.Members = []sim.HostID{0, 1, 2}
+	for i := 0; i < 3; i++ {
+		if _, err := w.AddHost(sim.HostConfig{Factory: raft.New(cfg)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.AddHook(s.Hook(50))
+	w.RunFor(d)
+	return w
+}
+
+func node(t *testing.T, w *sim.World, h sim.HostID) *raft.Node {
+	t.Helper()
+	n, ok := w.Host(h).Node().(*raft.Node)
+	if !ok {
+		t.Fatalf("host %v runs no raft node", h)
+	}
+	return n
+}
+
+func wantViolation(t *testing.T, err error, inv raftcheck.Invariant, detail string) {
+	t.Helper()
+	var v *raftcheck.Violation
+	if !errors.As(err, &v) || v.Invariant != inv || !strings.Contains(v.Detail, detail) {
+		t.Fatalf("got %v, want a violation of %v saying %q", err, inv, detail)
+	}
+}
+
+// TestARestartBelowATermItsMessagesRevealedIsADurabilityViolation: a
+// server that sent a vote request of a term its disk does not hold (here
+// a report of one it never wrote) is caught at its restart, though no
+// response of its promised anything.
+func TestARestartBelowATermItsMessagesRevealedIsADurabilityViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	if err := s.Check(); err != nil {
+		t.Fatalf("a correct cluster: %v", err)
+	}
+	n := node(t, w, 1)
+	s.Sent(n, 0, raft.VoteRequest{Term: n.Term() + 3})
+	w.Host(1).Crash()
+	w.Host(1).Restart()
+	wantViolation(t, s.Check(), raftcheck.Durability, "a vote request of term")
+}
+
+// TestARestartWithAnotherVoteThanItsMessagesRevealedIsADurabilityViolation:
+// a granted vote a server sent, and no longer holds after its restart.
+func TestARestartWithAnotherVoteThanItsMessagesRevealedIsADurabilityViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	n := node(t, w, 1)
+	other := sim.HostID(2)
+	if n.Vote() == other {
+		other = 0
+	}
+	s.Sent(n, other, raft.VoteResponse{Term: n.Term(), Granted: true})
+	w.Host(1).Crash()
+	w.Host(1).Restart()
+	wantViolation(t, s.Check(), raftcheck.Durability, "a granted vote for")
+}
+
+// TestAPreVoteRevealsNoTerm: a pre-vote's term is one nobody is in yet;
+// a server that asked for one and restarts below it broke nothing.
+func TestAPreVoteRevealsNoTerm(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	n := node(t, w, 1)
+	s.Sent(n, 0, raft.VoteRequest{Term: n.Term() + 1, Pre: true})
+	s.Sent(n, 0, raft.VoteResponse{Term: n.Term() + 1, Pre: true, Granted: true})
+	w.Host(1).Crash()
+	w.Host(1).Restart()
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// unheard passes every report on to the checker but the messages drop
+// says it never hears of.
+type unheard struct {
+	*raftcheck.Safety
+	drop func(msg any) bool
+}
+
+func (u unheard) Sent(n *raft.Node, to sim.HostID, msg any) {
+	if !u.drop(msg) {
+		u.Safety.Sent(n, to, msg)
+	}
+}
+
+// TestALeaderWithoutAMajorityOfGrantsIsAnElectionQuorumViolation: the
+// checker counts the grants it saw sent, so a leader whose voters' grants
+// it never saw won without a quorum as far as it can tell.
+func TestALeaderWithoutAMajorityOfGrantsIsAnElectionQuorumViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	quiet(t, unheard{s, func(msg any) bool {
+		m, ok := msg.(raft.VoteResponse)
+		return ok && m.Granted
+	}}, s, time.Second)
+	wantViolation(t, s.Check(), raftcheck.ElectionQuorum, "but a majority of its configuration")
+}
+
+// TestACommitWithoutAMajorityOfAcknowledgementsIsACommitQuorumViolation:
+// with the followers' acknowledgements unseen, the leader's first commit
+// (its no-op) has only the leader behind it.
+func TestACommitWithoutAMajorityOfAcknowledgementsIsACommitQuorumViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	quiet(t, unheard{s, func(msg any) bool {
+		_, ok := msg.(raft.AppendResponse)
+		return ok
+	}}, s, time.Second)
+	wantViolation(t, s.Check(), raftcheck.CommitQuorum, "had acknowledged index")
+}
