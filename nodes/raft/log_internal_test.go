@@ -1,0 +1,36 @@
+package raft
+
+import (
+	"slices"
+	"testing"
+)
+
+// A message shares the log's array (view, AppendEntries.Clone), so what a
+// message carries must not change when the log is truncated and written
+// again, or compacted, after it was sent.
+func TestAViewKeepsItsEntriesThroughTruncationAndAppend(t *testing.T) {
+	l := newLog(0, 0)
+	for i := uint64(1); i <= 6; i++ {
+		l.append(Entry{Index: i, Term: 1, Kind: EntryNoop})
+	}
+	sent := l.view(3, 6)
+	want := slices.Clone(sent)
+	l.truncate(3)
+	for i := uint64(4); i <= 8; i++ {
+		l.append(Entry{Index: i, Term: 2, Kind: EntryNoop})
+	}
+	l.compact(5)
+	l.append(Entry{Index: 9, Term: 2, Kind: EntryNoop})
+	if !slices.EqualFunc(sent, want, func(a, b Entry) bool { return a.Equal(&b) }) {
+		t.Fatalf("the view sent was %v; after truncate, append and compact it is %v", want, sent)
+	}
+	if e := l.at(6); e.Term != 2 {
+		t.Fatalf("the log holds %v at 6, want term 2", e)
+	}
+	clone := AppendEntries{Entries: sent}.Clone().(AppendEntries)
+	l.truncate(6)
+	l.append(Entry{Index: 7, Term: 3, Kind: EntryNoop})
+	if !slices.EqualFunc(clone.Entries, want, func(a, b Entry) bool { return a.Equal(&b) }) {
+		t.Fatalf("the clone sent was %v; it is now %v", want, clone.Entries)
+	}
+}
