@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// A message shares the log's array (view, AppendEntries.Clone), so what a
-// message carries must not change when the log is truncated and written
-// again, or compacted, after it was sent.
+// A message shares the log's array (view; AppendEntries is net.Immutable),
+// so what a message carries must not change when the log is truncated and
+// written again, or compacted, after it was sent.
 func TestAViewKeepsItsEntriesThroughTruncationAndAppend(t *testing.T) {
 	l := newLog(0, 0)
 	for i := uint64(1); i <= 6; i++ {
@@ -27,10 +27,21 @@ func TestAViewKeepsItsEntriesThroughTruncationAndAppend(t *testing.T) {
 	if e := l.at(6); e.Term != 2 {
 		t.Fatalf("the log holds %v at 6, want term 2", e)
 	}
-	clone := AppendEntries{Entries: sent}.Clone().(AppendEntries)
+	later := l.view(5, 7)
+	wantLater := slices.Clone(later)
 	l.truncate(6)
 	l.append(Entry{Index: 7, Term: 3, Kind: EntryNoop})
-	if !slices.EqualFunc(clone.Entries, want, func(a, b Entry) bool { return a.Equal(&b) }) {
-		t.Fatalf("the clone sent was %v; it is now %v", want, clone.Entries)
+	if !slices.EqualFunc(later, wantLater, func(a, b Entry) bool { return a.Equal(&b) }) {
+		t.Fatalf("the view sent was %v; it is now %v", wantLater, later)
+	}
+}
+
+// The messages that share the log, or a snapshot, tell the network so.
+func TestMessagesThatShareAreImmutable(t *testing.T) {
+	type immutable interface{ ImmutableMessage() }
+	for _, m := range []any{AppendEntries{}, InstallSnapshot{}} {
+		if _, ok := m.(immutable); !ok {
+			t.Errorf("%T is not net.Immutable: the network would deep-copy it", m)
+		}
 	}
 }
