@@ -75,6 +75,7 @@ type disk struct {
 	volatile, healed []string
 	faults           StorageFaults
 	rng              *rand.Rand
+	arena            []byte // where keep copies values (diskarena.go)
 }
 
 func newDisk(rng *rand.Rand) *disk {
@@ -202,11 +203,7 @@ func (v diskView) Set(key string, value []byte) {
 	if v.h.stale(v.inc, "Storage.Set") != nil {
 		return
 	}
-	b := slices.Clone(value)
-	if b == nil {
-		b = []byte{}
-	}
-	v.h.disk.write(key, b, false)
+	v.h.disk.write(key, v.h.disk.keep(value), false)
 }
 
 func (v diskView) Delete(key string) {

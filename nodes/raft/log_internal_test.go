@@ -45,3 +45,14 @@ func TestMessagesThatShareAreImmutable(t *testing.T) {
 		}
 	}
 }
+
+// The log keys cut from shared blocks are the keys indexKey makes, in any
+// order of indexes, across block boundaries.
+func TestLogKeysFromBlocksAreIndexKeys(t *testing.T) {
+	var d disk
+	for _, i := range []uint64{1, 2, 63, 64, 65, 200, 127, 128, 0, 1 << 40, 3, 1<<63 + 5} {
+		if got, want := d.logKey(i), indexKey(prefixLog, i); got != want {
+			t.Fatalf("logKey(%d) = %q, want %q", i, got, want)
+		}
+	}
+}
