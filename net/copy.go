@@ -24,7 +24,10 @@ type Immutable interface {
 	ImmutableMessage()
 }
 
-var immutableType = reflect.TypeFor[Immutable]()
+var (
+	immutableType = reflect.TypeFor[Immutable]()
+	sizerType     = reflect.TypeFor[Sizer]()
+)
 
 // Sizer lets a message say how many bytes it would take on the wire. Without
 // it the network estimates the size from the value.
@@ -38,21 +41,26 @@ type typeInfo struct {
 	// flat types hold no pointers, slices, maps or interfaces: boxing one
 	// in an interface already copied it, so it needs no further copy.
 	// Neither do Immutable ones.
-	flat bool
-	size int
-	err  error // the type cannot be deep-copied (unexported reference field)
+	flat  bool
+	sizer bool // implements Sizer
+	size  int
+	err   error // the type cannot be deep-copied (unexported reference field)
 }
 
+// info returns what the copier knows of t. The cache is keyed by the
+// address of t's runtime type, which is one per type and never moves: a
+// map with integer keys finds it faster than one keyed by the interface.
 func (n *Network) info(t reflect.Type) *typeInfo {
-	if ti, ok := n.types[t]; ok {
+	key := reflect.ValueOf(t).Pointer()
+	if ti, ok := n.types[key]; ok {
 		return ti
 	}
-	ti := &typeInfo{name: t.String(), size: int(t.Size())}
+	ti := &typeInfo{name: t.String(), size: int(t.Size()), sizer: t.Implements(sizerType)}
 	ti.flat = isFlat(t) || t.Implements(immutableType)
 	if !ti.flat {
 		ti.err = checkCopyable(t, map[reflect.Type]bool{})
 	}
-	n.types[t] = ti
+	n.types[key] = ti
 	return ti
 }
 
