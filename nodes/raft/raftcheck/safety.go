@@ -139,7 +139,8 @@ type hostState struct {
 	// reported append, a truncation (after which the log holds only
 	// entries already checked, or reported appends) or a compaction (the
 	// first index moves), so the next scan need only check from dirty,
-	// unless the instance or the first index changed.
+	// or from past scanLast if the log grew without a report, unless the
+	// instance or the first index changed.
 	scanned             *raft.Node
 	scanFirst, scanLast uint64
 	dirty               uint64
