@@ -12,6 +12,23 @@ type Cloner interface {
 	Clone() any
 }
 
+// Immutable marks a message type whose values nobody changes once they are
+// made: not the sender after it sends one, not the receiver, not anyone who
+// shares what its slices, maps or pointers reach. The network then delivers
+// the value as the sender passed it, as it does flat types, and neither
+// copies it nor calls its Clone; its size is its Sizer's, or else its
+// type's alone. It is a promise the type's package keeps
+// (Raft's AppendEntries shares its leader's log, which never rewrites an
+// entry it once held); the network cannot check it.
+type Immutable interface {
+	ImmutableMessage()
+}
+
+var (
+	immutableType = reflect.TypeFor[Immutable]()
+	sizerType     = reflect.TypeFor[Sizer]()
+)
+
 // Sizer lets a message say how many bytes it would take on the wire. Without
 // it the network estimates the size from the value.
 type Sizer interface {
@@ -23,21 +40,27 @@ type typeInfo struct {
 	name string
 	// flat types hold no pointers, slices, maps or interfaces: boxing one
 	// in an interface already copied it, so it needs no further copy.
-	flat bool
-	size int
-	err  error // the type cannot be deep-copied (unexported reference field)
+	// Neither do Immutable ones.
+	flat  bool
+	sizer bool // implements Sizer
+	size  int
+	err   error // the type cannot be deep-copied (unexported reference field)
 }
 
+// info returns what the copier knows of t. The cache is keyed by the
+// address of t's runtime type, which is one per type and never moves: a
+// map with integer keys finds it faster than one keyed by the interface.
 func (n *Network) info(t reflect.Type) *typeInfo {
-	if ti, ok := n.types[t]; ok {
+	key := reflect.ValueOf(t).Pointer()
+	if ti, ok := n.types[key]; ok {
 		return ti
 	}
-	ti := &typeInfo{name: t.String(), size: int(t.Size())}
-	ti.flat = isFlat(t)
+	ti := &typeInfo{name: t.String(), size: int(t.Size()), sizer: t.Implements(sizerType)}
+	ti.flat = isFlat(t) || t.Implements(immutableType)
 	if !ti.flat {
 		ti.err = checkCopyable(t, map[reflect.Type]bool{})
 	}
-	n.types[t] = ti
+	n.types[key] = ti
 	return ti
 }
 

@@ -10,7 +10,9 @@
 //     with it. Types that hold no pointers, slices, maps or interfaces are
 //     copied by being boxed; others are deep-copied by reflection, or by
 //     their own Clone method (Cloner), which is faster. A type with an
-//     unexported field that holds a reference must implement Cloner.
+//     unexported field that holds a reference must implement Cloner. A
+//     type whose values nobody changes once made (Immutable) is not
+//     copied at all.
 //  2. Every link (ordered pair of hosts) has a latency model, a loss ratio,
 //     a duplication ratio and FIFO or reorderable delivery, from the
 //     network's default or from SetLink. Latency models sample with

@@ -98,6 +98,31 @@ func (w withClone) Clone() any { return withClone{Data: slices.Clone(w.Data), cl
 
 type opaque struct{ hidden []int }
 
+type frozen struct{ Data []int }
+
+func (frozen) ImmutableMessage() {}
+
+func (frozen) Clone() any { panic("the network cloned an Immutable message") }
+
+// An Immutable message arrives as it was sent: the same slice, neither
+// deep-copied nor cloned.
+func TestImmutableMessagesAreSharedNotCopied(t *testing.T) {
+	c := newCluster(t, 2, simnet.Link{DupRatio: 1})
+	data := []int{1, 2}
+	c.w.After(0, func() { c.send(0, 1, frozen{Data: data}) })
+	if out := c.w.Run(); out.Err != nil {
+		t.Fatal(out.Err)
+	}
+	if len(c.nodes[1].got) != 2 {
+		t.Fatalf("received %d messages, want the message and its duplicate", len(c.nodes[1].got))
+	}
+	for _, m := range c.nodes[1].got {
+		if got := m.(frozen).Data; &got[0] != &data[0] {
+			t.Fatalf("the network copied an Immutable message: got %v at %p, sent %p", got, &got[0], &data[0])
+		}
+	}
+}
+
 func TestClonerIsUsedAndUncopyableTypesAreNamed(t *testing.T) {
 	c := newCluster(t, 2, simnet.Link{})
 	c.send(0, 1, withClone{Data: []int{1}})

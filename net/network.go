@@ -93,7 +93,7 @@ type Network struct {
 	hostClog []bool
 	held     []*packet // clogged messages, in arrival order
 	nextID   uint64
-	types    map[reflect.Type]*typeInfo
+	types    map[uintptr]*typeInfo // by the address of the runtime type (info)
 	free     []*packet
 }
 
@@ -109,7 +109,7 @@ func New(w *sim.World, opts Options) (*Network, error) {
 		w:     w,
 		rng:   w.Stream("net"),
 		def:   opts.Default,
-		types: map[reflect.Type]*typeInfo{},
+		types: map[uintptr]*typeInfo{},
 	}
 	w.SetTransport(n)
 	return n, nil
@@ -295,8 +295,8 @@ func (n *Network) copyMessage(msg any) (body any, size int, label string) {
 			body, size = v.Interface(), s
 		}
 	}
-	if s, ok := msg.(Sizer); ok {
-		size = s.Size()
+	if ti.sizer {
+		size = msg.(Sizer).Size()
 	}
 	return body, size, ti.name
 }

@@ -106,6 +106,7 @@ type disk struct {
 	// sentUnsynced: the node sent a message while undo held writes, and
 	// has not synced them since; deleteUnsynced: undo holds a delete.
 	sentUnsynced, deleteUnsynced bool
+	arena                        []byte // where keep copies values (diskarena.go)
 }
 
 func newDisk(rng *rand.Rand) *disk {
@@ -257,11 +258,7 @@ func (v diskView) Set(key string, value []byte) {
 	if v.h.stale(v.inc, "Storage.Set") != nil {
 		return
 	}
-	b := slices.Clone(value)
-	if b == nil {
-		b = []byte{}
-	}
-	v.h.disk.write(key, b, false)
+	v.h.disk.write(key, v.h.disk.keep(value), false)
 }
 
 func (v diskView) Delete(key string) {

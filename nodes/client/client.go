@@ -43,6 +43,13 @@ type operation struct {
 	hopped   bool        // the last attempt followed a hint at once, without backoff
 	timer    sim.TimerID // the pending attempt-timeout or backoff timer; 0 if none
 	deadline sim.TimerID
+
+	// The operation's own storage for what would otherwise be allocated
+	// apart on every operation: its first attempts, and its timers' tags
+	// (by kind), passed to sim.Env.After as pointers, which an interface
+	// holds without boxing.
+	sentBuf [4]attempt
+	tags    [timerKinds]timerTag
 }
 
 // attempt is one copy of the request sent to one server.
@@ -58,6 +65,7 @@ const (
 	timerAttempt timerKind = iota + 1
 	timerBackoff
 	timerDeadline
+	timerKinds = iota
 )
 
 // timerTag marks the client's timers; client and seq let a client tell its
@@ -153,6 +161,10 @@ func (c *Client) Do(op Op, done func(Outcome)) error {
 		done:  done,
 		start: c.env.Now(),
 	}
+	o.sent = o.sentBuf[:0]
+	for k := range o.tags {
+		o.tags[k] = timerTag{client: c.cfg.ID, seq: o.seq, kind: timerKind(k + 1)}
+	}
 	o.id = c.rec.Invoke(int(c.cfg.ID), op)
 	c.op = o
 	o.deadline = c.env.After(c.cfg.Deadline, c.tag(timerDeadline))
@@ -210,8 +222,8 @@ func (c *Client) Receive(from sim.HostID, msg any) bool {
 // Timer handles tag if it is one of this client's timers, and reports
 // whether it was.
 func (c *Client) Timer(id sim.TimerID, tag any) bool {
-	t, ok := tag.(timerTag)
-	if !ok || t.client != c.cfg.ID {
+	t, ok := tag.(*timerTag)
+	if !ok || t == nil || t.client != c.cfg.ID {
 		return false
 	}
 	o := c.op
@@ -245,9 +257,9 @@ const (
 	logFinished = "client %d: seq %d %v after %d attempts"
 )
 
-func (c *Client) tag(k timerKind) timerTag {
-	return timerTag{client: c.cfg.ID, seq: c.op.seq, kind: k}
-}
+// tag is the tag of the current operation's timer of kind k. A tag outlives
+// its operation in the timers still pending, so each operation has its own.
+func (c *Client) tag(k timerKind) *timerTag { return &c.op.tags[k-1] }
 
 // send sends the next attempt to c.target, if the breaker lets it out.
 func (c *Client) send() {

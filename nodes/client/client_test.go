@@ -521,16 +521,17 @@ func TestBusyAndOwnership(t *testing.T) {
 			c.Receive(0, Response{Client: 5}),
 			c.Receive(0, (*Response)(nil)),
 			c.Timer(1, "tag"),
-			c.Timer(1, timerTag{client: 5}),
+			c.Timer(1, &timerTag{client: 5}),
+			c.Timer(1, (*timerTag)(nil)),
 			c.Receive(0, &Response{Client: 4, Seq: 12345}), // ours, for no operation in flight
-			c.Timer(1, timerTag{client: 4, seq: 12345}),    // ours, stale
+			c.Timer(1, &timerTag{client: 4, seq: 12345}),   // ours, stale
 		}
 	})
 	tb.run(time.Second)
 	if !errors.Is(errBusy, ErrBusy) || len(tb.rec.ops) != 1 {
 		t.Errorf("second Do: %v, %d recorded; want ErrBusy and one", errBusy, len(tb.rec.ops))
 	}
-	if !slices.Equal(owned, []bool{false, false, false, false, false, true, true}) {
+	if !slices.Equal(owned, []bool{false, false, false, false, false, false, true, true}) {
 		t.Errorf("ownership %v", owned)
 	}
 	if d().foreign != 0 {

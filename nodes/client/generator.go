@@ -84,7 +84,12 @@ type Generator struct {
 	prefix string
 	n      int
 	seen   map[string]string // key -> last value seen there; looked up, never ranged over
+	// names are the keys' strings, made once each (the first
+	// keyNamesMax keys): one allocation per key, not per operation.
+	names []string
 }
+
+const keyNamesMax = 1 << 12
 
 // NewGenerator draws from r by the key and mix fields of cfg, which must
 // validate.
@@ -125,7 +130,7 @@ func (g *Generator) Next() Op {
 	} else {
 		i = g.r.IntN(g.keys)
 	}
-	op := Op{Key: "k" + strconv.Itoa(i)}
+	op := Op{Key: g.key(i)}
 	w := g.r.IntN(g.total)
 	for j, wj := range g.mix {
 		if w < wj {
@@ -141,6 +146,20 @@ func (g *Generator) Next() Op {
 		op.Value, op.Want = g.value(), g.seen[op.Key]
 	}
 	return op
+}
+
+// key is the name of key i.
+func (g *Generator) key(i int) string {
+	if i >= keyNamesMax {
+		return "k" + strconv.Itoa(i)
+	}
+	if i >= len(g.names) {
+		g.names = append(g.names, make([]string, i+1-len(g.names))...)
+	}
+	if g.names[i] == "" {
+		g.names[i] = "k" + strconv.Itoa(i)
+	}
+	return g.names[i]
 }
 
 func (g *Generator) value() string {

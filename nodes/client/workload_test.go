@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -342,5 +343,18 @@ func TestWorkloadDeterministic(t *testing.T) {
 	st.Unknown += a.stats[1].Unknown
 	if st.Failed == 0 || st.Unknown == 0 {
 		t.Errorf("stats %+v: the faults never showed", a.stats)
+	}
+}
+
+// Key names are "k<i>" whether they come from the generator's table of
+// names or, past its bound, are made afresh.
+func TestGeneratorKeyNames(t *testing.T) {
+	cfg := validWorkload()
+	cfg.Keys = keyNamesMax + 10
+	g := NewGenerator(cfg, rand.New(rand.NewPCG(1, 1)), "p")
+	for _, i := range []int{5, 0, 5, keyNamesMax - 1, keyNamesMax, keyNamesMax + 9} {
+		if got, want := g.key(i), "k"+strconv.Itoa(i); got != want {
+			t.Fatalf("key %d is named %q, want %q", i, got, want)
+		}
 	}
 }

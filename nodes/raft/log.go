@@ -7,6 +7,11 @@ import "fmt"
 // ents[0] is a sentinel that stands for the last compacted entry: its Index
 // is the offset and its Term that entry's term (0 and 0 for an uncompacted
 // log). ents[i] holds the entry with Index offset+i, for every i >= 1.
+//
+// Messages in flight share the log's array (view), so the log never writes
+// an element of ents that it has once held: append writes only past the
+// end, and truncate gives up the capacity it frees, so that the next append
+// moves the log to a new array.
 type raftLog struct {
 	ents []Entry
 }
@@ -40,9 +45,8 @@ func (l *raftLog) at(i uint64) *Entry {
 
 // view returns the entries [lo, hi] (hi capped at the last index) without
 // copying them, capped so that an append to it cannot write into the log.
-// It is for a message about to be sent: the network copies a message's
-// entries as it sends it (AppendEntries.Clone), so a copy here would be a
-// second one.
+// It is for a message about to be sent: the message shares the log's array,
+// which the log never writes again where it has held an entry.
 func (l *raftLog) view(lo, hi uint64) []Entry {
 	hi = min(hi, l.lastIndex())
 	if lo > hi {
@@ -59,9 +63,11 @@ func (l *raftLog) append(e Entry) {
 	l.ents = append(l.ents, e)
 }
 
-// truncate drops every entry after i.
+// truncate drops every entry after i. The capacity goes with them: an
+// entry appended later must not overwrite one a message may still share.
 func (l *raftLog) truncate(i uint64) {
-	l.ents = l.ents[:i-l.offset()+1]
+	k := i - l.offset() + 1
+	l.ents = l.ents[:k:k]
 }
 
 // compact drops the entries up to i, which must be in the log; i becomes

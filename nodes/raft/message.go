@@ -35,8 +35,9 @@ func (r Role) String() string {
 // The messages between Raft nodes. Every one carries the sender's Term
 // (for a pre-vote request: the term the sender would campaign in). The
 // sender is the network's from; a message names no host of its own unless
-// it has to. Entries and Members inside messages are never modified after
-// they are made, so Clone shares them.
+// it has to. Entries, Members and snapshot data inside messages are never
+// modified after they are made, so the messages that carry them are
+// net.Immutable: the network shares them instead of copying them.
 
 // VoteRequest asks for a vote (or, with Pre, a pre-vote).
 type VoteRequest struct {
@@ -66,11 +67,11 @@ type AppendEntries struct {
 	Commit    uint64
 }
 
-// Clone shares the (immutable) entries' contents; the slice is new.
-func (m AppendEntries) Clone() any {
-	m.Entries = append([]Entry(nil), m.Entries...)
-	return m
-}
+// ImmutableMessage makes AppendEntries a net.Immutable: its entries are
+// values no one changes, and the array they lie in is the sender's log's,
+// which never writes an element again once it has held an entry (see
+// raftLog). Nor does a receiver write into a message's entries.
+func (AppendEntries) ImmutableMessage() {}
 
 // Size approximates the encoded size.
 func (m AppendEntries) Size() int {
@@ -119,8 +120,9 @@ type InstallSnapshot struct {
 	Snapshot Snapshot
 }
 
-// Clone shares the snapshot's immutable contents.
-func (m InstallSnapshot) Clone() any { return m }
+// ImmutableMessage makes InstallSnapshot a net.Immutable: a snapshot's
+// members and data are never changed once it is taken.
+func (InstallSnapshot) ImmutableMessage() {}
 
 // Size approximates the encoded size.
 func (m InstallSnapshot) Size() int { return 32 + len(m.Snapshot.Data) + 8*len(m.Snapshot.Members) }

@@ -49,18 +49,44 @@ type disk struct {
 	hardSeq uint64 // sequence number of the last hard state written
 	dirty   bool   // writes since the last Sync
 	buf     []byte
+	// logKeys holds the keys of the log entries [logKeysFrom,
+	// logKeysFrom+logKeyBlock), back to back (see logKey).
+	logKeys     string
+	logKeysFrom uint64
 }
 
 func indexKey(prefix string, i uint64) string {
-	var b [40]byte
-	n := copy(b[:], prefix)
-	d := strconv.AppendUint(b[n:n], i, 10)
-	pad := 20 - len(d)
-	copy(b[n+pad:], d)
-	for j := n; j < n+pad; j++ {
-		b[j] = '0'
+	return string(appendIndexKey(nil, prefix, i))
+}
+
+func appendIndexKey(b []byte, prefix string, i uint64) []byte {
+	var digits [20]byte
+	d := strconv.AppendUint(digits[:0], i, 10)
+	b = append(b, prefix...)
+	b = append(b, "00000000000000000000"[len(d):]...)
+	return append(b, d...)
+}
+
+const (
+	logKeyBlock = 64
+	logKeyLen   = len(prefixLog) + 20
+)
+
+// logKey is indexKey(prefixLog, i). The keys are cut from one string of
+// logKeyBlock consecutive keys, one allocation for them all, since entries
+// are written and deleted in runs of consecutive indexes; a block lives as
+// long as the disk holds one of its keys.
+func (d *disk) logKey(i uint64) string {
+	if d.logKeys == "" || i < d.logKeysFrom || i-d.logKeysFrom >= logKeyBlock {
+		d.logKeysFrom = i - i%logKeyBlock
+		b := make([]byte, 0, logKeyBlock*logKeyLen)
+		for j := range uint64(logKeyBlock) {
+			b = appendIndexKey(b, prefixLog, d.logKeysFrom+j)
+		}
+		d.logKeys = string(b)
 	}
-	return string(b[:n+20])
+	at := int(i-d.logKeysFrom) * logKeyLen
+	return d.logKeys[at : at+logKeyLen]
 }
 
 func keyIndex(prefix, key string) (uint64, bool) {
@@ -87,14 +113,14 @@ func (d *disk) saveHard(term uint64, vote sim.HostID) {
 
 func (d *disk) saveEntry(e *Entry) {
 	d.buf = appendEntry(d.buf[:0], e)
-	d.st.Set(indexKey(prefixLog, e.Index), d.buf)
+	d.st.Set(d.logKey(e.Index), d.buf)
 	d.dirty = true
 }
 
 // deleteEntries removes the entries [lo, hi].
 func (d *disk) deleteEntries(lo, hi uint64) {
 	for i := lo; i <= hi && i >= lo; i++ {
-		d.st.Delete(indexKey(prefixLog, i))
+		d.st.Delete(d.logKey(i))
 		d.dirty = true
 	}
 }

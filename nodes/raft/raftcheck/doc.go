@@ -10,7 +10,7 @@
 //     fan out, to observe more; a wrapper passes Sent on too, or the
 //     checks of what was sent see nothing).
 //  3. Register s.Check (first violation so far, O(1)) or s.Hook(n) (Check
-//     and CheckSnapshots after every event, plus a full CheckLogs every n
+//     and CheckSnapshots after every event, plus CheckLogs every n
 //     events) with
 //     sim.World.AddHook or a checker.Monitor. A violation ends the run
 //     with a *Violation, which wraps ErrViolation.
@@ -24,7 +24,15 @@
 //   - Log matching: each appended entry is compared with the first entry
 //     seen with its index and term, and so is the term before it; by
 //     induction, two logs that share an (index, term) share the whole
-//     prefix. CheckLogs rescans every node's whole log the same way.
+//     prefix. CheckLogs checks every node's log the same way, as it
+//     stands: the whole log of a node instance it has not scanned before
+//     (a restart recovers its log from disk) or whose log was compacted
+//     since, and otherwise the entries from the lowest index the node
+//     reported appended since the last scan, or past the last entry that
+//     scan saw. A running node's log changes only by appends, which it
+//     reports, truncations and compactions, so the entries below stand
+//     as the last scan checked them; a scan costs what changed, not the
+//     length of the log.
 //   - Leader completeness: at each election the winner's log must hold
 //     every entry applied anywhere so far in an earlier term than the
 //     winner's (an applied entry was committed no later than the term its

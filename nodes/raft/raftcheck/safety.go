@@ -3,6 +3,7 @@ package raftcheck
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/detsim/detsim/nodes/raft"
@@ -121,16 +122,52 @@ type Safety struct {
 	err        error
 	violations int
 
-	leaders     map[uint64]sim.HostID // term -> leader
-	entries     map[entryKey]seenEntry
-	applied     []appliedEntry // by index
-	lastApplied map[sim.HostID]uint64
-	nodes       map[sim.HostID]*raft.Node // the latest instance of each host
-	hosts       []sim.HostID              // the keys of nodes, sorted
-	snapSeen    map[sim.HostID]uint64     // host -> the snapshot index last checked
-	states      map[uint64]seenState      // applied index -> the state first seen there
-	calls       int
-	sent        sentState
+	leaders map[uint64]sim.HostID // term -> leader
+	// entries holds, by index, every entry seen appended there: the first
+	// of each term. A slice, not a map keyed by (index, term): the
+	// indexes are dense, and nearly every index is appended in one term
+	// only.
+	entries []seenAt
+	applied []appliedEntry       // by index
+	hosts   []hostState          // by host id; node nil for a host never started
+	states  map[uint64]seenState // applied index -> the state first seen there
+	calls   int
+	sent    sentState
+	// complete is where CheckLogs last checked leader completeness.
+	complete completeness
+}
+
+// completeness records that node, leader of term with its log starting at
+// first, held every entry applied up to upTo in an earlier term.
+type completeness struct {
+	node        *raft.Node
+	term, first uint64
+	upTo        uint64
+}
+
+// hostState is what the checker knows of one host.
+type hostState struct {
+	node        *raft.Node // the latest instance
+	lastApplied uint64
+	snapSeen    uint64 // the snapshot index last checked
+	// The log scan's bookkeeping, for node: CheckLogs has checked the
+	// entries [scanFirst, scanLast] of scanned, and none below dirty has
+	// been appended since. Every change to a running node's log is a
+	// reported append, a truncation (after which the log holds only
+	// entries already checked, or reported appends) or a compaction (the
+	// first index moves), so the next scan need only check from dirty,
+	// or from past scanLast if the log grew without a report, unless the
+	// instance or the first index changed.
+	scanned             *raft.Node
+	scanFirst, scanLast uint64
+	dirty               uint64
+}
+
+// seenAt is the entries seen at one index: first, and any of other terms.
+type seenAt struct {
+	first seenEntry
+	known bool
+	more  []seenEntry
 }
 
 // seenState is a state machine's digest at an applied index, and who held
@@ -139,8 +176,6 @@ type seenState struct {
 	hash uint64
 	host sim.HostID
 }
-
-type entryKey struct{ index, term uint64 }
 
 type seenEntry struct {
 	e        raft.Entry
@@ -163,12 +198,8 @@ type appliedEntry struct {
 // NewSafety returns an empty checker.
 func NewSafety() *Safety {
 	return &Safety{
-		leaders:     map[uint64]sim.HostID{},
-		entries:     map[entryKey]seenEntry{},
-		lastApplied: map[sim.HostID]uint64{},
-		nodes:       map[sim.HostID]*raft.Node{},
-		snapSeen:    map[sim.HostID]uint64{},
-		states:      map[uint64]seenState{},
+		leaders: map[uint64]sim.HostID{},
+		states:  map[uint64]seenState{},
 	}
 }
 
@@ -240,6 +271,14 @@ func (s *Safety) Hook(n int) func() error {
 	}
 }
 
+// host returns the state of host id, making room for it.
+func (s *Safety) host(id sim.HostID) *hostState {
+	if int(id) >= len(s.hosts) {
+		s.hosts = append(s.hosts, make([]hostState, int(id)+1-len(s.hosts))...)
+	}
+	return &s.hosts[id]
+}
+
 // LeaderOf is the leader elected in term, or NoHost.
 func (s *Safety) LeaderOf(term uint64) sim.HostID {
 	if id, ok := s.leaders[term]; ok {
@@ -270,17 +309,14 @@ func (s *Safety) AppliedEntry(i uint64) (raft.Entry, bool) {
 
 // Started implements raft.Observer.
 func (s *Safety) Started(n *raft.Node) {
-	if old := s.nodes[n.ID()]; old != nil && old != n {
+	h := s.host(n.ID())
+	if old := h.node; old != nil && old != n {
 		s.checkDurable(old.Promised(), n)
 	}
 	s.checkRevealed(n)
 	s.checkTermsOrdered(n)
-	if _, ok := s.nodes[n.ID()]; !ok {
-		i, _ := slices.BinarySearch(s.hosts, n.ID())
-		s.hosts = slices.Insert(s.hosts, i, n.ID())
-	}
-	s.nodes[n.ID()] = n
-	s.lastApplied[n.ID()] = n.LastApplied()
+	h.node = n
+	h.lastApplied = n.LastApplied()
 	s.checkSnapshot(n)
 }
 
@@ -298,8 +334,10 @@ func (s *Safety) BecameLeader(n *raft.Node) {
 
 // checkComplete checks that n's log holds every entry applied so far in a
 // term before n's.
-func (s *Safety) checkComplete(n *raft.Node) {
-	first := n.FirstIndex()
+func (s *Safety) checkComplete(n *raft.Node) { s.checkCompleteFrom(n, n.FirstIndex()) }
+
+// checkCompleteFrom checks it for the applied indexes from first on.
+func (s *Safety) checkCompleteFrom(n *raft.Node, first uint64) {
 	for i := first; i < uint64(len(s.applied)); i++ {
 		a := &s.applied[i]
 		if !a.known || a.term >= n.Term() {
@@ -335,10 +373,12 @@ func (s *Safety) failIncomplete(n *raft.Node, i uint64, e raft.Entry, a *applied
 
 // Appended implements raft.Observer.
 func (s *Safety) Appended(n *raft.Node, e *raft.Entry, prevTerm uint64) {
-	k := entryKey{e.Index, e.Term}
-	seen, ok := s.entries[k]
-	if !ok {
-		s.entries[k] = seenEntry{e: *e, prevTerm: prevTerm, host: n.ID()}
+	if h := s.host(n.ID()); h.scanned == n {
+		h.dirty = min(h.dirty, e.Index)
+	}
+	seen := s.seen(e.Index, e.Term)
+	if seen == nil {
+		s.remember(seenEntry{e: *e, prevTerm: prevTerm, host: n.ID()})
 		return
 	}
 	switch {
@@ -349,20 +389,57 @@ func (s *Safety) Appended(n *raft.Node, e *raft.Entry, prevTerm uint64) {
 	}
 }
 
+// seen returns the first entry seen appended at (index, term), or nil.
+func (s *Safety) seen(index, term uint64) *seenEntry {
+	if index >= uint64(len(s.entries)) {
+		return nil
+	}
+	at := &s.entries[index]
+	if !at.known {
+		return nil
+	}
+	if at.first.e.Term == term {
+		return &at.first
+	}
+	for i := range at.more {
+		if at.more[i].e.Term == term {
+			return &at.more[i]
+		}
+	}
+	return nil
+}
+
+// remember records the first entry seen at its index and term.
+func (s *Safety) remember(se seenEntry) {
+	i := se.e.Index
+	if i >= uint64(len(s.entries)) {
+		s.entries = append(s.entries, make([]seenAt, i+1-uint64(len(s.entries)))...)
+	}
+	if at := &s.entries[i]; !at.known {
+		at.first, at.known = se, true
+	} else {
+		at.more = append(at.more, se)
+	}
+}
+
 // Applied implements raft.Observer.
 func (s *Safety) Applied(n *raft.Node, e *raft.Entry) {
 	id := n.ID()
 	s.checkCommitQuorum(n, e)
-	if last := s.lastApplied[id]; e.Index != last+1 {
+	h := s.host(id)
+	if last := h.lastApplied; e.Index != last+1 {
 		s.fail(AppliedInOrder, id, e.Term, e.Index, "applied %d after %d", e.Index, last)
 	}
-	s.lastApplied[id] = e.Index
+	h.lastApplied = e.Index
 	for uint64(len(s.applied)) <= e.Index {
 		s.applied = append(s.applied, appliedEntry{})
 	}
 	a := &s.applied[e.Index]
 	if !a.known {
 		*a = appliedEntry{e: *e, host: id, term: n.Term(), known: true}
+		if c := &s.complete; e.Index <= c.upTo {
+			c.upTo = e.Index - 1 // a gap the last completeness check passed over
+		}
 		return
 	}
 	if !a.e.Equal(e) {
@@ -376,10 +453,11 @@ func (s *Safety) Restored(n *raft.Node, snap *raft.Snapshot) {
 	if i := snap.Index; i < uint64(len(s.applied)) && s.applied[i].known && s.applied[i].e.Term != snap.Term {
 		s.fail(StateMachineSafety, id, snap.Term, i, "restored a snapshot ending in term %d, but %v applied %v", snap.Term, s.applied[i].host, &s.applied[i].e)
 	}
-	if last := s.lastApplied[id]; snap.Index < last {
+	h := s.host(id)
+	if last := h.lastApplied; snap.Index < last {
 		s.fail(AppliedMonotonic, id, snap.Term, snap.Index, "restored a snapshot of index %d after it had applied up to %d: its state went back", snap.Index, last)
 	}
-	s.lastApplied[id] = snap.Index
+	h.lastApplied = snap.Index
 	s.checkSnapshot(n)
 }
 
@@ -387,12 +465,12 @@ func (s *Safety) Restored(n *raft.Node, snap *raft.Snapshot) {
 // changed since the last look: one taken or installed in the event just
 // run (see SnapshotMatches). It returns the first violation found so far.
 func (s *Safety) CheckSnapshots() error {
-	for _, id := range s.hosts {
+	for i := range s.hosts {
 		if s.err != nil {
 			break
 		}
-		if n := s.nodes[id]; n.SnapshotIndex() != s.snapSeen[id] {
-			s.checkSnapshot(n)
+		if h := &s.hosts[i]; h.node != nil && h.node.SnapshotIndex() != h.snapSeen {
+			s.checkSnapshot(h.node)
 		}
 	}
 	return s.err
@@ -402,7 +480,7 @@ func (s *Safety) CheckSnapshots() error {
 // index and the state first seen there.
 func (s *Safety) checkSnapshot(n *raft.Node) {
 	id, i := n.ID(), n.SnapshotIndex()
-	s.snapSeen[id] = i
+	s.host(id).snapSeen = i
 	if i == 0 {
 		return
 	}
@@ -467,52 +545,86 @@ func (s *Safety) checkState(n *raft.Node, inv Invariant) {
 	}
 }
 
-// CheckLogs scans the whole log of every host's latest node: each entry
-// must agree with what was first seen at its index and term (log
-// matching), and the leader of the highest term must hold every applied
-// entry (leader completeness). It returns the first violation found so
-// far, this scan's or an earlier one.
+// CheckLogs checks the log of every host's latest node: each entry must
+// agree with what was first seen at its index and term (log matching),
+// and the leader of the highest term must hold every applied entry
+// (leader completeness). It returns the first violation found so far,
+// this scan's or an earlier one.
+//
+// A scan checks only what may have changed since the last one: the
+// entries of a node from the lowest index appended since (or from its
+// last entry then, if its log has grown without a report), and the whole
+// log of a node instance not scanned before or whose log was compacted
+// since. Every other entry is one the previous scan checked, in place.
 func (s *Safety) CheckLogs() error {
 	if s.err != nil {
 		return s.err
 	}
-	ids := make([]sim.HostID, 0, len(s.nodes))
-	for id := range s.nodes {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
 	var maxTerm uint64
 	for t := range s.leaders {
 		maxTerm = max(maxTerm, t)
 	}
 	var top *raft.Node
-	for _, id := range ids {
-		n := s.nodes[id]
-		for i := n.FirstIndex(); i <= n.LastIndex(); i++ {
-			e, _ := n.Entry(i)
-			prevTerm, _ := n.EntryTerm(i - 1)
-			seen, ok := s.entries[entryKey{i, e.Term}]
-			switch {
-			case !ok:
-				s.failUnreported(id, i, e)
-			case !seen.e.Equal(&e) || seen.prevTerm != prevTerm:
-				s.failMismatch(id, i, e, prevTerm, seen)
-			}
-			if s.err != nil {
-				return s.err
-			}
+	var topFrom uint64
+	for id := range s.hosts {
+		h := &s.hosts[id]
+		n := h.node
+		if n == nil {
+			continue
 		}
+		first, last := n.FirstIndex(), n.LastIndex()
+		from := first
+		if h.scanned == n && h.scanFirst == first {
+			from = max(first, min(h.dirty, h.scanLast+1))
+		}
+		if s.scanLog(sim.HostID(id), n, from, last); s.err != nil {
+			return s.err
+		}
+		h.scanned, h.scanFirst, h.scanLast, h.dirty = n, first, last, math.MaxUint64
 		if n.Role() == raft.Leader && n.Term() == maxTerm {
-			top = n // the latest leader; older "leaders" may be crashed instances
+			top, topFrom = n, from // the latest leader; older "leaders" may be crashed instances
 		}
 		if s.checkState(n, StateAgreement); s.err != nil {
 			return s.err
 		}
 	}
 	if top != nil {
-		s.checkComplete(top)
+		s.checkTopComplete(top, topFrom)
 	}
 	return s.err
+}
+
+// scanLog checks the entries [from, last] of n's log against those seen
+// appended.
+func (s *Safety) scanLog(id sim.HostID, n *raft.Node, from, last uint64) {
+	prevTerm, _ := n.EntryTerm(from - 1)
+	for i := from; i <= last; i++ {
+		e, _ := n.Entry(i)
+		switch seen := s.seen(i, e.Term); {
+		case seen == nil:
+			s.failUnreported(id, i, e)
+		case !seen.e.Equal(&e) || seen.prevTerm != prevTerm:
+			s.failMismatch(id, i, e, prevTerm, *seen)
+		}
+		if s.err != nil {
+			return
+		}
+		prevTerm = e.Term
+	}
+}
+
+// checkTopComplete checks leader completeness for top, the leader of the
+// highest term, whose log CheckLogs has just checked from index from. The
+// check of the last scan stands for the applied indexes it covered if top
+// was its leader too and its log below from is what that scan saw.
+func (s *Safety) checkTopComplete(top *raft.Node, from uint64) {
+	c := &s.complete
+	start := top.FirstIndex()
+	if c.node == top && c.term == top.Term() && c.first == start {
+		start = max(start, min(from, c.upTo+1))
+	}
+	s.checkCompleteFrom(top, start)
+	*c = completeness{node: top, term: top.Term(), first: top.FirstIndex(), upTo: uint64(max(len(s.applied), 1) - 1)}
 }
 
 // checkDurable compares what a restarted node recovered with what its
