@@ -21,13 +21,15 @@
 //  3. A partition or cut drops messages at send and at arrival: a message
 //     in flight when the cable is cut is lost. Partition affects only the
 //     hosts it lists, so clients outside the cluster keep their links.
-//  4. A clog holds messages when they arrive and releases them, in arrival
+//  4. A slow link (Slow) adds a fixed delay to one direction only, over
+//     the link's latency: messages sent after it arrive that much later.
+//  5. A clog holds messages when they arrive and releases them, in arrival
 //     order, when it lifts: a stalled link, not a failed one.
-//  5. A message that arrives at a crashed host is dropped; at a paused host
+//  6. A message that arrives at a crashed host is dropped; at a paused host
 //     it waits for Resume (inside sim), and counts as delivered when the node
 //     receives it, or as dropped, with a drop record, if a crash discards it
 //     first.
-//  6. Every send, drop, duplicate and delivery is traced, and counted per
+//  7. Every send, drop, duplicate and delivery is traced, and counted per
 //     link (Counters, LinkCounters).
 //
 // Settings are plain data the harness may change between events: SetLink,

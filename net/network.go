@@ -75,6 +75,7 @@ type link struct {
 	cfg         *Link // nil: the default
 	blocked     bool  // partitioned or cut
 	clogged     bool
+	slow        time.Duration // extra one-way delay (Slow)
 	lastArrival time.Duration // for FIFO links
 	counters    Counters
 }
@@ -167,11 +168,12 @@ func (n *Network) SetDefault(l Link) error {
 	return nil
 }
 
-// ResetLinks drops every per-link override.
+// ResetLinks drops every per-link override, slow links included.
 func (n *Network) ResetLinks() {
 	for i := range n.links {
 		for j := range n.links[i] {
 			n.links[i][j].cfg = nil
+			n.links[i][j].slow = 0
 		}
 	}
 	n.w.Trace(sim.KindFault, sim.NoHost, "net.reset-links", "per-link overrides removed")
@@ -216,6 +218,7 @@ func (n *Network) schedule(l *link, cfg *Link, m sim.Message) {
 	if cfg.Latency != nil {
 		at += cfg.Latency.Sample(n.rng)
 	}
+	at += l.slow
 	if cfg.FIFO {
 		at = max(at, l.lastArrival)
 		l.lastArrival = at

@@ -37,6 +37,9 @@ func (g *Generator) validate(sys *system.System) error {
 		if !slices.Contains(faultKinds(sys), k) {
 			return fmt.Errorf("kinds[%d]: %q is not a fault of the %s system", i, k, sys.Name())
 		}
+		if slices.Contains(AimedFaultKinds, k) {
+			return fmt.Errorf("kinds[%d]: the generator does not draw %s, a fault aimed by hand; schedule it", i, k)
+		}
 		if f, ok := sys.Fault(string(k)); ok && !f.Generated {
 			return fmt.Errorf("kinds[%d]: the generator does not draw %s; schedule it", i, k)
 		}

@@ -107,7 +107,7 @@ var AllFaultKinds = []FaultKind{
 
 // faultKinds lists the fault kinds a scenario of sys may schedule.
 func faultKinds(sys *system.System) []FaultKind {
-	out := slices.Clone(AllFaultKinds)
+	out := append(slices.Clone(AllFaultKinds), AimedFaultKinds...)
 	for _, f := range sys.Faults() {
 		out = append(out, FaultKind(f.Name))
 	}
@@ -162,6 +162,10 @@ type Fault struct {
 	Link *Network `json:"link,omitempty"`
 	// Storage is the storage faults for FaultStorage.
 	Storage *sim.StorageFaults `json:"storage,omitempty"`
+	// Delay and Direction are FaultSlow's extra delay and the direction
+	// it slows.
+	Delay     Duration `json:"delay,omitempty"`
+	Direction string   `json:"direction,omitempty"`
 }
 
 func (f Fault) String() string {
@@ -184,6 +188,9 @@ func (f Fault) String() string {
 	}
 	if f.For != 0 {
 		fmt.Fprintf(&b, " for=%v", f.For)
+	}
+	if f.Direction != "" {
+		fmt.Fprintf(&b, " %s delay=%v", f.Direction, f.Delay)
 	}
 	return b.String()
 }
@@ -278,8 +285,12 @@ func (f Fault) validate(s *Scenario, sys *system.System) error {
 	}
 	switch f.Kind {
 	case FaultPartition:
-		if !slices.Contains(AllTopologies, f.Topology) {
-			return fmt.Errorf("topology %q is not one of %v", f.Topology, AllTopologies)
+		if !validTopology(f.Topology) {
+			return fmt.Errorf("topology %q is not one of %v", f.Topology, append(slices.Clone(AllTopologies), AimedTopologies...))
+		}
+	case FaultSlow:
+		if err := f.validateSlow(); err != nil {
+			return err
 		}
 	case FaultClockDrift:
 		if !(f.Drift > -0.5 && f.Drift < 0.5) {
@@ -533,6 +544,8 @@ func (n *nemesis) apply(f Fault) {
 		for _, h := range hosts("random") {
 			_ = h.SetStorageFaults(*f.Storage)
 		}
+	case FaultSlow:
+		n.slow(f, hosts("random"))
 	default:
 		n.sys.Fault(system.Fault{Kind: string(f.Kind), Target: f.Target}, n)
 	}
@@ -646,6 +659,8 @@ func (n *nemesis) partition(f Fault) sim.HostID {
 	case TopoCutPair:
 		others := without(members, target)
 		cutBoth(target, others[n.rng.IntN(len(others))])
+	case TopoOneWayPair:
+		blocked = append(blocked, n.oneWayPair(target, without(members, target)))
 	}
 	n.net.Heal()
 	sort.Slice(blocked, func(i, j int) bool {
@@ -666,7 +681,7 @@ func (n *nemesis) partition(f Fault) sim.HostID {
 	// cluster able to serve: the quiet checks go on through it.
 	n.partitionHarms = leader == sim.NoHost || cut
 	switch f.Topology {
-	case TopoIsolate, TopoOneWay, TopoBridge, TopoCutPair:
+	case TopoIsolate, TopoOneWay, TopoBridge, TopoCutPair, TopoOneWayPair:
 		return target
 	}
 	return sim.NoHost

@@ -142,7 +142,7 @@ func (t *quietTracker) struck(f Fault, leaderHit bool) {
 	switch f.Kind {
 	case FaultPartition:
 		t.partition = t.r.nem.partitionHarms
-	case FaultLink, FaultClog:
+	case FaultLink, FaultClog, FaultSlow:
 		t.partition = true
 	case FaultHeal:
 		t.partition = false

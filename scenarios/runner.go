@@ -426,6 +426,11 @@ func (s *Scenario) faultNames() []string {
 			out = append(out, string(f.Kind))
 		}
 	}
+	for _, k := range scriptFaultKinds(s.Nemesis.Script) {
+		if !slices.Contains(out, string(k)) {
+			out = append(out, string(k))
+		}
+	}
 	slices.Sort(out)
 	return out
 }

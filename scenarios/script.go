@@ -455,3 +455,17 @@ func validClientName(s *Scenario, name string) bool {
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// scriptFaultKinds lists the kinds of the faults a script's steps strike,
+// so that a system sets up what its own faults need (Raft's admin client
+// for transfer-leader) when only a script fires them.
+func scriptFaultKinds(steps []Step) []FaultKind {
+	var out []FaultKind
+	for _, st := range steps {
+		if st.Fault != nil {
+			out = append(out, st.Fault.Kind)
+		}
+		out = append(out, scriptFaultKinds(st.Steps)...)
+	}
+	return out
+}
