@@ -194,18 +194,19 @@ func build(cfg raft.Config, wl client.WorkloadConfig, c *system.Cluster) (*syste
 		r.adminID = id
 	}
 	return &system.Instance{
-		Members:    r.members,
-		Leader:     r.leader,
-		Invariant:  r.safety.Hook(500), // log matching in full every 500 events
-		FinalCheck: r.safety.CheckLogs,
-		Replicas:   r.replicas,
-		Counter:    r.count,
-		Fault:      r.fault,
-		Program:    r.program,
-		History:    checker.RecordedKV(&r.hist),
-		State:      r.state,
-		Term:       r.term,
-		Background: []string{fmt.Sprintf("%T", raft.Heartbeat{}), fmt.Sprintf("%T", raft.HeartbeatResponse{})},
+		Members:       r.members,
+		Leader:        r.leader,
+		Invariant:     r.safety.Hook(500), // log matching in full every 500 events
+		FinalCheck:    r.safety.CheckLogs,
+		Replicas:      r.replicas,
+		ReplicasEqual: r.replicasEqual,
+		Counter:       r.count,
+		Fault:         r.fault,
+		Program:       r.program,
+		History:       checker.RecordedKV(&r.hist),
+		State:         r.state,
+		Term:          r.term,
+		Background:    []string{fmt.Sprintf("%T", raft.Heartbeat{}), fmt.Sprintf("%T", raft.HeartbeatResponse{})},
 	}, nil
 }
 
@@ -283,6 +284,30 @@ func (r *cluster) replicas() []checker.Replica {
 		out = append(out, checker.Replica{Name: r.w.Host(id).Name(), State: data})
 	}
 	return out
+}
+
+// replicasEqual is replicas' states compared in place: every live
+// member's node holds the same value, or none, under every key, which is
+// what comparing the maps replicas builds decides.
+func (r *cluster) replicasEqual() bool {
+	var first *raft.Node
+	for _, id := range r.members() {
+		n := r.node(id)
+		switch {
+		case n == nil:
+		case first == nil:
+			first = n
+		default:
+			for _, k := range r.keys {
+				v, ok := n.Value(k)
+				w, firstOK := first.Value(k)
+				if ok != firstOK || v != w {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 func (r *cluster) count(name string) int {
