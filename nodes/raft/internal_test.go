@@ -254,3 +254,42 @@ func (nopObserver) BecameLeader(*Node)             {}
 func (nopObserver) Appended(*Node, *Entry, uint64) {}
 func (nopObserver) Applied(*Node, *Entry)          {}
 func (nopObserver) Restored(*Node, *Snapshot)      {}
+
+// deferredDeletes is a memStorage whose deletes wait, in the order they
+// were made, for a test to apply as many of them as a crash kept.
+type deferredDeletes struct {
+	*memStorage
+	deletes []string
+}
+
+func (s *deferredDeletes) Delete(key string) { s.deletes = append(s.deletes, key) }
+
+// TestSnapshotOverAConflictingLogSurvivesATornCrash installs a snapshot
+// over a log that conflicts at the snapshot's index and holds later
+// entries of a higher term (a leader of term 4 appended them after an
+// entry that the committed history of term 3 replaced), then crashes with
+// any prefix of the old log's deletes on disk: recovery must never keep an
+// old entry after the snapshot.
+func TestSnapshotOverAConflictingLogSurvivesATornCrash(t *testing.T) {
+	oldLog := []uint64{1, 1, 2, 4, 4}
+	snap := Snapshot{Index: 3, Term: 3, Data: kvstore.New().Encode()}
+	for kept := 0; kept <= len(oldLog); kept++ {
+		st := &deferredDeletes{memStorage: newMem()}
+		d := disk{st: st}
+		writeLog(&d, oldLog...)
+		// handleSnapshot's writes: the snapshot, synced, then the old log.
+		d.saveSnapshot(&snap)
+		d.sync()
+		d.deleteEntries(1, uint64(len(oldLog)))
+		if len(st.deletes) != len(oldLog) {
+			t.Fatalf("%d deletes for %d entries", len(st.deletes), len(oldLog))
+		}
+		for _, key := range st.deletes[:kept] {
+			st.memStorage.Delete(key)
+		}
+		r := (&disk{st: st.memStorage}).load()
+		if r.snap.Index != snap.Index || len(r.ents) != 0 {
+			t.Fatalf("%d of %d deletes kept: recovered snapshot %d and log terms %v after it", kept, len(oldLog), r.snap.Index, logTerms(r))
+		}
+	}
+}

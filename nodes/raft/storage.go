@@ -117,9 +117,14 @@ func (d *disk) saveEntry(e *Entry) {
 	d.dirty = true
 }
 
-// deleteEntries removes the entries [lo, hi].
+// deleteEntries removes the entries [lo, hi], the highest first: a crash
+// that keeps only the first of these deletes then leaves a contiguous run
+// from lo, never a suffix whose predecessor is gone. A snapshot installed
+// over a conflicting log relies on it: recovery drops the log after a
+// snapshot whose entry at the snapshot's index has another term, and it
+// can only see that while the entry is there.
 func (d *disk) deleteEntries(lo, hi uint64) {
-	for i := lo; i <= hi && i >= lo; i++ {
+	for i := hi; i >= lo && i <= hi; i-- {
 		d.st.Delete(d.logKey(i))
 		d.dirty = true
 	}
