@@ -106,13 +106,18 @@ type keyObject struct {
 	Obj Object
 }
 
-func (m forwardPut) Clone() any   { return m }
-func (m forwardReply) Clone() any { return m }
-func (m replicate) Clone() any    { return m }
-func (m fetchReply) Clone() any   { return m }
-func (m repair) Clone() any       { return m }
-func (m handoff) Clone() any      { return m }
-func (m handoffAck) Clone() any   { return m }
+// These messages share their objects and requests with the sender, who
+// never changes them once sent (an Object is replaced, never written in
+// place), so the network delivers them as sent (net.Immutable) instead of
+// boxing a copy of each.
+func (forwardPut) ImmutableMessage()   {}
+func (forwardReply) ImmutableMessage() {}
+func (replicate) ImmutableMessage()    {}
+func (fetchReply) ImmutableMessage()   {}
+func (repair) ImmutableMessage()       {}
+func (handoff) ImmutableMessage()      {}
+func (handoffAck) ImmutableMessage()   {}
+
 func (m gossip) Clone() any {
 	m.Beats = append([]beat(nil), m.Beats...)
 	return m
