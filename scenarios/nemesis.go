@@ -320,7 +320,7 @@ func (f Fault) validate(s *Scenario, sys *system.System) error {
 			name string
 			v    float64
 		}{{"torn_write_ratio", st.TornWriteRatio}, {"lying_sync_ratio", st.LyingSyncRatio}, {"corrupt_read_ratio", st.CorruptReadRatio}, {"crash_at_sync_ratio", st.CrashAtSyncRatio},
-			{"crash_at_sync_after_send_ratio", st.CrashAtSyncAfterSendRatio}, {"crash_at_sync_after_delete_ratio", st.CrashAtSyncAfterDeleteRatio}, {"flushed_prefix_ratio", st.FlushedPrefixRatio}} {
+			{"crash_at_sync_after_send_ratio", st.CrashAtSyncAfterSendRatio}, {"crash_at_sync_after_delete_ratio", st.CrashAtSyncAfterDeleteRatio}, {"flushed_prefix_ratio", st.FlushedPrefixRatio}, {"flushed_any_ratio", st.FlushedAnyRatio}} {
 			if !(r.v >= 0 && r.v <= 1) {
 				return fmt.Errorf("storage ratios must be in [0, 1] (storage.%s is %v)", r.name, r.v)
 			}

@@ -58,7 +58,8 @@
 // Storage is a key-value disk. Writes are volatile until Sync; a crash
 // keeps only what was synced. StorageFaults add torn writes at a crash,
 // unsynced writes that survive a crash in part (the oldest ones, in
-// order: FlushedPrefixRatio), syncs that lie, corruption that Get reports as ErrCorrupt, and crashes
+// order: FlushedPrefixRatio; or any of them, out of order:
+// FlushedAnyRatio), syncs that lie, corruption that Get reports as ErrCorrupt, and crashes
 // at a Sync itself: at any Sync (CrashAtSyncRatio), or just before one
 // whose writes a message sent before it may already have revealed
 // (CrashAtSyncAfterSendRatio) or that ends a change made of deletes and

@@ -13,6 +13,22 @@ import (
 // on disk what the first k of its writes made, for every k from none to
 // all over the seeds, and never a later write without the earlier ones.
 func TestAFlushedPrefixKeepsTheOldestUnsyncedWritesInOrder(t *testing.T) {
+	images := crashImages(t, sim.StorageFaults{FlushedPrefixRatio: 1})
+	want := []string{"b=old c=old ", "b=none c=old ", "b=none c=none ", "b=new c=none "}
+	for _, img := range want {
+		if !images[img] {
+			t.Errorf("no seed left %q; images seen: %v", img, images)
+		}
+	}
+	if len(images) != len(want) {
+		t.Errorf("images seen %v; only the %d prefixes may survive", images, len(want))
+	}
+}
+
+// crashImages runs the truncation-then-append of these tests on 60 seeds,
+// crashing before its sync under faults, and returns what the disk held.
+func crashImages(t *testing.T, faults sim.StorageFaults) map[string]bool {
+	t.Helper()
 	images := map[string]bool{}
 	for seed := uint64(1); seed <= 60; seed++ {
 		w := newWorld(t, sim.Options{Seed: seed})
@@ -32,7 +48,7 @@ func TestAFlushedPrefixKeepsTheOldestUnsyncedWritesInOrder(t *testing.T) {
 				st.Set("b", []byte("new"))
 			}}
 		}})
-		if err := h.SetStorageFaults(sim.StorageFaults{FlushedPrefixRatio: 1}); err != nil {
+		if err := h.SetStorageFaults(faults); err != nil {
 			t.Fatal(err)
 		}
 		w.At(time.Millisecond, func() { h.Crash(); h.Restart() })
@@ -54,13 +70,17 @@ func TestAFlushedPrefixKeepsTheOldestUnsyncedWritesInOrder(t *testing.T) {
 		}
 		images[image] = true
 	}
-	want := []string{"b=old c=old ", "b=none c=old ", "b=none c=none ", "b=new c=none "}
-	for _, img := range want {
+	return images
+}
+
+// TestAFlushedAnyKeepsUnsyncedWritesOutOfOrder: with FlushedAnyRatio the
+// same change can survive as writes no prefix holds: a later delete
+// without the earlier one, the new value of b without the delete of c.
+func TestAFlushedAnyKeepsUnsyncedWritesOutOfOrder(t *testing.T) {
+	images := crashImages(t, sim.StorageFaults{FlushedAnyRatio: 1})
+	for _, img := range []string{"b=old c=none ", "b=new c=old ", "b=old c=old ", "b=new c=none "} {
 		if !images[img] {
 			t.Errorf("no seed left %q; images seen: %v", img, images)
 		}
-	}
-	if len(images) != len(want) {
-		t.Errorf("images seen %v; only the %d prefixes may survive", images, len(want))
 	}
 }

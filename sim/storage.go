@@ -22,6 +22,14 @@ type StorageFaults struct {
 	// several writes (a truncation, then an append) can so survive in
 	// part.
 	FlushedPrefixRatio float64 `json:"flushed_prefix_ratio,omitempty"`
+	// FlushedAnyRatio: at a crash (when FlushedPrefixRatio kept no
+	// write), the chance that the unsynced writes had reached the disk
+	// out of order: each one independently, with even odds, as a disk or
+	// file system that reorders writes between syncs does (ALICE's
+	// crash-consistency studies; FoundationDB's simulated files drop
+	// unsynced writes at random). A change made of several writes can so
+	// survive as any subset of them, with holes.
+	FlushedAnyRatio float64 `json:"flushed_any_ratio,omitempty"`
 	// LyingSyncRatio: the chance that a Sync returns without making
 	// anything durable, so a crash loses writes the node believed safe.
 	LyingSyncRatio float64 `json:"lying_sync_ratio,omitempty"`
@@ -65,7 +73,7 @@ func (f StorageFaults) validate() error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"TornWriteRatio", f.TornWriteRatio}, {"FlushedPrefixRatio", f.FlushedPrefixRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}, {"CrashAtSyncAfterSendRatio", f.CrashAtSyncAfterSendRatio}, {"CrashAtSyncAfterDeleteRatio", f.CrashAtSyncAfterDeleteRatio}} {
+	}{{"TornWriteRatio", f.TornWriteRatio}, {"FlushedPrefixRatio", f.FlushedPrefixRatio}, {"FlushedAnyRatio", f.FlushedAnyRatio}, {"LyingSyncRatio", f.LyingSyncRatio}, {"CorruptReadRatio", f.CorruptReadRatio}, {"CrashAtSyncRatio", f.CrashAtSyncRatio}, {"CrashAtSyncAfterSendRatio", f.CrashAtSyncAfterSendRatio}, {"CrashAtSyncAfterDeleteRatio", f.CrashAtSyncAfterDeleteRatio}} {
 		if !(r.v >= 0 && r.v <= 1) {
 			return fmt.Errorf("StorageFaults.%s is %v; it must be in [0, 1]", r.name, r.v)
 		}
@@ -191,13 +199,29 @@ func (d *disk) crash(w *World, host HostID) {
 		kept = d.rng.IntN(len(d.undo) + 1)
 		w.Trace(KindFault, host, "storage.flushed-prefix", fmt.Sprintf("%d of %d unsynced writes reached the disk", kept, len(d.undo)))
 	}
-	torn := kept < len(d.undo) && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio
+	var reordered []bool // which unsynced writes reached the disk, in any order
+	if kept == 0 && len(d.undo) > 0 && d.faults.FlushedAnyRatio > 0 && d.rng.Float64() < d.faults.FlushedAnyRatio {
+		reordered = make([]bool, len(d.undo))
+		n := 0
+		for i := range reordered {
+			if reordered[i] = d.rng.IntN(2) == 0; reordered[i] {
+				n++
+			}
+		}
+		w.Trace(KindFault, host, "storage.flushed-any", fmt.Sprintf("%d of %d unsynced writes reached the disk, out of order", n, len(d.undo)))
+	}
+	torn := reordered == nil && kept < len(d.undo) && d.faults.TornWriteRatio > 0 && d.rng.Float64() < d.faults.TornWriteRatio
 	// Back to what was synced, then forward by the writes that reached
 	// the disk, each whole: a value corrupted in cur only by a read is
 	// written again.
 	d.rollBack(0)
 	for i := range d.undo[:kept] {
 		d.redo(&d.undo[i])
+	}
+	for i, reached := range reordered {
+		if reached {
+			d.redo(&d.undo[i])
+		}
 	}
 	if torn {
 		// The oldest unsynced write not kept reaches the disk,

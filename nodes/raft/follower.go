@@ -96,14 +96,7 @@ func (n *Node) handleSnapshot(from sim.HostID, m InstallSnapshot) {
 	n.kv, n.snap = kv, s
 	n.commit, n.applied = s.Index, s.Index
 	n.recomputeMembers()
-	// The snapshot must be durable before the state it replaces goes.
-	n.disk.saveSnapshot(&s)
-	n.disk.sync()
-	n.disk.deleteEntries(oldOffset+1, delTo)
-	if oldSnap > 0 {
-		n.disk.deleteSnapshot(oldSnap)
-	}
-	n.disk.sync()
+	n.disk.installSnapshot(&s, oldOffset, delTo, oldSnap)
 	if n.obs != nil {
 		n.obs.Restored(n, &n.snap)
 	}

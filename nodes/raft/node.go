@@ -677,6 +677,11 @@ func (n *Node) truncateAfter(i uint64) {
 	last := n.log.lastIndex()
 	n.log.truncate(i)
 	n.disk.deleteEntries(i+1, last)
+	// The stale entries must be gone from the disk before the entries
+	// that replace them are written: a disk that reorders unsynced writes
+	// could otherwise keep a new entry after a stale one it did not
+	// delete, a log no leader ever sent.
+	n.disk.sync()
 	if n.confIndex > i {
 		n.recomputeMembers()
 		if n.role == Leader {

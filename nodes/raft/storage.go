@@ -117,6 +117,32 @@ func (d *disk) saveEntry(e *Entry) {
 	d.dirty = true
 }
 
+// installSnapshot makes s durable, then deletes the log entries
+// [oldOffset+1, delTo] it covers or replaces and the snapshot oldSnap
+// before it (none if 0). delTo past s's index means the log conflicts
+// with s and goes whole.
+func (d *disk) installSnapshot(s *Snapshot, oldOffset, delTo, oldSnap uint64) {
+	// The snapshot must be durable before the state it replaces goes.
+	d.saveSnapshot(s)
+	d.sync()
+	if delTo > s.Index {
+		// A log the snapshot replaces: its entries past the snapshot go
+		// first, synced, while the conflicting entry at the snapshot's
+		// index still marks them for recovery as another history's. A
+		// disk that reorders unsynced writes could otherwise keep that
+		// entry's delete and lose theirs, leaving a suffix recovery would
+		// take for the snapshot's own.
+		d.deleteEntries(s.Index+1, delTo)
+		d.sync()
+		delTo = s.Index
+	}
+	d.deleteEntries(oldOffset+1, delTo)
+	if oldSnap > 0 {
+		d.deleteSnapshot(oldSnap)
+	}
+	d.sync()
+}
+
 // deleteEntries removes the entries [lo, hi], the highest first: a crash
 // that keeps only the first of these deletes then leaves a contiguous run
 // from lo, never a suffix whose predecessor is gone. A snapshot installed
