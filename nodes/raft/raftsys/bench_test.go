@@ -6,10 +6,10 @@ import (
 	"github.com/detsim/detsim/scenarios"
 )
 
-// BenchmarkProgramScenarios runs seeds of the scenarios whose faults are
-// targeted programs and reports what one run costs.
-func BenchmarkProgramScenarios(b *testing.B) {
-	for _, name := range []string{"raft-figure7-logs", "raft-snapshot-redelivered", "raft-reads-deposed-between-reads", "raft-bug-install-old-snapshot"} {
+// benchmarkScenarios runs seeds 1, 2, ... of each named scenario and
+// reports what one run costs.
+func benchmarkScenarios(b *testing.B, names []string) {
+	for _, name := range names {
 		b.Run(name, func(b *testing.B) {
 			s := lookup(b, name)
 			var events uint64
@@ -28,3 +28,28 @@ func BenchmarkProgramScenarios(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProgramScenarios: the scenarios whose faults are targeted
+// programs.
+func BenchmarkProgramScenarios(b *testing.B) {
+	benchmarkScenarios(b, []string{"raft-figure7-logs", "raft-snapshot-redelivered", "raft-reads-deposed-between-reads", "raft-bug-install-old-snapshot"})
+}
+
+// BenchmarkCrashAndQuorumScenarios: crash points after sends and deletes,
+// writes that survive a crash in part or out of order, and quorums across
+// a removal.
+func BenchmarkCrashAndQuorumScenarios(b *testing.B) {
+	benchmarkScenarios(b, []string{"raft-crash-send-before-sync", "raft-crash-single-server", "raft-membership-removed-reachable", "raft-torn-figure7", "raft-torn-truncation", "raft-torn-reordered"})
+}
+
+// leadershipScenarios aim at leases, step-down, CheckQuorum, refusals and
+// the option combinations no other scenario ran.
+var leadershipScenarios = []string{
+	"raft-lease-slow-acks", "raft-lease-drift-bound", "raft-lease-transfer",
+	"raft-checkquorum-sticky-leader", "raft-refusal-definite-stepdown",
+	"raft-config-log-reads-no-prevote", "raft-config-lease-snapshots", "raft-config-checkquorum-snapshots",
+}
+
+// BenchmarkLeadershipScenarios reports what one run of each costs, so the
+// CI suite's share of them (8 seeds each) can be read off.
+func BenchmarkLeadershipScenarios(b *testing.B) { benchmarkScenarios(b, leadershipScenarios) }
