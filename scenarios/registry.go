@@ -34,26 +34,29 @@ func builtins() (map[string]Scenario, []string, error) {
 	var firstErr error
 	for _, sys := range systems {
 		docs, err := sys.Scenarios()
-		if err == nil {
-			for _, doc := range docs {
-				var s Scenario
-				if s, err = Decode(bytes.NewReader(doc)); err != nil {
-					break
-				}
-				if s.System.Kind != sys.Name() {
-					err = fmt.Errorf("built-in scenario %q of the %s system runs the %s system", s.Name, sys.Name(), s.System.Kind)
-					break
-				}
-				if _, dup := byName[s.Name]; dup {
-					err = fmt.Errorf("two built-in scenarios are named %q", s.Name)
-					break
-				}
+		fail := func(err error) {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("scenarios: the %s system's built-in scenarios: %w", sys.Name(), err)
+			}
+		}
+		if err != nil {
+			fail(err)
+		}
+		// A scenario that does not decode is left out and reported; the
+		// system's others still load.
+		for _, doc := range docs {
+			s, err := Decode(bytes.NewReader(doc))
+			switch _, dup := byName[s.Name]; {
+			case err != nil:
+				fail(err)
+			case s.System.Kind != sys.Name():
+				fail(fmt.Errorf("built-in scenario %q of the %s system runs the %s system", s.Name, sys.Name(), s.System.Kind))
+			case dup:
+				fail(fmt.Errorf("two built-in scenarios are named %q", s.Name))
+			default:
 				byName[s.Name] = s
 				names = append(names, s.Name)
 			}
-		}
-		if err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("scenarios: the %s system's built-in scenarios: %w", sys.Name(), err)
 		}
 	}
 	sort.Strings(names)
@@ -77,9 +80,13 @@ func Builtins() error {
 // Lookup returns a copy of the built-in scenario called name. An unknown
 // name gets an error that suggests the closest names.
 func Lookup(name string) (Scenario, error) {
-	byName, names, _ := builtins()
+	byName, names, err := builtins()
 	if s, ok := byName[name]; ok {
 		return s.Clone(), nil
+	}
+	if err != nil {
+		// It may be the one that did not load: say why.
+		return Scenario{}, fmt.Errorf("no scenario named %q loaded: %w", name, err)
 	}
 	return Scenario{}, fmt.Errorf("no scenario named %q%s", name, suggest(name, names))
 }

@@ -88,8 +88,13 @@ type Assertion struct {
 	Leader string `json:"leader,omitempty"`
 	// SameTerm: every live, connected member is in the same term
 	// (system.Instance.Term).
-	SameTerm bool     `json:"same_term,omitempty"`
-	Within   Duration `json:"within,omitempty"`
+	SameTerm bool `json:"same_term,omitempty"`
+	// CutOffLeaders is "none": no live server that cannot exchange
+	// messages with a majority of the members (or is disconnected)
+	// believes it leads (system.Instance.Leads). With Within, a leader
+	// that loses its quorum steps down within the bound (CheckQuorum).
+	CutOffLeaders string   `json:"cut_off_leaders,omitempty"`
+	Within        Duration `json:"within,omitempty"`
 
 	// For is the window of the bounds below.
 	For Duration `json:"for,omitempty"`
@@ -392,17 +397,19 @@ func (c *Condition) validate(s *Scenario) error {
 }
 
 func (a *Assertion) validate(s *Scenario, sys *system.System) error {
-	state := a.Leader != "" || a.SameTerm
+	state := a.Leader != "" || a.SameTerm || a.CutOffLeaders != ""
 	window := a.Ops != nil || len(a.Counters) > 0 || a.Messages != nil
 	switch {
 	case a.Leader != "" && a.Leader != "one" && a.Leader != "none":
 		return fmt.Errorf("leader must be one or none (is %q)", a.Leader)
+	case a.CutOffLeaders != "" && a.CutOffLeaders != "none":
+		return fmt.Errorf("cut_off_leaders must be none (is %q)", a.CutOffLeaders)
 	case !state && !window && a.DiskBytesMax == 0:
-		return fmt.Errorf("asserts nothing (leader, same_term, ops, counters, messages or disk_bytes_max)")
+		return fmt.Errorf("asserts nothing (leader, same_term, cut_off_leaders, ops, counters, messages or disk_bytes_max)")
 	case a.Within < 0 || a.For < 0:
 		return fmt.Errorf("within and for must not be negative (are %v, %v)", a.Within, a.For)
 	case a.Within > 0 && !state:
-		return fmt.Errorf("within waits for a state (leader or same_term)")
+		return fmt.Errorf("within waits for a state (leader, same_term or cut_off_leaders)")
 	case state && window:
 		return fmt.Errorf("a state (leader, same_term) and a window bound (ops, counters, messages) go in separate steps")
 	case (a.Ops != nil || a.Messages != nil) && a.For <= 0:

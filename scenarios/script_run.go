@@ -71,6 +71,8 @@ func newScriptRunner(r *run) (*scriptRunner, error) {
 		case a == nil:
 		case a.SameTerm && r.sys.Term == nil:
 			return nil, fmt.Errorf("%s: assert.same_term: the %s system reports no terms (system.Instance.Term)", ts.path, r.s.System.Kind)
+		case a.CutOffLeaders != "" && r.sys.Leads == nil:
+			return nil, fmt.Errorf("%s: assert.cut_off_leaders: the %s system does not say which servers believe they lead (system.Instance.Leads)", ts.path, r.s.System.Kind)
 		case a.Leader != "" && r.sys.Leader == nil:
 			return nil, fmt.Errorf("%s: assert.leader: the %s system reports no leader (system.Instance.Leader)", ts.path, r.s.System.Kind)
 		case a.Messages != nil && a.Messages.Type != "" && sr.types == nil:
@@ -395,6 +397,29 @@ func (sr *scriptRunner) leaderOne() (sim.HostID, bool) {
 	return l, 2*reach > len(members)
 }
 
+// cutOffLeaders names the live servers that believe they lead though
+// they are disconnected or reach no majority of the members ("" if none).
+func (sr *scriptRunner) cutOffLeaders() string {
+	members := sr.r.sys.Members()
+	var names []string
+	for id := range sr.disconnected {
+		h := sr.r.w.Host(sim.HostID(id))
+		if !h.Up() || !sr.r.sys.Leads(sim.HostID(id)) {
+			continue
+		}
+		reach := 0
+		for _, m := range members {
+			if m == sim.HostID(id) || sr.r.w.Host(m).Up() && sr.r.talk(sim.HostID(id), m) {
+				reach++
+			}
+		}
+		if sr.disconnected[id] || 2*reach <= len(members) {
+			names = append(names, h.Name())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
 // leaderNone: no connected server leads.
 func (sr *scriptRunner) leaderNone() bool {
 	l := sr.r.nem.leader()
@@ -441,6 +466,11 @@ func (sr *scriptRunner) state(ts timedStep) (bool, string) {
 			return false, fmt.Sprintf("%s leads", sr.r.w.Host(sr.r.nem.leader()).Name())
 		}
 	}
+	if a.CutOffLeaders != "" {
+		if cut := sr.cutOffLeaders(); cut != "" {
+			return false, cut + " still believes it leads, cut off from a majority"
+		}
+	}
 	if a.SameTerm {
 		if terms, ok := sr.sameTerm(); !ok {
 			return false, "the members are not in one term (" + terms + ")"
@@ -451,7 +481,7 @@ func (sr *scriptRunner) state(ts timedStep) (bool, string) {
 
 func (sr *scriptRunner) assert(ts timedStep) {
 	a := ts.st.Assert
-	if a.Leader != "" || a.SameTerm {
+	if a.Leader != "" || a.SameTerm || a.CutOffLeaders != "" {
 		ok, why := sr.state(ts)
 		switch {
 		case ok:

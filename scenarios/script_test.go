@@ -170,6 +170,8 @@ func TestBadScriptsAreNamedByTheirStep(t *testing.T) {
 		{`[{"do": "crash", "when": {}}]`, "when: states no condition"},
 		{`[{"do": "crash", "chance": 2}]`, "chance must be in [0, 1]"},
 		{`[{"assert": {"leader": "one", "within": "4s"}}, {"assert": {"leader": "one", "within": "4s"}}]`, "past the end of the run"},
+		{`[{"assert": {"cut_off_leaders": "some"}}]`, `cut_off_leaders must be none (is "some")`},
+		{`[{"assert": {"cut_off_leaders": "none", "within": "1s"}}]`, ""},
 	} {
 		s := scriptScenario(t, c.script)
 		err := s.Validate()
@@ -183,6 +185,10 @@ func TestBadScriptsAreNamedByTheirStep(t *testing.T) {
 	s := scriptScenario(t, `[{"assert": {"same_term": true}}]`)
 	if _, err := scenarios.Run(s, 1, scenarios.Options{}); err == nil || !strings.Contains(err.Error(), "the beacon system reports no terms") {
 		t.Fatalf("same_term of a system without terms: %v", err)
+	}
+	s = scriptScenario(t, `[{"assert": {"cut_off_leaders": "none"}}]`)
+	if _, err := scenarios.Run(s, 1, scenarios.Options{}); err == nil || !strings.Contains(err.Error(), "does not say which servers believe they lead") {
+		t.Fatalf("cut_off_leaders of a system without Leads: %v", err)
 	}
 }
 

@@ -32,6 +32,8 @@
 //     Instance.Background, the message types (heartbeats) the page
 //     collapses until shown; Instance.Term, a live server's term or
 //     epoch, which scenario scripts assert the servers agree on;
+//     Instance.Leads, whether a server believes it leads, which scripts
+//     assert no server cut off from a majority still does;
 //     Instance.ReplicasEqual, which spares the convergence sampling the
 //     building of replica states it only compares. Spec.Rate sets the
 //     workload's rate, in operations per second per client, for a

@@ -175,6 +175,12 @@ type Instance struct {
 	// script asserts that the servers share one (assert.same_term); a
 	// system without it cannot be asked that.
 	Term func(id sim.HostID) (term uint64, ok bool)
+	// Leads, optional, reports whether a live server believes it leads,
+	// whatever the others think. A scenario's script asserts that no
+	// server cut off from a majority still does (assert.cut_off_leaders,
+	// with within: a leader that loses its quorum steps down in time); a
+	// system without it cannot be asked that.
+	Leads func(id sim.HostID) bool
 
 	_ struct{}
 }

@@ -206,8 +206,15 @@ func build(cfg raft.Config, wl client.WorkloadConfig, c *system.Cluster) (*syste
 		History:       checker.RecordedKV(&r.hist),
 		State:         r.state,
 		Term:          r.term,
+		Leads:         r.leads,
 		Background:    []string{fmt.Sprintf("%T", raft.Heartbeat{}), fmt.Sprintf("%T", raft.HeartbeatResponse{})},
 	}, nil
+}
+
+// leads reports whether a live server believes it is the leader.
+func (r *cluster) leads(id sim.HostID) bool {
+	n := r.node(id)
+	return n != nil && n.Role() == raft.Leader
 }
 
 // state is a node's role and term, for the failure page ("leader t3").
