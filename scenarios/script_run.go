@@ -387,33 +387,29 @@ func (sr *scriptRunner) leaderOne() (sim.HostID, bool) {
 	if l == sim.NoHost || !sr.r.w.Host(l).Up() || sr.disconnected[l] {
 		return sim.NoHost, false
 	}
+	return l, sr.reachesMajority(l)
+}
+
+// reachesMajority: id, counting itself, can exchange messages with a
+// majority of the members that are up.
+func (sr *scriptRunner) reachesMajority(id sim.HostID) bool {
 	members := sr.r.sys.Members()
 	reach := 0
 	for _, m := range members {
-		if m == l || sr.r.w.Host(m).Up() && sr.r.talk(l, m) {
+		if m == id || sr.r.w.Host(m).Up() && sr.r.talk(id, m) {
 			reach++
 		}
 	}
-	return l, 2*reach > len(members)
+	return 2*reach > len(members)
 }
 
 // cutOffLeaders names the live servers that believe they lead though
 // they are disconnected or reach no majority of the members ("" if none).
 func (sr *scriptRunner) cutOffLeaders() string {
-	members := sr.r.sys.Members()
 	var names []string
-	for id := range sr.disconnected {
-		h := sr.r.w.Host(sim.HostID(id))
-		if !h.Up() || !sr.r.sys.Leads(sim.HostID(id)) {
-			continue
-		}
-		reach := 0
-		for _, m := range members {
-			if m == sim.HostID(id) || sr.r.w.Host(m).Up() && sr.r.talk(sim.HostID(id), m) {
-				reach++
-			}
-		}
-		if sr.disconnected[id] || 2*reach <= len(members) {
+	for i, disconnected := range sr.disconnected {
+		id := sim.HostID(i)
+		if h := sr.r.w.Host(id); h.Up() && sr.r.sys.Leads(id) && (disconnected || !sr.reachesMajority(id)) {
 			names = append(names, h.Name())
 		}
 	}
