@@ -98,48 +98,53 @@ func appendPrepRecord(b []byte, rec *prepRecord) ([]byte, bool) {
 	b = strconv.AppendUint(append(b, `,"Seq":`...), rec.Txn.Seq, 10)
 	b = strconv.AppendInt(append(b, `},"prio":{"Start":`...), int64(rec.Priority.Start), 10)
 	b = strconv.AppendUint(append(b, `,"Client":`...), rec.Priority.Client, 10)
-	b = append(b, `},"writes":`...)
-	if rec.Writes == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, op := range rec.Writes {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if !plainJSON(op.Key) {
-				return b, false
-			}
-			b = strconv.AppendUint(append(b, `{"Kind":`...), uint64(op.Kind), 10)
-			b = append(append(append(b, `,"Key":"`...), op.Key...), '"')
-			b = strconv.AppendInt(append(b, `,"Value":`...), int64(op.Value), 10)
-			b = append(b, '}')
+	b, ok := appendList(append(b, `},"writes":`...), rec.Writes, func(b []byte, op Op) ([]byte, bool) {
+		if !plainJSON(op.Key) {
+			return b, false
 		}
-		b = append(b, ']')
+		b = strconv.AppendUint(append(b, `{"Kind":`...), uint64(op.Kind), 10)
+		b = append(append(append(b, `,"Key":"`...), op.Key...), '"')
+		b = strconv.AppendInt(append(b, `,"Value":`...), int64(op.Value), 10)
+		return append(b, '}'), true
+	})
+	if !ok {
+		return b, false
 	}
-	b = append(b, `,"locks":`...)
-	if rec.Locks == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, l := range rec.Locks {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			if !plainJSON(l.Key) {
-				return b, false
-			}
-			b = append(append(append(b, `{"key":"`...), l.Key...), '"')
-			if l.Exclusive {
-				b = append(b, `,"x":true`...)
-			}
-			b = append(b, '}')
+	b, ok = appendList(append(b, `,"locks":`...), rec.Locks, func(b []byte, l lockReq) ([]byte, bool) {
+		if !plainJSON(l.Key) {
+			return b, false
 		}
-		b = append(b, ']')
+		b = append(append(append(b, `{"key":"`...), l.Key...), '"')
+		if l.Exclusive {
+			b = append(b, `,"x":true`...)
+		}
+		return append(b, '}'), true
+	})
+	if !ok {
+		return b, false
 	}
 	b = appendInts(append(b, `,"participants":`...), rec.Participants)
 	b = strconv.AppendInt(append(b, `,"client":`...), int64(rec.Client), 10)
 	return append(b, '}'), true
+}
+
+// appendList appends v as json.Marshal encodes a slice, each element by
+// elem; it reports false as soon as an element does.
+func appendList[T any](b []byte, v []T, elem func([]byte, T) ([]byte, bool)) ([]byte, bool) {
+	if v == nil {
+		return append(b, "null"...), true
+	}
+	b = append(b, '[')
+	for i, x := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var ok bool
+		if b, ok = elem(b, x); !ok {
+			return b, false
+		}
+	}
+	return append(b, ']'), true
 }
 
 // appendInts appends v as json.Marshal encodes an []int.
