@@ -18,30 +18,11 @@ func TestCrashAfterSendFindsVotesSentBeforeTheirSync(t *testing.T) {
 	cfg := config(t, s)
 	cfg.Bugs.SyncAfterReply = true
 	setConfig(&buggy, cfg)
-	found := false
-	for seed := uint64(1); seed <= 8 && !found; seed++ {
-		r, err := scenarios.Run(buggy, seed, scenarios.Options{CheckWorkers: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Verdict != scenarios.Fail {
-			continue
-		}
-		found = true
-		if !strings.Contains(r.Reasons[0].String(), "durability") {
-			t.Errorf("seed %d: failed, but not by durability: %v", seed, r.Reasons)
-		}
-		ok, err := scenarios.Run(s, seed, scenarios.Options{CheckWorkers: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok.Verdict != scenarios.Pass {
-			t.Errorf("seed %d: the correct node does not pass either: %v", seed, ok.Reasons)
-		}
-		t.Logf("seed %d: %v", seed, r.Reasons)
-	}
-	if !found {
+	switch r := caughtBy(t, s, buggy, 8); {
+	case r == nil:
 		t.Error("8 seeds of crashes after sends never caught a reply sent before its sync")
+	case !strings.Contains(r.Reasons[0].String(), "durability"):
+		t.Errorf("failed, but not by durability: %v", r.Reasons)
 	}
 }
 

@@ -122,3 +122,29 @@ type fataler interface {
 	Fatal(args ...any)
 	Fatalf(format string, args ...any)
 }
+
+// caughtBy runs buggy on seeds 1 to seeds until one fails, and checks
+// that correct passes that same seed. It returns the failing result, or
+// nil if no seed failed.
+func caughtBy(t *testing.T, correct, buggy scenarios.Scenario, seeds uint64) *scenarios.Result {
+	t.Helper()
+	for seed := uint64(1); seed <= seeds; seed++ {
+		r, err := scenarios.Run(buggy, seed, scenarios.Options{CheckWorkers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict != scenarios.Fail {
+			continue
+		}
+		ok, err := scenarios.Run(correct, seed, scenarios.Options{CheckWorkers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok.Verdict != scenarios.Pass {
+			t.Errorf("seed %d: the correct node does not pass either: %v", seed, ok.Reasons)
+		}
+		t.Logf("seed %d: %v", seed, r.Reasons)
+		return r
+	}
+	return nil
+}
