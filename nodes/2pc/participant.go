@@ -299,10 +299,18 @@ func (p *Participant) acquire(t *ptxn) {
 // answers the client; the writes land only at commit.
 func (p *Participant) run(t *ptxn) {
 	t.state = active
-	view := map[string][]int{}
+	// view holds the keys this transaction changed so far, with their
+	// values as it sees them: a few, so a list beats a map.
+	type viewed struct {
+		key   string
+		value []int
+	}
+	var view []viewed
 	value := func(k string) []int {
-		if v, ok := view[k]; ok {
-			return v
+		for i := len(view) - 1; i >= 0; i-- {
+			if view[i].key == k {
+				return view[i].value
+			}
 		}
 		return p.value(k)
 	}
@@ -311,10 +319,12 @@ func (p *Participant) run(t *ptxn) {
 		v := value(op.Key)
 		switch op.Kind {
 		case OpRead:
-			t.results[i] = slices.Clone(v)
+			// Shared, not copied: see the Immutable messages in clone.go.
+			t.results[i] = slices.Clip(v)
 			if t.results[i] == nil {
 				t.results[i] = []int{}
 			}
+			continue
 		case OpAdd:
 			next := op.Value
 			if len(v) > 0 {
@@ -324,7 +334,7 @@ func (p *Participant) run(t *ptxn) {
 				t.refused = true
 			}
 		}
-		view[op.Key] = apply(v, op)
+		view = append(view, viewed{op.Key, apply(v, op)})
 	}
 	p.env.Cancel(t.timer)
 	if t.refused {
