@@ -4,8 +4,7 @@ import "slices"
 
 // The messages of a transaction's normal case are Immutable (net): their
 // senders build their slices for them and never change them after, and no
-// receiver changes what it is given (the coordinator and the shards copy
-// what they keep of another's lists anyway). The network delivers them
+// receiver changes what it is given or keeps. The network delivers them
 // without a copy. A read's result shares the committed list it read: a
 // shard's committed lists only ever grow past the length a read saw, or
 // are replaced whole.

@@ -39,6 +39,7 @@ type ptxn struct {
 	inDoubt  bool
 	recovery *ballots // Paxos Commit: the ballots this shard runs for txn
 	learn    *learner // Faster Paxos Commit: the ballot 0 reports
+	prepKey  string   // the key of its PREPARED record, once it has one
 }
 
 // lock is one key's lock: shared readers or one writer, and the
@@ -149,7 +150,7 @@ func (p *Participant) Start(env sim.Env) {
 		if _, ok := p.done[rec.Txn]; ok {
 			continue
 		}
-		t := &ptxn{id: rec.Txn, prio: rec.Priority, state: prepared, client: rec.Client, ops: rec.Writes, locks: rec.Locks, parts: rec.Participants}
+		t := &ptxn{id: rec.Txn, prio: rec.Priority, state: prepared, client: rec.Client, ops: rec.Writes, locks: rec.Locks, parts: rec.Participants, prepKey: k}
 		p.txns[t.id] = t
 		if !p.cfg.Bugs.ReleaseAtPrepare {
 			for _, l := range t.locks {
@@ -234,7 +235,7 @@ func (p *Participant) execute(from sim.HostID, m Execute) {
 		}
 		return
 	}
-	t := &ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops}
+	t := &ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops, locks: make([]lockReq, 0, len(m.Ops))}
 	for _, op := range m.Ops {
 		i := slices.IndexFunc(t.locks, func(l lockReq) bool { return l.Key == op.Key })
 		if i < 0 {
@@ -492,7 +493,7 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 	}
 	if t.state == active {
 		p.env.Cancel(t.timer)
-		t.parts = slices.Clone(parts)
+		t.parts = parts // shared with the Immutable message that asked
 		rec := prepRecord{Txn: t.id, Priority: t.prio, Locks: t.locks, Participants: t.parts, Client: t.client}
 		for _, op := range t.ops {
 			if op.Kind.writes() {
@@ -500,7 +501,8 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 			}
 		}
 		t.ops = rec.Writes
-		putPrepared(p.st, txnKey(prefixPrep, t.id), &rec)
+		t.prepKey = txnKey(prefixPrep, t.id)
+		putPrepared(p.st, t.prepKey, &rec)
 		if !p.cfg.Bugs.UnsyncedPrepare {
 			p.st.Sync()
 		}
@@ -593,7 +595,10 @@ func (p *Participant) finish(t *ptxn, commit bool) {
 		}
 	}
 	p.st.Set(txnKey(prefixDone, t.id), outcomeByte(commit))
-	p.st.Delete(txnKey(prefixPrep, t.id))
+	if t.prepKey == "" {
+		t.prepKey = txnKey(prefixPrep, t.id)
+	}
+	p.st.Delete(t.prepKey)
 	p.st.Sync()
 	delete(p.txns, t.id)
 	p.done[t.id] = commit
