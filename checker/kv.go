@@ -118,16 +118,16 @@ func KVModel() Model[KVState, KVInput, KVOutput] {
 	}
 }
 
+// describeKVInput writes in as "put(\"k\", \"v\")", by hand: a history's
+// summaries are made for every run.
 func describeKVInput(in KVInput) string {
 	switch in.Kind {
-	case KVGet, KVDelete:
-		return fmt.Sprintf("%v(%q)", in.Kind, in.Key)
 	case KVPut, KVAppend:
-		return fmt.Sprintf("%v(%q, %q)", in.Kind, in.Key, in.Value)
+		return in.Kind.String() + "(" + strconv.Quote(in.Key) + ", " + strconv.Quote(in.Value) + ")"
 	case KVCAS:
-		return fmt.Sprintf("cas(%q, want %q, set %q)", in.Key, in.Want, in.Value)
+		return "cas(" + strconv.Quote(in.Key) + ", want " + strconv.Quote(in.Want) + ", set " + strconv.Quote(in.Value) + ")"
 	}
-	return fmt.Sprintf("%v(%q)", in.Kind, in.Key)
+	return in.Kind.String() + "(" + strconv.Quote(in.Key) + ")"
 }
 
 func describeKVOutput(in KVInput, out KVOutput) string {
@@ -135,7 +135,7 @@ func describeKVOutput(in KVInput, out KVOutput) string {
 	case KVGet:
 		if !out.Found {
 			if out.Value != "" {
-				return fmt.Sprintf("not found, %q", out.Value)
+				return "not found, " + strconv.Quote(out.Value)
 			}
 			return "not found"
 		}

@@ -150,7 +150,7 @@ type Client struct {
 	txn      TxnID
 	prio     Priority
 	ops      []Op
-	shardOps map[int][]int // shard -> indexes into ops, in order
+	shardOps [][]int // by shard: indexes into ops, in order
 	parts    []int
 	results  [][]int
 	answered []bool // by position in parts
@@ -248,11 +248,18 @@ func (c *Client) begin() {
 	c.began = c.env.Now()
 	c.prio = Priority{Start: c.began, Client: c.id()}
 	c.draw()
-	c.shardOps = map[int][]int{}
+	if c.shardOps == nil {
+		c.shardOps = make([][]int, len(c.topo.Shards))
+	}
+	for s := range c.shardOps {
+		c.shardOps[s] = c.shardOps[s][:0]
+	}
+	// parts is a fresh slice: the CommitRequest of the last transaction
+	// may still hold the old one.
 	c.parts = nil
 	for i, op := range c.ops {
 		s := c.topo.ShardOf(op.Key)
-		if _, ok := c.shardOps[s]; !ok {
+		if len(c.shardOps[s]) == 0 {
 			c.parts = append(c.parts, s)
 		}
 		c.shardOps[s] = append(c.shardOps[s], i)
@@ -274,7 +281,9 @@ func (c *Client) begin() {
 // draw picks the transaction's operations.
 func (c *Client) draw() {
 	rng := c.env.Rand()
-	c.ops, c.mops = nil, nil
+	// Both are only read until the next transaction: Execute carries
+	// copies of the operations, and the history copies the mops.
+	c.ops, c.mops = c.ops[:0], c.mops[:0]
 	// Written values are unique across clients and restarts, and short
 	// enough to read in a report: the client's count, then its number.
 	unique := func() int {
@@ -320,7 +329,7 @@ func (c *Client) sendExecutes() {
 		if c.answered[i] {
 			continue
 		}
-		var ops []Op
+		ops := make([]Op, 0, len(c.shardOps[s]))
 		for _, j := range c.shardOps[s] {
 			ops = append(ops, c.ops[j])
 		}

@@ -2,34 +2,18 @@ package twopc
 
 import "slices"
 
-// Messages that hold slices copy themselves (net.Cloner), faster than the
-// network's reflective deep copy.
+// The messages of a transaction's normal case are Immutable (net): their
+// senders build their slices for them and never change them after, and no
+// receiver changes what it is given or keeps. The network delivers them
+// without a copy. A read's result shares the committed list it read: a
+// shard's committed lists only ever grow past the length a read saw, or
+// are replaced whole.
+func (Execute) ImmutableMessage()       {}
+func (Executed) ImmutableMessage()      {}
+func (CommitRequest) ImmutableMessage() {}
+func (BeginCommit) ImmutableMessage()   {}
+func (Prepare) ImmutableMessage()       {}
 
-func cloneLists(l [][]int) [][]int {
-	if l == nil {
-		return nil
-	}
-	out := make([][]int, len(l))
-	for i, v := range l {
-		out[i] = slices.Clone(v)
-	}
-	return out
-}
-
-func (m Execute) Clone() any  { m.Ops = slices.Clone(m.Ops); return m }
-func (m Executed) Clone() any { m.Results = cloneLists(m.Results); return m }
-func (m CommitRequest) Clone() any {
-	m.Participants, m.Epochs = slices.Clone(m.Participants), slices.Clone(m.Epochs)
-	return m
-}
-func (m BeginCommit) Clone() any {
-	m.Participants, m.Epochs = slices.Clone(m.Participants), slices.Clone(m.Epochs)
-	return m
-}
-func (m Prepare) Clone() any {
-	m.Participants, m.Epochs = slices.Clone(m.Participants), slices.Clone(m.Epochs)
-	return m
-}
 func (m Phase1a) Clone() any { m.Participants = slices.Clone(m.Participants); return m }
 func (m Phase1b) Clone() any { m.Instances = slices.Clone(m.Instances); return m }
 func (m Phase2a) Clone() any {
@@ -37,6 +21,9 @@ func (m Phase2a) Clone() any {
 	return m
 }
 func (m Phase2b) Clone() any { m.Instances = slices.Clone(m.Instances); return m }
+
+// Paxos Commit's messages copy themselves (net.Cloner), faster than the
+// network's reflective deep copy.
 
 // cloner is net.Cloner, for the copies that local delivery and Bundle
 // make without the network.
@@ -46,7 +33,7 @@ func cloneMessage(m any) any {
 	if c, ok := m.(cloner); ok {
 		return c.Clone()
 	}
-	return m // the other messages hold no references
+	return m // the other messages hold no references, or are Immutable
 }
 
 func (m Bundle) Clone() any {

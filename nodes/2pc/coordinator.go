@@ -195,7 +195,8 @@ func (c *Coordinator) begin(m BeginCommit) {
 			return
 		}
 	}
-	t := &ctxn{id: m.Txn, parts: slices.Clone(m.Participants), client: m.Client, epochs: slices.Clone(m.Epochs), began: c.env.Now()}
+	// The lists are shared with the message, which is Immutable.
+	t := &ctxn{id: m.Txn, parts: m.Participants, client: m.Client, epochs: m.Epochs, began: c.env.Now()}
 	c.txns[t.id] = t
 	if c.cfg.Protocol == PaxosCommit {
 		t.learn = newLearner(t.parts)

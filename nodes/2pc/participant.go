@@ -39,6 +39,7 @@ type ptxn struct {
 	inDoubt  bool
 	recovery *ballots // Paxos Commit: the ballots this shard runs for txn
 	learn    *learner // Faster Paxos Commit: the ballot 0 reports
+	prepKey  string   // the key of its PREPARED record, once it has one
 }
 
 // lock is one key's lock: shared readers or one writer, and the
@@ -149,7 +150,7 @@ func (p *Participant) Start(env sim.Env) {
 		if _, ok := p.done[rec.Txn]; ok {
 			continue
 		}
-		t := &ptxn{id: rec.Txn, prio: rec.Priority, state: prepared, client: rec.Client, ops: rec.Writes, locks: rec.Locks, parts: rec.Participants}
+		t := &ptxn{id: rec.Txn, prio: rec.Priority, state: prepared, client: rec.Client, ops: rec.Writes, locks: rec.Locks, parts: rec.Participants, prepKey: k}
 		p.txns[t.id] = t
 		if !p.cfg.Bugs.ReleaseAtPrepare {
 			for _, l := range t.locks {
@@ -234,7 +235,7 @@ func (p *Participant) execute(from sim.HostID, m Execute) {
 		}
 		return
 	}
-	t := &ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops}
+	t := &ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops, locks: make([]lockReq, 0, len(m.Ops))}
 	for _, op := range m.Ops {
 		i := slices.IndexFunc(t.locks, func(l lockReq) bool { return l.Key == op.Key })
 		if i < 0 {
@@ -299,10 +300,18 @@ func (p *Participant) acquire(t *ptxn) {
 // answers the client; the writes land only at commit.
 func (p *Participant) run(t *ptxn) {
 	t.state = active
-	view := map[string][]int{}
+	// view holds the keys this transaction changed so far, with their
+	// values as it sees them: a few, so a list beats a map.
+	type viewed struct {
+		key   string
+		value []int
+	}
+	var view []viewed
 	value := func(k string) []int {
-		if v, ok := view[k]; ok {
-			return v
+		for i := len(view) - 1; i >= 0; i-- {
+			if view[i].key == k {
+				return view[i].value
+			}
 		}
 		return p.value(k)
 	}
@@ -311,10 +320,12 @@ func (p *Participant) run(t *ptxn) {
 		v := value(op.Key)
 		switch op.Kind {
 		case OpRead:
-			t.results[i] = slices.Clone(v)
+			// Shared, not copied: see the Immutable messages in clone.go.
+			t.results[i] = slices.Clip(v)
 			if t.results[i] == nil {
 				t.results[i] = []int{}
 			}
+			continue
 		case OpAdd:
 			next := op.Value
 			if len(v) > 0 {
@@ -324,7 +335,7 @@ func (p *Participant) run(t *ptxn) {
 				t.refused = true
 			}
 		}
-		view[op.Key] = apply(v, op)
+		view = append(view, viewed{op.Key, apply(v, op)})
 	}
 	p.env.Cancel(t.timer)
 	if t.refused {
@@ -482,7 +493,7 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 	}
 	if t.state == active {
 		p.env.Cancel(t.timer)
-		t.parts = slices.Clone(parts)
+		t.parts = parts // shared with the Immutable message that asked
 		rec := prepRecord{Txn: t.id, Priority: t.prio, Locks: t.locks, Participants: t.parts, Client: t.client}
 		for _, op := range t.ops {
 			if op.Kind.writes() {
@@ -490,7 +501,8 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 			}
 		}
 		t.ops = rec.Writes
-		putPrepared(p.st, txnKey(prefixPrep, t.id), &rec)
+		t.prepKey = txnKey(prefixPrep, t.id)
+		putPrepared(p.st, t.prepKey, &rec)
 		if !p.cfg.Bugs.UnsyncedPrepare {
 			p.st.Sync()
 		}
@@ -583,7 +595,10 @@ func (p *Participant) finish(t *ptxn, commit bool) {
 		}
 	}
 	p.st.Set(txnKey(prefixDone, t.id), outcomeByte(commit))
-	p.st.Delete(txnKey(prefixPrep, t.id))
+	if t.prepKey == "" {
+		t.prepKey = txnKey(prefixPrep, t.id)
+	}
+	p.st.Delete(t.prepKey)
 	p.st.Sync()
 	delete(p.txns, t.id)
 	p.done[t.id] = commit

@@ -198,3 +198,26 @@ func (r *Replica) Entries() []Pushed {
 	}
 	return out
 }
+
+// SameValues reports whether r and o hold the same found keys with the
+// same values, whatever their versions: what comparing the maps of their
+// found entries would say, without building them.
+func (r *Replica) SameValues(o *Replica) bool {
+	found := 0
+	for _, k := range r.keys {
+		e := r.data[k]
+		if !e.found {
+			continue
+		}
+		found++
+		if oe, ok := o.data[k]; !ok || !oe.found || oe.value != e.value {
+			return false
+		}
+	}
+	for _, k := range o.keys {
+		if o.data[k].found {
+			found--
+		}
+	}
+	return found == 0
+}

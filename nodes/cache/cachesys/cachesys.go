@@ -158,14 +158,15 @@ func build(cfg cache.Config, wl client.WorkloadConfig, c *system.Cluster) (*syst
 		return nil, err
 	}
 	return &system.Instance{
-		Members:    c.ServerIDs,
-		Invariant:  in.invariant,
-		FinalCheck: in.finalCheck,
-		Replicas:   in.replicas,
-		Counter:    in.count,
-		Fault:      in.fault,
-		Program:    in.program,
-		History:    checker.RecordedKV(&in.hist),
+		Members:       c.ServerIDs,
+		Invariant:     in.invariant,
+		FinalCheck:    in.finalCheck,
+		Replicas:      in.replicas,
+		ReplicasEqual: in.replicasEqual,
+		Counter:       in.count,
+		Fault:         in.fault,
+		Program:       in.program,
+		History:       checker.RecordedKV(&in.hist),
 	}, nil
 }
 
@@ -291,6 +292,28 @@ func (in *instance) replicas() []checker.Replica {
 	return out
 }
 
+// replicasEqual reports whether the states replicas builds are all
+// equal, reading the servers in place.
+func (in *instance) replicasEqual() bool {
+	if in.cfg.Mode != cache.ModeReplicated {
+		return in.asideReplicasEqual()
+	}
+	var first *cache.Replica
+	for _, id := range in.servers {
+		h := in.w.Host(id)
+		if !h.Up() {
+			continue
+		}
+		r := h.Node().(*cache.Replica)
+		if first == nil {
+			first = r
+		} else if !first.SameValues(r) {
+			return false
+		}
+	}
+	return true
+}
+
 func (in *instance) divergentKeys() int {
 	reps := in.replicas()
 	n := 0
@@ -412,4 +435,48 @@ func (in *instance) asideReplicas() []checker.Replica {
 		})
 	}
 	return []checker.Replica{{Name: "database", State: stored}, {Name: "caches", State: cached}}
+}
+
+// asideReplicasEqual is asideReplicas' two states compared, without
+// building them. Each key any live cache holds is judged once, at the
+// first server that holds it: the caches' value is that of the last
+// server holding it found, as the map asideReplicas fills keeps. (A
+// static ring keeps each key at its owner alone, so no run yet has a
+// second holder; the comparison stays exact if one ever does.)
+func (in *instance) asideReplicasEqual() bool {
+	dbHost := in.w.Host(in.servers[0])
+	if !dbHost.Up() {
+		return true
+	}
+	db := dbHost.Node().(*cache.Database)
+	var servers []*cache.Server
+	for _, id := range in.caches {
+		if h := in.w.Host(id); h.Up() {
+			servers = append(servers, h.Node().(*cache.Server))
+		}
+	}
+	equal := true
+	for i, srv := range servers {
+		srv.Each(func(k, v string, found bool, _ uint64) {
+			if !equal {
+				return
+			}
+			for _, earlier := range servers[:i] {
+				if _, _, _, ok := earlier.Entry(k); ok {
+					return
+				}
+			}
+			cachedV, cached := v, found
+			for _, later := range servers[i+1:] {
+				if lv, lf, _, ok := later.Entry(k); ok && lf {
+					cachedV, cached = lv, true
+				}
+			}
+			version, storedV := db.Version(k)
+			if cached != (version > 0) || cached && cachedV != storedV {
+				equal = false
+			}
+		})
+	}
+	return equal
 }

@@ -142,16 +142,17 @@ func build(cfg etcdraft.Config, wl client.WorkloadConfig, c *system.Cluster) (*s
 		r.adminID = id
 	}
 	return &system.Instance{
-		Members:    r.members,
-		Leader:     r.leader,
-		Invariant:  r.invariant(),
-		FinalCheck: func() error { return r.safety.checkLogs(r.live()) },
-		Replicas:   r.replicas,
-		Counter:    r.count,
-		Fault:      r.fault,
-		Program:    r.program,
-		History:    checker.RecordedKV(&r.hist),
-		Term:       r.term,
+		Members:       r.members,
+		Leader:        r.leader,
+		Invariant:     r.invariant(),
+		FinalCheck:    func() error { return r.safety.checkLogs(r.live()) },
+		Replicas:      r.replicas,
+		ReplicasEqual: r.replicasEqual,
+		Counter:       r.count,
+		Fault:         r.fault,
+		Program:       r.program,
+		History:       checker.RecordedKV(&r.hist),
+		Term:          r.term,
 	}, nil
 }
 
@@ -247,6 +248,29 @@ func (r *cluster) replicas() []checker.Replica {
 		out = append(out, checker.Replica{Name: r.w.Host(id).Name(), State: data})
 	}
 	return out
+}
+
+// replicasEqual reports whether the live members hold the same values,
+// as comparing what replicas builds would, without building it.
+func (r *cluster) replicasEqual() bool {
+	var first *etcdraft.Node
+	for _, id := range r.members() {
+		n := r.node(id)
+		switch {
+		case n == nil:
+		case first == nil:
+			first = n
+		default:
+			for _, k := range r.keys {
+				v, ok := n.Value(k)
+				w, firstOK := first.Value(k)
+				if ok != firstOK || v != w {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 func (r *cluster) count(name string) int {
