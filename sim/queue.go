@@ -14,6 +14,7 @@ const (
 	evHandler                  // a Handler with an argument (hot path: no closure)
 	evTimer                    // a node's timer
 	evDeliver                  // a message handed to a host that was paused
+	evSeries                   // a world-level callback, one of a series (AtEach)
 )
 
 // slot holds what an event needs. Events live in a slab so the heap moves
@@ -28,7 +29,8 @@ type slot struct {
 	// local is a timer's deadline on its host's clock.
 	local time.Duration
 	// handler runs evHandler events. arg is the handler's argument, an
-	// evFunc's func(), a timer's tag, or a held delivery's Message.
+	// evFunc's func(), a timer's tag, a held delivery's Message, or an
+	// evSeries event's *series.
 	handler Handler
 	arg     any
 }
@@ -108,13 +110,23 @@ func (q *queue) lookup(id uint64) (uint32, bool) {
 
 // push schedules slot i at time at. An earlier entry for the same slot goes
 // stale, so pushing again reschedules.
-func (q *queue) push(at time.Duration, i uint32) {
+func (q *queue) push(at time.Duration, i uint32) { q.pushAs(at, i, q.nextSeq()) }
+
+// nextSeq takes the next sequence number.
+func (q *queue) nextSeq() uint64 {
 	q.seq++
 	if q.seq > maxSeq {
 		panic("sim: event sequence numbers exhausted")
 	}
-	q.slots[i].seq = q.seq
-	e := entry{at: at, key: q.seq<<slotBits | uint64(i)}
+	return q.seq
+}
+
+// pushAs schedules slot i at time at under a sequence number taken
+// earlier with nextSeq: the entry orders among the others as it would
+// have had it been pushed then.
+func (q *queue) pushAs(at time.Duration, i uint32, seq uint64) {
+	q.slots[i].seq = seq
+	e := entry{at: at, key: seq<<slotBits | uint64(i)}
 	if q.heap == nil {
 		q.heap = make([]entry, root, 1024)
 	}

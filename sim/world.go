@@ -167,6 +167,9 @@ type World struct {
 	halt      error
 	final     *Outcome
 	rec       Record
+	// seriesWaiting counts the live events of series (AtEach) held
+	// outside the queue until their turn.
+	seriesWaiting int
 }
 
 // NewWorld makes an empty world.
@@ -206,8 +209,9 @@ func (w *World) Events() uint64 { return w.events }
 func (w *World) Hash() uint64 { return w.hash }
 
 // Pending is the number of events waiting in the queue, cancelled ones
-// included until they reach its head.
-func (w *World) Pending() int { return w.q.len() }
+// included until they reach its head, and the events of series (AtEach)
+// not yet due.
+func (w *World) Pending() int { return w.q.len() + w.seriesWaiting }
 
 // Stream returns a random stream derived from the seed and name. Each
 // component should ask once and keep the stream: asking again for the same
@@ -274,10 +278,14 @@ func (w *World) Cancel(id EventID) bool {
 	if !ok {
 		return false
 	}
-	if k := w.q.slots[i].kind; k != evFunc && k != evHandler {
+	switch w.q.slots[i].kind {
+	case evFunc, evHandler:
+		w.q.release(i)
+	case evSeries:
+		w.cancelSeries(i)
+	default:
 		return false
 	}
-	w.q.release(i)
 	return true
 }
 
@@ -423,6 +431,12 @@ func (w *World) dispatch(i uint32) bool {
 		w.q.release(i)
 		w.countEvent(evFunc)
 		fn()
+	case evSeries:
+		ser := s.arg.(*series)
+		w.q.release(i)
+		w.countEvent(evFunc) // as At's events count, which these stand for
+		w.advanceSeries(ser)
+		ser.fn()
 	case evHandler:
 		h, arg := s.handler, s.arg
 		w.q.release(i)
