@@ -196,10 +196,11 @@ func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.In
 		s.settleAt = max(s.settleAt, stop)
 	}
 	end := c.FaultPhase + c.HealPhase
-	watch := s.watchConvergence // one func value for every sample
+	var samples []time.Duration
 	for t := s.settleAt; t <= end; t += 20 * time.Millisecond {
-		c.World.At(t, watch)
+		samples = append(samples, t)
 	}
+	c.World.AtEach(samples, s.watchConvergence)
 	return &system.Instance{
 		Members:       c.ServerIDs,
 		Invariant:     s.invariant,
