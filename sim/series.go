@@ -75,11 +75,11 @@ func (w *World) advanceSeries(ser *series) {
 // series' next event if i was the one in the queue.
 func (w *World) cancelSeries(i uint32) {
 	ser := w.q.slots[i].arg.(*series)
-	queued := ser.next < len(ser.events) && ser.events[ser.next].slot == i
-	w.q.release(i)
-	if queued {
+	if ser.next < len(ser.events) && ser.events[ser.next].slot == i {
+		w.q.cancel(i)
 		w.advanceSeries(ser)
 	} else {
+		w.q.release(i)
 		w.seriesWaiting--
 	}
 }

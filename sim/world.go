@@ -209,7 +209,7 @@ func (w *World) Events() uint64 { return w.events }
 func (w *World) Hash() uint64 { return w.hash }
 
 // Pending is the number of events waiting in the queue, cancelled ones
-// included until they reach its head, and the events of series (AtEach)
+// included until they reach its head or the queue drops them, and the events of series (AtEach)
 // not yet due.
 func (w *World) Pending() int { return w.q.len() + w.seriesWaiting }
 
@@ -280,7 +280,7 @@ func (w *World) Cancel(id EventID) bool {
 	}
 	switch w.q.slots[i].kind {
 	case evFunc, evHandler:
-		w.q.release(i)
+		w.q.cancel(i)
 	case evSeries:
 		w.cancelSeries(i)
 	default:
@@ -395,8 +395,9 @@ func (w *World) stepOne(limit time.Duration, bounded bool) bool {
 	}
 	w.q.pop()
 	i := e.slot()
-	if s := &w.q.slots[i]; s.seq != e.seq() || s.kind == evFree {
-		return true // cancelled or rescheduled
+	if !w.q.live(e) {
+		w.q.poppedStale() // cancelled or rescheduled
+		return true
 	}
 	w.now = e.at
 	if !w.dispatch(i) {
