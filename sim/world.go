@@ -167,6 +167,7 @@ type World struct {
 	halt      error
 	final     *Outcome
 	rec       Record
+	labels    [labelSlots]*labelHash // labelhash.go
 	// seriesWaiting counts the live events of series (AtEach) held
 	// outside the queue until their turn.
 	seriesWaiting int
