@@ -45,14 +45,14 @@ func BenchmarkHashLabel(b *testing.B) {
 	const label = "dynamo.fetchReply"
 	b.Run("bytes", func(b *testing.B) {
 		h := hashInit
-		for b.Loop() {
+		for range b.N {
 			h = hashString(h, label)
 		}
 		sinkHash = h
 	})
 	b.Run("cached", func(b *testing.B) {
 		h := hashInit
-		for b.Loop() {
+		for range b.N {
 			h = w.hashLabel(h, label)
 		}
 		sinkHash = h
