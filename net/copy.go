@@ -47,12 +47,31 @@ type typeInfo struct {
 	err   error // the type cannot be deep-copied (unexported reference field)
 }
 
+// typeCacheSize is how many message types info finds without a map
+// lookup; a system sends about a dozen.
+const typeCacheSize = 64
+
+// typeCacheEntry is one line of a direct-mapped cache in front of
+// Network.types.
+type typeCacheEntry struct {
+	key uintptr
+	ti  *typeInfo
+}
+
 // info returns what the copier knows of t. The cache is keyed by the
 // address of t's runtime type, which is one per type and never moves: a
-// map with integer keys finds it faster than one keyed by the interface.
+// map with integer keys finds it faster than one keyed by the interface,
+// and a direct-mapped array in front of the map faster still (a map
+// lookup was a third of the cost of a send of a flat message). Which
+// types share a line changes only the speed.
 func (n *Network) info(t reflect.Type) *typeInfo {
 	key := reflect.ValueOf(t).Pointer()
+	line := &n.recent[(key>>3^key>>9)%typeCacheSize]
+	if line.key == key && line.ti != nil {
+		return line.ti
+	}
 	if ti, ok := n.types[key]; ok {
+		*line = typeCacheEntry{key, ti}
 		return ti
 	}
 	ti := &typeInfo{name: t.String(), size: int(t.Size()), sizer: t.Implements(sizerType)}
@@ -61,6 +80,7 @@ func (n *Network) info(t reflect.Type) *typeInfo {
 		ti.err = checkCopyable(t, map[reflect.Type]bool{})
 	}
 	n.types[key] = ti
+	*line = typeCacheEntry{key, ti}
 	return ti
 }
 

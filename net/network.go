@@ -95,6 +95,7 @@ type Network struct {
 	held     []*packet // clogged messages, in arrival order
 	nextID   uint64
 	types    map[uintptr]*typeInfo // by the address of the runtime type (info)
+	recent   [typeCacheSize]typeCacheEntry
 	free     []*packet
 }
 

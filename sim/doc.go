@@ -40,7 +40,9 @@
 //     the world's Transport.
 //  2. AddHost for each host, with a Factory for its node. Hosts are numbered
 //     from 0 in the order added, so peers can be named before they exist.
-//  3. Schedule faults and drivers with At / After, add checks with AddHook.
+//  3. Schedule faults and drivers with At / After (AtEach for a long series
+//     of samples, which holds only its next event in the queue), add checks
+//     with AddHook.
 //  4. Run, RunFor or RunUntil; read Outcome, Hash and Events.
 //
 // # Hosts

@@ -274,7 +274,7 @@ func (h *Host) rescheduleTimers() {
 		return int(a.slot) - int(b.slot)
 	})
 	for _, t := range timers {
-		h.w.q.push(h.clock.trueAt(t.local, h.w.now), t.slot)
+		h.w.q.reschedule(h.clock.trueAt(t.local, h.w.now), t.slot)
 	}
 }
 
@@ -389,8 +389,10 @@ func (e *env) Cancel(id TimerID) bool {
 	}
 	if j := slices.Index(e.h.held, i); j >= 0 {
 		e.h.held = slices.Delete(e.h.held, j, j+1)
+		q.release(i) // popped already: it waits in held, not in the heap
+		return true
 	}
-	q.release(i)
+	q.cancel(i)
 	return true
 }
 

@@ -14,6 +14,7 @@ const (
 	evHandler                  // a Handler with an argument (hot path: no closure)
 	evTimer                    // a node's timer
 	evDeliver                  // a message handed to a host that was paused
+	evSeries                   // a world-level callback, one of a series (AtEach)
 )
 
 // slot holds what an event needs. Events live in a slab so the heap moves
@@ -28,7 +29,8 @@ type slot struct {
 	// local is a timer's deadline on its host's clock.
 	local time.Duration
 	// handler runs evHandler events. arg is the handler's argument, an
-	// evFunc's func(), a timer's tag, or a held delivery's Message.
+	// evFunc's func(), a timer's tag, a held delivery's Message, or an
+	// evSeries event's *series.
 	handler Handler
 	arg     any
 }
@@ -70,6 +72,10 @@ type queue struct {
 	slots []slot
 	free  []uint32
 	seq   uint64
+	// stale counts the heap's entries whose event was cancelled or
+	// rescheduled (see compact); an estimate, which only decides when
+	// to compact.
+	stale int
 }
 
 func (q *queue) alloc() uint32 {
@@ -108,13 +114,23 @@ func (q *queue) lookup(id uint64) (uint32, bool) {
 
 // push schedules slot i at time at. An earlier entry for the same slot goes
 // stale, so pushing again reschedules.
-func (q *queue) push(at time.Duration, i uint32) {
+func (q *queue) push(at time.Duration, i uint32) { q.pushAs(at, i, q.nextSeq()) }
+
+// nextSeq takes the next sequence number.
+func (q *queue) nextSeq() uint64 {
 	q.seq++
 	if q.seq > maxSeq {
 		panic("sim: event sequence numbers exhausted")
 	}
-	q.slots[i].seq = q.seq
-	e := entry{at: at, key: q.seq<<slotBits | uint64(i)}
+	return q.seq
+}
+
+// pushAs schedules slot i at time at under a sequence number taken
+// earlier with nextSeq: the entry orders among the others as it would
+// have had it been pushed then.
+func (q *queue) pushAs(at time.Duration, i uint32, seq uint64) {
+	q.slots[i].seq = seq
+	e := entry{at: at, key: seq<<slotBits | uint64(i)}
 	if q.heap == nil {
 		q.heap = make([]entry, root, 1024)
 	}
@@ -202,3 +218,95 @@ func (q *queue) pop() entry {
 }
 
 func (q *queue) len() int { return max(len(q.heap)-root, 0) }
+
+// live reports whether e still stands for its slot's event: an entry goes
+// stale when its event is cancelled (the slot is released, and perhaps
+// reused under a later sequence number) or rescheduled (pushed again
+// under a later one), and never comes back, as sequence numbers only grow.
+func (q *queue) live(e entry) bool {
+	s := &q.slots[e.slot()]
+	return s.seq == e.seq() && s.kind != evFree
+}
+
+// cancel releases slot i, whose event has an entry in the heap.
+func (q *queue) cancel(i uint32) {
+	q.release(i)
+	q.staled()
+}
+
+// reschedule moves slot i, whose event has an entry in the heap, to time at.
+func (q *queue) reschedule(at time.Duration, i uint32) {
+	q.push(at, i)
+	q.staled()
+}
+
+// poppedStale notes that the world popped a stale entry.
+func (q *queue) poppedStale() { q.stale = max(q.stale-1, 0) }
+
+// compactAfter is how many stale entries the heap may hold, beyond as
+// many as it holds live ones, before compact drops them: request timers
+// cancelled when the reply comes sit in the heap until their deadline,
+// and on a store's run they were half of it.
+const compactAfter = 64
+
+func (q *queue) staled() {
+	q.stale++
+	if q.stale > compactAfter && 2*q.stale > q.len() {
+		q.compact()
+	}
+}
+
+// compact drops the stale entries from the heap and heapifies what is
+// left. It keeps the latest stale entry, so that the world sees the same
+// entries at the head, as far as its budget and deadline checks can tell:
+// they read only an entry's time, and whatever a dropped entry would
+// have triggered (a deadline, a budget) the kept one, no earlier, does at
+// the same point of the run, while no live event is left before it.
+func (q *queue) compact() {
+	h := q.heap
+	kept := h[:root]
+	var latest entry
+	dropped := false
+	for _, e := range h[root:] {
+		switch {
+		case q.live(e):
+			kept = append(kept, e)
+		case !dropped || latest.before(e):
+			latest, dropped = e, true
+		}
+	}
+	q.stale = 0
+	if dropped {
+		kept = append(kept, latest)
+		q.stale = 1
+	}
+	q.heap = kept
+	for j := parent(len(kept) - 1); j >= root; j-- {
+		q.siftDown(j)
+	}
+}
+
+// siftDown moves the entry at j down to where it belongs below j.
+func (q *queue) siftDown(j int) {
+	h := q.heap
+	n := len(h)
+	e := h[j]
+	for {
+		c := firstChild(j)
+		if c >= n {
+			break
+		}
+		m := c
+		for k := c + 1; k < min(c+4, n); k++ {
+			if h[k].before(h[m]) {
+				m = k
+			}
+		}
+		if !h[m].before(e) {
+			break
+		}
+		h[j] = h[m]
+		j = m
+	}
+	h[j] = e
+}

@@ -17,8 +17,9 @@ type refEvent struct {
 
 // TestQueueMatchesASortedReference drives the queue through a long random
 // schedule of inserts, cancels, reschedules and pops, the way the world
-// uses it (stale heap entries skipped at the head, slots reused), and
-// checks every pop against a reference kept sorted by (time, sequence).
+// uses it (stale heap entries skipped at the head or compacted away,
+// slots reused), and checks every pop against a reference kept sorted by
+// (time, sequence).
 func TestQueueMatchesASortedReference(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
 		rng := rand.New(rand.NewPCG(seed, 99))
@@ -55,9 +56,17 @@ func TestQueueMatchesASortedReference(t *testing.T) {
 					return entry{}, false
 				}
 				q.pop()
-				if s := &q.slots[e.slot()]; s.seq == e.seq() && s.kind != evFree {
+				if q.live(e) {
 					return e, true
 				}
+				q.poppedStale()
+			}
+		}
+		// Cancelled and rescheduled entries stay in the heap only until
+		// they are as many as the live ones (and more than compactAfter).
+		checkCompacted := func(step int) {
+			if q.len() > 2*len(ref)+compactAfter+1 {
+				t.Fatalf("seed %d step %d: the heap holds %d entries for %d live events", seed, step, q.len(), len(ref))
 			}
 		}
 		const steps = 200_000
@@ -85,15 +94,17 @@ func TestQueueMatchesASortedReference(t *testing.T) {
 				if !ok || i != victim.slot {
 					t.Fatalf("seed %d step %d: a live event's id does not look up", seed, step)
 				}
-				q.release(i)
+				q.cancel(i)
 				removeRef(victim.slot)
+				checkCompacted(step)
 			case op < 60: // reschedule, as a clock step moves a timer
 				victim := ref[rng.IntN(len(ref))]
 				at := future()
-				q.push(at, victim.slot)
+				q.reschedule(at, victim.slot)
 				seq++
 				removeRef(victim.slot)
 				insertRef(refEvent{victim.slot, at, seq})
+				checkCompacted(step)
 			default: // pop
 				e, ok := popLive()
 				if !ok {

@@ -126,7 +126,7 @@ func (w *World) emit(kind RecordKind, host, peer HostID, id uint64, size int, la
 	h := mix(w.hash, uint64(kind)|uint64(uint32(host))<<8|uint64(uint32(peer))<<40)
 	h = mix(mix(mix(h, uint64(w.now)), id), uint64(size))
 	if label != "" {
-		h = hashString(h, label)
+		h = w.hashLabel(h, label)
 	}
 	w.hash = h
 	if w.sink == nil {
@@ -160,12 +160,15 @@ func mix(h, v uint64) uint64 {
 	return h ^ h>>31
 }
 
-func hashString(h uint64, s string) uint64 {
+func hashString(h uint64, s string) uint64 { return mix(loopString(h, s), uint64(len(s))) }
+
+// loopString is hashString's byte loop (FNV-1a's, from h).
+func loopString(h uint64, s string) uint64 {
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
 		h *= hashPrime
 	}
-	return mix(h, uint64(len(s)))
+	return h
 }
 
 func splitmix(x uint64) uint64 {

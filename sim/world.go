@@ -167,6 +167,10 @@ type World struct {
 	halt      error
 	final     *Outcome
 	rec       Record
+	labels    [labelSlots]*labelHash // labelhash.go
+	// seriesWaiting counts the live events of series (AtEach) held
+	// outside the queue until their turn.
+	seriesWaiting int
 }
 
 // NewWorld makes an empty world.
@@ -206,8 +210,9 @@ func (w *World) Events() uint64 { return w.events }
 func (w *World) Hash() uint64 { return w.hash }
 
 // Pending is the number of events waiting in the queue, cancelled ones
-// included until they reach its head.
-func (w *World) Pending() int { return w.q.len() }
+// included until they reach its head or the queue drops them, and the events of series (AtEach)
+// not yet due.
+func (w *World) Pending() int { return w.q.len() + w.seriesWaiting }
 
 // Stream returns a random stream derived from the seed and name. Each
 // component should ask once and keep the stream: asking again for the same
@@ -274,10 +279,14 @@ func (w *World) Cancel(id EventID) bool {
 	if !ok {
 		return false
 	}
-	if k := w.q.slots[i].kind; k != evFunc && k != evHandler {
+	switch w.q.slots[i].kind {
+	case evFunc, evHandler:
+		w.q.cancel(i)
+	case evSeries:
+		w.cancelSeries(i)
+	default:
 		return false
 	}
-	w.q.release(i)
 	return true
 }
 
@@ -387,8 +396,9 @@ func (w *World) stepOne(limit time.Duration, bounded bool) bool {
 	}
 	w.q.pop()
 	i := e.slot()
-	if s := &w.q.slots[i]; s.seq != e.seq() || s.kind == evFree {
-		return true // cancelled or rescheduled
+	if !w.q.live(e) {
+		w.q.poppedStale() // cancelled or rescheduled
+		return true
 	}
 	w.now = e.at
 	if !w.dispatch(i) {
@@ -423,6 +433,12 @@ func (w *World) dispatch(i uint32) bool {
 		w.q.release(i)
 		w.countEvent(evFunc)
 		fn()
+	case evSeries:
+		ser := s.arg.(*series)
+		w.q.release(i)
+		w.countEvent(evFunc) // as At's events count, which these stand for
+		w.advanceSeries(ser)
+		ser.fn()
 	case evHandler:
 		h, arg := s.handler, s.arg
 		w.q.release(i)

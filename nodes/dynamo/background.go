@@ -15,6 +15,7 @@ import (
 
 func (n *Node) gossipRound() {
 	me := n.serverPos[n.self]
+	n.ownBeats()
 	n.beats[me].Count++
 	n.heard[me] = n.env.Now()
 	servers := n.ring.servers
@@ -26,6 +27,15 @@ func (n *Node) gossipRound() {
 		peer = servers[n.env.Rand().IntN(len(servers))]
 	}
 	n.env.Send(peer, gossip{Beats: n.beats})
+	n.beatsSent = true
+}
+
+// ownBeats makes beats the node's own to change, copying them if a gossip
+// shares them.
+func (n *Node) ownBeats() {
+	if n.beatsSent {
+		n.beats, n.beatsSent = slices.Clone(n.beats), false
+	}
 }
 
 func (n *Node) gossiped(m gossip) {
@@ -36,6 +46,7 @@ func (n *Node) gossiped(m gossip) {
 	now := n.env.Now()
 	for i, b := range m.Beats {
 		if b.after(n.beats[i]) {
+			n.ownBeats()
 			n.beats[i] = b
 			n.heard[i] = now
 		}

@@ -118,10 +118,10 @@ func (repair) ImmutableMessage()       {}
 func (handoff) ImmutableMessage()      {}
 func (handoffAck) ImmutableMessage()   {}
 
-func (m gossip) Clone() any {
-	m.Beats = append([]beat(nil), m.Beats...)
-	return m
-}
+// A gossip shares its sender's beats, which the sender copies before it
+// changes them again (Node.ownBeats).
+func (gossip) ImmutableMessage() {}
+
 func (m aeDiff) Clone() any {
 	m.Objects = append([]keyObject(nil), m.Objects...)
 	return m

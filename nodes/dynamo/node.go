@@ -63,6 +63,7 @@ type Node struct {
 
 	boot      uint64
 	beats     []beat          // by position in ring.Servers()
+	beatsSent bool            // a gossip shares beats: the next change copies them (ownBeats)
 	heard     []time.Duration // local time each heartbeat last advanced
 	serverPos []int           // by host id: the server's position in ring.Servers(), or -1
 }

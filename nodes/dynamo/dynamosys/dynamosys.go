@@ -196,12 +196,13 @@ func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.In
 		s.settleAt = max(s.settleAt, stop)
 	}
 	end := c.FaultPhase + c.HealPhase
-	watch := s.watchConvergence // one func value for every sample
+	var samples []time.Duration
 	for t := s.settleAt; t <= end; t += 20 * time.Millisecond {
-		c.World.At(t, watch)
+		samples = append(samples, t)
 	}
+	c.World.AtEach(samples, s.watchConvergence)
 	return &system.Instance{
-		Members:       c.ServerIDs,
+		Members:       s.members,
 		Invariant:     s.invariant,
 		FinalCheck:    s.finalCheck,
 		Replicas:      s.replicas,
@@ -210,6 +211,11 @@ func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.In
 		History:       s.hist,
 	}, nil
 }
+
+// members are the servers, fixed for the run: one slice for every call
+// (the convergence sampling asks at each sample), which the harness only
+// reads.
+func (s *store) members() []sim.HostID { return s.servers }
 
 func (s *store) node(id sim.HostID) *dynamo.Node {
 	h := s.w.Host(id)
