@@ -12,16 +12,19 @@
 // (DETSIM_SEEDS: planted-bug hunters get 3n, swarms 8n, as in the suite;
 // the deeper tests of nodes/raft/raftsys read it too). -sweep scores by
 // the built-in scenarios alone, as a sweep of a user's own system would,
-// with no unit test; it skips the scenarios that hunt a planted bug and
-// stops at the first seed that fails (DETSIM_SWEEP=1). So
+// with no unit test; it skips the scenarios that hunt a planted bug, runs
+// the seeds in stages (8, 64, 512, n: every scenario through a stage
+// before the next) and stops at the first seed that fails (DETSIM_SWEEP=1,
+// see builtin's TestFaultInjectionSuite). So
 //
 //	go run ./internal/mutants/mutscore -sweep -seeds 1000 -timeout 3h
 //
-// is the score of a 1,000-seed sweep. A mutant it kills costs the seeds up
-// to the first failure; one that survives costs every seed of every
-// scenario (an hour or more of CPU for the raft scenarios), so -timeout
-// must cover a whole sweep: a command that runs out of time counts as a
-// hang, which kills the mutant. -scenarios narrows the sweep.
+// is the score of a 1,000-seed sweep. A mutant it kills costs the stages up
+// to the first failure (one CI suite if the suite's own seeds find it);
+// one that survives costs every seed of every scenario (an hour or more
+// of CPU for the raft scenarios), so -timeout must cover a whole sweep: a
+// command that runs out of time counts as a hang, which kills the mutant.
+// -scenarios narrows the sweep.
 package main
 
 import (
@@ -80,7 +83,11 @@ func (o options) runner(root string) (mutants.Runner, error) {
 		r.Commands = slices.Clone(mutants.Suite)
 	} else {
 		pattern := "FaultInjectionSuite"
-		if o.scenarios != "" {
+		switch {
+		case o.scenarios != "" && o.sweep:
+			// A sweep's scenarios run inside its stages of seeds.
+			pattern += "/.*/(" + o.scenarios + ")$"
+		case o.scenarios != "":
 			pattern += "/(" + o.scenarios + ")$"
 		}
 		r.Commands = []mutants.Command{{"test", "-count=1", "./builtin", "-run", pattern}}

@@ -26,7 +26,7 @@ func TestSweepRunsTheScenariosAloneOverTheSeedsAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.Commands[0][len(r.Commands[0])-1]; got != "FaultInjectionSuite/(raft-torn-.*)$" {
+	if got := r.Commands[0][len(r.Commands[0])-1]; got != "FaultInjectionSuite/.*/(raft-torn-.*)$" {
 		t.Errorf("-scenarios ran %q", got)
 	}
 }
