@@ -37,3 +37,9 @@ func TestFigure8StepsFindsOldTermsCommittedByCounting(t *testing.T) {
 		t.Errorf("the bug failed %d of 8 seeds, want at least 6", caught)
 	}
 }
+
+// BenchmarkFigure8AndBurstScenarios reports what one run of the scenarios
+// of the figure8-steps and conf-burst programs costs.
+func BenchmarkFigure8AndBurstScenarios(b *testing.B) {
+	benchmarkScenarios(b, []string{"raft-figure8-steps", "raft-membership-concurrent"})
+}
