@@ -26,5 +26,6 @@
 // planted bugs the scenarios hunt.
 //
 // The command ./internal/mutants/mutscore runs them all and prints the
-// score; docs/MUTATION.md records it.
+// score; with -sweep -seeds n, the score of an n-seed sweep of the
+// built-in scenarios alone. docs/MUTATION.md records both.
 package mutants
