@@ -18,6 +18,9 @@
 //     planted-bug hunter that stopped finding its bug kill it only
 //     incidentally, and are counted apart; a mutant that does not build
 //     is stillborn and counts neither way.
+//  5. With Confirm, each scenario seed that failed is replayed on the
+//     unmutated module: if that fails every one of them too, the outcome
+//     is Baseline, which counts neither way either.
 //
 // The mutants (Raft) are written as implementers' mistakes, one per line
 // of code, across election, replication, commitment, persistence,

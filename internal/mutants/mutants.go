@@ -78,9 +78,13 @@ const (
 	// Stillborn: the mutant does not build, so it says nothing of the
 	// tests.
 	Stillborn
+	// Baseline: every scenario seed that failed fails on the unmutated
+	// module too (Runner.Confirm), so the failure says nothing of the
+	// mutant; it neither kills nor survives.
+	Baseline
 )
 
-var classNames = [...]string{"survived", "correctness", "unit-test", "unknown", "hang", "probe", "precondition", "stillborn"}
+var classNames = [...]string{"survived", "correctness", "unit-test", "unknown", "hang", "probe", "precondition", "stillborn", "baseline"}
 
 func (c Class) String() string {
 	if c < 0 || int(c) >= len(classNames) {
@@ -90,7 +94,7 @@ func (c Class) String() string {
 }
 
 // Killed reports whether the class kills the mutant.
-func (c Class) Killed() bool { return c != Survived && c != Stillborn }
+func (c Class) Killed() bool { return c != Survived && c != Stillborn && c != Baseline }
 
 // Incidental reports whether the class kills the mutant without any check
 // having caught it.
@@ -116,6 +120,7 @@ var (
 	reFailTest     = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`)
 	rePanic        = regexp.MustCompile(`(?m)^panic: (.*)$`)
 	reBuild        = regexp.MustCompile(`(?m)\[(build|setup) failed\]|^# \S+$`)
+	reReplay       = regexp.MustCompile(`replay: go run ./cmd/simrun run (\S+) -seed (\d+)`)
 )
 
 // Classify reads the output of the suite's commands. timedOut says a
@@ -177,6 +182,12 @@ type Runner struct {
 	// check; by default the run stops there, and Classes show only what
 	// the commands run so far found.
 	Exhaustive bool
+	// Confirm replays each scenario seed that failed on the unmutated
+	// module (simrun run, from Root): a kill stands only if the unmutated
+	// module passes one of them, and is class Baseline otherwise. A sweep
+	// of many seeds needs it, since it runs seeds the scenarios were never
+	// checked on.
+	Confirm bool
 }
 
 // Run applies m to a temporary copy of the module, runs the commands there
@@ -245,7 +256,49 @@ func (r Runner) Run(ctx context.Context, m Mutant) (Outcome, error) {
 		// A failure the classes do not describe still kills the mutant.
 		o.Class, o.By = UnitTest, "a failure of another kind (see the output)"
 	}
+	if r.Confirm && (o.Class == Correctness || o.Class == Unknown) {
+		if err := r.confirm(ctx, &o, out.String()); err != nil {
+			return Outcome{}, err
+		}
+	}
 	return o, nil
+}
+
+// confirm replays on the unmutated module the scenario seeds that failed
+// with the mutant; if the unmutated module fails every one of them too,
+// the outcome becomes Baseline.
+func (r Runner) confirm(ctx context.Context, o *Outcome, output string) error {
+	replays := reReplay.FindAllStringSubmatch(output, -1)
+	if len(replays) == 0 {
+		return nil // a failure no scenario seed names (a panic): it stands
+	}
+	var failing []string
+	for _, m := range replays {
+		name, seed := m[1], m[2]
+		artifacts, err := os.MkdirTemp("", "detsim-confirm-")
+		if err != nil {
+			return err
+		}
+		cmd := exec.CommandContext(ctx, "go", "run", "./cmd/simrun", "run", name, "-seed", seed, "-out", artifacts)
+		cmd.Dir = r.Root
+		out, err := cmd.CombinedOutput()
+		os.RemoveAll(artifacts)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var exit *exec.ExitError
+		switch {
+		case err == nil:
+			return nil // the unmutated module passes it: the mutant's failure
+		case errors.As(err, &exit) && (exit.ExitCode() == 1 || exit.ExitCode() == 3):
+			failing = append(failing, name+" seed "+seed)
+		default:
+			return fmt.Errorf("mutant %s: replaying %s seed %s on the unmutated module: %v\n%s", o.Mutant.Name, name, seed, err, out)
+		}
+	}
+	o.Class, o.By = Baseline, "the unmutated module fails "+strings.Join(failing, ", ")+" too"
+	o.Classes = append(o.Classes, Baseline)
+	return nil
 }
 
 // copyModule copies the module's files, without version control.
@@ -281,10 +334,14 @@ func Summarize(outcomes []Outcome) string {
 	var b strings.Builder
 	tried, killed, byCheck := 0, 0, 0
 	count := map[Class]int{}
-	var survivors []string
+	var survivors, baseline []string
 	for _, o := range outcomes {
 		count[o.Class]++
-		if o.Class == Stillborn {
+		switch o.Class {
+		case Stillborn:
+			continue
+		case Baseline:
+			baseline = append(baseline, o.Mutant.Name)
 			continue
 		}
 		tried++
@@ -304,13 +361,16 @@ func Summarize(outcomes []Outcome) string {
 		return 100 * float64(n) / float64(tried)
 	}
 	fmt.Fprintf(&b, "mutants: %d tried, %d killed (%.0f%%), %d by a check (%.0f%%)\n", tried, killed, pct(killed), byCheck, pct(byCheck))
-	for c := Correctness; c <= Stillborn; c++ {
+	for c := Correctness; c <= Baseline; c++ {
 		if count[c] > 0 {
 			fmt.Fprintf(&b, "  %-13s %d\n", c.String()+":", count[c])
 		}
 	}
 	if len(survivors) > 0 {
 		fmt.Fprintf(&b, "survivors: %s\n", strings.Join(survivors, ", "))
+	}
+	if len(baseline) > 0 {
+		fmt.Fprintf(&b, "not scored (the unmutated module fails the same seeds): %s\n", strings.Join(baseline, ", "))
 	}
 	return b.String()
 }

@@ -24,7 +24,10 @@
 // one that survives costs every seed of every scenario (an hour or more
 // of CPU for the raft scenarios), so -timeout must cover a whole sweep: a
 // command that runs out of time counts as a hang, which kills the mutant.
-// -scenarios narrows the sweep.
+// -scenarios narrows the sweep. A sweep runs seeds no one checked the
+// scenarios on, so each kill is confirmed: the failing scenario seeds are
+// replayed on the unmutated module, and a failure it shows too scores as
+// baseline, neither a kill nor a survivor.
 package main
 
 import (
@@ -94,6 +97,7 @@ func (o options) runner(root string) (mutants.Runner, error) {
 	}
 	if o.sweep {
 		r.Env = append(r.Env, "DETSIM_SWEEP=1")
+		r.Confirm = true
 	}
 	// go test's own limit (10 minutes unless told) must not cut a command
 	// short of the time the mutant is allowed.

@@ -21,6 +21,9 @@ func TestSweepRunsTheScenariosAloneOverTheSeedsAsked(t *testing.T) {
 	if !slices.Contains(r.Env, "DETSIM_SEEDS=1000") || !slices.Contains(r.Env, "DETSIM_SWEEP=1") {
 		t.Errorf("env %q lacks the seeds or the sweep", r.Env)
 	}
+	if !r.Confirm {
+		t.Error("a sweep's kills are not confirmed on the unmutated module")
+	}
 
 	r, err = options{timeout: time.Minute, sweep: true, scenarios: "raft-torn-.*"}.runner("/m")
 	if err != nil {
@@ -37,7 +40,7 @@ func TestTheDefaultRunIsTheSuiteUnderTheTimeoutAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Commands) != len(mutants.Suite) || len(r.Env) != 0 {
+	if len(r.Commands) != len(mutants.Suite) || len(r.Env) != 0 || r.Confirm {
 		t.Fatalf("commands %q, env %q: want the suite, as it is", r.Commands, r.Env)
 	}
 	for i, c := range r.Commands {
