@@ -53,7 +53,8 @@ func runOrFatal(t *testing.T, s Scenario, seed uint64) *Result {
 // ones still running stop at their next seed, and no further stage runs.
 // So a failure the CI suite's seeds find costs one CI suite, whatever the
 // seed count. Which failure is reported first depends on scheduling; that
-// one is reported at all does not.
+// one is reported at all does not. DETSIM_SWEEP_SKIP lists scenario seeds
+// not to run (sweepSkips).
 func sweepMode(t *testing.T) bool {
 	switch v := os.Getenv("DETSIM_SWEEP"); v {
 	case "", "0":
@@ -64,6 +65,25 @@ func sweepMode(t *testing.T) bool {
 		t.Fatalf("DETSIM_SWEEP=%q: want 1 (or unset)", v)
 		return false
 	}
+}
+
+// sweepSkips are the scenario seeds DETSIM_SWEEP_SKIP names
+// ("name:seed,name:seed"), which a sweep does not run: seeds the correct
+// code fails too, so that a sweep of a mutant can go past them.
+func sweepSkips(t *testing.T) map[string]bool {
+	skips := map[string]bool{}
+	v := os.Getenv("DETSIM_SWEEP_SKIP")
+	if v == "" {
+		return skips
+	}
+	for _, item := range strings.Split(v, ",") {
+		name, seed, ok := strings.Cut(item, ":")
+		if _, err := strconv.ParseUint(seed, 10, 64); !ok || name == "" || err != nil {
+			t.Fatalf("DETSIM_SWEEP_SKIP: %q is not name:seed", item)
+		}
+		skips[item] = true
+	}
+	return skips
 }
 
 // seedCount is how many seeds a scenario gets when the suite runs seeds
@@ -119,6 +139,7 @@ func TestFaultInjectionSuite(t *testing.T) {
 		}
 		return
 	}
+	skips := sweepSkips(t)
 	tallies := make([]*Tally, len(names))
 	var failed atomic.Bool
 	done := 0
@@ -142,6 +163,10 @@ func TestFaultInjectionSuite(t *testing.T) {
 					for seed := seedCount(s, done) + 1; seed <= seedCount(s, upTo); seed++ {
 						if failed.Load() {
 							t.Skipf("stopped before seed %d: another scenario failed", seed)
+						}
+						if skips[fmt.Sprintf("%s:%d", name, seed)] {
+							t.Logf("seed %d skipped (DETSIM_SWEEP_SKIP)", seed)
+							continue
 						}
 						tally.Add(runOrFatal(t, s, uint64(seed)))
 						if tally.BadCount > 0 {

@@ -188,6 +188,12 @@ type Runner struct {
 	// of many seeds needs it, since it runs seeds the scenarios were never
 	// checked on.
 	Confirm bool
+	// SkipEnv, with Confirm, is the environment variable through which the
+	// commands skip scenario seeds (name:seed, comma-separated): a
+	// Baseline outcome is run again without the seeds the unmutated
+	// module fails, up to 10 of them, so that it still says something of
+	// the mutant.
+	SkipEnv string
 }
 
 // Run applies m to a temporary copy of the module, runs the commands there
@@ -222,6 +228,41 @@ func (r Runner) Run(ctx context.Context, m Mutant) (Outcome, error) {
 	if timeout == 0 {
 		timeout = 5 * time.Minute
 	}
+	var skipped []string // scenario seeds the unmutated module fails too
+	for {
+		o, output, err := r.runCommands(ctx, m, dir, cmds, timeout, skipped)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if r.Confirm && (o.Class == Correctness || o.Class == Unknown) {
+			failing, err := r.confirm(ctx, &o, output)
+			if err != nil {
+				return Outcome{}, err
+			}
+			if o.Class == Baseline && r.SkipEnv != "" && len(skipped) < maxSkipped {
+				skipped = append(skipped, failing...)
+				continue
+			}
+		}
+		if len(skipped) > 0 {
+			o.By += " (skipped, failing unmutated too: " + strings.Join(skipped, ", ") + ")"
+		}
+		o.Elapsed = time.Since(start)
+		return o, nil
+	}
+}
+
+// maxSkipped bounds the scenario seeds a run skips because the unmutated
+// module fails them: past it, the outcome is Baseline.
+const maxSkipped = 10
+
+// runCommands runs the commands in dir, skipping the scenario seeds
+// skipped (through SkipEnv), and classifies their output.
+func (r Runner) runCommands(ctx context.Context, m Mutant, dir string, cmds []Command, timeout time.Duration, skipped []string) (Outcome, string, error) {
+	env := append(append(os.Environ(), "GOFLAGS=-trimpath"), r.Env...)
+	if len(skipped) > 0 {
+		env = append(env, r.SkipEnv+"="+strings.Join(skipped, ","))
+	}
 	var out bytes.Buffer
 	timedOut := false
 	for _, args := range cmds {
@@ -230,7 +271,7 @@ func (r Runner) Run(ctx context.Context, m Mutant) (Outcome, error) {
 		cmd.Dir = dir
 		// -trimpath keeps the build cache's keys free of the copy's
 		// directory, so that only the mutated packages rebuild.
-		cmd.Env = append(append(os.Environ(), "GOFLAGS=-trimpath"), r.Env...)
+		cmd.Env = env
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
 		if cctx.Err() == context.DeadlineExceeded {
@@ -238,67 +279,62 @@ func (r Runner) Run(ctx context.Context, m Mutant) (Outcome, error) {
 		}
 		cancel()
 		if err := ctx.Err(); err != nil {
-			return Outcome{}, err
+			return Outcome{}, "", err
 		}
 		var exit *exec.ExitError
 		if err != nil && !errors.As(err, &exit) {
-			return Outcome{}, fmt.Errorf("mutant %s: go %s: %w", m.Name, strings.Join(args, " "), err)
+			return Outcome{}, "", fmt.Errorf("mutant %s: go %s: %w", m.Name, strings.Join(args, " "), err)
 		}
 		if classes, _ := Classify(out.String(), timedOut); !r.Exhaustive && len(classes) > 0 && classes[0].Killed() && !classes[0].Incidental() {
 			break
 		}
 	}
 	classes, by := Classify(out.String(), timedOut)
-	o := Outcome{Mutant: m, Classes: classes, Elapsed: time.Since(start)}
+	o := Outcome{Mutant: m, Classes: classes}
 	if len(classes) > 0 {
 		o.Class, o.By = classes[0], by[classes[0]]
 	} else if strings.Contains(out.String(), "FAIL") {
 		// A failure the classes do not describe still kills the mutant.
 		o.Class, o.By = UnitTest, "a failure of another kind (see the output)"
 	}
-	if r.Confirm && (o.Class == Correctness || o.Class == Unknown) {
-		if err := r.confirm(ctx, &o, out.String()); err != nil {
-			return Outcome{}, err
-		}
-	}
-	return o, nil
+	return o, out.String(), nil
 }
 
 // confirm replays on the unmutated module the scenario seeds that failed
 // with the mutant; if the unmutated module fails every one of them too,
-// the outcome becomes Baseline.
-func (r Runner) confirm(ctx context.Context, o *Outcome, output string) error {
+// the outcome becomes Baseline, and confirm returns them as name:seed.
+func (r Runner) confirm(ctx context.Context, o *Outcome, output string) ([]string, error) {
 	replays := reReplay.FindAllStringSubmatch(output, -1)
 	if len(replays) == 0 {
-		return nil // a failure no scenario seed names (a panic): it stands
+		return nil, nil // a failure no scenario seed names (a panic): it stands
 	}
 	var failing []string
 	for _, m := range replays {
 		name, seed := m[1], m[2]
 		artifacts, err := os.MkdirTemp("", "detsim-confirm-")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cmd := exec.CommandContext(ctx, "go", "run", "./cmd/simrun", "run", name, "-seed", seed, "-out", artifacts)
 		cmd.Dir = r.Root
 		out, err := cmd.CombinedOutput()
 		os.RemoveAll(artifacts)
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		var exit *exec.ExitError
 		switch {
 		case err == nil:
-			return nil // the unmutated module passes it: the mutant's failure
+			return nil, nil // the unmutated module passes it: the mutant's failure
 		case errors.As(err, &exit) && (exit.ExitCode() == 1 || exit.ExitCode() == 3):
-			failing = append(failing, name+" seed "+seed)
+			failing = append(failing, name+":"+seed)
 		default:
-			return fmt.Errorf("mutant %s: replaying %s seed %s on the unmutated module: %v\n%s", o.Mutant.Name, name, seed, err, out)
+			return nil, fmt.Errorf("mutant %s: replaying %s seed %s on the unmutated module: %v\n%s", o.Mutant.Name, name, seed, err, out)
 		}
 	}
 	o.Class, o.By = Baseline, "the unmutated module fails "+strings.Join(failing, ", ")+" too"
 	o.Classes = append(o.Classes, Baseline)
-	return nil
+	return failing, nil
 }
 
 // copyModule copies the module's files, without version control.

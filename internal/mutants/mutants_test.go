@@ -180,7 +180,7 @@ func main() {
 		{"panic: raft: truncating the log below the commit index", Correctness},
 	} {
 		o := Outcome{Mutant: Mutant{Name: "m"}, Class: Correctness}
-		if err := r.confirm(context.Background(), &o, tc.output); err != nil {
+		if _, err := r.confirm(context.Background(), &o, tc.output); err != nil {
 			t.Fatal(err)
 		}
 		if o.Class != tc.want {

@@ -26,8 +26,9 @@
 // command that runs out of time counts as a hang, which kills the mutant.
 // -scenarios narrows the sweep. A sweep runs seeds no one checked the
 // scenarios on, so each kill is confirmed: the failing scenario seeds are
-// replayed on the unmutated module, and a failure it shows too scores as
-// baseline, neither a kill nor a survivor.
+// replayed on the unmutated module; a failure it shows too is skipped
+// (DETSIM_SWEEP_SKIP) and the sweep runs again, up to 10 such seeds, past
+// which the mutant scores as baseline, neither a kill nor a survivor.
 package main
 
 import (
@@ -97,7 +98,7 @@ func (o options) runner(root string) (mutants.Runner, error) {
 	}
 	if o.sweep {
 		r.Env = append(r.Env, "DETSIM_SWEEP=1")
-		r.Confirm = true
+		r.Confirm, r.SkipEnv = true, "DETSIM_SWEEP_SKIP"
 	}
 	// go test's own limit (10 minutes unless told) must not cut a command
 	// short of the time the mutant is allowed.

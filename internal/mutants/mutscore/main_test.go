@@ -21,7 +21,7 @@ func TestSweepRunsTheScenariosAloneOverTheSeedsAsked(t *testing.T) {
 	if !slices.Contains(r.Env, "DETSIM_SEEDS=1000") || !slices.Contains(r.Env, "DETSIM_SWEEP=1") {
 		t.Errorf("env %q lacks the seeds or the sweep", r.Env)
 	}
-	if !r.Confirm {
+	if !r.Confirm || r.SkipEnv != "DETSIM_SWEEP_SKIP" {
 		t.Error("a sweep's kills are not confirmed on the unmutated module")
 	}
 
