@@ -112,9 +112,9 @@ type Outcome struct {
 }
 
 var (
-	reExpectedPass = regexp.MustCompile(`(\S+) seed \d+: expected to pass, failed: ([^:;\n]+)`)
-	reAlsoFailed   = regexp.MustCompile(`(\S+) seed \d+: expected to fail only \S+, also failed ([^:;\n]+)`)
-	reUnknown      = regexp.MustCompile(`(\S+) seed \d+: verdict unknown: ([^:;\n]+)`)
+	reExpectedPass = regexp.MustCompile(`(\S+ seed \d+): expected to pass, failed: ([^:;\n]+)`)
+	reAlsoFailed   = regexp.MustCompile(`(\S+ seed \d+): expected to fail only \S+, also failed ([^:;\n]+)`)
+	reUnknown      = regexp.MustCompile(`(\S+ seed \d+): verdict unknown: ([^:;\n]+)`)
 	reProbe        = regexp.MustCompile(`(\S+): probe "([^"]+)" never fired`)
 	rePrecondition = regexp.MustCompile(`(\S+): expected to fail (\S+) in some seed, but passed all`)
 	reFailTest     = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`)

@@ -93,7 +93,7 @@ func TestClassifyTellsCorrectnessFromIncidentalFailures(t *testing.T) {
 		by     string
 	}{
 		{"pass", "ok  \tgithub.com/detsim/detsim/builtin\t20s\n", nil, ""},
-		{"check", "    suite_test.go:71: raft-partition seed 3: expected to pass, failed: linearizable: no linearization\n--- FAIL: TestFaultInjectionSuite/raft-partition (1s)\n", []Class{Correctness}, "raft-partition: linearizable"},
+		{"check", "    suite_test.go:71: raft-partition seed 3: expected to pass, failed: linearizable: no linearization\n--- FAIL: TestFaultInjectionSuite/raft-partition (1s)\n", []Class{Correctness}, "raft-partition seed 3: linearizable"},
 		{"probe only", `    suite_test.go:71: raft-crash: probe "leader-crashed" never fired in 8 seeds: the faults never bit` + "\n", []Class{Probe}, "raft-crash: probe leader-crashed"},
 		{"precondition", "    raft-bug-x: expected to fail durability in some seed, but passed all 24\n", []Class{Precondition}, "raft-bug-x: durability never found"},
 		{"unit and probe", "--- FAIL: TestElectsOneLeader (0.1s)\n" + `raft-crash: probe "p" never fired in 8 seeds` + "\n", []Class{UnitTest, Probe}, "TestElectsOneLeader"},
