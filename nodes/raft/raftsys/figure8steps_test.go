@@ -43,3 +43,14 @@ func TestFigure8StepsFindsOldTermsCommittedByCounting(t *testing.T) {
 func BenchmarkFigure8AndBurstScenarios(b *testing.B) {
 	benchmarkScenarios(b, []string{"raft-figure8-steps", "raft-membership-concurrent"})
 }
+
+// TestFigure8StepsRefusesAnEvenCluster: with an even number of servers the
+// rival's side is short of a quorum, so the scenario is refused up front,
+// naming the program, rather than run with steps that never happen.
+func TestFigure8StepsRefusesAnEvenCluster(t *testing.T) {
+	s := lookup(t, "raft-figure8-steps")
+	s.Servers = 4
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "figure8-steps") || !strings.Contains(err.Error(), "odd number") {
+		t.Errorf("4 servers: err = %v", err)
+	}
+}

@@ -85,8 +85,8 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 			return nil
 		}},
 		{Name: ProgramFigure8Steps, Description: "build Figure 8 of the Raft paper step by step: a leader appends entries only a minority holds and crashes; a rival is elected elsewhere and cut off before its no-op; the first leader's side comes back with one server of the rival's, is cut off the moment it first commits, and the rival's side elects again", Validate: func(s system.Shape) error {
-			if s.Servers < 3 {
-				return fmt.Errorf("needs at least 3 servers (has %d)", s.Servers)
+			if s.Servers < 3 || s.Servers%2 == 0 {
+				return fmt.Errorf("needs an odd number of servers, at least 3, so that the rival's side is a quorum (has %d)", s.Servers)
 			}
 			return nil
 		}},

@@ -37,7 +37,8 @@ import (
 //     the next cycle begins. A step stuck for 3 s is abandoned: everything
 //     heals, and A restarts if it is down.
 //
-// It needs at least 3 members. Figure8Steps rewrites the network's
+// It needs an odd number of members, at least 3: with an even number, R
+// (the members less A and G) is short of a quorum. Figure8Steps rewrites the network's
 // partition (clients and other hosts keep their links); do not mix it with
 // other partition faults or with the other nemeses of this package in one
 // run.
@@ -141,7 +142,7 @@ func (p *Figure8Steps) begin() {
 		return // not committed in its term yet
 	}
 	members := l.Members()
-	if len(members) < 3 {
+	if len(members) < 3 || len(members)%2 == 0 {
 		return
 	}
 	for _, m := range members {
