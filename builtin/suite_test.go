@@ -3,9 +3,11 @@ package builtin_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,40 +44,153 @@ func runOrFatal(t *testing.T, s Scenario, seed uint64) *Result {
 	return r
 }
 
+// sweepMode is DETSIM_SWEEP=1: the suite as a bug hunt over a system
+// without planted bugs. The scenarios that hunt a planted bug are skipped
+// (they run a system the bug already breaks, and a user's system has
+// none); the seeds run in stages (1 to 8, to 64, to 512, to DETSIM_SEEDS),
+// every scenario through one stage before any goes on to the next; and the
+// hunt stops at the first failing seed: that scenario stops there, the
+// ones still running stop at their next seed, and no further stage runs.
+// So a failure the CI suite's seeds find costs one CI suite, whatever the
+// seed count. Which failure is reported first depends on scheduling; that
+// one is reported at all does not. DETSIM_SWEEP_SKIP lists scenario seeds
+// not to run (sweepSkips).
+func sweepMode(t *testing.T) bool {
+	switch v := os.Getenv("DETSIM_SWEEP"); v {
+	case "", "0":
+		return false
+	case "1":
+		return true
+	default:
+		t.Fatalf("DETSIM_SWEEP=%q: want 1 (or unset)", v)
+		return false
+	}
+}
+
+// sweepSkips are the scenario seeds DETSIM_SWEEP_SKIP names
+// ("name:seed,name:seed"), which a sweep does not run: seeds the correct
+// code fails too, so that a sweep of a mutant can go past them.
+func sweepSkips(t *testing.T) map[string]bool {
+	skips := map[string]bool{}
+	v := os.Getenv("DETSIM_SWEEP_SKIP")
+	if v == "" {
+		return skips
+	}
+	for _, item := range strings.Split(v, ",") {
+		name, seed, ok := strings.Cut(item, ":")
+		if _, err := strconv.ParseUint(seed, 10, 64); !ok || name == "" || err != nil {
+			t.Fatalf("DETSIM_SWEEP_SKIP: %q is not name:seed", item)
+		}
+		skips[item] = true
+	}
+	return skips
+}
+
+// seedCount is how many seeds a scenario gets when the suite runs seeds
+// per scenario. A planted bug shows in a fraction of seeds; scenarios that
+// hunt one get three times the seeds. A swarm draws which faults are on,
+// and how hard, from the seed, so each of its seeds is a different test:
+// it gets eight times the seeds, where the suite's time finds the most.
+func seedCount(s Scenario, seeds int) int {
+	switch {
+	case s.Expect.Verdict == Fail:
+		return 3 * seeds
+	case s.Nemesis.Generator != nil && s.Nemesis.Generator.Swarm:
+		return 8 * seeds
+	}
+	return seeds
+}
+
+// sweepStages are the seed counts at which a sweep of seeds stops to let
+// every scenario catch up: 8, 64, 512 below seeds, then seeds.
+func sweepStages(seeds int) []int {
+	var stages []int
+	for b := 8; b < seeds; b *= 8 {
+		stages = append(stages, b)
+	}
+	return append(stages, seeds)
+}
+
 // TestFaultInjectionSuite is the CI suite: every built-in scenario of every
-// built-in system over a fixed seed set, judged by Evaluate.
+// built-in system over a fixed seed set, judged by a Tally as Evaluate
+// judges.
 func TestFaultInjectionSuite(t *testing.T) {
 	seeds := suiteSeeds(t)
 	if err := Builtins(); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range Names() {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			s, err := Lookup(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// A planted bug shows in a fraction of seeds; scenarios that
-			// hunt one get three times the seeds. A swarm draws which
-			// faults are on, and how hard, from the seed, so each of its
-			// seeds is a different test: it gets eight times the seeds,
-			// where the suite's time finds the most.
-			n := seeds
-			switch {
-			case s.Expect.Verdict == Fail:
-				n = 3 * seeds
-			case s.Nemesis.Generator != nil && s.Nemesis.Generator.Swarm:
-				n = 8 * seeds
-			}
-			var results []*Result
-			for seed := uint64(1); seed <= uint64(n); seed++ {
-				results = append(results, runOrFatal(t, s, seed))
-			}
-			for _, p := range Evaluate(s, results) {
-				t.Errorf("[%s] %s", p.Class, p)
+	names := Names()
+	if !sweepMode(t) {
+		for _, name := range names {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				s, err := Lookup(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tally := NewTally(s)
+				for seed := uint64(1); seed <= uint64(seedCount(s, seeds)); seed++ {
+					tally.Add(runOrFatal(t, s, seed))
+				}
+				for _, p := range tally.Problems() {
+					t.Errorf("[%s] %s", p.Class, p)
+				}
+			})
+		}
+		return
+	}
+	skips := sweepSkips(t)
+	tallies := make([]*Tally, len(names))
+	var failed atomic.Bool
+	done := 0
+	for _, upTo := range sweepStages(seeds) {
+		last := upTo == seeds
+		t.Run(fmt.Sprintf("seeds-%d-%d", done+1, upTo), func(t *testing.T) {
+			for i, name := range names {
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					s, err := Lookup(name)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if s.Expect.Verdict == Fail {
+						t.Skip("hunts a planted bug")
+					}
+					if tallies[i] == nil {
+						tallies[i] = NewTally(s)
+					}
+					tally := tallies[i]
+					for seed := seedCount(s, done) + 1; seed <= seedCount(s, upTo); seed++ {
+						if failed.Load() {
+							t.Skipf("stopped before seed %d: another scenario failed", seed)
+						}
+						if skips[fmt.Sprintf("%s:%d", name, seed)] {
+							t.Logf("seed %d skipped (DETSIM_SWEEP_SKIP)", seed)
+							continue
+						}
+						tally.Add(runOrFatal(t, s, uint64(seed)))
+						if tally.BadCount > 0 {
+							failed.Store(true)
+							for _, p := range tally.Problems() {
+								if !p.Class.Incidental() { // the seed set was cut short
+									t.Errorf("[%s] %s", p.Class, p)
+								}
+							}
+							return
+						}
+					}
+					if last {
+						for _, p := range tally.Problems() {
+							t.Errorf("[%s] %s", p.Class, p)
+						}
+					}
+				})
 			}
 		})
+		if failed.Load() {
+			return
+		}
+		done = upTo
 	}
 }
 

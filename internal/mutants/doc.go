@@ -18,6 +18,9 @@
 //     planted-bug hunter that stopped finding its bug kill it only
 //     incidentally, and are counted apart; a mutant that does not build
 //     is stillborn and counts neither way.
+//  5. With Confirm, each scenario seed that failed is replayed on the
+//     unmutated module: if that fails every one of them too, the outcome
+//     is Baseline, which counts neither way either.
 //
 // The mutants (Raft) are written as implementers' mistakes, one per line
 // of code, across election, replication, commitment, persistence,
@@ -26,5 +29,6 @@
 // planted bugs the scenarios hunt.
 //
 // The command ./internal/mutants/mutscore runs them all and prints the
-// score; docs/MUTATION.md records it.
+// score; with -sweep -seeds n, the score of an n-seed sweep of the
+// built-in scenarios alone. docs/MUTATION.md records both.
 package mutants

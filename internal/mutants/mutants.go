@@ -78,9 +78,13 @@ const (
 	// Stillborn: the mutant does not build, so it says nothing of the
 	// tests.
 	Stillborn
+	// Baseline: every scenario seed that failed fails on the unmutated
+	// module too (Runner.Confirm), so the failure says nothing of the
+	// mutant; it neither kills nor survives.
+	Baseline
 )
 
-var classNames = [...]string{"survived", "correctness", "unit-test", "unknown", "hang", "probe", "precondition", "stillborn"}
+var classNames = [...]string{"survived", "correctness", "unit-test", "unknown", "hang", "probe", "precondition", "stillborn", "baseline"}
 
 func (c Class) String() string {
 	if c < 0 || int(c) >= len(classNames) {
@@ -90,7 +94,7 @@ func (c Class) String() string {
 }
 
 // Killed reports whether the class kills the mutant.
-func (c Class) Killed() bool { return c != Survived && c != Stillborn }
+func (c Class) Killed() bool { return c != Survived && c != Stillborn && c != Baseline }
 
 // Incidental reports whether the class kills the mutant without any check
 // having caught it.
@@ -108,14 +112,15 @@ type Outcome struct {
 }
 
 var (
-	reExpectedPass = regexp.MustCompile(`(\S+) seed \d+: expected to pass, failed: ([^:;\n]+)`)
-	reAlsoFailed   = regexp.MustCompile(`(\S+) seed \d+: expected to fail only \S+, also failed ([^:;\n]+)`)
-	reUnknown      = regexp.MustCompile(`(\S+) seed \d+: verdict unknown: ([^:;\n]+)`)
+	reExpectedPass = regexp.MustCompile(`(\S+ seed \d+): expected to pass, failed: ([^:;\n]+)`)
+	reAlsoFailed   = regexp.MustCompile(`(\S+ seed \d+): expected to fail only \S+, also failed ([^:;\n]+)`)
+	reUnknown      = regexp.MustCompile(`(\S+ seed \d+): verdict unknown: ([^:;\n]+)`)
 	reProbe        = regexp.MustCompile(`(\S+): probe "([^"]+)" never fired`)
 	rePrecondition = regexp.MustCompile(`(\S+): expected to fail (\S+) in some seed, but passed all`)
 	reFailTest     = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)`)
 	rePanic        = regexp.MustCompile(`(?m)^panic: (.*)$`)
 	reBuild        = regexp.MustCompile(`(?m)\[(build|setup) failed\]|^# \S+$`)
+	reReplay       = regexp.MustCompile(`replay: go run ./cmd/simrun run (\S+) -seed (\d+)`)
 )
 
 // Classify reads the output of the suite's commands. timedOut says a
@@ -177,6 +182,18 @@ type Runner struct {
 	// check; by default the run stops there, and Classes show only what
 	// the commands run so far found.
 	Exhaustive bool
+	// Confirm replays each scenario seed that failed on the unmutated
+	// module (simrun run, from Root): a kill stands only if the unmutated
+	// module passes one of them, and is class Baseline otherwise. A sweep
+	// of many seeds needs it, since it runs seeds the scenarios were never
+	// checked on.
+	Confirm bool
+	// SkipEnv, with Confirm, is the environment variable through which the
+	// commands skip scenario seeds (name:seed, comma-separated): a
+	// Baseline outcome is run again without the seeds the unmutated
+	// module fails, up to 10 of them, so that it still says something of
+	// the mutant.
+	SkipEnv string
 }
 
 // Run applies m to a temporary copy of the module, runs the commands there
@@ -211,6 +228,41 @@ func (r Runner) Run(ctx context.Context, m Mutant) (Outcome, error) {
 	if timeout == 0 {
 		timeout = 5 * time.Minute
 	}
+	var skipped []string // scenario seeds the unmutated module fails too
+	for {
+		o, output, err := r.runCommands(ctx, m, dir, cmds, timeout, skipped)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if r.Confirm && (o.Class == Correctness || o.Class == Unknown) {
+			failing, err := r.confirm(ctx, &o, output)
+			if err != nil {
+				return Outcome{}, err
+			}
+			if o.Class == Baseline && r.SkipEnv != "" && len(skipped) < maxSkipped {
+				skipped = append(skipped, failing...)
+				continue
+			}
+		}
+		if len(skipped) > 0 {
+			o.By += " (skipped, failing unmutated too: " + strings.Join(skipped, ", ") + ")"
+		}
+		o.Elapsed = time.Since(start)
+		return o, nil
+	}
+}
+
+// maxSkipped bounds the scenario seeds a run skips because the unmutated
+// module fails them: past it, the outcome is Baseline.
+const maxSkipped = 10
+
+// runCommands runs the commands in dir, skipping the scenario seeds
+// skipped (through SkipEnv), and classifies their output.
+func (r Runner) runCommands(ctx context.Context, m Mutant, dir string, cmds []Command, timeout time.Duration, skipped []string) (Outcome, string, error) {
+	env := append(append(os.Environ(), "GOFLAGS=-trimpath"), r.Env...)
+	if len(skipped) > 0 {
+		env = append(env, r.SkipEnv+"="+strings.Join(skipped, ","))
+	}
 	var out bytes.Buffer
 	timedOut := false
 	for _, args := range cmds {
@@ -219,7 +271,7 @@ func (r Runner) Run(ctx context.Context, m Mutant) (Outcome, error) {
 		cmd.Dir = dir
 		// -trimpath keeps the build cache's keys free of the copy's
 		// directory, so that only the mutated packages rebuild.
-		cmd.Env = append(append(os.Environ(), "GOFLAGS=-trimpath"), r.Env...)
+		cmd.Env = env
 		cmd.Stdout, cmd.Stderr = &out, &out
 		err := cmd.Run()
 		if cctx.Err() == context.DeadlineExceeded {
@@ -227,25 +279,62 @@ func (r Runner) Run(ctx context.Context, m Mutant) (Outcome, error) {
 		}
 		cancel()
 		if err := ctx.Err(); err != nil {
-			return Outcome{}, err
+			return Outcome{}, "", err
 		}
 		var exit *exec.ExitError
 		if err != nil && !errors.As(err, &exit) {
-			return Outcome{}, fmt.Errorf("mutant %s: go %s: %w", m.Name, strings.Join(args, " "), err)
+			return Outcome{}, "", fmt.Errorf("mutant %s: go %s: %w", m.Name, strings.Join(args, " "), err)
 		}
 		if classes, _ := Classify(out.String(), timedOut); !r.Exhaustive && len(classes) > 0 && classes[0].Killed() && !classes[0].Incidental() {
 			break
 		}
 	}
 	classes, by := Classify(out.String(), timedOut)
-	o := Outcome{Mutant: m, Classes: classes, Elapsed: time.Since(start)}
+	o := Outcome{Mutant: m, Classes: classes}
 	if len(classes) > 0 {
 		o.Class, o.By = classes[0], by[classes[0]]
 	} else if strings.Contains(out.String(), "FAIL") {
 		// A failure the classes do not describe still kills the mutant.
 		o.Class, o.By = UnitTest, "a failure of another kind (see the output)"
 	}
-	return o, nil
+	return o, out.String(), nil
+}
+
+// confirm replays on the unmutated module the scenario seeds that failed
+// with the mutant; if the unmutated module fails every one of them too,
+// the outcome becomes Baseline, and confirm returns them as name:seed.
+func (r Runner) confirm(ctx context.Context, o *Outcome, output string) ([]string, error) {
+	replays := reReplay.FindAllStringSubmatch(output, -1)
+	if len(replays) == 0 {
+		return nil, nil // a failure no scenario seed names (a panic): it stands
+	}
+	var failing []string
+	for _, m := range replays {
+		name, seed := m[1], m[2]
+		artifacts, err := os.MkdirTemp("", "detsim-confirm-")
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.CommandContext(ctx, "go", "run", "./cmd/simrun", "run", name, "-seed", seed, "-out", artifacts)
+		cmd.Dir = r.Root
+		out, err := cmd.CombinedOutput()
+		os.RemoveAll(artifacts)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var exit *exec.ExitError
+		switch {
+		case err == nil:
+			return nil, nil // the unmutated module passes it: the mutant's failure
+		case errors.As(err, &exit) && (exit.ExitCode() == 1 || exit.ExitCode() == 3):
+			failing = append(failing, name+":"+seed)
+		default:
+			return nil, fmt.Errorf("mutant %s: replaying %s seed %s on the unmutated module: %v\n%s", o.Mutant.Name, name, seed, err, out)
+		}
+	}
+	o.Class, o.By = Baseline, "the unmutated module fails "+strings.Join(failing, ", ")+" too"
+	o.Classes = append(o.Classes, Baseline)
+	return failing, nil
 }
 
 // copyModule copies the module's files, without version control.
@@ -281,10 +370,14 @@ func Summarize(outcomes []Outcome) string {
 	var b strings.Builder
 	tried, killed, byCheck := 0, 0, 0
 	count := map[Class]int{}
-	var survivors []string
+	var survivors, baseline []string
 	for _, o := range outcomes {
 		count[o.Class]++
-		if o.Class == Stillborn {
+		switch o.Class {
+		case Stillborn:
+			continue
+		case Baseline:
+			baseline = append(baseline, o.Mutant.Name)
 			continue
 		}
 		tried++
@@ -304,13 +397,16 @@ func Summarize(outcomes []Outcome) string {
 		return 100 * float64(n) / float64(tried)
 	}
 	fmt.Fprintf(&b, "mutants: %d tried, %d killed (%.0f%%), %d by a check (%.0f%%)\n", tried, killed, pct(killed), byCheck, pct(byCheck))
-	for c := Correctness; c <= Stillborn; c++ {
+	for c := Correctness; c <= Baseline; c++ {
 		if count[c] > 0 {
 			fmt.Fprintf(&b, "  %-13s %d\n", c.String()+":", count[c])
 		}
 	}
 	if len(survivors) > 0 {
 		fmt.Fprintf(&b, "survivors: %s\n", strings.Join(survivors, ", "))
+	}
+	if len(baseline) > 0 {
+		fmt.Fprintf(&b, "not scored (the unmutated module fails the same seeds): %s\n", strings.Join(baseline, ", "))
 	}
 	return b.String()
 }

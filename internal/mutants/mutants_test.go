@@ -93,7 +93,7 @@ func TestClassifyTellsCorrectnessFromIncidentalFailures(t *testing.T) {
 		by     string
 	}{
 		{"pass", "ok  \tgithub.com/detsim/detsim/builtin\t20s\n", nil, ""},
-		{"check", "    suite_test.go:71: raft-partition seed 3: expected to pass, failed: linearizable: no linearization\n--- FAIL: TestFaultInjectionSuite/raft-partition (1s)\n", []Class{Correctness}, "raft-partition: linearizable"},
+		{"check", "    suite_test.go:71: raft-partition seed 3: expected to pass, failed: linearizable: no linearization\n--- FAIL: TestFaultInjectionSuite/raft-partition (1s)\n", []Class{Correctness}, "raft-partition seed 3: linearizable"},
 		{"probe only", `    suite_test.go:71: raft-crash: probe "leader-crashed" never fired in 8 seeds: the faults never bit` + "\n", []Class{Probe}, "raft-crash: probe leader-crashed"},
 		{"precondition", "    raft-bug-x: expected to fail durability in some seed, but passed all 24\n", []Class{Precondition}, "raft-bug-x: durability never found"},
 		{"unit and probe", "--- FAIL: TestElectsOneLeader (0.1s)\n" + `raft-crash: probe "p" never fired in 8 seeds` + "\n", []Class{UnitTest, Probe}, "TestElectsOneLeader"},
@@ -121,6 +121,71 @@ func TestSummaryCountsIncidentalKillsApart(t *testing.T) {
 	})
 	if !strings.HasPrefix(s, "mutants: 3 tried, 2 killed (67%), 1 by a check (33%)\n") || !strings.Contains(s, "survivors: c\n") {
 		t.Errorf("summary:\n%s", s)
+	}
+}
+
+func TestBaselineOutcomesAreNeitherKillsNorSurvivors(t *testing.T) {
+	if Baseline.Killed() {
+		t.Error("a failure the unmutated module shows too counts as a kill")
+	}
+	s := Summarize([]Outcome{
+		{Mutant: Mutant{Name: "a"}, Class: Correctness},
+		{Mutant: Mutant{Name: "b"}, Class: Baseline},
+	})
+	if !strings.HasPrefix(s, "mutants: 1 tried, 1 killed (100%)") || strings.Contains(s, "survivors") || !strings.Contains(s, "same seeds): b\n") {
+		t.Errorf("summary:\n%s", s)
+	}
+}
+
+// TestConfirmReplaysTheFailingSeedsOnTheUnmutatedModule: a kill stands if
+// the unmutated module passes one of the failing seeds, and is Baseline if
+// it fails them all. The module here is a stand-in whose simrun fails the
+// scenario "flaky" and passes every other.
+func TestConfirmReplaysTheFailingSeedsOnTheUnmutatedModule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a module")
+	}
+	root := t.TempDir()
+	files := map[string]string{
+		"go.mod": "module example.com/standin\n\ngo 1.22\n",
+		"cmd/simrun/main.go": `package main
+
+import "os"
+
+func main() {
+	if len(os.Args) > 2 && os.Args[2] == "flaky" {
+		os.Exit(1)
+	}
+}
+`,
+	}
+	for name, text := range files {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replay := func(name string) string {
+		return name + " seed 9: expected to pass, failed: steady\n  replay: go run ./cmd/simrun run " + name + " -seed 9\n"
+	}
+	r := Runner{Root: root, Confirm: true}
+	for _, tc := range []struct {
+		output string
+		want   Class
+	}{
+		{replay("flaky"), Baseline},
+		{replay("flaky") + replay("real"), Correctness},
+		{"panic: raft: truncating the log below the commit index", Correctness},
+	} {
+		o := Outcome{Mutant: Mutant{Name: "m"}, Class: Correctness}
+		if _, err := r.confirm(context.Background(), &o, tc.output); err != nil {
+			t.Fatal(err)
+		}
+		if o.Class != tc.want {
+			t.Errorf("output %q: class %s (%s), want %s", tc.output, o.Class, o.By, tc.want)
+		}
 	}
 }
 

@@ -240,4 +240,23 @@ var Raft = []Mutant{
 		Old: "(n.leader != sim.NoHost && n.env.Now() < n.leaderSeen+n.cfg.ElectionTimeoutMin)",
 		New: "(n.leader != sim.NoHost && n.env.Now() < n.leaderSeen+n.cfg.HeartbeatInterval)",
 		Why: "a follower grants pre-votes once one heartbeat is late, not once the leader has been silent for an election timeout"},
+	// Membership and snapshots, commitment: mistakes other implementations
+	// shipped (a configuration that does not follow a truncation, or a
+	// snapshot install; a leader counted twice).
+	{Name: "membership-truncation-keeps-config", Area: "membership", File: "nodes/raft/node.go",
+		Old: "\tif n.confIndex > i {\n\t\tn.recomputeMembers()",
+		New: "\tif n.confIndex > last {\n\t\tn.recomputeMembers()",
+		Why: "a truncation that removes the latest configuration entry does not roll the configuration back (it is compared with the old last index), so a follower keeps a configuration no log holds"},
+	{Name: "snapshot-install-keeps-members", Area: "snapshots", File: "nodes/raft/follower.go",
+		Old: "\tn.commit, n.applied = s.Index, s.Index\n\tn.recomputeMembers()",
+		New: "\tn.commit, n.applied = s.Index, s.Index",
+		Why: "installing the leader's snapshot keeps the configuration the follower had, not the snapshot's (or its kept log's)"},
+	{Name: "snapshot-response-counts-latest-snapshot", Area: "snapshots", File: "nodes/raft/leader.go",
+		Old: "\tif m.Index > pr.match {\n\t\tpr.match = m.Index\n\t}\n\tpr.next = max(pr.next, pr.match+1)\n\tif pr.state == stateSnapshot",
+		New: "\tif m.Index > pr.match {\n\t\tpr.match = n.snap.Index\n\t}\n\tpr.next = max(pr.next, pr.match+1)\n\tif pr.state == stateSnapshot",
+		Why: "an answer to an InstallSnapshot counts the leader's latest snapshot as replicated, not the one the follower installed"},
+	{Name: "commit-self-counted-twice", Area: "commitment", File: "nodes/raft/leader.go",
+		Old: "\tms := n.matchBuf[:0]\n\tfor _, id := range n.members {\n\t\tif id == n.id {\n\t\t\tms = append(ms, n.log.lastIndex())",
+		New: "\tms := append(n.matchBuf[:0], n.log.lastIndex())\n\tfor _, id := range n.members {\n\t\tif id == n.id {\n\t\t\tms = append(ms, n.log.lastIndex())",
+		Why: "the leader's own log is counted once more than its place in the configuration, so one follower short of a quorum commits"},
 }

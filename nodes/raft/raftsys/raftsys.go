@@ -29,6 +29,8 @@ const (
 	ProgramFigure7        = "figure7"
 	ProgramDeposedRead    = "deposed-read"
 	ProgramRemovedQuorum  = "removed-quorum"
+	ProgramFigure8Steps   = "figure8-steps"
+	ProgramConfBurst      = "conf-burst"
 
 	CounterLeaderChange      = "leader-change"
 	CounterSnapshotInstalled = "snapshot-installed"
@@ -36,6 +38,8 @@ const (
 	CounterSnapshotReplayed  = "snapshot-replayed"
 	CounterDivergedRejoin    = "diverged-rejoin"
 	CounterDeposedRead       = "deposed-leader-read"
+	CounterFigure8Overwrite  = "figure8-overwrite"
+	CounterBackToBackChange  = "back-to-back-change"
 )
 
 //go:embed scenarios/*.json
@@ -80,6 +84,18 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 			}
 			return nil
 		}},
+		{Name: ProgramFigure8Steps, Description: "build Figure 8 of the Raft paper step by step: a leader appends entries only a minority holds and crashes; a rival is elected elsewhere and cut off before its no-op; the first leader's side comes back with one server of the rival's, is cut off the moment it first commits, and the rival's side elects again", Validate: func(s system.Shape) error {
+			if s.Servers < 3 || s.Servers%2 == 0 {
+				return fmt.Errorf("needs an odd number of servers, at least 3, so that the rival's side is a quorum (has %d)", s.Servers)
+			}
+			return nil
+		}},
+		{Name: ProgramConfBurst, Description: "membership changes back to back: a leader is cut off with the largest minority, and the operator asks it to remove servers of the majority one after another, each as soon as it appended the last, until its side would be a majority of what is left; then heal and add the servers back", Validate: func(s system.Shape) error {
+			if s.Servers < 3 {
+				return fmt.Errorf("needs at least 3 servers (has %d)", s.Servers)
+			}
+			return nil
+		}},
 		{Name: ProgramSnapshotReplay, Description: "keep copies of the InstallSnapshots leaders send and deliver each once more, late, to a server that has committed past it (preferring one whose own snapshot is older)"},
 	},
 	Counters: []system.Counter{
@@ -88,6 +104,8 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 		{Name: CounterMembershipChange, Description: "membership changes the operator saw commit"},
 		{Name: CounterDivergedRejoin, Description: "servers the figure7 program brought back with a log whose last entry the majority's leader does not hold"},
 		{Name: CounterDeposedRead, Description: "reads the deposed-read program saw a deposed leader take just before the held acknowledgements of its old round"},
+		{Name: CounterFigure8Overwrite, Description: "cycles of the figure8-steps program that reached the last step: the rival's side electing a leader after the comeback leader first committed"},
+		{Name: CounterBackToBackChange, Description: "removals the conf-burst program asked of a leader while a change it appended was uncommitted"},
 		{Name: CounterSnapshotReplayed, Description: "old InstallSnapshots the snapshot-replay program delivered again"},
 	},
 	Steady:    []string{CounterLeaderChange},
@@ -132,6 +150,8 @@ type cluster struct {
 	replays  int // snapshots the snapshot-replay program delivered again
 	diverged int // servers the figure7 program brought back with a divergent log
 	deposed  int // reads the deposed-read program got to a deposed leader
+	figure8  int // cycles of the figure8-steps program that reached its last step
+	bursts   int // removals the conf-burst program asked while a change was uncommitted
 }
 
 // counter observes elections and snapshot installs for the counters, and
@@ -185,7 +205,7 @@ func build(cfg raft.Config, wl client.WorkloadConfig, c *system.Cluster) (*syste
 			return nil, err
 		}
 	}
-	if c.Uses(ProgramConfSplit) || c.Uses(ProgramRemovedQuorum) || c.Uses(FaultAddServer) || c.Uses(FaultRemoveServer) || c.Uses(FaultTransferLeader) {
+	if c.Uses(ProgramConfSplit) || c.Uses(ProgramRemovedQuorum) || c.Uses(ProgramConfBurst) || c.Uses(FaultAddServer) || c.Uses(FaultRemoveServer) || c.Uses(FaultTransferLeader) {
 		r.admin = raft.NewAdmin(r.all)
 		id, err := c.AddHost(sim.HostConfig{Name: "admin", Factory: r.admin.Node})
 		if err != nil {
@@ -329,6 +349,10 @@ func (r *cluster) count(name string) int {
 		return r.deposed
 	case CounterSnapshotReplayed:
 		return r.replays
+	case CounterFigure8Overwrite:
+		return r.figure8
+	case CounterBackToBackChange:
+		return r.bursts
 	case CounterMembershipChange:
 		changes := 0
 		if r.admin != nil {
@@ -394,6 +418,14 @@ func (r *cluster) program(name string, n system.Nemesis) func() {
 	case ProgramFigure8:
 		rafttest.Figure8(c, r.tap, 1)
 		return func() { r.tap.Elected, r.tap.FirstCommit = nil, nil; c.Close() }
+	case ProgramFigure8Steps:
+		p := rafttest.NewFigure8Steps(c, r.tap)
+		p.Crashed = func(h sim.HostID, at time.Duration) {
+			n.Struck("crash", name+" crashed the leader of the minority", at, at, h)
+		}
+		p.Cycles = func(time.Duration) { r.figure8++ }
+		p.Start()
+		return func() { p.Stop(); c.Close() }
 	case ProgramCrashVote:
 		p := rafttest.NewCrashAfterVote(c)
 		p.Crashed = func(h sim.HostID, at time.Duration) {
@@ -429,6 +461,17 @@ func (r *cluster) program(name string, n system.Nemesis) func() {
 		p := rafttest.NewRemovedQuorum(c)
 		p.Removed = func(leader, removed sim.HostID, at time.Duration) {
 			n.Struck("partition", fmt.Sprintf("%s cut %s off with the server it was asked to remove", name, r.w.HostName(leader)), at, at, removed)
+		}
+		p.Start()
+		return func() { p.Stop(); c.Close() }
+	case ProgramConfBurst:
+		if r.admin == nil {
+			return func() {}
+		}
+		p := rafttest.NewConfBurst(c, r.tap)
+		p.Asked = func(leader, removed sim.HostID, at time.Duration) {
+			r.bursts++
+			n.Struck("remove", fmt.Sprintf("%s asked %s to remove a server before its last change committed", name, r.w.HostName(leader)), at, at, removed)
 		}
 		p.Start()
 		return func() { p.Stop(); c.Close() }
