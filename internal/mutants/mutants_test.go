@@ -197,7 +197,7 @@ func TestSampleOfMutantsIsKilled(t *testing.T) {
 	if os.Getenv("DETSIM_MUTANTS") == "" || testing.Short() {
 		t.Skip("set DETSIM_MUTANTS=1 to build and test mutants")
 	}
-	sample := []string{"election-votes-twice", "replication-commit-to-last-index", "read-confirmed-by-earlier-round"}
+	sample := []string{"election-votes-twice", "commit-before-leader-term-check", "read-confirmed-by-earlier-round"}
 	r := Runner{Root: moduleRoot, Timeout: 5 * time.Minute}
 	for _, m := range Raft {
 		if !slices.Contains(sample, m.Name) {
