@@ -151,7 +151,8 @@ const promiseFailuresMax = 3
 // and its clock going; any other change restarts it. The leader the
 // window has once ElectWithin has passed must keep leading while the
 // window lasts (Stable). Step-down is judged whenever no clock, storage
-// or program fault is on, majority or not.
+// or program fault is on, majority or not; that of a leader in touch
+// with a member of a higher term, also only without link faults.
 type promiseTracker struct {
 	r     *run
 	p     system.Liveness
@@ -387,7 +388,7 @@ func (t *promiseTracker) sampleWindow(now time.Duration) {
 }
 
 // sampleStepDown judges that a leader cut off from a majority, or in
-// touch with a leader of a higher term, stops leading in time.
+// touch with a member of a higher term, stops leading in time.
 func (t *promiseTracker) sampleStepDown(now time.Duration) {
 	members := t.r.sys.Members()
 	for _, id := range t.r.nem.servers {
@@ -402,14 +403,14 @@ func (t *promiseTracker) sampleStepDown(now time.Duration) {
 		}
 		stale, higher := false, sim.NoHost
 		if leads && !cut && !t.links && t.r.sys.Term != nil {
-			higher = t.higherLeader(id)
+			higher = t.higherTerm(id, members)
 			stale = higher != sim.NoHost
 		}
 		t.staleSince[id] = t.since(t.staleSince[id], stale, now)
 		if since := t.staleSince[id]; since >= 0 && now-since > t.p.StepDownWithin {
 			term, _ := t.r.sys.Term(id)
 			ht, _ := t.r.sys.Term(higher)
-			t.fail(CheckStepDown, "%s still believed it led in term %d at %v, %v after it was first seen exchanging messages with %s, leader in term %d (at %v)", t.r.w.Host(id).Name(), term, now, now-since, t.r.w.Host(higher).Name(), ht, since)
+			t.fail(CheckStepDown, "%s still believed it led in term %d at %v, %v after it was first seen exchanging messages with %s, in term %d (at %v)", t.r.w.Host(id).Name(), term, now, now-since, t.r.w.Host(higher).Name(), ht, since)
 			t.staleSince[id] = -1
 		}
 	}
@@ -425,15 +426,16 @@ func (t *promiseTracker) since(since time.Duration, now bool, at time.Duration) 
 	return since
 }
 
-// higherLeader is a live server that id exchanges messages with and that
-// leads in a higher term than id's, or sim.NoHost.
-func (t *promiseTracker) higherLeader(id sim.HostID) sim.HostID {
+// higherTerm is a live member that id exchanges messages with and whose
+// term is above id's, or sim.NoHost: a leader's every heartbeat to it
+// is answered in that term.
+func (t *promiseTracker) higherTerm(id sim.HostID, members []sim.HostID) sim.HostID {
 	term, ok := t.r.sys.Term(id)
 	if !ok {
 		return sim.NoHost
 	}
-	for _, m := range t.r.nem.servers {
-		if m == id || !t.r.w.Host(m).Up() || t.r.w.Host(m).Paused() || !t.r.talk(id, m) || !t.r.sys.Leads(m) {
+	for _, m := range members {
+		if m == id || !t.r.w.Host(m).Up() || t.r.w.Host(m).Paused() || !t.r.talk(id, m) {
 			continue
 		}
 		if mt, ok := t.r.sys.Term(m); ok && mt > term {

@@ -91,9 +91,9 @@ type Liveness struct {
 	ElectWithin time.Duration
 	// StepDownWithin: a live server that believes it leads stops within
 	// this long once it reaches no majority of the members (the
-	// CheckQuorum promise), and once it exchanges messages with a server
-	// that leads in a higher term (it learns of that term and steps
-	// down; needs Instance.Term). Needs Instance.Leads.
+	// CheckQuorum promise), and once it exchanges messages with a member
+	// in a higher term (the member answers its heartbeats in that term,
+	// which deposes it; needs Instance.Term). Needs Instance.Leads.
 	StepDownWithin time.Duration
 	// Stable: the leader a promise window has once it has lasted
 	// ElectWithin is not deposed while the window lasts: a leader
