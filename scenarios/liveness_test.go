@@ -120,7 +120,9 @@ var chief = system.MustDefine(system.Spec[chiefConfig, struct{}]{
 
 func init() { system.MustRegister(chief) }
 
-// chiefScenario isolates the leader for two seconds, twice.
+// chiefScenario isolates the leader for two seconds, twice. It asks for
+// the promises, which are its only check: a scenario that names no check
+// is refused.
 func chiefScenario(config string) scenarios.Scenario {
 	at := func(d time.Duration) scenarios.Duration { return scenarios.Duration(d) }
 	return scenarios.Scenario{
@@ -136,6 +138,7 @@ func chiefScenario(config string) scenarios.Scenario {
 			{At: at(6 * time.Second), Kind: scenarios.FaultPartition, Target: "leader", Topology: "isolate"},
 			{At: at(8 * time.Second), Kind: scenarios.FaultHeal},
 		}},
+		Checks: scenarios.Checks{LivenessPromises: &scenarios.PromiseChecks{}},
 		Expect: scenarios.Expect{Verdict: scenarios.Pass},
 	}
 }
@@ -206,7 +209,7 @@ func TestTheElectionBoundRunsFromTheFaultThatLostTheLeader(t *testing.T) {
 
 // TestFaultsThatCloseTheWindowsSpareThePromises: a planted bug is not
 // judged where the faults do not allow the promise (a clock drifts, till
-// the heal), nor where the scenario switches the promises off, nor in a
+// the heal; the network loses messages, for the election bound), nor where the scenario switches the promises off, nor in a
 // scenario expected to fail unless it asks.
 func TestFaultsThatCloseTheWindowsSpareThePromises(t *testing.T) {
 	s := chiefScenario(`{"never_lead": true}`)
@@ -215,11 +218,20 @@ func TestFaultsThatCloseTheWindowsSpareThePromises(t *testing.T) {
 	if err != nil || !slices.Equal(failedChecks(r), []string{scenarios.CheckElect}) || !strings.Contains(r.Reasons[0].Message, "in the 1s after 10s") {
 		t.Fatalf("a drifting clock until the heal: %v %s", err, r.Summary())
 	}
+	lossy := chiefScenario(`{"never_lead": true}`)
+	lossy.Network.LossRatio = 0.01
+	r, err = scenarios.Run(lossy, 1, scenarios.Options{})
+	if err != nil || r.Verdict != scenarios.Pass || slices.Contains(r.Checks, scenarios.CheckElect) {
+		t.Fatalf("the election bound on a lossy network: %v %s, checks %v", err, r.Summary(), r.Checks)
+	}
 	s.Checks.LivenessPromises = &scenarios.PromiseChecks{Off: true}
 	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "no check that can fail") {
 		t.Fatalf("promises off and no other check: %v", err)
 	}
 	s.Checks.LivenessPromises = nil
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "no check that can fail") {
+		t.Fatalf("promises judged by default and no check of its own: %v", err)
+	}
 	s.Expect = scenarios.Expect{Verdict: scenarios.Fail, Check: scenarios.CheckElect}
 	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "does not judge") {
 		t.Fatalf("an expected failure of a promise it does not judge: %v", err)

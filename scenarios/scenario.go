@@ -284,7 +284,7 @@ func (s *Scenario) validate() (system.Config, error) {
 	case s.MaxEvents > MaxEventsLimit:
 		return bad("max_events", "must be at most %d (is %d)", uint64(MaxEventsLimit), s.MaxEvents)
 	case !s.Checks.History && !s.Checks.Invariants && !s.Checks.Convergence && !s.Checks.Liveness && s.Checks.Quiet == nil && !hasAssertions(s.Nemesis.Script) && s.Expect.Check != CheckPanic && !slices.Contains(promiseNames, s.Expect.Check) && !s.judgesPromises(cfg):
-		return bad("checks", "no check that can fail is enabled (history, invariants, convergence, liveness, quiet, a script's assertions or the system's liveness promises): only a panic could fail a run, and the scenario does not expect one")
+		return bad("checks", "no check that can fail is enabled (history, invariants, convergence, liveness, quiet, a script's assertions or liveness_promises): only a panic could fail a run, and the scenario does not expect one")
 	}
 	if err := cfg.Validate(system.Shape{Servers: s.Servers, Spares: s.Spares, Clients: s.Clients}); err != nil {
 		return system.Config{}, fmt.Errorf("scenario %q: %w", s.Name, err)
@@ -353,10 +353,12 @@ func (s *Scenario) validate() (system.Config, error) {
 // failingChecks are the checks an expected failure may name.
 var failingChecks = []string{CheckHistory, CheckLinearizable, CheckInvariants, CheckConvergence, CheckLiveness, CheckProgress, CheckSteady, CheckPanic, CheckAssert, CheckCost, CheckDisk, CheckElect, CheckStepDown, CheckStable}
 
-// judgesPromises reports whether a run of s judges any of its system's
-// liveness promises.
+// judgesPromises reports whether s asks for its system's liveness
+// promises and a run of it judges any. Promises judged by default do not
+// count: a scenario that names no check of its own is refused, whatever
+// its system declares.
 func (s *Scenario) judgesPromises(cfg system.Config) bool {
-	return slices.ContainsFunc(promiseNames, func(name string) bool { return s.judgesPromise(cfg, name) })
+	return s.Checks.LivenessPromises != nil && slices.ContainsFunc(promiseNames, func(name string) bool { return s.judgesPromise(cfg, name) })
 }
 
 // judgesPromise reports whether a run of s judges the promise name.
