@@ -138,8 +138,9 @@ func (s *Scenario) promisesFor(declared system.Liveness) (_ system.Liveness, ele
 }
 
 // promiseSample is how often the promise tracker looks at the servers:
-// the bounds it judges are seconds, and a look costs a call per server.
-const promiseSample = 10 * time.Millisecond
+// the bounds it judges are hundreds of milliseconds to seconds, and a
+// look costs a few calls per server.
+const promiseSample = 20 * time.Millisecond
 
 // promiseFailuresMax bounds the failures of one promise a run reports
 // word for word; the rest are counted.
@@ -187,6 +188,18 @@ type promiseTracker struct {
 	// with a leader of a higher term; -1 when it is not.
 	cutSince, staleSince []time.Duration
 	next                 time.Duration
+	// members are the members as read at membersAt. The system builds
+	// them afresh at each call, and they change only as a membership
+	// change commits, so they are read again after every change of the
+	// cluster and every promiseMembersEvery: a change that commits
+	// between is seen that much late, against bounds ten times as long.
+	members   []sim.HostID
+	membersAt time.Duration
+	// reach and talks cache, per server and per pair of servers (1 yes,
+	// 0 no, -1 not known), what only a change of the cluster changes:
+	// whether a server reaches a majority of the members, and whether
+	// two exchange messages. They are forgotten with the members.
+	reach, talks []int8
 
 	failures map[string][]string
 	failed   map[string]int
@@ -196,6 +209,11 @@ func newPromiseTracker(r *run, p system.Liveness, elect bool) *promiseTracker {
 	t := &promiseTracker{r: r, p: p, elect: elect, leader: sim.NoHost, failures: map[string][]string{}, failed: map[string]int{}}
 	n := r.w.Hosts()
 	t.cutSince, t.staleSince = make([]time.Duration, n), make([]time.Duration, n)
+	servers := len(r.nem.servers)
+	t.reach, t.talks = make([]int8, servers), make([]int8, servers*servers)
+	for i := range t.talks {
+		t.talks[i] = -1
+	}
 	t.clearSince()
 	r.w.AddHook(t.hook)
 	return t
@@ -268,6 +286,10 @@ func (t *promiseTracker) calm() bool { return !t.clocks && !t.storage && t.progr
 // reset closes the open window whatever it leaves.
 func (t *promiseTracker) changed(reset bool) {
 	now := t.r.w.Now()
+	t.members = nil
+	for i := range t.talks {
+		t.talks[i] = -1
+	}
 	if !t.calm() {
 		t.clearSince()
 	}
@@ -324,7 +346,7 @@ func (t *promiseTracker) term(id sim.HostID) (uint64, bool) {
 // holds a term above term.
 func (t *promiseTracker) outranked(id sim.HostID, term uint64) bool {
 	for _, m := range t.r.nem.servers {
-		if m == id || !t.r.w.Host(m).Up() || !t.r.talk(id, m) {
+		if m == id || !t.r.w.Host(m).Up() || !t.talk(id, m) {
 			continue
 		}
 		if mt, ok := t.r.sys.Term(m); ok && mt > term {
@@ -337,17 +359,56 @@ func (t *promiseTracker) outranked(id sim.HostID, term uint64) bool {
 // reachesMajority: id, counting itself, can exchange messages with a
 // majority of the members, and is not paused.
 func (t *promiseTracker) reachesMajority(id sim.HostID) bool {
-	if t.r.w.Host(id).Paused() {
-		return false
+	members := t.memberList()
+	if int(id) < len(t.reach) && t.reach[id] >= 0 {
+		return t.reach[id] == 1
 	}
-	members := t.r.sys.Members()
 	reach := 0
 	for _, m := range members {
-		if m == id || t.r.w.Host(m).Up() && !t.r.w.Host(m).Paused() && t.r.talk(id, m) {
+		if m == id || t.r.w.Host(m).Up() && !t.r.w.Host(m).Paused() && t.talk(id, m) {
 			reach++
 		}
 	}
-	return 2*reach > len(members)
+	ok := !t.r.w.Host(id).Paused() && 2*reach > len(members)
+	if int(id) < len(t.reach) {
+		t.reach[id] = 0
+		if ok {
+			t.reach[id] = 1
+		}
+	}
+	return ok
+}
+
+// talk is run.talk, cached between changes of the cluster.
+func (t *promiseTracker) talk(a, b sim.HostID) bool {
+	n := len(t.reach)
+	if int(a) >= n || int(b) >= n {
+		return t.r.talk(a, b)
+	}
+	i := int(a)*n + int(b)
+	if t.talks[i] < 0 {
+		t.talks[i] = 0
+		if t.r.talk(a, b) {
+			t.talks[i] = 1
+		}
+	}
+	return t.talks[i] == 1
+}
+
+// promiseMembersEvery is how often the tracker reads the members afresh
+// while the cluster does not change.
+const promiseMembersEvery = 100 * time.Millisecond
+
+// memberList is the system's members, as read at most
+// promiseMembersEvery ago or since the last change of the cluster.
+func (t *promiseTracker) memberList() []sim.HostID {
+	if now := t.r.w.Now(); t.members == nil || now >= t.membersAt+promiseMembersEvery {
+		t.members, t.membersAt = t.r.sys.Members(), now
+		for i := range t.reach {
+			t.reach[i] = -1
+		}
+	}
+	return t.members
 }
 
 func (t *promiseTracker) sample(now time.Duration) {
@@ -397,7 +458,11 @@ func (t *promiseTracker) sampleWindow(now time.Duration) {
 // sampleStepDown judges that a leader cut off from a majority, or in
 // touch with a member of a higher term, stops leading in time.
 func (t *promiseTracker) sampleStepDown(now time.Duration) {
-	members := t.r.sys.Members()
+	if !slices.ContainsFunc(t.r.nem.servers, func(id sim.HostID) bool { return t.r.w.Host(id).Up() && t.r.sys.Leads(id) }) {
+		t.clearSince()
+		return
+	}
+	members := t.memberList()
 	for _, id := range t.r.nem.servers {
 		// A paused server cannot step down; it is judged once it runs.
 		h := t.r.w.Host(id)
@@ -442,7 +507,7 @@ func (t *promiseTracker) higherTerm(id sim.HostID, members []sim.HostID) sim.Hos
 		return sim.NoHost
 	}
 	for _, m := range members {
-		if m == id || !t.r.w.Host(m).Up() || t.r.w.Host(m).Paused() || !t.r.talk(id, m) {
+		if m == id || !t.r.w.Host(m).Up() || t.r.w.Host(m).Paused() || !t.talk(id, m) {
 			continue
 		}
 		if mt, ok := t.r.sys.Term(m); ok && mt > term {
