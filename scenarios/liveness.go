@@ -468,6 +468,9 @@ func (t *promiseTracker) sampleStepDown(now time.Duration) {
 		h := t.r.w.Host(id)
 		leads := h.Up() && !h.Paused() && slices.Contains(members, id) && t.r.sys.Leads(id)
 		cut := leads && !t.reachesMajority(id)
+		if !t.p.CutOffStepDown {
+			cut = false // a cut-off leader may lead on; a higher term still deposes it
+		}
 		t.cutSince[id] = t.since(t.cutSince[id], cut, now)
 		if since := t.cutSince[id]; since >= 0 && now-since > t.p.StepDownWithin {
 			t.fail(CheckStepDown, "%s still believed it led at %v, %v after it was first seen leading cut off from a majority of the members (at %v)", t.r.w.Host(id).Name(), now, now-since, since)

@@ -90,11 +90,14 @@ type Liveness struct {
 	// Instance.Leads; Instance.Term, when set, decides the term.
 	ElectWithin time.Duration
 	// StepDownWithin: a live server that believes it leads stops within
-	// this long once it reaches no majority of the members (the
-	// CheckQuorum promise), and once it exchanges messages with a member
-	// in a higher term (the member answers its heartbeats in that term,
-	// which deposes it; needs Instance.Term). Needs Instance.Leads.
+	// this long once it exchanges messages with a member in a higher term
+	// (the member answers its heartbeats in that term, which deposes
+	// it). Needs Instance.Leads and Instance.Term.
 	StepDownWithin time.Duration
+	// CutOffStepDown: a live server that believes it leads also stops
+	// within StepDownWithin once it reaches no majority of the members
+	// (the CheckQuorum promise). Needs StepDownWithin.
+	CutOffStepDown bool
 	// Stable: the leader a promise window has once it has lasted
 	// ElectWithin is not deposed while the window lasts: a leader
 	// connected to a majority stays leader. Needs ElectWithin.
@@ -556,6 +559,8 @@ func (c Config) Build(cl *Cluster) (*Instance, error) {
 		return nil, fmt.Errorf("system %s: declares programs, but its instance has no Program", c.sys.name)
 	case (c.liveness.ElectWithin > 0 || c.liveness.StepDownWithin > 0) && inst.Leads == nil:
 		return nil, fmt.Errorf("system %s: promises liveness (Spec.Liveness), but its instance has no Leads to judge it by", c.sys.name)
+	case c.liveness.StepDownWithin > 0 && !c.liveness.CutOffStepDown && inst.Term == nil:
+		return nil, fmt.Errorf("system %s: promises to step down on a higher term (Spec.Liveness), but its instance has no Term to judge it by", c.sys.name)
 	}
 	return inst, nil
 }
@@ -567,6 +572,8 @@ func (l Liveness) validate() error {
 		return fmt.Errorf("ElectWithin is negative (%v)", l.ElectWithin)
 	case l.StepDownWithin < 0:
 		return fmt.Errorf("StepDownWithin is negative (%v)", l.StepDownWithin)
+	case l.CutOffStepDown && l.StepDownWithin == 0:
+		return errors.New("CutOffStepDown needs StepDownWithin, the bound it is judged by")
 	case l.Stable && l.ElectWithin == 0:
 		return errors.New("Stable needs ElectWithin: the leader judged stable is the one a window has once it has lasted ElectWithin")
 	}

@@ -72,15 +72,17 @@ var System = system.MustDefine(system.Spec[etcdraft.Config, client.WorkloadConfi
 // timeouts: an election timeout drawn from [ElectionTicks,
 // 2 ElectionTicks) ticks, and CheckQuorum counted every ElectionTicks.
 // Unlike nodes/raft, etcd refuses a pre-vote for a live leader only
-// while leader stickiness holds, which is CheckQuorum's: a stable leader
-// needs both.
+// while leader stickiness holds, which is CheckQuorum's, so a stable
+// leader needs both; and it answers a stale leader's heartbeat with its
+// term only with CheckQuorum or PreVote on, so a stale leader is told
+// of a higher term only then.
 func liveness(cfg etcdraft.Config) system.Liveness {
 	timeout := time.Duration(cfg.ElectionTicks) * cfg.TickInterval
-	l := system.Liveness{ElectWithin: 16 * timeout, Stable: cfg.PreVote && cfg.CheckQuorum}
+	l := system.Liveness{ElectWithin: 16 * timeout, CutOffStepDown: cfg.CheckQuorum, Stable: cfg.PreVote && cfg.CheckQuorum}
 	if cfg.CheckQuorum && !cfg.PreVote {
 		l.ElectWithin *= 2
 	}
-	if cfg.CheckQuorum {
+	if cfg.CheckQuorum || cfg.PreVote {
 		l.StepDownWithin = 3 * timeout
 	}
 	return l

@@ -105,25 +105,28 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 //     a higher term deposes the leader, whose followers then ignore its
 //     votes while their stickiness lasts, which may repeat
 //     (docs/MUTATION.md): the bound is doubled.
-//   - Step-down (CheckQuorum only): the leader counts its active
-//     followers every ElectionTimeoutMin, so one cut off steps down at
-//     the second count after the cut, at most 2 ElectionTimeoutMin
-//     later, or the third if a message sent before the cut arrives
-//     after it: 3 ElectionTimeoutMin covers that, and the sampling, for
-//     delays below ElectionTimeoutMin. A leader that
-//     hears a higher term steps down at once, and hears one within a
-//     heartbeat of the newer leader's.
+//   - Step-down: a leader that exchanges messages with a server in a
+//     higher term is answered in it at its next heartbeat, and steps
+//     down at once. With CheckQuorum a leader cut off from a majority
+//     steps down too: it counts its active followers every
+//     ElectionTimeoutMin, so it does at the second count after the
+//     cut, at most 2 ElectionTimeoutMin later, or the third if a
+//     message sent before the cut arrives after it. 3 ElectionTimeoutMin
+//     covers both, and the sampling, for delays below
+//     ElectionTimeoutMin.
 //   - A stable leader (PreVote only): a follower that still hears from
 //     the leader refuses pre-votes, so nobody connected can depose it;
 //     without PreVote, a follower that missed heartbeats raises its
 //     term and does.
 func liveness(cfg raft.Config) system.Liveness {
-	l := system.Liveness{ElectWithin: 8 * cfg.ElectionTimeoutMax, Stable: cfg.PreVote}
+	l := system.Liveness{
+		ElectWithin:    8 * cfg.ElectionTimeoutMax,
+		StepDownWithin: 3 * cfg.ElectionTimeoutMin,
+		CutOffStepDown: cfg.CheckQuorum,
+		Stable:         cfg.PreVote,
+	}
 	if cfg.CheckQuorum && !cfg.PreVote {
 		l.ElectWithin *= 2
-	}
-	if cfg.CheckQuorum {
-		l.StepDownWithin = 3 * cfg.ElectionTimeoutMin
 	}
 	return l
 }
