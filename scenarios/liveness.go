@@ -100,15 +100,14 @@ func (p *PromiseChecks) validate(declared system.Liveness) error {
 // promisesFor is what a run of s judges: the system's declared promises,
 // tightened and thinned by the scenario, and widened by its clock drift
 // (a server's timer of d fires within d/(1-drift) of true time); the
-// zero Liveness when nothing is judged. elect says whether the election
-// bound is judged: skipped, or on a lossy network, it still marks when
-// stability is judged from.
-func (s *Scenario) promisesFor(declared system.Liveness) (_ system.Liveness, elect bool) {
+// zero Liveness when nothing is judged. The election bound is not judged
+// when skipped, nor on a lossy network.
+func (s *Scenario) promisesFor(declared system.Liveness) system.Liveness {
 	p := s.Checks.LivenessPromises
-	elect = true
+	elect := true
 	switch {
 	case p == nil && s.Expect.Verdict != Pass, p != nil && p.Off:
-		return system.Liveness{}, false
+		return system.Liveness{}
 	case p != nil:
 		if p.ElectWithin > 0 {
 			declared.ElectWithin = p.ElectWithin.D()
@@ -117,7 +116,7 @@ func (s *Scenario) promisesFor(declared system.Liveness) (_ system.Liveness, ele
 			declared.StepDownWithin = p.StepDownWithin.D()
 		}
 		if slices.Contains(p.Skip, CheckStable) {
-			declared.Stable = false
+			declared.StableAfter = 0
 		}
 		elect = !slices.Contains(p.Skip, CheckElect)
 		if slices.Contains(p.Skip, CheckStepDown) {
@@ -126,7 +125,7 @@ func (s *Scenario) promisesFor(declared system.Liveness) (_ system.Liveness, ele
 	}
 	if d := s.Clocks.DriftMax; d > 0 {
 		widen := func(b time.Duration) time.Duration { return time.Duration(float64(b) / float64(1-d)) }
-		declared.ElectWithin, declared.StepDownWithin = widen(declared.ElectWithin), widen(declared.StepDownWithin)
+		declared.ElectWithin, declared.StepDownWithin, declared.StableAfter = widen(declared.ElectWithin), widen(declared.StepDownWithin), widen(declared.StableAfter)
 	}
 	// On a network that loses messages an election takes as many rounds
 	// as the losses make it, without bound: a bare majority of five on a
@@ -134,7 +133,10 @@ func (s *Scenario) promisesFor(declared system.Liveness) (_ system.Liveness, ele
 	// election rounds in about one seed in 200 of lab-3c-figure8-unreliable.
 	// A declared bound is for a network that delivers.
 	elect = elect && s.Network.LossRatio == 0
-	return declared, elect && declared.ElectWithin > 0
+	if !elect {
+		declared.ElectWithin = 0
+	}
+	return declared
 }
 
 // promiseSample is how often the promise tracker looks at the servers:
@@ -156,15 +158,13 @@ const promiseFailuresMax = 3
 // A window opens with its election clock: a leader that reaches a
 // majority must appear within ElectWithin. A fault that leaves the
 // window's leader up, leading and reaching a majority keeps the window
-// and its clock going; any other change restarts it. The leader the
-// window has once ElectWithin has passed must keep leading while the
-// window lasts (Stable). Step-down is judged whenever no clock, storage
+// and its clock going; any other change restarts it. A leader that has
+// led the window for StableAfter must keep leading while it lasts. Step-down is judged whenever no clock, storage
 // or program fault is on, majority or not; that of a leader in touch
 // with a member of a higher term, also only without link faults.
 type promiseTracker struct {
-	r     *run
-	p     system.Liveness
-	elect bool // the election bound is judged (not skipped)
+	r *run
+	p system.Liveness
 
 	clocks, storage, links bool
 	programs               int
@@ -177,11 +177,14 @@ type promiseTracker struct {
 	majority []sim.HostID // the majority that could talk when it opened
 	elected  bool
 	missed   bool // the election bound passed without a leader
-	// leader is the window's leader judged stable, from leaderSince, in
-	// leaderTerm; sim.NoHost until the election bound has passed.
-	leader      sim.HostID
-	leaderTerm  uint64
-	leaderSince time.Duration
+	// leader is the window's leader judged stable, in leaderTerm;
+	// sim.NoHost until one has led for StableAfter. candidate is the
+	// leader seen in candidateTerm since candidateSince, until then.
+	leader         sim.HostID
+	leaderTerm     uint64
+	candidate      sim.HostID
+	candidateTerm  uint64
+	candidateSince time.Duration
 
 	// cutSince and staleSince are, per server, when it was first seen
 	// leading while reaching no majority, or while exchanging messages
@@ -205,8 +208,8 @@ type promiseTracker struct {
 	failed   map[string]int
 }
 
-func newPromiseTracker(r *run, p system.Liveness, elect bool) *promiseTracker {
-	t := &promiseTracker{r: r, p: p, elect: elect, leader: sim.NoHost, failures: map[string][]string{}, failed: map[string]int{}}
+func newPromiseTracker(r *run, p system.Liveness) *promiseTracker {
+	t := &promiseTracker{r: r, p: p, leader: sim.NoHost, candidate: sim.NoHost, failures: map[string][]string{}, failed: map[string]int{}}
 	n := r.w.Hosts()
 	t.cutSince, t.staleSince = make([]time.Duration, n), make([]time.Duration, n)
 	servers := len(r.nem.servers)
@@ -311,7 +314,7 @@ func (t *promiseTracker) changed(reset bool) {
 		}
 	}
 	t.open, t.from, t.majority = true, now, majority
-	t.elected, t.missed, t.leader = false, false, sim.NoHost
+	t.elected, t.missed, t.leader, t.candidate = false, false, sim.NoHost, sim.NoHost
 }
 
 // leading finds a live server that leads, reaches a majority, and whose
@@ -412,7 +415,7 @@ func (t *promiseTracker) memberList() []sim.HostID {
 }
 
 func (t *promiseTracker) sample(now time.Duration) {
-	if t.open && t.p.ElectWithin > 0 {
+	if t.open && (t.p.ElectWithin > 0 || t.p.StableAfter > 0) {
 		t.sampleWindow(now)
 	}
 	if t.p.StepDownWithin > 0 && t.calm() {
@@ -422,23 +425,26 @@ func (t *promiseTracker) sample(now time.Duration) {
 
 // sampleWindow judges the election bound and the leader's stability.
 func (t *promiseTracker) sampleWindow(now time.Duration) {
-	bound := t.from + t.p.ElectWithin
-	if !t.elected && !t.missed {
+	if t.p.ElectWithin > 0 && !t.elected && !t.missed {
 		if l, _ := t.leading(); l != sim.NoHost {
 			t.elected = true
-		} else if now >= bound {
+		} else if now >= t.from+t.p.ElectWithin {
 			t.missed = true
-			if t.elect {
-				t.fail(CheckElect, "no server led a majority in the %v after %v, when %s could all talk (still none at %v)", t.p.ElectWithin, t.from, t.names(t.majority), now)
-			}
+			t.fail(CheckElect, "no server led a majority in the %v after %v, when %s could all talk (still none at %v)", t.p.ElectWithin, t.from, t.names(t.majority), now)
 		}
 	}
-	if !t.p.Stable || now < bound {
+	if t.p.StableAfter == 0 {
 		return
 	}
 	if t.leader == sim.NoHost {
-		if l, term := t.leading(); l != sim.NoHost {
-			t.leader, t.leaderTerm, t.leaderSince = l, term, now
+		l, term := t.leading()
+		switch {
+		case l == sim.NoHost:
+			t.candidate = sim.NoHost
+		case l != t.candidate || term != t.candidateTerm:
+			t.candidate, t.candidateTerm, t.candidateSince = l, term, now
+		case now-t.candidateSince >= t.p.StableAfter:
+			t.leader, t.leaderTerm = l, term
 		}
 		return
 	}
@@ -450,7 +456,7 @@ func (t *promiseTracker) sampleWindow(now time.Duration) {
 	if l, lt := t.leading(); l != sim.NoHost {
 		now2 = fmt.Sprintf("%s leads in term %d", t.r.w.Host(l).Name(), lt)
 	}
-	t.fail(CheckStable, "%s, leader in term %d of a majority that could talk since %v, was deposed by %v, with no fault since (%s)", t.r.w.Host(t.leader).Name(), t.leaderTerm, t.from, now, now2)
+	t.fail(CheckStable, "%s, leader in term %d of a majority that could talk since %v, and for at least %v, was deposed by %v with no fault since (%s)", t.r.w.Host(t.leader).Name(), t.leaderTerm, t.from, t.p.StableAfter, now, now2)
 	t.leader = sim.NoHost
 	t.open = false // one failure per window: the cluster is judged again from the next
 }
@@ -556,9 +562,9 @@ func (t *promiseTracker) judge(res *Result, fail func(check, format string, args
 func (t *promiseTracker) judges(check string) bool {
 	switch check {
 	case CheckElect:
-		return t.elect && t.p.ElectWithin > 0
+		return t.p.ElectWithin > 0
 	case CheckStable:
-		return t.p.Stable
+		return t.p.StableAfter > 0
 	case CheckStepDown:
 		return t.p.StepDownWithin > 0
 	}

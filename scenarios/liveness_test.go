@@ -114,7 +114,7 @@ var chief = system.MustDefine(system.Spec[chiefConfig, struct{}]{
 		}, nil
 	},
 	Liveness: func(chiefConfig) system.Liveness {
-		return system.Liveness{ElectWithin: time.Second, StepDownWithin: 500 * time.Millisecond, CutOffStepDown: true, Stable: true}
+		return system.Liveness{ElectWithin: time.Second, StepDownWithin: 500 * time.Millisecond, CutOffStepDown: true, StableAfter: 300 * time.Millisecond}
 	},
 })
 

@@ -359,8 +359,8 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		r.quiet = newQuietTracker(r, q)
 		r.nem.quiet = r.quiet
 	}
-	if live, elect := s.promisesFor(cfg.Liveness()); live.Promised() {
-		r.nem.promises = newPromiseTracker(r, live, elect)
+	if live := s.promisesFor(cfg.Liveness()); live.Promised() {
+		r.nem.promises = newPromiseTracker(r, live)
 	}
 	if len(s.Nemesis.Script) > 0 {
 		if r.script, err = newScriptRunner(r); err != nil {

@@ -363,12 +363,12 @@ func (s *Scenario) judgesPromises(cfg system.Config) bool {
 
 // judgesPromise reports whether a run of s judges the promise name.
 func (s *Scenario) judgesPromise(cfg system.Config, name string) bool {
-	p, elect := s.promisesFor(cfg.Liveness())
+	p := s.promisesFor(cfg.Liveness())
 	switch name {
 	case CheckElect:
-		return elect
+		return p.ElectWithin > 0
 	case CheckStable:
-		return p.Stable
+		return p.StableAfter > 0
 	case CheckStepDown:
 		return p.StepDownWithin > 0
 	}

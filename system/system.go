@@ -98,10 +98,11 @@ type Liveness struct {
 	// within StepDownWithin once it reaches no majority of the members
 	// (the CheckQuorum promise). Needs StepDownWithin.
 	CutOffStepDown bool
-	// Stable: the leader a promise window has once it has lasted
-	// ElectWithin is not deposed while the window lasts: a leader
-	// connected to a majority stays leader. Needs ElectWithin.
-	Stable bool
+	// StableAfter: a leader that has led a promise window's majority, in
+	// one term, for this long is not deposed while the window lasts: a
+	// leader connected to a majority stays leader. The wait lets a race
+	// of candidates that began before it was elected settle.
+	StableAfter time.Duration
 }
 
 // Promised reports whether l promises anything.
@@ -557,7 +558,7 @@ func (c Config) Build(cl *Cluster) (*Instance, error) {
 		return nil, fmt.Errorf("system %s: declares faults, but its instance has no Fault", c.sys.name)
 	case len(c.sys.programs) > 0 && inst.Program == nil:
 		return nil, fmt.Errorf("system %s: declares programs, but its instance has no Program", c.sys.name)
-	case (c.liveness.ElectWithin > 0 || c.liveness.StepDownWithin > 0) && inst.Leads == nil:
+	case (c.liveness.ElectWithin > 0 || c.liveness.StepDownWithin > 0 || c.liveness.StableAfter > 0) && inst.Leads == nil:
 		return nil, fmt.Errorf("system %s: promises liveness (Spec.Liveness), but its instance has no Leads to judge it by", c.sys.name)
 	case c.liveness.StepDownWithin > 0 && !c.liveness.CutOffStepDown && inst.Term == nil:
 		return nil, fmt.Errorf("system %s: promises to step down on a higher term (Spec.Liveness), but its instance has no Term to judge it by", c.sys.name)
@@ -574,8 +575,8 @@ func (l Liveness) validate() error {
 		return fmt.Errorf("StepDownWithin is negative (%v)", l.StepDownWithin)
 	case l.CutOffStepDown && l.StepDownWithin == 0:
 		return errors.New("CutOffStepDown needs StepDownWithin, the bound it is judged by")
-	case l.Stable && l.ElectWithin == 0:
-		return errors.New("Stable needs ElectWithin: the leader judged stable is the one a window has once it has lasted ElectWithin")
+	case l.StableAfter < 0:
+		return fmt.Errorf("StableAfter is negative (%v)", l.StableAfter)
 	}
 	return nil
 }

@@ -78,7 +78,10 @@ var System = system.MustDefine(system.Spec[etcdraft.Config, client.WorkloadConfi
 // of a higher term only then.
 func liveness(cfg etcdraft.Config) system.Liveness {
 	timeout := time.Duration(cfg.ElectionTicks) * cfg.TickInterval
-	l := system.Liveness{ElectWithin: 16 * timeout, CutOffStepDown: cfg.CheckQuorum, Stable: cfg.PreVote && cfg.CheckQuorum}
+	l := system.Liveness{ElectWithin: 16 * timeout, CutOffStepDown: cfg.CheckQuorum}
+	if cfg.PreVote && cfg.CheckQuorum {
+		l.StableAfter = 2 * timeout
+	}
 	if cfg.CheckQuorum && !cfg.PreVote {
 		l.ElectWithin *= 2
 	}

@@ -117,13 +117,16 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 //   - A stable leader (PreVote only): a follower that still hears from
 //     the leader refuses pre-votes, so nobody connected can depose it;
 //     without PreVote, a follower that missed heartbeats raises its
-//     term and does.
+//     term and does. A candidate that won its pre-vote as the leader
+//     was elected may still depose it, within an election timeout.
 func liveness(cfg raft.Config) system.Liveness {
 	l := system.Liveness{
 		ElectWithin:    8 * cfg.ElectionTimeoutMax,
 		StepDownWithin: 3 * cfg.ElectionTimeoutMin,
 		CutOffStepDown: cfg.CheckQuorum,
-		Stable:         cfg.PreVote,
+	}
+	if cfg.PreVote {
+		l.StableAfter = cfg.ElectionTimeoutMax
 	}
 	if cfg.CheckQuorum && !cfg.PreVote {
 		l.ElectWithin *= 2
