@@ -159,9 +159,10 @@ const promiseFailuresMax = 3
 // majority must appear within ElectWithin. A fault that leaves the
 // window's leader up, leading and reaching a majority keeps the window
 // and its clock going; any other change restarts it. A leader that has
-// led the window for StableAfter must keep leading while it lasts. Step-down is judged whenever no clock, storage
-// or program fault is on, majority or not; that of a leader in touch
-// with a member of a higher term, also only without link faults.
+// led the window for StableAfter must keep leading while it lasts.
+// Step-down is judged whenever no clock, storage or program fault is
+// on, majority or not; that of a leader in touch with a member of a
+// higher term, also only without link faults.
 type promiseTracker struct {
 	r *run
 	p system.Liveness
@@ -188,7 +189,7 @@ type promiseTracker struct {
 
 	// cutSince and staleSince are, per server, when it was first seen
 	// leading while reaching no majority, or while exchanging messages
-	// with a leader of a higher term; -1 when it is not.
+	// with a member of a higher term; -1 when it is not.
 	cutSince, staleSince []time.Duration
 	next                 time.Duration
 	// members are the members as read at membersAt. The system builds
