@@ -100,8 +100,8 @@ func (p *PromiseChecks) validate(declared system.Liveness) error {
 // promisesFor is what a run of s judges: the system's declared promises,
 // tightened and thinned by the scenario, and widened by its clock drift
 // (a server's timer of d fires within d/(1-drift) of true time); the
-// zero Liveness when nothing is judged. The election bound is not judged
-// when skipped, nor on a lossy network.
+// zero Liveness when nothing is judged. The election bound and
+// stability are not judged on a lossy network.
 func (s *Scenario) promisesFor(declared system.Liveness) system.Liveness {
 	p := s.Checks.LivenessPromises
 	elect := true
@@ -131,8 +131,13 @@ func (s *Scenario) promisesFor(declared system.Liveness) system.Liveness {
 	// as the losses make it, without bound: a bare majority of five on a
 	// network that loses one message in ten stays leaderless for 8 s of
 	// election rounds in about one seed in 200 of lab-3c-figure8-unreliable.
-	// A declared bound is for a network that delivers.
-	elect = elect && s.Network.LossRatio == 0
+	// And a leader whose acknowledgements are lost for long enough steps
+	// down (CheckQuorum) though connected: one in five lost deposed one
+	// in a drawn scenario of TestPropertyRaftIsSafe. The election bound
+	// and stability are promises of a network that delivers.
+	if s.Network.LossRatio > 0 {
+		elect, declared.StableAfter = false, 0
+	}
 	if !elect {
 		declared.ElectWithin = 0
 	}
