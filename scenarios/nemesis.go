@@ -353,6 +353,8 @@ type nemesis struct {
 	def     simnet.Link
 	drift   []float64 // each server's drift before any fault, by host id
 	quiet   *quietTracker
+	// promises judges the system's liveness promises; nil when none is.
+	promises *promiseTracker
 	// clients are the client hosts, by client index, when clients are
 	// placed on partition sides; nil otherwise.
 	clients []sim.HostID
@@ -473,6 +475,9 @@ func (n *nemesis) apply(f Fault) {
 			hit := leader != sim.NoHost && (!n.w.Host(leader).Up() || n.w.Host(leader).Paused())
 			n.quiet.struck(f, hit)
 		}
+		if n.promises != nil {
+			n.promises.struck(f)
+		}
 	}()
 	switch f.Kind {
 	case FaultPartition:
@@ -502,6 +507,9 @@ func (n *nemesis) apply(f Fault) {
 			}
 			if n.quiet != nil {
 				n.quiet.update()
+			}
+			if n.promises != nil {
+				n.promises.changed(false)
 			}
 		})
 	case FaultPause:
@@ -741,6 +749,9 @@ func (n *nemesis) healAll() {
 	n.w.Trace(sim.KindFault, sim.NoHost, "nemesis.heal-all", "heal phase: every fault undone")
 	if n.quiet != nil {
 		n.quiet.healed()
+	}
+	if n.promises != nil {
+		n.promises.healed()
 	}
 }
 

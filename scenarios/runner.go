@@ -359,6 +359,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 		r.quiet = newQuietTracker(r, q)
 		r.nem.quiet = r.quiet
 	}
+	if live := s.promisesFor(cfg.Liveness()); live.Promised() {
+		r.nem.promises = newPromiseTracker(r, live)
+	}
 	if len(s.Nemesis.Script) > 0 {
 		if r.script, err = newScriptRunner(r); err != nil {
 			return nil, fmt.Errorf("scenario %q: nemesis.%w", s.Name, err)
@@ -375,6 +378,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 			if r.quiet != nil {
 				r.quiet.program(1)
 			}
+			if r.nem.promises != nil {
+				r.nem.promises.program(1)
+			}
 			r.nem.faults++
 			w.Trace(sim.KindFault, sim.NoHost, "nemesis.program", "program "+p.Name+" starts")
 			until := p.Until.D()
@@ -385,6 +391,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 				stop()
 				if r.quiet != nil {
 					r.quiet.program(-1)
+				}
+				if r.nem.promises != nil {
+					r.nem.promises.program(-1)
 				}
 				w.Trace(sim.KindFault, sim.NoHost, "nemesis.program", "program "+p.Name+" stops")
 			})
@@ -527,6 +536,9 @@ func (r *run) result(out sim.Outcome) *Result {
 	}
 	if r.quiet != nil && out.Reason != sim.StopPanic {
 		r.quiet.judge(res, ops, fail)
+	}
+	if r.nem.promises != nil && out.Reason != sim.StopPanic {
+		r.nem.promises.judge(res, fail)
 	}
 	if r.script != nil && out.Reason != sim.StopPanic {
 		if hasAssertions(s.Nemesis.Script) {

@@ -145,6 +145,11 @@ type Checks struct {
 	// Quiet checks the system in its quiet windows, while the run goes
 	// on: progress, and steadiness.
 	Quiet *Quiet `json:"quiet,omitempty"`
+	// LivenessPromises adjusts how the system's declared liveness
+	// promises (system.Spec.Liveness: an election bound, step-down,
+	// a stable leader) are judged; nil judges them as declared in a
+	// scenario expected to pass, and not at all in one expected to fail.
+	LivenessPromises *PromiseChecks `json:"liveness_promises,omitempty"`
 	// Staleness measures how stale the reads of the history were (for
 	// systems that promise less than linearizability); it is reported,
 	// and never fails a run.
@@ -278,8 +283,8 @@ func (s *Scenario) validate() (system.Config, error) {
 		return bad("checks.convergence.within", "is %v, longer than the heal phase (%v): the run ends before it could be missed", s.Checks.ConvergenceWithin, s.HealPhase)
 	case s.MaxEvents > MaxEventsLimit:
 		return bad("max_events", "must be at most %d (is %d)", uint64(MaxEventsLimit), s.MaxEvents)
-	case !s.Checks.History && !s.Checks.Invariants && !s.Checks.Convergence && !s.Checks.Liveness && s.Checks.Quiet == nil && !hasAssertions(s.Nemesis.Script) && s.Expect.Check != CheckPanic:
-		return bad("checks", "no check that can fail is enabled (history, invariants, convergence, liveness, quiet or a script's assertions): only a panic could fail a run, and the scenario does not expect one")
+	case !s.Checks.History && !s.Checks.Invariants && !s.Checks.Convergence && !s.Checks.Liveness && s.Checks.Quiet == nil && !hasAssertions(s.Nemesis.Script) && s.Expect.Check != CheckPanic && !slices.Contains(promiseNames, s.Expect.Check) && !s.judgesPromises(cfg):
+		return bad("checks", "no check that can fail is enabled (history, invariants, convergence, liveness, quiet, a script's assertions or liveness_promises): only a panic could fail a run, and the scenario does not expect one")
 	}
 	if err := cfg.Validate(system.Shape{Servers: s.Servers, Spares: s.Spares, Clients: s.Clients}); err != nil {
 		return system.Config{}, fmt.Errorf("scenario %q: %w", s.Name, err)
@@ -308,6 +313,14 @@ func (s *Scenario) validate() (system.Config, error) {
 			return bad("checks.quiet.steady", "the %s system declares no steady counters", sys.Name())
 		}
 	}
+	if p := s.Checks.LivenessPromises; p != nil && !p.Off {
+		if !sys.DeclaresLiveness() {
+			return bad("checks.liveness_promises", "the %s system declares no liveness promises", sys.Name())
+		}
+		if err := p.validate(cfg.Liveness()); err != nil {
+			return bad("checks.liveness_promises", "%v", err)
+		}
+	}
 	if err := s.Network.validate(); err != nil {
 		return bad("network", "%v", err)
 	}
@@ -328,6 +341,9 @@ func (s *Scenario) validate() (system.Config, error) {
 		if !slices.Contains(failingChecks, s.Expect.Check) {
 			return bad("expect.check", "an expected failure must name the check that fails (%s), not %q", strings.Join(failingChecks, ", "), s.Expect.Check)
 		}
+		if slices.Contains(promiseNames, s.Expect.Check) && !s.judgesPromise(cfg, s.Expect.Check) {
+			return bad("expect.check", "names the %s promise, which this scenario does not judge (a scenario expected to fail judges the promises only with checks.liveness_promises)", s.Expect.Check)
+		}
 	default:
 		return bad("expect.verdict", "must be pass or fail (is %q)", s.Expect.Verdict)
 	}
@@ -335,7 +351,29 @@ func (s *Scenario) validate() (system.Config, error) {
 }
 
 // failingChecks are the checks an expected failure may name.
-var failingChecks = []string{CheckHistory, CheckLinearizable, CheckInvariants, CheckConvergence, CheckLiveness, CheckProgress, CheckSteady, CheckPanic, CheckAssert, CheckCost, CheckDisk}
+var failingChecks = []string{CheckHistory, CheckLinearizable, CheckInvariants, CheckConvergence, CheckLiveness, CheckProgress, CheckSteady, CheckPanic, CheckAssert, CheckCost, CheckDisk, CheckElect, CheckStepDown, CheckStable}
+
+// judgesPromises reports whether s asks for its system's liveness
+// promises and a run of it judges any. Promises judged by default do not
+// count: a scenario that names no check of its own is refused, whatever
+// its system declares.
+func (s *Scenario) judgesPromises(cfg system.Config) bool {
+	return s.Checks.LivenessPromises != nil && slices.ContainsFunc(promiseNames, func(name string) bool { return s.judgesPromise(cfg, name) })
+}
+
+// judgesPromise reports whether a run of s judges the promise name.
+func (s *Scenario) judgesPromise(cfg system.Config, name string) bool {
+	p := s.promisesFor(cfg.Liveness())
+	switch name {
+	case CheckElect:
+		return p.ElectWithin > 0
+	case CheckStable:
+		return p.StableAfter > 0
+	case CheckStepDown:
+		return p.StepDownWithin > 0
+	}
+	return false
+}
 
 // refusalDefinite reports whether a workload sets client.refusal_definite,
 // whatever the system: the flag is the shared client's.

@@ -268,6 +268,9 @@ func (sr *scriptRunner) changed() {
 	if q := sr.r.quiet; q != nil {
 		q.scripted(slices.Contains(sr.disconnected, true))
 	}
+	if p := sr.r.nem.promises; p != nil {
+		p.scripted()
+	}
 }
 
 func (sr *scriptRunner) fault(ts timedStep) {

@@ -38,7 +38,11 @@
 //     building of replica states it only compares. Spec.Rate sets the
 //     workload's rate, in operations per second per client, for a
 //     measurement that loads every system alike (capmeter); a system
-//     without it cannot join one.
+//     without it cannot join one. Spec.Liveness declares, from the
+//     configuration, what a leader-based system promises to do while a
+//     majority can talk (Liveness: an election bound, step-down, a
+//     stable leader); it needs Instance.Leads, and Instance.Term to
+//     tell leaders of different terms apart.
 //  6. Ship built-in scenarios as JSON files in an fs.FS (embed them beside
 //     the system) and Define the System.
 //  7. Register it (Register, or simrun.Main's Options.Systems) before any
@@ -56,6 +60,13 @@
 //   - A system fault or program draws its randomness from Nemesis.Rand,
 //     the nemesis's own stream, so it is as deterministic as the rest of
 //     the run.
+//   - Every scenario of a system that declares liveness promises, and
+//     expects to pass, is judged against them in its promise windows: the
+//     stretches where a majority of the members are up and all exchange
+//     messages, and no clock, storage, link or program fault is on
+//     (step-down is judged outside them too, but for clock, storage and
+//     program faults). The judging only reads the instance between
+//     events and adds none, so a run's trace is the same with it.
 //   - A panic in a node is a failure of the run (a found bug, with its
 //     seed), not a crash of the harness.
 package system

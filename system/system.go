@@ -66,9 +66,47 @@ type Spec[C, W any] struct {
 	// alike. For a closed-loop client, ThinkTimes gives the think times of
 	// a rate. Nil means the system cannot be given a rate.
 	Rate func(wl *W, rate float64) error
+	// Liveness, optional, is what the system promises to do while the
+	// network allows it, as a function of its configuration (a bound
+	// that depends on its timeouts, a promise that holds only with an
+	// option on). The harness checks it in every scenario of the system
+	// (see Liveness). Nil promises nothing.
+	Liveness func(cfg C) Liveness
 
 	_ struct{}
 }
+
+// Liveness is what a leader-based system promises to do, not only never
+// to do wrong, in the stretches of a run where the network allows it: a
+// majority of the members up and all exchanging messages, and no clock,
+// storage, link or program fault on (the harness's promise windows). Each
+// field is optional; its zero value promises nothing. The bounds are in
+// true time; the harness widens them by a scenario's clock drift.
+type Liveness struct {
+	// ElectWithin: once a promise window has lasted this long, a server
+	// that leads, in the highest term of the servers it reaches, has
+	// reached a majority of the members at some moment of it (MIT
+	// 6.5840 asks 5 s after the old leader's failure). Needs
+	// Instance.Leads; Instance.Term, when set, decides the term.
+	ElectWithin time.Duration
+	// StepDownWithin: a live server that believes it leads stops within
+	// this long once it exchanges messages with a member in a higher term
+	// (the member answers its heartbeats in that term, which deposes
+	// it). Needs Instance.Leads and Instance.Term.
+	StepDownWithin time.Duration
+	// CutOffStepDown: a live server that believes it leads also stops
+	// within StepDownWithin once it reaches no majority of the members
+	// (the CheckQuorum promise). Needs StepDownWithin.
+	CutOffStepDown bool
+	// StableAfter: a leader that has led a promise window's majority, in
+	// one term, for this long is not deposed while the window lasts: a
+	// leader connected to a majority stays leader. The wait lets a race
+	// of candidates that began before it was elected settle.
+	StableAfter time.Duration
+}
+
+// Promised reports whether l promises anything.
+func (l Liveness) Promised() bool { return l != Liveness{} }
 
 // Promises says which checks a system offers. A scenario that asks for a
 // check its system does not offer is invalid.
@@ -222,6 +260,8 @@ type System struct {
 	counters          []Counter
 	steady            []string
 	scenarios         fs.FS
+	// livenessDeclared: the Spec has a Liveness function.
+	livenessDeclared bool
 
 	hasWorkload bool
 	decode      func(cfg, wl json.RawMessage) (Config, error)
@@ -233,6 +273,7 @@ type System struct {
 type Config struct {
 	sys      *System
 	cfg, wl  any
+	liveness Liveness
 	validate func(shape Shape) error
 	build    func(c *Cluster) (*Instance, error)
 }
@@ -270,6 +311,9 @@ func Define[C, W any](s Spec[C, W]) (*System, error) {
 		}
 		seen[c.Name] = true
 	}
+	if err := checkLivenessSpec(s.Name, s.Liveness, s.Config); err != nil {
+		return nil, err
+	}
 	for _, name := range s.Steady {
 		if !slices.ContainsFunc(s.Counters, func(c Counter) bool { return c.Name == name }) {
 			return nil, fmt.Errorf("system %s: steady counter %q is not one of its counters", s.Name, name)
@@ -280,6 +324,7 @@ func Define[C, W any](s Spec[C, W]) (*System, error) {
 		faults: slices.Clone(s.Faults), programs: slices.Clone(s.Programs), counters: slices.Clone(s.Counters),
 		steady:    slices.Clone(s.Steady),
 		scenarios: s.Scenarios, hasWorkload: s.Workload != nil,
+		livenessDeclared: s.Liveness != nil,
 	}
 	sys.decode = func(rawCfg, rawWl json.RawMessage) (Config, error) {
 		cfg := s.Config()
@@ -295,8 +340,15 @@ func Define[C, W any](s Spec[C, W]) (*System, error) {
 		} else if len(bytes.TrimSpace(rawWl)) > 0 && !isNull(rawWl) {
 			return Config{}, fmt.Errorf("workload: the %s system has no clients, so no workload", s.Name)
 		}
+		var live Liveness
+		if s.Liveness != nil {
+			live = s.Liveness(cfg)
+			if err := live.validate(); err != nil {
+				return Config{}, fmt.Errorf("system.config: the %s system's liveness promises for it: %w", s.Name, err)
+			}
+		}
 		return Config{
-			sys: sys, cfg: cfg, wl: wl,
+			sys: sys, cfg: cfg, wl: wl, liveness: live,
 			validate: func(shape Shape) error {
 				if s.Validate == nil {
 					return nil
@@ -340,6 +392,10 @@ func (s *System) Counters() []Counter     { return slices.Clone(s.counters) }
 // Steady names the counters that must not grow in quiet windows.
 func (s *System) Steady() []string { return slices.Clone(s.steady) }
 func (s *System) HasClients() bool { return s.hasWorkload }
+
+// DeclaresLiveness reports whether the system declares liveness promises
+// (Spec.Liveness), whatever they are for a given configuration.
+func (s *System) DeclaresLiveness() bool { return s.livenessDeclared }
 
 // Scenarios returns the raw JSON of the system's built-in scenarios, in
 // file-name order.
@@ -464,6 +520,10 @@ func (c Config) System() *System { return c.sys }
 func (c Config) Value() any    { return c.cfg }
 func (c Config) Workload() any { return c.wl }
 
+// Liveness is what the system promises to do with this configuration
+// (Spec.Liveness); the zero Liveness when it declares nothing.
+func (c Config) Liveness() Liveness { return c.liveness }
+
 // Validate checks the configuration against a cluster shape.
 func (c Config) Validate(shape Shape) error {
 	if c.sys == nil {
@@ -498,8 +558,40 @@ func (c Config) Build(cl *Cluster) (*Instance, error) {
 		return nil, fmt.Errorf("system %s: declares faults, but its instance has no Fault", c.sys.name)
 	case len(c.sys.programs) > 0 && inst.Program == nil:
 		return nil, fmt.Errorf("system %s: declares programs, but its instance has no Program", c.sys.name)
+	case (c.liveness.ElectWithin > 0 || c.liveness.StepDownWithin > 0 || c.liveness.StableAfter > 0) && inst.Leads == nil:
+		return nil, fmt.Errorf("system %s: promises liveness (Spec.Liveness), but its instance has no Leads to judge it by", c.sys.name)
+	case c.liveness.StepDownWithin > 0 && !c.liveness.CutOffStepDown && inst.Term == nil:
+		return nil, fmt.Errorf("system %s: promises to step down on a higher term (Spec.Liveness), but its instance has no Term to judge it by", c.sys.name)
 	}
 	return inst, nil
+}
+
+// validate checks that a Liveness makes sense as a promise.
+func (l Liveness) validate() error {
+	switch {
+	case l.ElectWithin < 0:
+		return fmt.Errorf("ElectWithin is negative (%v)", l.ElectWithin)
+	case l.StepDownWithin < 0:
+		return fmt.Errorf("StepDownWithin is negative (%v)", l.StepDownWithin)
+	case l.CutOffStepDown && l.StepDownWithin == 0:
+		return errors.New("CutOffStepDown needs StepDownWithin, the bound it is judged by")
+	case l.StableAfter < 0:
+		return fmt.Errorf("StableAfter is negative (%v)", l.StableAfter)
+	}
+	return nil
+}
+
+// checkLivenessSpec checks a Spec's liveness promises for its default
+// configuration, so that a bad declaration fails at Define, not in the
+// first scenario that runs it.
+func checkLivenessSpec[C any](name string, liveness func(C) Liveness, config func() C) error {
+	if liveness == nil {
+		return nil
+	}
+	if err := liveness(config()).validate(); err != nil {
+		return fmt.Errorf("system %s: Spec.Liveness for the default configuration: %w", name, err)
+	}
+	return nil
 }
 
 // decodeOnto decodes raw onto *v strictly; empty or null raw leaves *v.

@@ -259,4 +259,22 @@ var Raft = []Mutant{
 		Old: "\tms := n.matchBuf[:0]\n\tfor _, id := range n.members {\n\t\tif id == n.id {\n\t\t\tms = append(ms, n.log.lastIndex())",
 		New: "\tms := append(n.matchBuf[:0], n.log.lastIndex())\n\tfor _, id := range n.members {\n\t\tif id == n.id {\n\t\t\tms = append(ms, n.log.lastIndex())",
 		Why: "the leader's own log is counted once more than its place in the configuration, so one follower short of a quorum commits"},
+	// Liveness: elections, step-down and stability, which the runner
+	// judges in every scenario against the promises the system declares.
+	{Name: "stepdown-leader-ignores-higher-term-reply", Area: "step-down", File: "nodes/raft/node.go",
+		Old: "\tcase t > n.term:\n\t\tleader := sim.NoHost",
+		New: "\tcase t > n.term && !(n.role == Leader && func() bool { _, ok := msg.(AppendResponse); return ok }()):\n\t\tleader := sim.NoHost",
+		Why: "a leader ignores the higher term of an AppendEntries reply (it steps down only on a request of a higher term)"},
+	{Name: "prevote-only-leader-refuses", Area: "prevote", File: "nodes/raft/node.go",
+		Old: "leaderAlive := n.role == Leader ||",
+		New: "leaderAlive := n.role == Leader &&",
+		Why: "only the leader itself refuses pre-votes; a follower that still hears from it grants them"},
+	{Name: "election-timer-not-reset-on-vote", Area: "election", File: "nodes/raft/node.go",
+		Old: "\t\t\tn.disk.saveHard(n.term, n.vote)\n\t\t\tn.electionAt = n.env.Now() + n.rto",
+		New: "\t\t\tn.disk.saveHard(n.term, n.vote)\n\t\t\t_ = n.rto",
+		Why: "a server that grants a vote does not restart its election timer, so it may campaign against the candidate it just voted for"},
+	{Name: "election-timeout-not-randomised", Area: "election", File: "nodes/raft/node.go",
+		Old: "n.rto = n.cfg.ElectionTimeoutMin + time.Duration(n.env.Rand().Int64N(span))",
+		New: "n.rto = n.cfg.ElectionTimeoutMin + time.Duration(n.env.Rand().Int64N(span/int64(time.Millisecond)))",
+		Why: "the random part of the election timeout is drawn in nanoseconds where milliseconds were meant, so every server's timeout is the same to a microsecond and split votes repeat"},
 }

@@ -64,7 +64,32 @@ var System = system.MustDefine(system.Spec[etcdraft.Config, client.WorkloadConfi
 	},
 	Steady:    []string{CounterLeaderChange},
 	Scenarios: system.ScenarioDir(builtin, "scenarios"),
+	Liveness:  liveness,
 })
+
+// liveness is what etcd raft promises with cfg while a majority can
+// talk, in the terms of the "raft" system's (raftsys), with etcd's
+// timeouts: an election timeout drawn from [ElectionTicks,
+// 2 ElectionTicks) ticks, and CheckQuorum counted every ElectionTicks.
+// Unlike nodes/raft, etcd refuses a pre-vote for a live leader only
+// while leader stickiness holds, which is CheckQuorum's, so a stable
+// leader needs both; and it answers a stale leader's heartbeat with its
+// term only with CheckQuorum or PreVote on, so a stale leader is told
+// of a higher term only then.
+func liveness(cfg etcdraft.Config) system.Liveness {
+	timeout := time.Duration(cfg.ElectionTicks) * cfg.TickInterval
+	l := system.Liveness{ElectWithin: 16 * timeout, CutOffStepDown: cfg.CheckQuorum}
+	if cfg.PreVote && cfg.CheckQuorum {
+		l.StableAfter = 2 * timeout
+	}
+	if cfg.CheckQuorum && !cfg.PreVote {
+		l.ElectWithin *= 2
+	}
+	if cfg.CheckQuorum || cfg.PreVote {
+		l.StepDownWithin = 3 * timeout
+	}
+	return l
+}
 
 // rate paces each client at perClient operations per second: its think
 // time between an answer and its next request is 1/perClient on average.
@@ -153,7 +178,14 @@ func build(cfg etcdraft.Config, wl client.WorkloadConfig, c *system.Cluster) (*s
 		Program:       r.program,
 		History:       checker.RecordedKV(&r.hist),
 		Term:          r.term,
+		Leads:         r.leads,
 	}, nil
+}
+
+// leads reports whether a live node believes it is the leader.
+func (r *cluster) leads(id sim.HostID) bool {
+	n := r.node(id)
+	return n != nil && n.BasicStatus().RaftState == raft.StateLeader
 }
 
 // invariant reports the safety checker's first violation after every

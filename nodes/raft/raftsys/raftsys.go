@@ -110,7 +110,47 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 	},
 	Steady:    []string{CounterLeaderChange},
 	Scenarios: system.ScenarioDir(builtin, "scenarios"),
+	Liveness:  liveness,
 })
+
+// liveness is what Raft promises with cfg while a majority can talk.
+//
+//   - An election within ElectWithin: a round of PreVote and vote takes
+//     at most an election timeout and a round trip, and a split vote
+//     repeats it, each time with a fresh random timeout; eight rounds of
+//     the longest timeout is 6.5840's 5 s with the default timeouts.
+//     Without PreVote and with CheckQuorum, a follower that rejoins with
+//     a higher term deposes the leader, whose followers then ignore its
+//     votes while their stickiness lasts, which may repeat
+//     (docs/MUTATION.md): the bound is doubled.
+//   - Step-down: a leader that exchanges messages with a server in a
+//     higher term is answered in it at its next heartbeat, and steps
+//     down at once. With CheckQuorum a leader cut off from a majority
+//     steps down too: it counts its active followers every
+//     ElectionTimeoutMin, so it does at the second count after the
+//     cut, at most 2 ElectionTimeoutMin later, or the third if a
+//     message sent before the cut arrives after it. 3 ElectionTimeoutMin
+//     covers both, and the sampling, for delays below
+//     ElectionTimeoutMin.
+//   - A stable leader (PreVote only): a follower that still hears from
+//     the leader refuses pre-votes, so nobody connected can depose it;
+//     without PreVote, a follower that missed heartbeats raises its
+//     term and does. A candidate that won its pre-vote as the leader
+//     was elected may still depose it, within an election timeout.
+func liveness(cfg raft.Config) system.Liveness {
+	l := system.Liveness{
+		ElectWithin:    8 * cfg.ElectionTimeoutMax,
+		StepDownWithin: 3 * cfg.ElectionTimeoutMin,
+		CutOffStepDown: cfg.CheckQuorum,
+	}
+	if cfg.PreVote {
+		l.StableAfter = cfg.ElectionTimeoutMax
+	}
+	if cfg.CheckQuorum && !cfg.PreVote {
+		l.ElectWithin *= 2
+	}
+	return l
+}
 
 // rate paces each client at perClient operations per second: its think
 // time between an answer and its next request is 1/perClient on average.
