@@ -52,6 +52,12 @@
 //     reflection before its usual copy; the two JSON traces must be the
 //     same, message body for message body.
 //
+// Where the system's instance offers Instance.ReplicasEqual, every run of
+// checks 3 to 6 also holds it to the states its Replicas builds, after
+// every fifth event (scenarios.Options.CompareReplicasEvery): the two
+// must agree on every state, or the run fails its invariants, naming the
+// states. The convergence check trusts ReplicasEqual to time the heal.
+//
 // A failure names the scenario, the seed and the faults. Where two runs of
 // a seed part, the suite runs them again with JSON traces and names the
 // first record where they part (sim.DiffTraces), with the records before

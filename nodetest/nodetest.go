@@ -239,6 +239,11 @@ type outcome struct {
 	seed     uint64
 }
 
+// compareReplicasEvery is how often the watched runs hold a system's
+// Instance.ReplicasEqual to the states its Replicas builds (every fifth
+// event): often enough to see both answers many times in a run.
+const compareReplicasEvery = 5
+
 func (s *suite) run(sc scenarios.Scenario, seed uint64, trace bool) (*outcome, error) {
 	var buf bytes.Buffer
 	var json *sim.JSONSink
@@ -249,7 +254,7 @@ func (s *suite) run(sc scenarios.Scenario, seed uint64, trace bool) (*outcome, e
 	}
 	watch := newInflight(next)
 	s.runs++
-	res, err := scenarios.Run(sc, seed, scenarios.Options{Sink: watch, CheckWorkers: 1})
+	res, err := scenarios.Run(sc, seed, scenarios.Options{Sink: watch, CheckWorkers: 1, CompareReplicasEvery: compareReplicasEvery})
 	if err != nil {
 		return nil, err
 	}

@@ -115,6 +115,14 @@ func TestANodeThatLosesItsStateAtRestartIsCaught(t *testing.T) {
 	expectCaught(t, fails, `crashes, seed \d+: fail`, `invariants: .*count fell from \d+ to 0`, `faults: .*crash`, `replay: simrun replay \S+crashes-seed-\d+\.json`)
 }
 
+// TestAReplicasEqualThatDisagreesWithReplicasIsCaught: a ReplicasEqual
+// that answers true without looking would let the convergence check time
+// a heal that never converged; the watched runs hold it to Replicas.
+func TestAReplicasEqualThatDisagreesWithReplicasIsCaught(t *testing.T) {
+	fails := planted(t, tallyAlwaysEqual, (*suite).checkCrashRestart)
+	expectCaught(t, fails, `crashes, seed \d+: fail`, `invariants: replicas: ReplicasEqual says true, but the states Replicas builds say false`)
+}
+
 // TestTheChecksOfACorrectNodeSeeFaults: the generated scenarios do crash,
 // pause and step clocks, and turn the promised checks on.
 func TestTheChecksOfACorrectNodeSeeFaults(t *testing.T) {

@@ -32,6 +32,10 @@ type tallyBugs struct {
 	ForgetOnRestart bool `json:"forget_on_restart"`
 	// Procs reads GOMAXPROCS: the same in every run of one process.
 	Procs bool `json:"procs"`
+	// ReplicasAlwaysEqual is a ReplicasEqual that answers true without
+	// looking, so the convergence check would judge the heal converged
+	// at once.
+	ReplicasAlwaysEqual bool `json:"replicas_always_equal"`
 }
 
 type tallyConfig struct {
@@ -174,6 +178,19 @@ func tallySystem(name string, bugs tallyBugs) *system.System {
 					}
 					return nil
 				},
+				ReplicasEqual: func() bool {
+					var first *tallyNode
+					for _, id := range c.ServerIDs() {
+						switch n := node(id); {
+						case n == nil || cfg.Bugs.ReplicasAlwaysEqual:
+						case first == nil:
+							first = n
+						case !slices.Equal(first.counts, n.counts):
+							return false
+						}
+					}
+					return true
+				},
 				Replicas: func() []checker.Replica {
 					var out []checker.Replica
 					for _, id := range c.ServerIDs() {
@@ -197,8 +214,9 @@ var (
 	tallyForget        = tallySystem("tally-forget-on-restart", tallyBugs{ForgetOnRestart: true})
 	tallyProcs         = tallySystem("tally-procs", tallyBugs{Procs: true})
 	tallyScratch       = tallySystem("tally-scratch", tallyBugs{Alias: true, ScratchReceived: true})
+	tallyAlwaysEqual   = tallySystem("tally-replicas-always-equal", tallyBugs{ReplicasAlwaysEqual: true})
 )
 
 func init() {
-	system.MustRegister(tallyCorrect, tallyMapOrder, tallySharedCounter, tallyAlias, tallyForget, tallyProcs, tallyScratch)
+	system.MustRegister(tallyCorrect, tallyMapOrder, tallySharedCounter, tallyAlias, tallyForget, tallyProcs, tallyScratch, tallyAlwaysEqual)
 }

@@ -125,6 +125,9 @@ type Result struct {
 	History checker.Recorded `json:"-"`
 	// States are the servers' state changes, with Options.States.
 	States []StateChange `json:"-"`
+	// ReplicaComparisons counts the states compared both ways, with
+	// Options.CompareReplicasEvery.
+	ReplicaComparisons ReplicaComparisons `json:"-"`
 	// Background are the message types the system calls background
 	// traffic (system.Instance.Background).
 	Background []string `json:"-"`
@@ -182,6 +185,14 @@ type Options struct {
 	// state as the system reports it (system.Instance.State), for the
 	// failure page. It costs a call per server after every event.
 	States bool
+	// CompareReplicasEvery, if positive, holds the system's
+	// Instance.ReplicasEqual to the states its Replicas builds: after
+	// every CompareReplicasEvery-th event the runner asks both, and a
+	// disagreement ends the run as a failure of its invariants, naming
+	// the states. Result.ReplicaComparisons counts what was compared.
+	// The conformance suite (nodetest) sets it; it changes nothing in
+	// the run.
+	CompareReplicasEvery int
 }
 
 // StateChange is a server's state from At on, as its system labels it;
@@ -266,6 +277,34 @@ type run struct {
 	clients []sim.HostID
 
 	states []StateChange
+	// comparisons, with Options.CompareReplicasEvery.
+	comparisons ReplicaComparisons
+}
+
+// ReplicaComparisons counts the replica states a run judged both ways,
+// by the system's ReplicasEqual and by comparing what Replicas builds:
+// equal and unequal, as both said.
+type ReplicaComparisons struct{ Equal, Unequal int }
+
+// compareReplicas asks ReplicasEqual and the states Replicas builds
+// after every n-th event, and stops the run where they disagree.
+func (r *run) compareReplicas(n int) {
+	events := 0
+	r.w.AddHook(func() error {
+		if events++; events%n != 0 {
+			return nil
+		}
+		fast, reps := r.sys.ReplicasEqual(), r.sys.Replicas()
+		switch slow := ReplicaStatesEqual(reps); {
+		case fast != slow:
+			return fmt.Errorf("replicas: ReplicasEqual says %v, but the states Replicas builds say %v: %v", fast, slow, reps)
+		case fast:
+			r.comparisons.Equal++
+		default:
+			r.comparisons.Unequal++
+		}
+		return nil
+	})
 }
 
 // watchStates samples each server's state after every event and keeps
@@ -409,6 +448,9 @@ func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
 	if opts.States && r.sys.State != nil {
 		r.watchStates(cluster.ServerIDs())
 	}
+	if n := opts.CompareReplicasEvery; n > 0 && r.sys.ReplicasEqual != nil && r.sys.Replicas != nil {
+		r.compareReplicas(n)
+	}
 	if s.Checks.Invariants && r.sys.Invariant != nil {
 		var m checker.Monitor
 		m.Add(s.System.Kind+" safety", r.sys.Invariant)
@@ -461,13 +503,14 @@ func (r *run) result(out sim.Outcome) *Result {
 			string(ProbeCrash):        r.crashes(),
 			string(ProbeLeaderCutOff): r.nem.leaderCutOffs,
 		},
-		Schedule:    s.Nemesis.Schedule,
-		Applied:     r.nem.sortedApplied(),
-		ClientSides: r.nem.sides,
-		History:     r.sys.History,
-		States:      r.states,
-		Background:  r.sys.Background,
-		FailureAt:   -1,
+		Schedule:           s.Nemesis.Schedule,
+		Applied:            r.nem.sortedApplied(),
+		ClientSides:        r.nem.sides,
+		History:            r.sys.History,
+		States:             r.states,
+		ReplicaComparisons: r.comparisons,
+		Background:         r.sys.Background,
+		FailureAt:          -1,
 	}
 	for _, c := range r.kind.Counters() {
 		res.Counters[c.Name] = r.sys.Counter(c.Name)
