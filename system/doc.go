@@ -35,7 +35,8 @@
 //     Instance.Leads, whether a server believes it leads, which scripts
 //     assert no server cut off from a majority still does;
 //     Instance.ReplicasEqual, which spares the convergence sampling the
-//     building of replica states it only compares. Spec.Rate sets the
+//     building of replica states it only compares (nodetest holds it to
+//     Replicas in every run it watches). Spec.Rate sets the
 //     workload's rate, in operations per second per client, for a
 //     measurement that loads every system alike (capmeter); a system
 //     without it cannot join one. Spec.Liveness declares, from the
