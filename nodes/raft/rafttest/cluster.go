@@ -69,7 +69,7 @@ func (c *Cluster) Isolate(h sim.HostID) {
 // Rejoin reconnects h to the servers that are not cut off.
 func (c *Cluster) Rejoin(h sim.HostID) {
 	if slices.Contains(c.cut, h) {
-		c.rejoined(h)
+		c.rejoined(c.since, h)
 	}
 	c.cut = slices.DeleteFunc(c.cut, func(x sim.HostID) bool { return x == h })
 	c.apply()
@@ -86,16 +86,9 @@ func (c *Cluster) HealAll() {
 // heal at the end of a fault phase will make them.
 func (c *Cluster) Close() {
 	for _, h := range c.cut {
-		c.rejoined(h)
+		c.rejoined(c.since, h)
 	}
 	clear(c.since)
-}
-
-func (c *Cluster) rejoined(h sim.HostID) {
-	if from, ok := c.since[h]; ok && c.Cut != nil {
-		c.Cut(h, from, c.World.Now())
-	}
-	delete(c.since, h)
 }
 
 func (c *Cluster) apply() {
@@ -110,6 +103,22 @@ func (c *Cluster) apply() {
 	}
 	if err := c.Net.Partition(groups...); err != nil {
 		panic("rafttest: " + err.Error()) // the server ids are wrong
+	}
+}
+
+// rejoined reports to Cut that the servers are back with the others, each
+// cut off since the time cutAt holds for it, and forgets them there; a
+// server cutAt does not hold was not cut off.
+func (c *Cluster) rejoined(cutAt map[sim.HostID]time.Duration, hs ...sim.HostID) {
+	for _, h := range hs {
+		from, ok := cutAt[h]
+		if !ok {
+			continue
+		}
+		delete(cutAt, h)
+		if c.Cut != nil {
+			c.Cut(h, from, c.World.Now())
+		}
 	}
 }
 

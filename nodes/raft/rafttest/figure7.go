@@ -237,15 +237,4 @@ func (p *Figure7) partition(groups ...[]sim.HostID) {
 }
 
 // rejoin reports to Cluster.Cut that the servers are back with the others.
-func (p *Figure7) rejoin(hs ...sim.HostID) {
-	for _, h := range hs {
-		from, ok := p.cutAt[h]
-		if !ok {
-			continue
-		}
-		delete(p.cutAt, h)
-		if p.c.Cut != nil {
-			p.c.Cut(h, from, p.c.World.Now())
-		}
-	}
-}
+func (p *Figure7) rejoin(hs ...sim.HostID) { p.c.rejoined(p.cutAt, hs...) }

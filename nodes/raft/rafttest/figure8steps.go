@@ -262,15 +262,4 @@ func (p *Figure8Steps) partition(groups ...[]sim.HostID) {
 }
 
 // rejoin reports to Cluster.Cut that the servers are back with the others.
-func (p *Figure8Steps) rejoin(hs ...sim.HostID) {
-	for _, h := range hs {
-		from, ok := p.cutAt[h]
-		if !ok {
-			continue
-		}
-		delete(p.cutAt, h)
-		if p.c.Cut != nil {
-			p.c.Cut(h, from, p.c.World.Now())
-		}
-	}
-}
+func (p *Figure8Steps) rejoin(hs ...sim.HostID) { p.c.rejoined(p.cutAt, hs...) }
