@@ -233,3 +233,25 @@ func (d *decoder) finish() error {
 	}
 	return nil
 }
+
+// Holder is what holds a Store's values: a Store, or a node that
+// replicates one.
+type Holder interface {
+	Value(key string) (string, bool)
+}
+
+// SameValues reports whether every holder has the same value, or none,
+// for each of keys: what comparing maps of their values would say,
+// without building them.
+func SameValues(keys []string, holders ...Holder) bool {
+	for _, h := range holders[min(1, len(holders)):] {
+		for _, k := range keys {
+			v, ok := h.Value(k)
+			w, firstOK := holders[0].Value(k)
+			if ok != firstOK || v != w {
+				return false
+			}
+		}
+	}
+	return true
+}

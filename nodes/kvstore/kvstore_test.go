@@ -90,3 +90,28 @@ func TestRequestsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// values is a Holder of fixed values.
+type values map[string]string
+
+func (v values) Value(k string) (string, bool) { s, ok := v[k]; return s, ok }
+
+func TestSameValuesComparesEveryKeyOfEveryHolder(t *testing.T) {
+	keys := []string{"a", "b"}
+	cases := []struct {
+		holders []Holder
+		want    bool
+	}{
+		{nil, true},
+		{[]Holder{values{"a": "1"}}, true},
+		{[]Holder{values{"a": "1"}, values{"a": "1", "c": "not a key"}}, true},
+		{[]Holder{values{"a": "1"}, values{"a": "1"}, values{"a": "2"}}, false},
+		{[]Holder{values{"a": "1"}, values{"a": "1", "b": ""}}, false}, // absent is not empty
+		{[]Holder{values{"b": "x"}, values{}}, false},
+	}
+	for i, c := range cases {
+		if got := SameValues(keys, c.holders...); got != c.want {
+			t.Errorf("case %d: SameValues = %v, want %v", i, got, c.want)
+		}
+	}
+}

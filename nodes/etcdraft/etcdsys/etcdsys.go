@@ -12,6 +12,7 @@ import (
 	"github.com/detsim/detsim/nodes/client"
 	"github.com/detsim/detsim/nodes/client/kvhistory"
 	"github.com/detsim/detsim/nodes/etcdraft"
+	"github.com/detsim/detsim/nodes/kvstore"
 	"github.com/detsim/detsim/nodes/raft/rafttest"
 	"github.com/detsim/detsim/sim"
 	"github.com/detsim/detsim/system"
@@ -285,24 +286,13 @@ func (r *cluster) replicas() []checker.Replica {
 // replicasEqual reports whether the live members hold the same values,
 // as comparing what replicas builds would, without building it.
 func (r *cluster) replicasEqual() bool {
-	var first *etcdraft.Node
+	var live []kvstore.Holder
 	for _, id := range r.members() {
-		n := r.node(id)
-		switch {
-		case n == nil:
-		case first == nil:
-			first = n
-		default:
-			for _, k := range r.keys {
-				v, ok := n.Value(k)
-				w, firstOK := first.Value(k)
-				if ok != firstOK || v != w {
-					return false
-				}
-			}
+		if n := r.node(id); n != nil {
+			live = append(live, n)
 		}
 	}
-	return true
+	return kvstore.SameValues(r.keys, live...)
 }
 
 func (r *cluster) count(name string) int {

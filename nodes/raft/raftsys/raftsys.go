@@ -9,6 +9,7 @@ import (
 	"github.com/detsim/detsim/checker"
 	"github.com/detsim/detsim/nodes/client"
 	"github.com/detsim/detsim/nodes/client/kvhistory"
+	"github.com/detsim/detsim/nodes/kvstore"
 	"github.com/detsim/detsim/nodes/raft"
 	"github.com/detsim/detsim/nodes/raft/raftcheck"
 	"github.com/detsim/detsim/nodes/raft/rafttest"
@@ -357,24 +358,13 @@ func (r *cluster) replicas() []checker.Replica {
 // member's node holds the same value, or none, under every key, which is
 // what comparing the maps replicas builds decides.
 func (r *cluster) replicasEqual() bool {
-	var first *raft.Node
+	var live []kvstore.Holder
 	for _, id := range r.members() {
-		n := r.node(id)
-		switch {
-		case n == nil:
-		case first == nil:
-			first = n
-		default:
-			for _, k := range r.keys {
-				v, ok := n.Value(k)
-				w, firstOK := first.Value(k)
-				if ok != firstOK || v != w {
-					return false
-				}
-			}
+		if n := r.node(id); n != nil {
+			live = append(live, n)
 		}
 	}
-	return true
+	return kvstore.SameValues(r.keys, live...)
 }
 
 func (r *cluster) count(name string) int {
