@@ -473,7 +473,7 @@ func (n *nemesis) apply(f Fault) {
 		if n.quiet != nil {
 			// A leader that went down or froze is replaced, on purpose.
 			hit := leader != sim.NoHost && (!n.w.Host(leader).Up() || n.w.Host(leader).Paused())
-			n.quiet.struck(f, hit)
+			n.quiet.struck(f, leader, hit)
 		}
 		if n.promises != nil {
 			n.promises.struck(f)

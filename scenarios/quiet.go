@@ -79,9 +79,13 @@ type quietTracker struct {
 	quiet     bool
 	windows   []window
 	partition bool // a partition, cut link, clog or link fault stands
-	clocks    bool // a clock was stepped, strobed or set to drift
-	storage   bool // storage faults are on somewhere
-	programs  int  // programs running
+	// harmless: a partition stands that left the leader with a majority
+	// (partition is false for it). A later fault can take that majority
+	// away; struck looks again.
+	harmless bool
+	clocks   bool // a clock was stepped, strobed or set to drift
+	storage  bool // storage faults are on somewhere
+	programs int  // programs running
 	// settling is the window whose settle sample is due at settleAt, or
 	// -1. It is taken by a world hook, after the first event at or past
 	// that time: an event of its own would change the run's trace hash,
@@ -122,9 +126,10 @@ func (t *quietTracker) sample() error {
 }
 
 // struck notes a fault as the nemesis applies it, then looks again at
-// whether the run is quiet. leaderHit says the fault took the leader down
-// or froze it: the system settles afresh around a new one.
-func (t *quietTracker) struck(f Fault, leaderHit bool) {
+// whether the run is quiet. leader is the leader before the fault, and
+// leaderHit says the fault took it down or froze it: the system settles
+// afresh around a new one.
+func (t *quietTracker) struck(f Fault, leader sim.HostID, leaderHit bool) {
 	t.struckOnce = true
 	if t.q.Majority {
 		switch f.Kind {
@@ -141,11 +146,12 @@ func (t *quietTracker) struck(f Fault, leaderHit bool) {
 	}
 	switch f.Kind {
 	case FaultPartition:
-		t.partition = t.r.nem.partitionHarms
+		t.partition = t.r.nem.partitionHarms || !t.leaderKeepsMajority(leader)
+		t.harmless = !t.partition
 	case FaultLink, FaultClog, FaultSlow:
 		t.partition = true
 	case FaultHeal:
-		t.partition = false
+		t.partition, t.harmless = false, false
 	case FaultUnclog:
 		// A clog's end; a partition may still stand, so leave it.
 	case FaultClockStep, FaultClockDrift, FaultClockStrobe:
@@ -160,9 +166,33 @@ func (t *quietTracker) struck(f Fault, leaderHit bool) {
 			return
 		}
 	}
+	if t.harmless && !leaderHit && !t.leaderKeepsMajority(leader) {
+		// The partition left the leader a majority through servers this
+		// fault took away (a bridge that crashed): it harms now, until
+		// the heal.
+		t.partition, t.harmless = true, false
+	}
 	if !leaderHit {
 		t.update()
 	}
+}
+
+// leaderKeepsMajority says the leader is up and exchanges messages with a
+// majority of the members, itself included, counting only servers that
+// are up and not paused: the nemesis judged a partition harmless by the
+// links alone.
+func (t *quietTracker) leaderKeepsMajority(leader sim.HostID) bool {
+	if leader == sim.NoHost {
+		return false
+	}
+	members := t.r.sys.Members()
+	reach := 0
+	for _, m := range members {
+		if h := t.r.w.Host(m); h.Up() && !h.Paused() && t.r.talk(leader, m) {
+			reach++
+		}
+	}
+	return 2*reach > len(members)
 }
 
 // restart ends the window at once, as every fault does (a system's own
@@ -179,7 +209,7 @@ func (t *quietTracker) restart() {
 // healed notes the heal at the end of the fault phase.
 func (t *quietTracker) healed() {
 	t.struckOnce = true
-	t.partition, t.clocks, t.storage, t.programs, t.scriptCut = false, false, false, 0, false
+	t.partition, t.harmless, t.clocks, t.storage, t.programs, t.scriptCut = false, false, false, false, 0, false
 	t.restart()
 }
 

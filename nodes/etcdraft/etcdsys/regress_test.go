@@ -17,3 +17,16 @@ func TestRegressionSwarmSeed1039(t *testing.T) {
 		t.Fatalf("%s", r.Summary())
 	}
 }
+
+// TestRegressionSwarmSeed89: a bridge partition leaves the leader n3 a
+// majority through n2 alone; n2 crashes, n3 steps down by CheckQuorum, and
+// a new leader follows the heal. The quiet tracker had judged the
+// partition harmless when it struck and kept the window open through the
+// crash, so the steadiness check called the new leader a needless
+// deposition. The same schedule is raft-swarm's seed 89
+// (nodes/raft/raftsys/testdata/regress/bridge-crashed.json). It must pass.
+func TestRegressionSwarmSeed89(t *testing.T) {
+	if r := run(t, lookup(t, "etcd-raft-swarm"), 89); r.Verdict != scenarios.Pass {
+		t.Fatalf("%s", r.Summary())
+	}
+}
