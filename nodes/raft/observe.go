@@ -116,6 +116,9 @@ func (n *Node) Entry(i uint64) (Entry, bool) {
 // Members is the configuration in force (the latest in the log).
 func (n *Node) Members() []sim.HostID { return slices.Clone(n.members) }
 
+// MemberCount is len(n.Members()), without the copy.
+func (n *Node) MemberCount() int { return len(n.members) }
+
 // Value reads key from the node's state machine.
 func (n *Node) Value(key string) (string, bool) {
 	v, ok := n.kv.Value(key)

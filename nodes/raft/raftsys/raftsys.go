@@ -352,7 +352,7 @@ func (r *cluster) members() []sim.HostID {
 	var best *raft.Node
 	for _, id := range r.all {
 		n := r.node(id)
-		if n == nil || len(n.Members()) == 0 {
+		if n == nil || n.MemberCount() == 0 {
 			continue
 		}
 		if best == nil || n.Term() > best.Term() || (n.Term() == best.Term() && n.LastIndex() > best.LastIndex()) {
