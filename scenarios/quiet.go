@@ -28,7 +28,8 @@ type Quiet struct {
 	Within Duration `json:"within,omitempty"`
 	// Steady is the steadiness check: the counters the system declares
 	// steady (system.Spec.Steady; for Raft, leader changes) must not grow
-	// in a window after it settled.
+	// in a window after it settled. A system with a leader settles once
+	// the window has lasted Settle and a leader leads.
 	Steady bool `json:"steady,omitempty"`
 	// DownMax is how many servers may be down in a quiet window (none by
 	// default); a Raft cluster promises progress with a minority down.
@@ -67,8 +68,10 @@ type window struct {
 	// for c1) that reach every server of the majority; nil is every one.
 	clients []int
 	// settled and ended are the steady counters when the window had
-	// settled (if it lasted that long) and when it closed.
+	// settled (if it lasted that long) and when it closed; settledAt is
+	// when it settled.
 	settled, ended []int
+	settledAt      time.Duration
 }
 
 // quietTracker follows whether a fault is in effect, from the nemesis's
@@ -113,13 +116,19 @@ func (t *quietTracker) hook() error {
 	return t.sample()
 }
 
-// sample takes the settle sample of the window that is due one.
+// sample takes the settle sample of the window that is due one. A system
+// with a leader settles once one leads, however long after the settle
+// time: the election that ends a leaderless stretch (split votes after a
+// crash) is the settling, not a change the steady counters should see.
 func (t *quietTracker) sample() error {
 	if t.settling < 0 || t.r.w.Now() < t.settleAt {
 		return nil
 	}
+	if t.r.sys.Leader != nil && t.r.sys.Leader() == sim.NoHost {
+		return nil
+	}
 	if w := &t.windows[t.settling]; w.to < 0 {
-		w.settled = t.r.steadyCounters()
+		w.settled, w.settledAt = t.r.steadyCounters(), t.r.w.Now()
 	}
 	t.settling = -1
 	return nil
@@ -295,7 +304,7 @@ func (t *quietTracker) judge(res *Result, ops []checker.OpSummary, fail func(che
 			}
 			for j, name := range t.r.kind.Steady() {
 				if grew := w.ended[j] - w.settled[j]; grew > 0 {
-					fail(CheckSteady, "%s grew by %d in the quiet window from %v to %v, after it settled at %v", name, grew, w.from, w.to, w.from+t.q.Settle.D())
+					fail(CheckSteady, "%s grew by %d in the quiet window from %v to %v, after it settled at %v", name, grew, w.from, w.to, w.settledAt)
 					break
 				}
 			}

@@ -53,7 +53,8 @@ type Spec[C, W any] struct {
 	// a probe.
 	Counters []Counter
 	// Steady names counters that must not grow while no fault is in
-	// effect, once the system has settled: Raft's leader changes (a stable
+	// effect, once the system has settled (an instance with a Leader
+	// settles no earlier than a leader leads): Raft's leader changes (a stable
 	// leader connected to a quorum is not deposed). A scenario checks them
 	// with checks.quiet.steady.
 	Steady []string
