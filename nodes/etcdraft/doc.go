@@ -50,10 +50,16 @@
 //
 // # Determinism
 //
-// etcd raft draws its randomized election timeout from crypto/rand.
-// Around every call into etcd raft that can draw, crypto/rand.Reader reads
-// from the host's seeded stream (env.Rand), and a process-wide lock keeps
-// worlds on other goroutines out of such calls meanwhile; the rest of a
-// node's work runs outside the lock. entropy.go lists the calls; it is the
-// one exception the determinism analyzer accepts, by its annotation.
+// etcd raft draws its randomized election timeout from crypto/rand, at
+// each raft.reset: an election, a step-down, a restart. The package stands
+// a guard in for crypto/rand.Reader that hands a draw made inside one of
+// the node's drawing calls the host's seeded stream (env.Rand); a
+// process-wide lock keeps worlds on other goroutines out of drawing calls
+// meanwhile. The node makes a call through the lock only where the state
+// before it says that it can draw (draws.go): most calls (a follower's
+// appends and heartbeats, a leader's acknowledgements and proposals, the
+// ticks before a timeout) run outside it, so worlds on several goroutines
+// run at once. A draw in any other call makes the node panic, naming the
+// call. entropy.go holds the guard and the list of drawing calls; it is
+// the one exception the determinism analyzer accepts, by its annotation.
 package etcdraft

@@ -51,6 +51,7 @@ type Node struct {
 	applied uint64
 	snapIdx uint64 // index of the last snapshot taken or installed
 	entropy seededReader
+	clock   electionClock
 
 	soft      raft.SoftState
 	proposals []*proposal         // in the order proposed
@@ -91,11 +92,6 @@ func (n *Node) Start(env sim.Env) {
 	n.start()
 	n.flush()
 }
-
-// drawing runs fn, a call into etcd raft that can draw an election
-// timeout, with crypto/rand.Reader reading the host's seeded stream
-// (entropy.go lists the calls).
-func (n *Node) drawing(fn func()) { withSeededEntropy(&n.entropy, fn) }
 
 func (n *Node) start() {
 	d, snap, empty := load(n.env.Storage())
@@ -157,7 +153,7 @@ func (n *Node) Timer(_ sim.TimerID, tag any) {
 	if n.cfg.Bugs.SendBeforeSync {
 		n.disk.sync() // the bug's group commit: one sync per tick
 	}
-	n.drawing(n.rn.Tick)
+	n.tick()
 	n.env.After(n.cfg.TickInterval, tickTag{})
 	n.flush()
 }
@@ -170,9 +166,7 @@ func (n *Node) receive(from sim.HostID, msg any) {
 			n.env.Logf("etcdraft: dropping a message that does not decode: %v", err)
 			return
 		}
-		// Errors are messages raft does not want (from a peer it does not
-		// track, or a local message type); it drops them itself.
-		n.drawing(func() { _ = n.rn.Step(pm) })
+		n.step(pm)
 	case client.Request:
 		n.onClient(from, m)
 	case *client.Request:
@@ -190,15 +184,7 @@ func (n *Node) flush() {
 	for n.rn.HasReady() {
 		rd := n.rn.Ready()
 		n.handle(&rd)
-		n.drawing(func() {
-			n.rn.Advance(rd)
-			for _, to := range n.snapsSent {
-				// The network gives no delivery report; a lost snapshot
-				// is noticed by the leader's probing, which sends another.
-				n.rn.ReportSnapshot(to, raft.SnapshotFinish)
-			}
-		})
-		n.snapsSent = n.snapsSent[:0]
+		n.advance(rd)
 	}
 }
 
@@ -346,7 +332,8 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 		n.readSeq++
 		n.reads = append(n.reads, pendingRead{ctx: n.readSeq, from: from, req: req})
 		ctx := binary.BigEndian.AppendUint64(nil, n.readSeq)
-		n.drawing(func() { n.rn.ReadIndex(ctx) })
+		n.rn.ReadIndex(ctx) // a local message: it cannot draw (draws.go)
+		panicOnMissedDraw()
 		return
 	}
 	if res, ok := n.kv.Duplicate(req); ok {
@@ -361,8 +348,8 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 		return
 	}
 	data := kvstore.EncodeRequest(req)
-	var err error
-	n.drawing(func() { err = n.rn.Propose(data) })
+	err := n.rn.Propose(data) // a local message: it cannot draw (draws.go)
+	panicOnMissedDraw()
 	if err != nil {
 		// Dropped before it reached the log (a transfer began): nothing
 		// was accepted.
@@ -434,6 +421,7 @@ func (n *Node) onAdmin(a AdminRequest) {
 			err = n.rn.ProposeConfChange(raftpb.ConfChange{Type: raftpb.ConfChangeRemoveNode, NodeID: RaftID(a.Target)})
 		case AdminTransferLeader:
 			n.rn.TransferLeader(RaftID(a.Target))
+			n.clock.exact = false // a leader's MsgTransferLeader zeroes the timer
 		}
 	})
 	if err != nil {
