@@ -11,16 +11,16 @@
 //  1. Time: a timer on the host's local clock calls RawNode.Tick every
 //     Config.TickInterval; etcd raft counts its election and heartbeat
 //     timeouts in ticks.
-//  2. Input: an etcd message (Message, marshalled raftpb.Message bytes) is
-//     unmarshalled into a fresh value and stepped in; a client.Request at
-//     the leader becomes a proposal (writes) or a ReadIndex request (gets);
-//     an AdminRequest at the leader becomes a ConfChange or a
-//     TransferLeader.
+//  2. Input: an etcd message (Message: the raftpb.Message of the sender's
+//     Ready, shared) is stepped in; a client.Request at the leader becomes
+//     a proposal (writes) or a ReadIndex request (gets); an AdminRequest
+//     at the leader becomes a ConfChange or a TransferLeader.
 //  3. While HasReady, the node takes the Ready and, in order: persists its
 //     snapshot, entries and hard state to sim storage (and to the
 //     MemoryStorage etcd raft reads) and syncs; sends its messages through
-//     env.Send, each marshalled to bytes that nobody writes again; restores
-//     a snapshot from the leader into the state machine; applies the
+//     env.Send, shared with their receivers and never written again (the
+//     entries clipped; newMessage argues it); restores a snapshot from the
+//     leader into the state machine; applies the
 //     committed entries (client commands with session deduplication, conf
 //     changes through ApplyConfChange); answers the reads whose read index
 //     is confirmed and applied; snapshots the state machine and compacts

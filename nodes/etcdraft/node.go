@@ -161,12 +161,7 @@ func (n *Node) Timer(_ sim.TimerID, tag any) {
 func (n *Node) receive(from sim.HostID, msg any) {
 	switch m := msg.(type) {
 	case Message:
-		var pm raftpb.Message
-		if err := pm.Unmarshal(m.b); err != nil {
-			n.env.Logf("etcdraft: dropping a message that does not decode: %v", err)
-			return
-		}
-		n.step(pm)
+		n.step(*m.m)
 	case client.Request:
 		n.onClient(from, m)
 	case *client.Request:
@@ -219,11 +214,7 @@ func (n *Node) handle(rd *raft.Ready) {
 func (n *Node) send(msgs []raftpb.Message) {
 	for i := range msgs {
 		m := &msgs[i]
-		b, err := m.Marshal()
-		if err != nil {
-			panic(fmt.Sprintf("etcdraft: encoding a %v: %v", m.Type, err))
-		}
-		n.env.Send(HostOf(m.To), Message{b: b})
+		n.env.Send(HostOf(m.To), newMessage(m))
 		if m.Type == raftpb.MsgSnap {
 			n.snapsSent = append(n.snapsSent, m.To)
 		}
@@ -453,14 +444,21 @@ func (n *Node) Value(key string) (string, bool) {
 // Storage is the raft.Storage etcd raft reads: what the node persisted.
 func (n *Node) Storage() raft.Storage { return n.disk.mem }
 
-// Message is an etcd raft message in flight, marshalled when sent. Its
-// bytes are never written again, so copies may share them: a sender
-// cannot change a message once it is on the network.
-type Message struct{ b []byte }
+// Message is an etcd raft message in flight: the raftpb.Message a Ready
+// handed over, shared by the sender and every receiver, never written
+// again (net.Immutable; newMessage says why that holds). Its size is that
+// of its protobuf encoding, which it would take on a wire.
+type Message struct {
+	m    *raftpb.Message
+	size int
+}
 
-func (m Message) Clone() any    { return m }
-func (m Message) Size() int     { return len(m.b) }
-func (m Message) Bytes() []byte { return m.b }
+func (Message) ImmutableMessage() {}
+func (m Message) Size() int       { return m.size }
+
+// Raft is the etcd raft message. It is shared: the caller must not
+// change what its slices hold.
+func (m Message) Raft() *raftpb.Message { return m.m }
 
 // AdminKind is an operator's request.
 type AdminKind uint8
