@@ -1,13 +1,17 @@
 package etcdraft
 
 import (
+	"fmt"
 	"io"
 	"log"
 	mathrand "math/rand/v2"
+	"strings"
 	"testing"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/detsim/detsim/sim"
 )
 
 // A follower whose log a leader replaces makes the message's entries its
@@ -64,4 +68,24 @@ func TestAReceiverNeverWritesIntoTheEntriesItWasSent(t *testing.T) {
 			t.Fatalf("the follower wrote entry %d into the leader's log, past what it was sent", e.Index)
 		}
 	}
+}
+
+// A zero Message (one built outside the adapter) is logged and ignored,
+// not stepped.
+func TestAZeroMessageIsIgnored(t *testing.T) {
+	env := &loggingEnv{}
+	n := &Node{env: env}
+	n.receive(0, Message{})
+	if len(env.lines) != 1 || !strings.Contains(env.lines[0], "holds none") {
+		t.Fatalf("a zero Message logged %q", env.lines)
+	}
+}
+
+type loggingEnv struct {
+	sim.Env
+	lines []string
+}
+
+func (e *loggingEnv) Logf(format string, args ...any) {
+	e.lines = append(e.lines, fmt.Sprintf(format, args...))
 }

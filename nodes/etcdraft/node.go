@@ -161,6 +161,10 @@ func (n *Node) Timer(_ sim.TimerID, tag any) {
 func (n *Node) receive(from sim.HostID, msg any) {
 	switch m := msg.(type) {
 	case Message:
+		if m.m == nil {
+			n.env.Logf("etcdraft: ignoring an etcd message that holds none (a zero Message)")
+			return
+		}
 		n.step(*m.m)
 	case client.Request:
 		n.onClient(from, m)
