@@ -11,16 +11,16 @@
 //  1. Time: a timer on the host's local clock calls RawNode.Tick every
 //     Config.TickInterval; etcd raft counts its election and heartbeat
 //     timeouts in ticks.
-//  2. Input: an etcd message (Message, marshalled raftpb.Message bytes) is
-//     unmarshalled into a fresh value and stepped in; a client.Request at
-//     the leader becomes a proposal (writes) or a ReadIndex request (gets);
-//     an AdminRequest at the leader becomes a ConfChange or a
-//     TransferLeader.
+//  2. Input: an etcd message (Message: the raftpb.Message of the sender's
+//     Ready, shared) is stepped in; a client.Request at the leader becomes
+//     a proposal (writes) or a ReadIndex request (gets); an AdminRequest
+//     at the leader becomes a ConfChange or a TransferLeader.
 //  3. While HasReady, the node takes the Ready and, in order: persists its
 //     snapshot, entries and hard state to sim storage (and to the
 //     MemoryStorage etcd raft reads) and syncs; sends its messages through
-//     env.Send, each marshalled to bytes that nobody writes again; restores
-//     a snapshot from the leader into the state machine; applies the
+//     env.Send, shared with their receivers and never written again (the
+//     entries clipped; newMessage argues it); restores a snapshot from the
+//     leader into the state machine; applies the
 //     committed entries (client commands with session deduplication, conf
 //     changes through ApplyConfChange); answers the reads whose read index
 //     is confirmed and applied; snapshots the state machine and compacts
@@ -50,10 +50,16 @@
 //
 // # Determinism
 //
-// etcd raft draws its randomized election timeout from crypto/rand.
-// Around every call into etcd raft that can draw, crypto/rand.Reader reads
-// from the host's seeded stream (env.Rand), and a process-wide lock keeps
-// worlds on other goroutines out of such calls meanwhile; the rest of a
-// node's work runs outside the lock. entropy.go lists the calls; it is the
-// one exception the determinism analyzer accepts, by its annotation.
+// etcd raft draws its randomized election timeout from crypto/rand, at
+// each raft.reset: an election, a step-down, a restart. The package stands
+// a guard in for crypto/rand.Reader that hands a draw made inside one of
+// the node's drawing calls the host's seeded stream (env.Rand); a
+// process-wide lock keeps worlds on other goroutines out of drawing calls
+// meanwhile. The node makes a call through the lock only where the state
+// before it says that it can draw (draws.go): most calls (a follower's
+// appends and heartbeats, a leader's acknowledgements and proposals, the
+// ticks before a timeout) run outside it, so worlds on several goroutines
+// run at once. A draw in any other call makes the node panic, naming the
+// call. entropy.go holds the guard and the list of drawing calls; it is
+// the one exception the determinism analyzer accepts, by its annotation.
 package etcdraft

@@ -51,6 +51,7 @@ type Node struct {
 	applied uint64
 	snapIdx uint64 // index of the last snapshot taken or installed
 	entropy seededReader
+	clock   electionClock
 
 	soft      raft.SoftState
 	proposals []*proposal         // in the order proposed
@@ -91,11 +92,6 @@ func (n *Node) Start(env sim.Env) {
 	n.start()
 	n.flush()
 }
-
-// drawing runs fn, a call into etcd raft that can draw an election
-// timeout, with crypto/rand.Reader reading the host's seeded stream
-// (entropy.go lists the calls).
-func (n *Node) drawing(fn func()) { withSeededEntropy(&n.entropy, fn) }
 
 func (n *Node) start() {
 	d, snap, empty := load(n.env.Storage())
@@ -157,7 +153,7 @@ func (n *Node) Timer(_ sim.TimerID, tag any) {
 	if n.cfg.Bugs.SendBeforeSync {
 		n.disk.sync() // the bug's group commit: one sync per tick
 	}
-	n.drawing(n.rn.Tick)
+	n.tick()
 	n.env.After(n.cfg.TickInterval, tickTag{})
 	n.flush()
 }
@@ -165,14 +161,11 @@ func (n *Node) Timer(_ sim.TimerID, tag any) {
 func (n *Node) receive(from sim.HostID, msg any) {
 	switch m := msg.(type) {
 	case Message:
-		var pm raftpb.Message
-		if err := pm.Unmarshal(m.b); err != nil {
-			n.env.Logf("etcdraft: dropping a message that does not decode: %v", err)
+		if m.m == nil {
+			n.env.Logf("etcdraft: ignoring an etcd message that holds none (a zero Message)")
 			return
 		}
-		// Errors are messages raft does not want (from a peer it does not
-		// track, or a local message type); it drops them itself.
-		n.drawing(func() { _ = n.rn.Step(pm) })
+		n.step(*m.m)
 	case client.Request:
 		n.onClient(from, m)
 	case *client.Request:
@@ -190,15 +183,7 @@ func (n *Node) flush() {
 	for n.rn.HasReady() {
 		rd := n.rn.Ready()
 		n.handle(&rd)
-		n.drawing(func() {
-			n.rn.Advance(rd)
-			for _, to := range n.snapsSent {
-				// The network gives no delivery report; a lost snapshot
-				// is noticed by the leader's probing, which sends another.
-				n.rn.ReportSnapshot(to, raft.SnapshotFinish)
-			}
-		})
-		n.snapsSent = n.snapsSent[:0]
+		n.advance(rd)
 	}
 }
 
@@ -233,11 +218,7 @@ func (n *Node) handle(rd *raft.Ready) {
 func (n *Node) send(msgs []raftpb.Message) {
 	for i := range msgs {
 		m := &msgs[i]
-		b, err := m.Marshal()
-		if err != nil {
-			panic(fmt.Sprintf("etcdraft: encoding a %v: %v", m.Type, err))
-		}
-		n.env.Send(HostOf(m.To), Message{b: b})
+		n.env.Send(HostOf(m.To), newMessage(m))
 		if m.Type == raftpb.MsgSnap {
 			n.snapsSent = append(n.snapsSent, m.To)
 		}
@@ -346,7 +327,8 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 		n.readSeq++
 		n.reads = append(n.reads, pendingRead{ctx: n.readSeq, from: from, req: req})
 		ctx := binary.BigEndian.AppendUint64(nil, n.readSeq)
-		n.drawing(func() { n.rn.ReadIndex(ctx) })
+		n.rn.ReadIndex(ctx) // a local message: it cannot draw (draws.go)
+		panicOnMissedDraw()
 		return
 	}
 	if res, ok := n.kv.Duplicate(req); ok {
@@ -361,8 +343,8 @@ func (n *Node) onClient(from sim.HostID, req client.Request) {
 		return
 	}
 	data := kvstore.EncodeRequest(req)
-	var err error
-	n.drawing(func() { err = n.rn.Propose(data) })
+	err := n.rn.Propose(data) // a local message: it cannot draw (draws.go)
+	panicOnMissedDraw()
 	if err != nil {
 		// Dropped before it reached the log (a transfer began): nothing
 		// was accepted.
@@ -434,6 +416,7 @@ func (n *Node) onAdmin(a AdminRequest) {
 			err = n.rn.ProposeConfChange(raftpb.ConfChange{Type: raftpb.ConfChangeRemoveNode, NodeID: RaftID(a.Target)})
 		case AdminTransferLeader:
 			n.rn.TransferLeader(RaftID(a.Target))
+			n.clock.exact = false // a leader's MsgTransferLeader zeroes the timer
 		}
 	})
 	if err != nil {
@@ -465,14 +448,21 @@ func (n *Node) Value(key string) (string, bool) {
 // Storage is the raft.Storage etcd raft reads: what the node persisted.
 func (n *Node) Storage() raft.Storage { return n.disk.mem }
 
-// Message is an etcd raft message in flight, marshalled when sent. Its
-// bytes are never written again, so copies may share them: a sender
-// cannot change a message once it is on the network.
-type Message struct{ b []byte }
+// Message is an etcd raft message in flight: the raftpb.Message a Ready
+// handed over, shared by the sender and every receiver, never written
+// again (net.Immutable; newMessage says why that holds). Its size is that
+// of its protobuf encoding, which it would take on a wire.
+type Message struct {
+	m    *raftpb.Message
+	size int
+}
 
-func (m Message) Clone() any    { return m }
-func (m Message) Size() int     { return len(m.b) }
-func (m Message) Bytes() []byte { return m.b }
+func (Message) ImmutableMessage() {}
+func (m Message) Size() int       { return m.size }
+
+// Raft is the etcd raft message. It is shared: the caller must not
+// change what its slices hold.
+func (m Message) Raft() *raftpb.Message { return m.m }
 
 // AdminKind is an operator's request.
 type AdminKind uint8
