@@ -97,6 +97,7 @@ type Network struct {
 	types    map[uintptr]*typeInfo // by the address of the runtime type (info)
 	recent   [typeCacheSize]typeCacheEntry
 	free     []*packet
+	observe  SendObserver // nil: none (ObserveSends)
 }
 
 // New makes a network for w and installs it as w's transport.
@@ -196,6 +197,7 @@ func (n *Network) Send(from, to sim.HostID, msg any) {
 	l.counters.Sent++
 	l.counters.Bytes += uint64(size)
 	n.w.TraceMessage(sim.KindSend, m)
+	n.observed(from, to, msg, false)
 	if l.blocked {
 		n.drop(l, m, &l.counters.DroppedPartition)
 		return
@@ -210,6 +212,7 @@ func (n *Network) Send(from, to sim.HostID, msg any) {
 		dup := m
 		dup.Body, _, _ = n.copyMessage(body)
 		n.w.TraceMessage(sim.KindDuplicate, dup)
+		n.observed(from, to, msg, true)
 		n.schedule(l, cfg, dup)
 	}
 }
