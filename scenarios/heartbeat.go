@@ -8,12 +8,10 @@ import (
 )
 
 // The heartbeat meter counts in slots of beatSlot: a window of one second
-// is beatWindow slots, and the reads that excuse a window's heartbeats
-// are those of readWindow slots, the window and the second before it.
+// is beatWindow slots.
 const (
 	beatSlot   = 50 * time.Millisecond
 	beatWindow = int64(time.Second / beatSlot)
-	readWindow = 2 * beatWindow
 )
 
 // slotRing counts events in the last len(counts) slots of time.
@@ -57,9 +55,9 @@ func (r *slotRing) reset() {
 // heartbeatMeter judges a system's heartbeat rate (system.HeartbeatRate)
 // from the network's send observer, which adds no events: every
 // heartbeat a server sends a peer is counted in its 1 s window, which
-// ends with the heartbeat and starts on a beatSlot boundary, and a
-// window that holds more than the rate plus the reads the server was
-// sent in it and in the second before fails. What the faults do to the
+// ends with the heartbeat's beatSlot, and a window that holds more than
+// the rate plus the reads the server was sent in it, or in the ReadWait
+// before it, fails. What the faults do to the
 // network does not matter: a heartbeat is sent on a timer, and a
 // partition, a crash or a pause licenses none; an election restarts the
 // timer from its win. Only a clock fault runs the timers fast, so the
@@ -81,6 +79,7 @@ type heartbeatMeter struct {
 func newHeartbeatMeter(t *promiseTracker, rate system.HeartbeatRate) *heartbeatMeter {
 	n := t.r.w.Hosts()
 	m := &heartbeatMeter{t: t, rate: rate, hosts: n, server: make([]bool, n), beats: make([]slotRing, n*n), reads: make([]slotRing, n)}
+	readWindow := beatWindow + int64((rate.ReadWait+beatSlot-1)/beatSlot)
 	for _, id := range t.r.nem.servers {
 		m.server[id] = true
 		m.reads[id] = newSlotRing(readWindow)
@@ -111,8 +110,8 @@ func (m *heartbeatMeter) sent(from, to sim.HostID, msg any, duplicate bool) {
 	reads.advance(slot)
 	if allowed := uint32(m.rate.PerSecond) + reads.sum; beats.sum > allowed {
 		end, w := time.Duration(slot+1)*beatSlot, m.t.r.w
-		m.t.fail(CheckHeartbeatRate, "%s sent %s %d heartbeats in the 1s before %v, more than the %d a second it promises and the %d reads it was sent in the 2s before",
-			w.Host(from).Name(), w.Host(to).Name(), beats.sum, end, m.rate.PerSecond, reads.sum)
+		m.t.fail(CheckHeartbeatRate, "%s sent %s %d heartbeats in the 1s before %v, more than the %d a second it promises and the %d reads it was sent in the %v before",
+			w.Host(from).Name(), w.Host(to).Name(), beats.sum, end, m.rate.PerSecond, reads.sum, time.Duration(len(reads.counts))*beatSlot)
 		beats.reset() // the next failure is a window of heartbeats of its own
 	}
 }

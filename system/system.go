@@ -115,9 +115,9 @@ type Liveness struct {
 // A heartbeat that confirms a read (Raft's ReadIndex, which sends a
 // round of heartbeats per read) is not periodic, and a read load makes
 // as many of them as it has reads: each read sent to a server (Read)
-// allows that server one more heartbeat to each peer in the second the
-// read arrives and the next. A storm hides behind reads only as far as
-// the reads go.
+// allows that server one more heartbeat to each peer in every window
+// that holds the read's arrival, or ends within ReadWait after it. A
+// storm hides behind reads only as far as the reads go.
 type HeartbeatRate struct {
 	// PerSecond is the most heartbeats a server sends one peer in any
 	// 1 s window, besides those reads allow.
@@ -130,6 +130,11 @@ type HeartbeatRate struct {
 	// for a round of heartbeats of its own: a read it confirms its
 	// leadership for. Nil: no message does.
 	Read func(msg any) bool
+	// ReadWait is how long a read may wait for the round it asks for
+	// (etcd raft holds the reads a new leader gets until the first entry
+	// of its term commits); zero: the round goes out as the read
+	// arrives.
+	ReadWait time.Duration
 }
 
 // Promised reports whether l promises anything.
@@ -617,7 +622,9 @@ func (h HeartbeatRate) validate() error {
 		return fmt.Errorf("Heartbeats.PerSecond is negative (%d)", h.PerSecond)
 	case h.PerSecond > 0 && h.Heartbeat == nil:
 		return errors.New("Heartbeats.PerSecond needs Heartbeats.Heartbeat, which tells the heartbeats it bounds")
-	case h.PerSecond == 0 && (h.Heartbeat != nil || h.Read != nil):
+	case h.ReadWait < 0:
+		return fmt.Errorf("Heartbeats.ReadWait is negative (%v)", h.ReadWait)
+	case h.PerSecond == 0 && (h.Heartbeat != nil || h.Read != nil || h.ReadWait != 0):
 		return errors.New("Heartbeats tells heartbeats or reads apart but bounds nothing: Heartbeats.PerSecond is 0")
 	}
 	return nil

@@ -89,6 +89,10 @@ func liveness(cfg etcdraft.Config) system.Liveness {
 		PerSecond: 1 + int(time.Second/(time.Duration(cfg.HeartbeatTicks)*cfg.TickInterval)),
 		Heartbeat: isHeartbeat,
 		Read:      isRead,
+		// A new leader's queued reads go out as its first entry
+		// commits: a round trip after its win while a majority can
+		// talk, and as late as the faults make it otherwise.
+		ReadWait: time.Second,
 	}
 	if cfg.PreVote && cfg.CheckQuorum {
 		l.StableAfter = 2 * timeout
