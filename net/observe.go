@@ -2,23 +2,38 @@ package net
 
 import "github.com/detsim/detsim/sim"
 
-// SendObserver sees a message as a host sends it: once for the Send, with
-// duplicate false, whatever then happens to it, and once more, with
-// duplicate true, for each copy the network adds. msg is the message as
-// the sender gave it; the observer must not change it or keep it.
-type SendObserver func(from, to sim.HostID, msg any, duplicate bool)
+// Observer sees messages as a host sends them and as a node receives
+// them, which is how the harness judges what a node sends and what
+// asked for it (how often a leader's heartbeats go out, and how many
+// reads it was given) without a counter per message type in the
+// network. msg is the message as it was sent or as the node got it; an
+// observer must not change it or keep it, must neither send nor
+// schedule, and changes nothing in the run, whose trace is the same
+// with it as without.
+type Observer interface {
+	// Sent: from sent msg to to, once per Send, whatever then happens to
+	// it (a duplicate the network adds is not sent again).
+	Sent(from, to sim.HostID, msg any)
+	// Delivered: to's node has received msg, each copy of it, and has
+	// handled it (what it sent in answer was Sent before this call).
+	Delivered(from, to sim.HostID, msg any)
+}
 
-// ObserveSends makes f see every message sent from now on, in place of
-// any observer set before; nil stops the observing. The observer runs
-// inside Send, between no two events: it must neither send nor schedule,
-// and it does not change the run, whose trace is the same with it as
-// without. It is how the harness judges what a node sends (how often a
-// leader's heartbeats go out) without a counter per message type in the
-// network.
-func (n *Network) ObserveSends(f SendObserver) { n.observe = f }
+// Observe makes o see every message sent and delivered from now on, in
+// place of any observer set before; nil stops the observing.
+func (n *Network) Observe(o Observer) { n.observer = o }
 
-func (n *Network) observed(from, to sim.HostID, msg any, duplicate bool) {
-	if n.observe != nil {
-		n.observe(from, to, msg, duplicate)
+func (n *Network) observeSent(from, to sim.HostID, msg any) {
+	if n.observer != nil {
+		n.observer.Sent(from, to, msg)
+	}
+}
+
+// settled counts what became of a message that reached its host's
+// world, and shows a delivered one to the observer.
+func (n *Network) settled(l *link, m sim.Message, r sim.DeliveryResult) {
+	n.count(l, r)
+	if r == sim.Delivered && n.observer != nil {
+		n.observer.Delivered(m.From, m.To, m.Body)
 	}
 }

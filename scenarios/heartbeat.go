@@ -14,118 +14,143 @@ const (
 	beatWindow = int64(time.Second / beatSlot)
 )
 
-// slotRing counts events in the last len(counts) slots of time.
-type slotRing struct {
-	counts []uint32
-	sum    uint32
-	last   int64 // the slot counts[last%len] holds; -1 before any
-}
-
-func newSlotRing(slots int64) slotRing {
-	return slotRing{counts: make([]uint32, slots), last: -1}
-}
-
-// advance forgets the slots that fell out of the ring by slot now.
-func (r *slotRing) advance(now int64) {
-	n := int64(len(r.counts))
-	switch {
-	case r.last < 0 || now-r.last >= n:
-		clear(r.counts)
-		r.sum = 0
-	default:
-		for s := r.last + 1; s <= now; s++ {
-			r.sum -= r.counts[s%n]
-			r.counts[s%n] = 0
-		}
-	}
-	r.last = max(r.last, now)
-}
-
-func (r *slotRing) add(now int64) {
-	r.advance(now)
-	r.counts[now%int64(len(r.counts))]++
-	r.sum++
-}
-
-func (r *slotRing) reset() {
-	clear(r.counts)
-	r.sum, r.last = 0, -1
-}
-
 // heartbeatMeter judges a system's heartbeat rate (system.HeartbeatRate)
-// from the network's send observer, which adds no events: every
-// heartbeat a server sends a peer is counted in its 1 s window, which
-// ends with the heartbeat's beatSlot, and a window that holds more than
-// the rate plus the reads the server was sent in it, or in the ReadWait
-// before it, fails. What the faults do to the
-// network does not matter: a heartbeat is sent on a timer, and a
-// partition, a crash or a pause licenses none; an election restarts the
-// timer from its win. Only a clock fault runs the timers fast, so the
-// heartbeats sent while one is on are not counted, and the windows
-// start afresh once they end.
+// as the network's observer, which adds no events: a window is the 1 s
+// that ends with a beatSlot, and in every window each server must have
+// sent each peer no more heartbeats than the rate and the reads
+// delivered to it in the window or the ReadWait before it. A slot is
+// judged once it is over, so that a read handled in it counts before
+// the round it asked for, whichever the observer saw first.
+//
+// What the faults do to the network does not matter: a heartbeat goes
+// out on a timer, and a partition, a crash or a pause licenses none; an
+// election restarts the timer from the win. Only a clock fault runs the
+// timers fast, so what is sent while one is on is not counted, and the
+// windows start afresh once it ends.
 type heartbeatMeter struct {
 	t     *promiseTracker
 	rate  system.HeartbeatRate
 	hosts int
-	// server[h]: host h is a server, whose heartbeats are judged and
-	// whose reads excuse them.
-	server []bool
-	// beats[from*hosts+to] counts from's heartbeats to to; reads[h],
-	// the reads sent to server h.
-	beats []slotRing
-	reads []slotRing
+	// servers[h] is nil unless host h is a server, whose heartbeats are
+	// judged and whose reads excuse them.
+	servers []*beatServer
+}
+
+// beatServer is what one server sent and was asked for, per slot, in
+// rings that hold the slots up to last.
+type beatServer struct {
+	last int64 // the latest slot counted; -1 before any
+	// beats[to*beatWindow+slot%beatWindow] counts heartbeats to peer
+	// to, and beatSum[to] those of the ring; reads and readSum, the
+	// reads of the last len(reads) slots.
+	beats   []uint32
+	beatSum []uint32
+	reads   []uint32
+	readSum uint32
 }
 
 func newHeartbeatMeter(t *promiseTracker, rate system.HeartbeatRate) *heartbeatMeter {
 	n := t.r.w.Hosts()
-	m := &heartbeatMeter{t: t, rate: rate, hosts: n, server: make([]bool, n), beats: make([]slotRing, n*n), reads: make([]slotRing, n)}
-	readWindow := beatWindow + int64((rate.ReadWait+beatSlot-1)/beatSlot)
+	m := &heartbeatMeter{t: t, rate: rate, hosts: n, servers: make([]*beatServer, n)}
+	readSlots := beatWindow + int64((rate.ReadWait+beatSlot-1)/beatSlot)
 	for _, id := range t.r.nem.servers {
-		m.server[id] = true
-		m.reads[id] = newSlotRing(readWindow)
-		for to := range n {
-			m.beats[int(id)*n+to] = newSlotRing(beatWindow)
-		}
+		m.servers[id] = &beatServer{last: -1, beats: make([]uint32, int64(n)*beatWindow), beatSum: make([]uint32, n), reads: make([]uint32, readSlots)}
 	}
-	t.r.net.ObserveSends(m.sent)
+	t.r.net.Observe(m)
 	return m
 }
 
-// sent is the network's send observer.
-func (m *heartbeatMeter) sent(from, to sim.HostID, msg any, duplicate bool) {
-	if m.t.clocks || int(from) >= m.hosts || int(to) >= m.hosts {
+func (m *heartbeatMeter) slot() int64 { return int64(m.t.r.w.Now() / beatSlot) }
+
+// Sent counts a server's heartbeat.
+func (m *heartbeatMeter) Sent(from, to sim.HostID, msg any) {
+	if m.t.clocks || int(from) >= m.hosts || int(to) >= m.hosts || m.servers[from] == nil || !m.rate.Heartbeat(msg) {
 		return
 	}
-	slot := int64(m.t.r.w.Now() / beatSlot)
-	if m.server[to] && m.rate.Read != nil && m.rate.Read(msg) {
-		// A copy the network makes of a read is a read the server gets.
-		m.reads[to].add(slot)
+	s, slot := m.servers[from], m.slot()
+	m.advance(from, slot)
+	s.beats[int64(to)*beatWindow+slot%beatWindow]++
+	s.beatSum[to]++
+}
+
+// Delivered counts a read a server received.
+func (m *heartbeatMeter) Delivered(_, to sim.HostID, msg any) {
+	if m.t.clocks || m.rate.Read == nil || int(to) >= m.hosts || m.servers[to] == nil || !m.rate.Read(msg) {
 		return
 	}
-	if duplicate || !m.server[from] || !m.rate.Heartbeat(msg) {
+	s, slot := m.servers[to], m.slot()
+	m.advance(to, slot)
+	s.reads[slot%int64(len(s.reads))]++
+	s.readSum++
+}
+
+// advance judges the windows of id that end before slot, then moves its
+// rings on to slot.
+func (m *heartbeatMeter) advance(id sim.HostID, slot int64) {
+	s := m.servers[id]
+	if s.last < 0 {
+		s.last = slot
 		return
 	}
-	beats, reads := &m.beats[int(from)*m.hosts+int(to)], &m.reads[from]
-	beats.add(slot)
-	reads.advance(slot)
-	if allowed := uint32(m.rate.PerSecond) + reads.sum; beats.sum > allowed {
-		end, w := time.Duration(slot+1)*beatSlot, m.t.r.w
-		m.t.fail(CheckHeartbeatRate, "%s sent %s %d heartbeats in the 1s before %v, more than the %d a second it promises and the %d reads it was sent in the %v before",
-			w.Host(from).Name(), w.Host(to).Name(), beats.sum, end, m.rate.PerSecond, reads.sum, time.Duration(len(reads.counts))*beatSlot)
-		beats.reset() // the next failure is a window of heartbeats of its own
+	readSlots := int64(len(s.reads)) // at least beatWindow
+	for steps := int64(0); s.last < slot; steps, s.last = steps+1, s.last+1 {
+		if steps == readSlots {
+			// Every heartbeat and read counted has left the rings.
+			m.forget(s)
+			s.last = slot
+			return
+		}
+		m.judge(id, s)
+		next := s.last + 1
+		for to := range m.hosts {
+			i := int64(to)*beatWindow + next%beatWindow
+			s.beatSum[to] -= s.beats[i]
+			s.beats[i] = 0
+		}
+		s.readSum -= s.reads[next%readSlots]
+		s.reads[next%readSlots] = 0
 	}
 }
 
-// restart forgets every window: the clocks ran fast, or run true again.
-func (m *heartbeatMeter) restart() {
-	for i := range m.beats {
-		if m.beats[i].counts != nil {
-			m.beats[i].reset()
+// judge judges the window of id that ends with slot s.last.
+func (m *heartbeatMeter) judge(id sim.HostID, s *beatServer) {
+	allowed := uint32(m.rate.PerSecond) + s.readSum
+	for to, sum := range s.beatSum {
+		if sum <= allowed {
+			continue
+		}
+		w := m.t.r.w
+		m.t.fail(CheckHeartbeatRate, "%s sent %s %d heartbeats in the 1s before %v, more than the %d a second it promises and the %d reads it was given in the %v before",
+			w.Host(id).Name(), w.Host(sim.HostID(to)).Name(), sum, time.Duration(s.last+1)*beatSlot, m.rate.PerSecond, s.readSum, time.Duration(len(s.reads))*beatSlot)
+		// The next failure is a window of heartbeats of its own.
+		clear(s.beats[int64(to)*beatWindow : int64(to+1)*beatWindow])
+		s.beatSum[to] = 0
+	}
+}
+
+func (m *heartbeatMeter) forget(s *beatServer) {
+	clear(s.beats)
+	clear(s.beatSum)
+	clear(s.reads)
+	s.readSum, s.last = 0, -1
+}
+
+// finish judges the windows that end by the end of the current slot.
+func (m *heartbeatMeter) finish() {
+	for id, s := range m.servers {
+		if s != nil && s.last >= 0 {
+			m.advance(sim.HostID(id), m.slot()+1)
 		}
 	}
-	for i := range m.reads {
-		if m.reads[i].counts != nil {
-			m.reads[i].reset()
+}
+
+// restart judges what was counted and forgets it: the clocks ran true
+// till now and run fast from now on, or the other way round.
+func (m *heartbeatMeter) restart() {
+	m.finish()
+	for _, s := range m.servers {
+		if s != nil {
+			m.forget(s)
 		}
 	}
 }

@@ -284,10 +284,10 @@ func (t *promiseTracker) struck(f Fault) {
 	reset := false
 	switch f.Kind {
 	case FaultClockStep, FaultClockDrift, FaultClockStrobe:
-		t.clocks = true
-		if t.beats != nil {
+		if t.beats != nil && !t.clocks {
 			t.beats.restart()
 		}
+		t.clocks = true
 	case FaultStorage:
 		t.storage = true
 	case FaultLink, FaultClog, FaultSlow:
@@ -306,7 +306,7 @@ func (t *promiseTracker) struck(f Fault) {
 func (t *promiseTracker) healed() {
 	t.struckOnce = true
 	if t.clocks && t.beats != nil {
-		t.beats.restart()
+		t.beats.restart() // forgets what the fast clocks sent
 	}
 	t.clocks, t.storage, t.links, t.programs = false, false, false, 0
 	t.changed(false)
@@ -586,6 +586,9 @@ func (t *promiseTracker) fail(check, format string, args ...any) {
 
 // judge reports what the run broke, one reason per promise.
 func (t *promiseTracker) judge(res *Result, fail func(check, format string, args ...any)) {
+	if t.beats != nil && !t.clocks {
+		t.beats.finish()
+	}
 	for _, check := range promiseNames {
 		if t.judges(check) {
 			res.Checks = append(res.Checks, check)

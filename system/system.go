@@ -114,10 +114,10 @@ type Liveness struct {
 //
 // A heartbeat that confirms a read (Raft's ReadIndex, which sends a
 // round of heartbeats per read) is not periodic, and a read load makes
-// as many of them as it has reads: each read sent to a server (Read)
-// allows that server one more heartbeat to each peer in every window
-// that holds the read's arrival, or ends within ReadWait after it. A
-// storm hides behind reads only as far as the reads go.
+// as many of them as it has reads: each read delivered to a server
+// (Read) allows that server one more heartbeat to each peer in every
+// window that holds the read's delivery, or ends within ReadWait after
+// it. A storm hides behind reads only as far as the reads go.
 type HeartbeatRate struct {
 	// PerSecond is the most heartbeats a server sends one peer in any
 	// 1 s window, besides those reads allow.
@@ -126,14 +126,15 @@ type HeartbeatRate struct {
 	// heartbeats. It is called on every message sent while the rate is
 	// judged, so it must be cheap, and must not change or keep msg.
 	Heartbeat func(msg any) bool
-	// Read, optional, reports whether a message sent to a server asks it
-	// for a round of heartbeats of its own: a read it confirms its
-	// leadership for. Nil: no message does.
+	// Read, optional, reports whether a message delivered to a server
+	// asks it for a round of heartbeats of its own: a read it confirms
+	// its leadership for. Nil: no message does. Like Heartbeat, it is
+	// called on every message delivered.
 	Read func(msg any) bool
 	// ReadWait is how long a read may wait for the round it asks for
 	// (etcd raft holds the reads a new leader gets until the first entry
-	// of its term commits); zero: the round goes out as the read
-	// arrives.
+	// of its term commits); zero: the round goes out as the read is
+	// delivered.
 	ReadWait time.Duration
 }
 

@@ -90,9 +90,9 @@ func liveness(cfg etcdraft.Config) system.Liveness {
 		Heartbeat: isHeartbeat,
 		Read:      isRead,
 		// A new leader's queued reads go out as its first entry
-		// commits: a round trip after its win while a majority can
-		// talk, and as late as the faults make it otherwise.
-		ReadWait: time.Second,
+		// commits, a round trip after its win while a majority can
+		// talk: an election timeout covers lost messages too.
+		ReadWait: timeout,
 	}
 	if cfg.PreVote && cfg.CheckQuorum {
 		l.StableAfter = 2 * timeout

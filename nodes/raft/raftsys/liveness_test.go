@@ -23,11 +23,12 @@ func TestRaftsPromisesFollowItsConfiguration(t *testing.T) {
 			t.Errorf("raft-happy (PreVote and CheckQuorum) does not judge %s: %v", check, r.Checks)
 		}
 	}
-	// A heartbeat every 50 ms is 20 a second, which a bound of 19 finds.
+	// A heartbeat every 50 ms is 20 a second, which a bound of 19 finds
+	// beside the rounds of the reads.
 	happy := lookup(t, "raft-happy")
 	happy.Checks.LivenessPromises = &scenarios.PromiseChecks{HeartbeatsPerSecond: 19}
 	r, err = scenarios.Run(happy, 1, scenarios.Options{})
-	if err != nil || !strings.Contains(r.Summary(), "heartbeat-rate: ") || !strings.Contains(r.Summary(), " 20 heartbeats in the 1s before ") {
+	if err != nil || !strings.Contains(r.Summary(), "heartbeat-rate: n3 sent n1 51 heartbeats in the 1s before 1.35s, more than the 19 a second it promises and the 31 reads it was given in the 1s before") {
 		t.Errorf("raft-happy held to 19 heartbeats a second: %v %s", err, r.Summary())
 	}
 	happy.Checks.LivenessPromises = &scenarios.PromiseChecks{HeartbeatsPerSecond: 22}
