@@ -18,7 +18,8 @@ const (
 // as the network's observer, which adds no events: a window is the 1 s
 // that ends with a beatSlot, and in every window each server must have
 // sent each peer no more heartbeats than the rate and the reads
-// delivered to it in the window or the ReadWait before it. A slot is
+// delivered to it in the window (but for those of the TermGrace that
+// starts each of its terms). A slot is
 // judged once it is over, so that a read handled in it counts before
 // the round it asked for, whichever the observer saw first.
 //
@@ -47,14 +48,18 @@ type beatServer struct {
 	beatSum []uint32
 	reads   []uint32
 	readSum uint32
+	// term is the server's term at its latest heartbeat, termFrom when
+	// its first heartbeat in it went out (TermGrace).
+	term     uint64
+	termFrom time.Duration
+	termSeen bool
 }
 
 func newHeartbeatMeter(t *promiseTracker, rate system.HeartbeatRate) *heartbeatMeter {
 	n := t.r.w.Hosts()
 	m := &heartbeatMeter{t: t, rate: rate, hosts: n, servers: make([]*beatServer, n)}
-	readSlots := beatWindow + int64((rate.ReadWait+beatSlot-1)/beatSlot)
 	for _, id := range t.r.nem.servers {
-		m.servers[id] = &beatServer{last: -1, beats: make([]uint32, int64(n)*beatWindow), beatSum: make([]uint32, n), reads: make([]uint32, readSlots)}
+		m.servers[id] = &beatServer{last: -1, beats: make([]uint32, int64(n)*beatWindow), beatSum: make([]uint32, n), reads: make([]uint32, beatWindow)}
 	}
 	t.r.net.Observe(m)
 	return m
@@ -68,6 +73,15 @@ func (m *heartbeatMeter) Sent(from, to sim.HostID, msg any) {
 		return
 	}
 	s, slot := m.servers[from], m.slot()
+	if m.rate.TermGrace > 0 {
+		now := m.t.r.w.Now()
+		if term, ok := m.t.term(from); ok && (!s.termSeen || term != s.term) {
+			s.term, s.termFrom, s.termSeen = term, now, true
+		}
+		if s.termSeen && now-s.termFrom < m.rate.TermGrace {
+			return
+		}
+	}
 	m.advance(from, slot)
 	s.beats[int64(to)*beatWindow+slot%beatWindow]++
 	s.beatSum[to]++
@@ -80,7 +94,7 @@ func (m *heartbeatMeter) Delivered(_, to sim.HostID, msg any) {
 	}
 	s, slot := m.servers[to], m.slot()
 	m.advance(to, slot)
-	s.reads[slot%int64(len(s.reads))]++
+	s.reads[slot%beatWindow]++
 	s.readSum++
 }
 
@@ -92,9 +106,8 @@ func (m *heartbeatMeter) advance(id sim.HostID, slot int64) {
 		s.last = slot
 		return
 	}
-	readSlots := int64(len(s.reads)) // at least beatWindow
 	for steps := int64(0); s.last < slot; steps, s.last = steps+1, s.last+1 {
-		if steps == readSlots {
+		if steps == beatWindow {
 			// Every heartbeat and read counted has left the rings.
 			m.forget(s)
 			s.last = slot
@@ -107,8 +120,8 @@ func (m *heartbeatMeter) advance(id sim.HostID, slot int64) {
 			s.beatSum[to] -= s.beats[i]
 			s.beats[i] = 0
 		}
-		s.readSum -= s.reads[next%readSlots]
-		s.reads[next%readSlots] = 0
+		s.readSum -= s.reads[next%beatWindow]
+		s.reads[next%beatWindow] = 0
 	}
 }
 
@@ -120,8 +133,8 @@ func (m *heartbeatMeter) judge(id sim.HostID, s *beatServer) {
 			continue
 		}
 		w := m.t.r.w
-		m.t.fail(CheckHeartbeatRate, "%s sent %s %d heartbeats in the 1s before %v, more than the %d a second it promises and the %d reads it was given in the %v before",
-			w.Host(id).Name(), w.Host(sim.HostID(to)).Name(), sum, time.Duration(s.last+1)*beatSlot, m.rate.PerSecond, s.readSum, time.Duration(len(s.reads))*beatSlot)
+		m.t.fail(CheckHeartbeatRate, "%s sent %s %d heartbeats in the 1s before %v, more than the %d a second it promises and the %d reads it was given then",
+			w.Host(id).Name(), w.Host(sim.HostID(to)).Name(), sum, time.Duration(s.last+1)*beatSlot, m.rate.PerSecond, s.readSum)
 		// The next failure is a window of heartbeats of its own.
 		clear(s.beats[int64(to)*beatWindow : int64(to+1)*beatWindow])
 		s.beatSum[to] = 0

@@ -221,7 +221,7 @@ func TestEachLivenessPromiseFailsOnTheBugThatBreaksIt(t *testing.T) {
 		{`{"never_lead": true}`, scenarios.CheckElect, "no server led a majority in the 1s after 50ms, when n1, n2, n3, n4, n5 could all talk"},
 		{`{"sticky": true}`, scenarios.CheckStepDown, "n1 still believed it led at"},
 		{`{"yield": true}`, scenarios.CheckStable, "of a majority that could talk since"},
-		{`{"storm": true}`, scenarios.CheckHeartbeatRate, "n1 sent n2 31 heartbeats in the 1s before 250ms, more than the 21 a second it promises and the 0 reads it was given in the 1s before"},
+		{`{"storm": true}`, scenarios.CheckHeartbeatRate, "n1 sent n2 31 heartbeats in the 1s before 250ms, more than the 21 a second it promises and the 0 reads it was given then"},
 	} {
 		r, err := scenarios.Run(chiefScenario(c.config), 1, scenarios.Options{})
 		if err != nil {
@@ -396,6 +396,7 @@ func TestABadHeartbeatRateFailsAtDefine(t *testing.T) {
 		{system.HeartbeatRate{PerSecond: 10}, "Heartbeats.PerSecond needs Heartbeats.Heartbeat"},
 		{system.HeartbeatRate{PerSecond: -1, Heartbeat: isChiefBeat}, "Heartbeats.PerSecond is negative (-1)"},
 		{system.HeartbeatRate{Heartbeat: isChiefBeat}, "Heartbeats tells heartbeats or reads apart but bounds nothing"},
+		{system.HeartbeatRate{PerSecond: 10, Heartbeat: isChiefBeat, TermGrace: -1}, "Heartbeats.TermGrace is negative (-1ns)"},
 	} {
 		_, err := system.Define(system.Spec[chiefConfig, struct{}]{
 			Name:     "chief-bad",

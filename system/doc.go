@@ -74,7 +74,7 @@
 //     is on, whatever the network does: a heartbeat goes out on a
 //     timer, and no partition or crash licenses more of them; each
 //     read delivered to the server allows one more to each peer in the
-//     windows that hold its delivery or end within ReadWait after it.
+//     windows that hold its delivery.
 //     The judging only reads the instance between events, and the
 //     messages sent and delivered through a network observer, and adds
 //     no event, so a run's trace is the same with it.

@@ -115,9 +115,9 @@ type Liveness struct {
 // A heartbeat that confirms a read (Raft's ReadIndex, which sends a
 // round of heartbeats per read) is not periodic, and a read load makes
 // as many of them as it has reads: each read delivered to a server
-// (Read) allows that server one more heartbeat to each peer in every
-// window that holds the read's delivery, or ends within ReadWait after
-// it. A storm hides behind reads only as far as the reads go.
+// (Read) allows that server one more heartbeat to each peer in the
+// windows that hold the read's delivery. A storm hides behind reads
+// only as far as the reads go.
 type HeartbeatRate struct {
 	// PerSecond is the most heartbeats a server sends one peer in any
 	// 1 s window, besides those reads allow.
@@ -131,11 +131,12 @@ type HeartbeatRate struct {
 	// its leadership for. Nil: no message does. Like Heartbeat, it is
 	// called on every message delivered.
 	Read func(msg any) bool
-	// ReadWait is how long a read may wait for the round it asks for
-	// (etcd raft holds the reads a new leader gets until the first entry
-	// of its term commits); zero: the round goes out as the read is
-	// delivered.
-	ReadWait time.Duration
+	// TermGrace, if set, spares the heartbeats a server sends in the
+	// first TermGrace of each of its terms, from its first heartbeat in
+	// it: etcd raft sends, as the first entry of a term commits, a round
+	// for every read it held while it could not confirm it, in that
+	// term or in an earlier one it led. Needs Instance.Term.
+	TermGrace time.Duration
 }
 
 // Promised reports whether l promises anything.
@@ -597,6 +598,8 @@ func (c Config) Build(cl *Cluster) (*Instance, error) {
 		return nil, fmt.Errorf("system %s: promises liveness (Spec.Liveness), but its instance has no Leads to judge it by", c.sys.name)
 	case c.liveness.StepDownWithin > 0 && !c.liveness.CutOffStepDown && inst.Term == nil:
 		return nil, fmt.Errorf("system %s: promises to step down on a higher term (Spec.Liveness), but its instance has no Term to judge it by", c.sys.name)
+	case c.liveness.Heartbeats.TermGrace > 0 && inst.Term == nil:
+		return nil, fmt.Errorf("system %s: spares the heartbeats of a term's start (Liveness.Heartbeats.TermGrace), but its instance has no Term to tell terms by", c.sys.name)
 	}
 	return inst, nil
 }
@@ -623,9 +626,9 @@ func (h HeartbeatRate) validate() error {
 		return fmt.Errorf("Heartbeats.PerSecond is negative (%d)", h.PerSecond)
 	case h.PerSecond > 0 && h.Heartbeat == nil:
 		return errors.New("Heartbeats.PerSecond needs Heartbeats.Heartbeat, which tells the heartbeats it bounds")
-	case h.ReadWait < 0:
-		return fmt.Errorf("Heartbeats.ReadWait is negative (%v)", h.ReadWait)
-	case h.PerSecond == 0 && (h.Heartbeat != nil || h.Read != nil || h.ReadWait != 0):
+	case h.TermGrace < 0:
+		return fmt.Errorf("Heartbeats.TermGrace is negative (%v)", h.TermGrace)
+	case h.PerSecond == 0 && (h.Heartbeat != nil || h.Read != nil || h.TermGrace != 0):
 		return errors.New("Heartbeats tells heartbeats or reads apart but bounds nothing: Heartbeats.PerSecond is 0")
 	}
 	return nil

@@ -80,8 +80,8 @@ var System = system.MustDefine(system.Spec[etcdraft.Config, client.WorkloadConfi
 // of a higher term only then. A leader beats every HeartbeatTicks ticks,
 // counted from its win, so no second holds more than 1 + 1 s / the
 // heartbeat interval of its heartbeats to one follower, besides those a
-// ReadIndex read sends (a round per read, at once or when the term's
-// first entry commits).
+// ReadIndex read sends (a round per read, at once, or when the term's
+// first entry commits for reads it held).
 func liveness(cfg etcdraft.Config) system.Liveness {
 	timeout := time.Duration(cfg.ElectionTicks) * cfg.TickInterval
 	l := system.Liveness{ElectWithin: 16 * timeout, CutOffStepDown: cfg.CheckQuorum}
@@ -89,10 +89,13 @@ func liveness(cfg etcdraft.Config) system.Liveness {
 		PerSecond: 1 + int(time.Second/(time.Duration(cfg.HeartbeatTicks)*cfg.TickInterval)),
 		Heartbeat: isHeartbeat,
 		Read:      isRead,
-		// A new leader's queued reads go out as its first entry
-		// commits, a round trip after its win while a majority can
-		// talk: an election timeout covers lost messages too.
-		ReadWait: timeout,
+		// etcd keeps the reads a leader could not confirm (no entry of
+		// its term committed yet) until it leads again and one does,
+		// terms later if need be (seen: three reads of term 4 sent in
+		// term 16, 8 s later), and then sends a round for each: an
+		// election timeout from a term's first heartbeat covers that
+		// first commit while a majority can talk.
+		TermGrace: timeout,
 	}
 	if cfg.PreVote && cfg.CheckQuorum {
 		l.StableAfter = 2 * timeout

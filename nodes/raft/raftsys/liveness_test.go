@@ -28,7 +28,7 @@ func TestRaftsPromisesFollowItsConfiguration(t *testing.T) {
 	happy := lookup(t, "raft-happy")
 	happy.Checks.LivenessPromises = &scenarios.PromiseChecks{HeartbeatsPerSecond: 19}
 	r, err = scenarios.Run(happy, 1, scenarios.Options{})
-	if err != nil || !strings.Contains(r.Summary(), "heartbeat-rate: n3 sent n1 51 heartbeats in the 1s before 1.35s, more than the 19 a second it promises and the 31 reads it was given in the 1s before") {
+	if err != nil || !strings.Contains(r.Summary(), "heartbeat-rate: n3 sent n1 51 heartbeats in the 1s before 1.35s, more than the 19 a second it promises and the 31 reads it was given then") {
 		t.Errorf("raft-happy held to 19 heartbeats a second: %v %s", err, r.Summary())
 	}
 	happy.Checks.LivenessPromises = &scenarios.PromiseChecks{HeartbeatsPerSecond: 22}
