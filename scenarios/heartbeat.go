@@ -18,10 +18,10 @@ const (
 // as the network's observer, which adds no events: a window is the 1 s
 // that ends with a beatSlot, and in every window each server must have
 // sent each peer no more heartbeats than the rate and the reads
-// delivered to it in the window (but for those of the TermGrace that
-// starts each of its terms). A slot is
-// judged once it is over, so that a read handled in it counts before
-// the round it asked for, whichever the observer saw first.
+// delivered to it in the window, not counting those it sent in the
+// first TermGrace of each of its terms. A slot is judged once it is
+// over, so that a read handled in it counts before the round it asked
+// for, whichever the observer saw first.
 //
 // What the faults do to the network does not matter: a heartbeat goes
 // out on a timer, and a partition, a crash or a pause licenses none; an

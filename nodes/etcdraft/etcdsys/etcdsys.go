@@ -85,17 +85,21 @@ var System = system.MustDefine(system.Spec[etcdraft.Config, client.WorkloadConfi
 func liveness(cfg etcdraft.Config) system.Liveness {
 	timeout := time.Duration(cfg.ElectionTicks) * cfg.TickInterval
 	l := system.Liveness{ElectWithin: 16 * timeout, CutOffStepDown: cfg.CheckQuorum}
-	l.Heartbeats = system.HeartbeatRate{
-		PerSecond: 1 + int(time.Second/(time.Duration(cfg.HeartbeatTicks)*cfg.TickInterval)),
-		Heartbeat: isHeartbeat,
-		Read:      isRead,
-		// etcd keeps the reads a leader could not confirm (no entry of
-		// its term committed yet) until it leads again and one does,
-		// terms later if need be (seen: three reads of term 4 sent in
-		// term 16, 8 s later), and then sends a round for each: an
-		// election timeout from a term's first heartbeat covers that
-		// first commit while a majority can talk.
-		TermGrace: timeout,
+	// Validate refuses a configuration without a heartbeat interval,
+	// after the promises are read from it.
+	if beat := time.Duration(cfg.HeartbeatTicks) * cfg.TickInterval; beat > 0 {
+		l.Heartbeats = system.HeartbeatRate{
+			PerSecond: 1 + int(time.Second/beat),
+			Heartbeat: isHeartbeat,
+			Read:      isRead,
+			// etcd keeps the reads a leader could not confirm (no entry of
+			// its term committed yet) until it leads again and one does,
+			// terms later if need be (seen: three reads of term 4 sent in
+			// term 16, 8 s later), and then sends a round for each: an
+			// election timeout from a term's first heartbeat covers that
+			// first commit while a majority can talk.
+			TermGrace: timeout,
+		}
 	}
 	if cfg.PreVote && cfg.CheckQuorum {
 		l.StableAfter = 2 * timeout

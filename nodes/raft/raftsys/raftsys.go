@@ -150,11 +150,11 @@ func liveness(cfg raft.Config) system.Liveness {
 		ElectWithin:    8 * cfg.ElectionTimeoutMax,
 		StepDownWithin: 3 * cfg.ElectionTimeoutMin,
 		CutOffStepDown: cfg.CheckQuorum,
-		Heartbeats: system.HeartbeatRate{
-			PerSecond: 1 + int(time.Second/cfg.HeartbeatInterval),
-			Heartbeat: isHeartbeat,
-			Read:      isRead,
-		},
+	}
+	// A configuration without an interval is refused by Validate,
+	// which runs after the promises are read from it.
+	if cfg.HeartbeatInterval > 0 {
+		l.Heartbeats = system.HeartbeatRate{PerSecond: 1 + int(time.Second/cfg.HeartbeatInterval), Heartbeat: isHeartbeat, Read: isRead}
 	}
 	if cfg.PreVote {
 		l.StableAfter = cfg.ElectionTimeoutMax
