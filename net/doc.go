@@ -30,7 +30,8 @@
 //     receives it, or as dropped, with a drop record, if a crash discards it
 //     first.
 //  7. Every send, drop, duplicate and delivery is traced, and counted per
-//     link (Counters, LinkCounters).
+//     link (Counters, LinkCounters). An Observer (Observe) sees every
+//     send and every delivery as it happens, and adds no event.
 //
 // Settings are plain data the harness may change between events: SetLink,
 // SetDefault, Partition, Cut, Connect, Isolate, Heal, Clog, Unclog.

@@ -97,6 +97,7 @@ type Network struct {
 	types    map[uintptr]*typeInfo // by the address of the runtime type (info)
 	recent   [typeCacheSize]typeCacheEntry
 	free     []*packet
+	observer Observer // nil: none (Observe)
 }
 
 // New makes a network for w and installs it as w's transport.
@@ -196,6 +197,7 @@ func (n *Network) Send(from, to sim.HostID, msg any) {
 	l.counters.Sent++
 	l.counters.Bytes += uint64(size)
 	n.w.TraceMessage(sim.KindSend, m)
+	n.observeSent(from, to, msg)
 	if l.blocked {
 		n.drop(l, m, &l.counters.DroppedPartition)
 		return
@@ -255,7 +257,7 @@ func (n *Network) HandleEvent(arg any) {
 		n.held = append(n.held, p)
 		return
 	default:
-		n.count(l, n.w.Deliver(m)) // a held message is counted when the world settles it
+		n.settled(l, m, n.w.Deliver(m)) // a held message is counted when the world settles it
 	}
 	p.msg = sim.Message{}
 	n.free = append(n.free, p)
@@ -277,7 +279,7 @@ func (n *Network) Settle(m sim.Message, r sim.DeliveryResult) {
 	if n.checkHost("", m.From) != nil || n.checkHost("", m.To) != nil {
 		return // not one of ours: the harness handed it to the world itself
 	}
-	n.count(n.link(m.From, m.To), r)
+	n.settled(n.link(m.From, m.To), m, r)
 }
 
 func (n *Network) copyMessage(msg any) (body any, size int, label string) {

@@ -3,7 +3,9 @@ package scenarios
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -15,14 +17,15 @@ import (
 // Check names of the liveness promises a system declares
 // (system.Liveness), as Reason.Check and Expect.Check name them.
 const (
-	CheckElect    = "elect"
-	CheckStepDown = "step-down"
-	CheckStable   = "stable"
+	CheckElect         = "elect"
+	CheckStepDown      = "step-down"
+	CheckStable        = "stable"
+	CheckHeartbeatRate = "heartbeat-rate"
 )
 
 // promiseNames are the promises a scenario's checks.liveness_promises
 // may skip.
-var promiseNames = []string{CheckElect, CheckStepDown, CheckStable}
+var promiseNames = []string{CheckElect, CheckStepDown, CheckStable, CheckHeartbeatRate}
 
 // PromiseChecks is how one scenario judges the liveness promises its
 // system declares (system.Spec.Liveness). Without it a scenario expected
@@ -31,7 +34,7 @@ var promiseNames = []string{CheckElect, CheckStepDown, CheckStable}
 // false (judge none), true (judge as declared), or an object that
 // tightens a bound or skips a promise:
 //
-//	"liveness_promises": {"elect_within": "2s", "skip": ["stable"]}
+//	"liveness_promises": {"elect_within": "2s", "heartbeats_per_second": 10, "skip": ["stable"]}
 type PromiseChecks struct {
 	// Off: no promise is judged.
 	Off bool `json:"-"`
@@ -39,7 +42,11 @@ type PromiseChecks struct {
 	// bounds with tighter ones; a looser one is an error.
 	ElectWithin    Duration `json:"elect_within,omitempty"`
 	StepDownWithin Duration `json:"step_down_within,omitempty"`
-	// Skip names promises not judged: elect, step-down, stable.
+	// HeartbeatsPerSecond, if set, replaces the system's heartbeat
+	// rate with a lower one; a higher one is an error.
+	HeartbeatsPerSecond int `json:"heartbeats_per_second,omitempty"`
+	// Skip names promises not judged: elect, step-down, stable,
+	// heartbeat-rate.
 	Skip []string `json:"skip,omitempty"`
 }
 
@@ -58,7 +65,7 @@ func (p *PromiseChecks) UnmarshalJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
-		return fmt.Errorf("liveness_promises: want true, false or {\"elect_within\", \"step_down_within\", \"skip\"}: %w", err)
+		return fmt.Errorf("liveness_promises: want true, false or {\"elect_within\", \"step_down_within\", \"heartbeats_per_second\", \"skip\"}: %w", err)
 	}
 	*p = PromiseChecks(v)
 	return nil
@@ -94,6 +101,14 @@ func (p *PromiseChecks) validate(declared system.Liveness) error {
 			return fmt.Errorf("%s is %v, looser than the system's promise (%v): a scenario may only tighten it", b.field, b.tight, b.promise)
 		}
 	}
+	switch tight, promise := p.HeartbeatsPerSecond, declared.Heartbeats.PerSecond; {
+	case tight < 0:
+		return fmt.Errorf("heartbeats_per_second is negative (%d)", tight)
+	case tight > 0 && promise == 0:
+		return errors.New("heartbeats_per_second: the system promises no heartbeat rate with this configuration, so a scenario cannot tighten it")
+	case tight > promise:
+		return fmt.Errorf("heartbeats_per_second is %d, above the system's promise (%d): a scenario may only tighten it", tight, promise)
+	}
 	return nil
 }
 
@@ -115,6 +130,12 @@ func (s *Scenario) promisesFor(declared system.Liveness) system.Liveness {
 		if p.StepDownWithin > 0 {
 			declared.StepDownWithin = p.StepDownWithin.D()
 		}
+		if p.HeartbeatsPerSecond > 0 {
+			declared.Heartbeats.PerSecond = p.HeartbeatsPerSecond
+		}
+		if slices.Contains(p.Skip, CheckHeartbeatRate) {
+			declared.Heartbeats = system.HeartbeatRate{}
+		}
 		if slices.Contains(p.Skip, CheckStable) {
 			declared.StableAfter = 0
 		}
@@ -126,6 +147,10 @@ func (s *Scenario) promisesFor(declared system.Liveness) system.Liveness {
 	if d := s.Clocks.DriftMax; d > 0 {
 		widen := func(b time.Duration) time.Duration { return time.Duration(float64(b) / float64(1-d)) }
 		declared.ElectWithin, declared.StepDownWithin, declared.StableAfter = widen(declared.ElectWithin), widen(declared.StepDownWithin), widen(declared.StableAfter)
+		// A timer that runs fast by d fires 1/(1-d) times as often.
+		if r := declared.Heartbeats.PerSecond; r > 0 {
+			declared.Heartbeats.PerSecond = int(math.Ceil(float64(r) / float64(1-d)))
+		}
 	}
 	// On a network that loses messages an election takes as many rounds
 	// as the losses make it, without bound: a bare majority of five on a
@@ -210,6 +235,9 @@ type promiseTracker struct {
 	// two exchange messages. They are forgotten with the members.
 	reach, talks []int8
 
+	// beats judges the heartbeat rate; nil when it is not promised.
+	beats *heartbeatMeter
+
 	failures map[string][]string
 	failed   map[string]int
 }
@@ -224,6 +252,9 @@ func newPromiseTracker(r *run, p system.Liveness) *promiseTracker {
 		t.talks[i] = -1
 	}
 	t.clearSince()
+	if p.Heartbeats.PerSecond > 0 {
+		t.beats = newHeartbeatMeter(t, p.Heartbeats)
+	}
 	r.w.AddHook(t.hook)
 	return t
 }
@@ -253,6 +284,9 @@ func (t *promiseTracker) struck(f Fault) {
 	reset := false
 	switch f.Kind {
 	case FaultClockStep, FaultClockDrift, FaultClockStrobe:
+		if t.beats != nil && !t.clocks {
+			t.beats.restart()
+		}
 		t.clocks = true
 	case FaultStorage:
 		t.storage = true
@@ -271,6 +305,9 @@ func (t *promiseTracker) struck(f Fault) {
 // healed notes the heal at the end of the fault phase.
 func (t *promiseTracker) healed() {
 	t.struckOnce = true
+	if t.clocks && t.beats != nil {
+		t.beats.restart() // forgets what the fast clocks sent
+	}
 	t.clocks, t.storage, t.links, t.programs = false, false, false, 0
 	t.changed(false)
 }
@@ -549,6 +586,9 @@ func (t *promiseTracker) fail(check, format string, args ...any) {
 
 // judge reports what the run broke, one reason per promise.
 func (t *promiseTracker) judge(res *Result, fail func(check, format string, args ...any)) {
+	if t.beats != nil && !t.clocks {
+		t.beats.finish()
+	}
 	for _, check := range promiseNames {
 		if t.judges(check) {
 			res.Checks = append(res.Checks, check)
@@ -573,6 +613,8 @@ func (t *promiseTracker) judges(check string) bool {
 		return t.p.StableAfter > 0
 	case CheckStepDown:
 		return t.p.StepDownWithin > 0
+	case CheckHeartbeatRate:
+		return t.p.Heartbeats.PerSecond > 0
 	}
 	return false
 }

@@ -18,7 +18,10 @@ import (
 // server leads while it has heard from a majority in the last 200 ms,
 // and takes the lead when no server it hears leads and it has the lowest
 // id of those it hears; of two leaders that hear each other, the higher
-// id yields. Its flags plant one liveness bug each.
+// id yields. A server answers a read with a round of beats to every
+// peer, as a ReadIndex read confirms leadership, and a reader host sends
+// every server a read every 20 ms when asked. Its flags plant one
+// liveness bug each.
 type chiefConfig struct {
 	// NeverLead: nobody ever leads.
 	NeverLead bool `json:"never_lead"`
@@ -26,14 +29,26 @@ type chiefConfig struct {
 	Sticky bool `json:"sticky"`
 	// Yield: a leader yields every second though nothing is wrong.
 	Yield bool `json:"yield"`
+	// Storm: a leader beats every 5 ms.
+	Storm bool `json:"storm"`
+	// Reads: a reader host sends every server a read every 20 ms.
+	Reads bool `json:"reads"`
+	// UndeclaredReads: the system does not declare which messages are
+	// reads, so the rounds they ask for count against the rate.
+	UndeclaredReads bool `json:"undeclared_reads"`
 }
 
 const (
-	chiefBeat   = 50 * time.Millisecond
-	chiefSilent = 200 * time.Millisecond
+	chiefBeat      = 50 * time.Millisecond
+	chiefSilent    = 200 * time.Millisecond
+	chiefStormBeat = 5 * time.Millisecond
+	chiefReadEvery = 20 * time.Millisecond
 )
 
-type chiefBeatMsg struct{ Leading bool }
+type (
+	chiefBeatMsg struct{ Leading bool }
+	chiefReadMsg struct{}
+)
 
 type chiefNode struct {
 	cfg       chiefConfig
@@ -51,8 +66,17 @@ func (n *chiefNode) Start(env sim.Env) {
 }
 
 func (n *chiefNode) Receive(from sim.HostID, msg any) {
-	if b, ok := msg.(chiefBeatMsg); ok {
+	switch b := msg.(type) {
+	case chiefBeatMsg:
 		n.heard[from], n.claims[from] = n.env.Now(), b.Leading
+	case chiefReadMsg:
+		n.beat()
+	}
+}
+
+func (n *chiefNode) beat() {
+	for _, p := range n.env.Peers() {
+		n.env.Send(p, chiefBeatMsg{Leading: n.leading})
 	}
 }
 
@@ -80,10 +104,27 @@ func (n *chiefNode) Timer(sim.TimerID, any) {
 	if n.leading && !was {
 		n.leadSince = now
 	}
-	for _, p := range n.env.Peers() {
-		n.env.Send(p, chiefBeatMsg{Leading: n.leading})
+	n.beat()
+	if n.leading && n.cfg.Storm {
+		n.env.After(chiefStormBeat, nil)
+	} else {
+		n.env.After(chiefBeat, nil)
 	}
-	n.env.After(chiefBeat, nil)
+}
+
+// chiefReader sends every server a read every chiefReadEvery.
+type chiefReader struct {
+	env     sim.Env
+	servers []sim.HostID
+}
+
+func (r *chiefReader) Start(env sim.Env)       { r.env = env; env.After(chiefReadEvery, nil) }
+func (r *chiefReader) Receive(sim.HostID, any) {}
+func (r *chiefReader) Timer(sim.TimerID, any) {
+	for _, id := range r.servers {
+		r.env.Send(id, chiefReadMsg{})
+	}
+	r.env.After(chiefReadEvery, nil)
 }
 
 var chief = system.MustDefine(system.Spec[chiefConfig, struct{}]{
@@ -92,6 +133,12 @@ var chief = system.MustDefine(system.Spec[chiefConfig, struct{}]{
 	Build: func(cfg chiefConfig, _ struct{}, c *system.Cluster) (*system.Instance, error) {
 		for _, id := range c.ServerIDs() {
 			if _, err := c.AddServer(c.Peers(id), func() sim.Node { return &chiefNode{cfg: cfg} }); err != nil {
+				return nil, err
+			}
+		}
+		if cfg.Reads {
+			servers := c.ServerIDs()
+			if _, err := c.AddHost(sim.HostConfig{Name: "reader", Factory: func() sim.Node { return &chiefReader{servers: servers} }}); err != nil {
 				return nil, err
 			}
 		}
@@ -113,10 +160,19 @@ var chief = system.MustDefine(system.Spec[chiefConfig, struct{}]{
 			Leads: leads,
 		}, nil
 	},
-	Liveness: func(chiefConfig) system.Liveness {
-		return system.Liveness{ElectWithin: time.Second, StepDownWithin: 500 * time.Millisecond, CutOffStepDown: true, StableAfter: 300 * time.Millisecond}
+	Liveness: func(cfg chiefConfig) system.Liveness {
+		l := system.Liveness{ElectWithin: time.Second, StepDownWithin: 500 * time.Millisecond, CutOffStepDown: true, StableAfter: 300 * time.Millisecond}
+		// A beat every 50 ms is 20 in a second, and one more when the
+		// second starts with a beat.
+		l.Heartbeats = system.HeartbeatRate{PerSecond: int(time.Second/chiefBeat) + 1, Heartbeat: isChiefBeat}
+		if !cfg.UndeclaredReads {
+			l.Heartbeats.Read = func(msg any) bool { _, ok := msg.(chiefReadMsg); return ok }
+		}
+		return l
 	},
 })
+
+func isChiefBeat(msg any) bool { _, ok := msg.(chiefBeatMsg); return ok }
 
 func init() { system.MustRegister(chief) }
 
@@ -165,12 +221,13 @@ func TestEachLivenessPromiseFailsOnTheBugThatBreaksIt(t *testing.T) {
 		{`{"never_lead": true}`, scenarios.CheckElect, "no server led a majority in the 1s after 50ms, when n1, n2, n3, n4, n5 could all talk"},
 		{`{"sticky": true}`, scenarios.CheckStepDown, "n1 still believed it led at"},
 		{`{"yield": true}`, scenarios.CheckStable, "of a majority that could talk since"},
+		{`{"storm": true}`, scenarios.CheckHeartbeatRate, "n1 sent n2 31 heartbeats in the 1s before 250ms, more than the 21 a second it promises and the 0 reads it was given then"},
 	} {
 		r, err := scenarios.Run(chiefScenario(c.config), 1, scenarios.Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", c.config, err)
 		}
-		for _, check := range []string{scenarios.CheckElect, scenarios.CheckStepDown, scenarios.CheckStable} {
+		for _, check := range []string{scenarios.CheckElect, scenarios.CheckStepDown, scenarios.CheckStable, scenarios.CheckHeartbeatRate} {
 			if !slices.Contains(r.Checks, check) {
 				t.Errorf("%s: the run did not judge %s (checks %v)", c.config, check, r.Checks)
 			}
@@ -248,7 +305,9 @@ func TestBadLivenessPromiseChecksAreNamed(t *testing.T) {
 	for _, c := range []struct{ json, want string }{
 		{`{"elect_within": "2s"}`, "elect_within is 2s, looser than the system's promise (1s)"},
 		{`{"step_down_within": "-1s"}`, "step_down_within is negative"},
-		{`{"skip": ["elected"]}`, `skip[0]: "elected" is not a promise (elect, step-down, stable)`},
+		{`{"skip": ["elected"]}`, `skip[0]: "elected" is not a promise (elect, step-down, stable, heartbeat-rate)`},
+		{`{"heartbeats_per_second": 22}`, "heartbeats_per_second is 22, above the system's promise (21)"},
+		{`{"heartbeats_per_second": -1}`, "heartbeats_per_second is negative (-1)"},
 	} {
 		s := chiefScenario(`{}`)
 		var p scenarios.PromiseChecks
@@ -275,5 +334,78 @@ func TestBadLivenessPromiseChecksAreNamed(t *testing.T) {
 	s.Checks.LivenessPromises = &scenarios.PromiseChecks{}
 	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "the beacon system declares no liveness promises") {
 		t.Errorf("promises of a system that declares none: %v", err)
+	}
+}
+
+// TestReadsExcuseTheRoundsTheyAskForButNotAStorm: a round of beats per
+// read (100 a second to each peer here, five times the periodic rate)
+// passes when the system declares its reads, and fails when it does
+// not; a storm under the same read load still fails, and so does the
+// correct chief against a rate tighter than its beat.
+func TestReadsExcuseTheRoundsTheyAskForButNotAStorm(t *testing.T) {
+	for _, c := range []struct {
+		config string
+		rate   int
+		want   string
+	}{
+		{config: `{"reads": true}`},
+		{config: `{"reads": true, "undeclared_reads": true}`, want: "more than the 21 a second it promises and the 0 reads"},
+		{config: `{"reads": true, "storm": true}`, want: "n1 sent n2"},
+		{config: `{}`, rate: 10, want: "more than the 10 a second it promises"},
+	} {
+		s := chiefScenario(c.config)
+		s.Checks.LivenessPromises = &scenarios.PromiseChecks{HeartbeatsPerSecond: c.rate, Skip: []string{scenarios.CheckElect, scenarios.CheckStepDown, scenarios.CheckStable}}
+		r, err := scenarios.Run(s, 1, scenarios.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", c.config, err)
+		}
+		if !slices.Equal(r.Checks, []string{scenarios.CheckHeartbeatRate}) {
+			t.Errorf("%s: judged %v, want the heartbeat rate alone", c.config, r.Checks)
+		}
+		switch {
+		case c.want == "" && r.Verdict != scenarios.Pass:
+			t.Errorf("%s: %s", c.config, r.Summary())
+		case c.want != "" && (!slices.Equal(failedChecks(r), []string{scenarios.CheckHeartbeatRate}) || !strings.Contains(r.Reasons[0].Message, c.want)):
+			t.Errorf("%s: want the heartbeat rate failing with %q, got %s", c.config, c.want, r.Summary())
+		}
+	}
+}
+
+// TestHeartbeatsAreNotCountedWhileAClockRunsFast: a clock fault runs a
+// server's timers fast, so a storm is judged only from the heal on.
+func TestHeartbeatsAreNotCountedWhileAClockRunsFast(t *testing.T) {
+	s := chiefScenario(`{"storm": true}`)
+	s.Nemesis.Schedule = []scenarios.Fault{{At: 0, Kind: scenarios.FaultClockDrift, Target: "n3", Drift: 0.1}}
+	s.Checks.LivenessPromises = &scenarios.PromiseChecks{Skip: []string{scenarios.CheckElect, scenarios.CheckStepDown, scenarios.CheckStable}}
+	r, err := scenarios.Run(s, 1, scenarios.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(failedChecks(r), []string{scenarios.CheckHeartbeatRate}) || !strings.Contains(r.Reasons[0].Message, "heartbeats in the 1s before 10.15s") {
+		t.Fatalf("a storm under a clock fault until the heal at 10s: %s", r.Summary())
+	}
+}
+
+// TestABadHeartbeatRateFailsAtDefine: a rate without the classifier it
+// bounds, or a classifier without a rate, is refused with its name.
+func TestABadHeartbeatRateFailsAtDefine(t *testing.T) {
+	for _, c := range []struct {
+		rate system.HeartbeatRate
+		want string
+	}{
+		{system.HeartbeatRate{PerSecond: 10}, "Heartbeats.PerSecond needs Heartbeats.Heartbeat"},
+		{system.HeartbeatRate{PerSecond: -1, Heartbeat: isChiefBeat}, "Heartbeats.PerSecond is negative (-1)"},
+		{system.HeartbeatRate{Heartbeat: isChiefBeat}, "Heartbeats tells heartbeats or reads apart but bounds nothing"},
+		{system.HeartbeatRate{PerSecond: 10, Heartbeat: isChiefBeat, TermGrace: -1}, "Heartbeats.TermGrace is negative (-1ns)"},
+	} {
+		_, err := system.Define(system.Spec[chiefConfig, struct{}]{
+			Name:     "chief-bad",
+			Config:   func() chiefConfig { return chiefConfig{} },
+			Build:    func(chiefConfig, struct{}, *system.Cluster) (*system.Instance, error) { return nil, nil },
+			Liveness: func(chiefConfig) system.Liveness { return system.Liveness{Heartbeats: c.rate} },
+		})
+		if err == nil || !strings.Contains(err.Error(), "system chief-bad: Spec.Liveness for the default configuration: "+c.want) {
+			t.Errorf("%+v: err %v, want %q", c.rate.PerSecond, err, c.want)
+		}
 	}
 }

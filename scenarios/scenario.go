@@ -371,6 +371,8 @@ func (s *Scenario) judgesPromise(cfg system.Config, name string) bool {
 		return p.StableAfter > 0
 	case CheckStepDown:
 		return p.StepDownWithin > 0
+	case CheckHeartbeatRate:
+		return p.Heartbeats.PerSecond > 0
 	}
 	return false
 }

@@ -90,7 +90,7 @@ func TestShowPrintsABuiltInThatRunsAsAFile(t *testing.T) {
 	if a, b := hash.FindStringSubmatch(fromFile), hash.FindStringSubmatch(builtin); a == nil || b == nil || a[1] != b[1] {
 		t.Fatalf("the copy runs differently from the built-in:\n%s\n%s", fromFile, builtin)
 	}
-	if !strings.Contains(builtin, "  checks        history, invariants, convergence, liveness, progress, steady, elect, step-down, stable\n") {
+	if !strings.Contains(builtin, "  checks        history, invariants, convergence, liveness, progress, steady, elect, step-down, stable, heartbeat-rate\n") {
 		t.Errorf("run does not say which checks judged it:\n%s", builtin)
 	}
 	if code, _, errOut := simrun(t, "show", "raft-hapy"); code != exitUsage || !strings.Contains(errOut, "did you mean raft-happy") {

@@ -43,7 +43,10 @@
 //     configuration, what a leader-based system promises to do while a
 //     majority can talk (Liveness: an election bound, step-down, a
 //     stable leader); it needs Instance.Leads, and Instance.Term to
-//     tell leaders of different terms apart.
+//     tell leaders of different terms apart. Liveness.Heartbeats
+//     bounds how many heartbeats a server sends each peer in a second
+//     (HeartbeatRate: which messages are heartbeats, and which reads
+//     ask for rounds of their own); it needs nothing of the instance.
 //  6. Ship built-in scenarios as JSON files in an fs.FS (embed them beside
 //     the system) and Define the System.
 //  7. Register it (Register, or simrun.Main's Options.Systems) before any
@@ -66,8 +69,15 @@
 //     stretches where a majority of the members are up and all exchange
 //     messages, and no clock, storage, link or program fault is on
 //     (step-down is judged outside them too, but for clock, storage and
-//     program faults). The judging only reads the instance between
-//     events and adds none, so a run's trace is the same with it.
+//     program faults). The heartbeat rate is judged in every 1 s window
+//     of the run (ending on a 50 ms boundary) in which no clock fault
+//     is on, whatever the network does: a heartbeat goes out on a
+//     timer, and no partition or crash licenses more of them; each
+//     read delivered to the server allows one more to each peer in the
+//     windows that hold its delivery.
+//     The judging only reads the instance between events, and the
+//     messages sent and delivered through a network observer, and adds
+//     no event, so a run's trace is the same with it.
 //   - A panic in a node is a failure of the run (a found bug, with its
 //     seed), not a crash of the harness.
 package system

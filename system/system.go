@@ -104,10 +104,46 @@ type Liveness struct {
 	// leader connected to a majority stays leader. The wait lets a race
 	// of candidates that began before it was elected settle.
 	StableAfter time.Duration
+	// Heartbeats bounds how often a server sends its periodic
+	// heartbeats to each peer (MIT 6.5840: at most 10 a second).
+	Heartbeats HeartbeatRate
+}
+
+// HeartbeatRate is a bound on the heartbeats a server sends each peer,
+// judged in every 1 s window of a run (see the package doc). The zero
+// HeartbeatRate promises nothing.
+//
+// A heartbeat that confirms a read (Raft's ReadIndex, which sends a
+// round of heartbeats per read) is not periodic, and a read load makes
+// as many of them as it has reads: each read delivered to a server
+// (Read) allows that server one more heartbeat to each peer in the
+// windows that hold the read's delivery. A storm hides behind reads
+// only as far as the reads go.
+type HeartbeatRate struct {
+	// PerSecond is the most heartbeats a server sends one peer in any
+	// 1 s window, besides those reads allow.
+	PerSecond int
+	// Heartbeat reports whether a message a server sends is one of its
+	// heartbeats. It is called on every message sent while the rate is
+	// judged, so it must be cheap, and must not change or keep msg.
+	Heartbeat func(msg any) bool
+	// Read, optional, reports whether a message delivered to a server
+	// asks it for a round of heartbeats of its own: a read it confirms
+	// its leadership for. Nil: no message does. Like Heartbeat, it is
+	// called on every message delivered.
+	Read func(msg any) bool
+	// TermGrace, if set, spares the heartbeats a server sends in the
+	// first TermGrace of each of its terms, from its first heartbeat in
+	// it: etcd raft sends, as the first entry of a term commits, a round
+	// for every read it held while it could not confirm it, in that
+	// term or in an earlier one it led. Needs Instance.Term.
+	TermGrace time.Duration
 }
 
 // Promised reports whether l promises anything.
-func (l Liveness) Promised() bool { return l != Liveness{} }
+func (l Liveness) Promised() bool {
+	return l.ElectWithin != 0 || l.StepDownWithin != 0 || l.CutOffStepDown || l.StableAfter != 0 || l.Heartbeats.PerSecond != 0
+}
 
 // Promises says which checks a system offers. A scenario that asks for a
 // check its system does not offer is invalid.
@@ -563,6 +599,8 @@ func (c Config) Build(cl *Cluster) (*Instance, error) {
 		return nil, fmt.Errorf("system %s: promises liveness (Spec.Liveness), but its instance has no Leads to judge it by", c.sys.name)
 	case c.liveness.StepDownWithin > 0 && !c.liveness.CutOffStepDown && inst.Term == nil:
 		return nil, fmt.Errorf("system %s: promises to step down on a higher term (Spec.Liveness), but its instance has no Term to judge it by", c.sys.name)
+	case c.liveness.Heartbeats.TermGrace > 0 && inst.Term == nil:
+		return nil, fmt.Errorf("system %s: spares the heartbeats of a term's start (Liveness.Heartbeats.TermGrace), but its instance has no Term to tell terms by", c.sys.name)
 	}
 	return inst, nil
 }
@@ -578,6 +616,21 @@ func (l Liveness) validate() error {
 		return errors.New("CutOffStepDown needs StepDownWithin, the bound it is judged by")
 	case l.StableAfter < 0:
 		return fmt.Errorf("StableAfter is negative (%v)", l.StableAfter)
+	}
+	return l.Heartbeats.validate()
+}
+
+// validate checks that a HeartbeatRate makes sense as a promise.
+func (h HeartbeatRate) validate() error {
+	switch {
+	case h.PerSecond < 0:
+		return fmt.Errorf("Heartbeats.PerSecond is negative (%d)", h.PerSecond)
+	case h.PerSecond > 0 && h.Heartbeat == nil:
+		return errors.New("Heartbeats.PerSecond needs Heartbeats.Heartbeat, which tells the heartbeats it bounds")
+	case h.TermGrace < 0:
+		return fmt.Errorf("Heartbeats.TermGrace is negative (%v)", h.TermGrace)
+	case h.PerSecond == 0 && (h.Heartbeat != nil || h.Read != nil || h.TermGrace != 0):
+		return errors.New("Heartbeats tells heartbeats or reads apart but bounds nothing: Heartbeats.PerSecond is 0")
 	}
 	return nil
 }

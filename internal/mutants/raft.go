@@ -277,4 +277,11 @@ var Raft = []Mutant{
 		Old: "n.rto = n.cfg.ElectionTimeoutMin + time.Duration(n.env.Rand().Int64N(span))",
 		New: "n.rto = n.cfg.ElectionTimeoutMin + time.Duration(n.env.Rand().Int64N(span/int64(time.Millisecond)))",
 		Why: "the random part of the election timeout is drawn in nanoseconds where milliseconds were meant, so every server's timeout is the same to a microsecond and split votes repeat"},
+
+	// Heartbeat rate, which the runner judges in every scenario against
+	// the rate the system declares (1 + 1 s / HeartbeatInterval).
+	{Name: "heartbeat-on-commit", Area: "heartbeats", File: "nodes/raft/leader.go",
+		Old: "\tn.commit = c\n\tn.applyCommitted()\n}",
+		New: "\tn.commit = c\n\tn.applyCommitted(); n.broadcastHeartbeat()\n}",
+		Why: "the leader tells its followers every new commit index at once with a round of heartbeats, so under writes its heartbeats go as fast as its commits, not once per interval"},
 }

@@ -18,10 +18,22 @@ func TestRaftsPromisesFollowItsConfiguration(t *testing.T) {
 	if err != nil || r.Verdict != scenarios.Pass {
 		t.Fatalf("raft-happy: %v %s", err, r.Summary())
 	}
-	for _, check := range []string{scenarios.CheckElect, scenarios.CheckStepDown, scenarios.CheckStable} {
+	for _, check := range []string{scenarios.CheckElect, scenarios.CheckStepDown, scenarios.CheckStable, scenarios.CheckHeartbeatRate} {
 		if !slices.Contains(r.Checks, check) {
 			t.Errorf("raft-happy (PreVote and CheckQuorum) does not judge %s: %v", check, r.Checks)
 		}
+	}
+	// A heartbeat every 50 ms is 20 a second, which a bound of 19 finds
+	// beside the rounds of the reads.
+	happy := lookup(t, "raft-happy")
+	happy.Checks.LivenessPromises = &scenarios.PromiseChecks{HeartbeatsPerSecond: 19}
+	r, err = scenarios.Run(happy, 1, scenarios.Options{})
+	if err != nil || !strings.Contains(r.Summary(), "heartbeat-rate: n3 sent n1 51 heartbeats in the 1s before 1.35s, more than the 19 a second it promises and the 31 reads it was given then") {
+		t.Errorf("raft-happy held to 19 heartbeats a second: %v %s", err, r.Summary())
+	}
+	happy.Checks.LivenessPromises = &scenarios.PromiseChecks{HeartbeatsPerSecond: 22}
+	if err := happy.Validate(); err == nil || !strings.Contains(err.Error(), "heartbeats_per_second is 22, above the system's promise (21)") {
+		t.Errorf("a looser heartbeat rate: %v", err)
 	}
 	s := lookup(t, "raft-partial-partition-churn") // neither PreVote nor CheckQuorum
 	r, _ = scenarios.Run(s, 1, scenarios.Options{})

@@ -144,11 +144,23 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 //     without PreVote, a follower that missed heartbeats raises its
 //     term and does. A candidate that won its pre-vote as the leader
 //     was elected may still depose it, within an election timeout.
+//   - Heartbeats: a leader's timer sends each follower one every
+//     HeartbeatInterval, and a new leader's first is HeartbeatInterval
+//     after its win, which is after its last as an earlier leader; so no
+//     second holds more than 1 s / HeartbeatInterval of them, rounded
+//     up, and 1 + 1 s / HeartbeatInterval is the bound. A ReadIndex read
+//     sends a round of its own, which the read excuses; a lease read
+//     sends none.
 func liveness(cfg raft.Config) system.Liveness {
 	l := system.Liveness{
 		ElectWithin:    8 * cfg.ElectionTimeoutMax,
 		StepDownWithin: 3 * cfg.ElectionTimeoutMin,
 		CutOffStepDown: cfg.CheckQuorum,
+	}
+	// A configuration without an interval is refused by Validate,
+	// which runs after the promises are read from it.
+	if cfg.HeartbeatInterval > 0 {
+		l.Heartbeats = system.HeartbeatRate{PerSecond: 1 + int(time.Second/cfg.HeartbeatInterval), Heartbeat: isHeartbeat, Read: isRead}
 	}
 	if cfg.PreVote {
 		l.StableAfter = cfg.ElectionTimeoutMax
@@ -157,6 +169,19 @@ func liveness(cfg raft.Config) system.Liveness {
 		l.ElectWithin *= 2
 	}
 	return l
+}
+
+func isHeartbeat(msg any) bool { _, ok := msg.(raft.Heartbeat); return ok }
+
+// isRead: a get, which the leader serves by a round of heartbeats.
+func isRead(msg any) bool {
+	switch r := msg.(type) {
+	case client.Request:
+		return r.Op.Kind == client.OpGet
+	case *client.Request:
+		return r.Op.Kind == client.OpGet
+	}
+	return false
 }
 
 // rate paces each client at perClient operations per second: its think
