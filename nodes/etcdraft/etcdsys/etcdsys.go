@@ -113,16 +113,10 @@ func liveness(cfg etcdraft.Config) system.Liveness {
 	return l
 }
 
-// isHeartbeat reads the type of an encoded raftpb.Message, the first
-// field gogo/protobuf writes (tag 1, a varint; MsgHeartbeat is 8, one
-// byte), without decoding the rest.
+// isHeartbeat: a MsgHeartbeat, leadership's periodic assertion.
 func isHeartbeat(msg any) bool {
 	m, ok := msg.(etcdraft.Message)
-	if !ok {
-		return false
-	}
-	b := m.Bytes()
-	return len(b) >= 2 && b[0] == 1<<3 && b[1] == byte(raftpb.MsgHeartbeat)
+	return ok && m.Raft() != nil && m.Raft().Type == raftpb.MsgHeartbeat
 }
 
 // isRead: a get, which the leader serves by ReadIndex.
