@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,9 +76,44 @@ func TestStalenessSeesRegisterReadsOnly(t *testing.T) {
 	s.op(10*ms, 15*ms, Op{Kind: OpWrite, Key: "r0", Value: "a"})
 	s.op(20*ms, 25*ms, Op{Kind: OpWrite, Key: "r0", Value: "b"})
 	s.op(30*ms, 35*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a"}, Siblings: 1}) // stale: b completed before
+	s.now = 40 * ms
+	s.h.fail(s.h.invoke(Op{Kind: OpWrite, Key: "r0", Value: "c"}))
+	s.op(45*ms, 50*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{1}, Siblings: 1})
+	s.op(55*ms, 60*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"c"}, Siblings: 1}) // unexplained: c failed
 	st, ok := s.h.Staleness()
-	if !ok || st.Reads != 1 || st.ReadsStale != 1 || st.StaleReads[0].Op != 3 {
+	if !ok || st.Reads != 1 || st.ReadsStale != 1 || st.StaleReads[0].Op != 3 || st.Unexplained != 1 || st.UnexplainedOps[0] != 6 {
 		t.Fatalf("staleness = %+v", st)
+	}
+}
+
+func TestTheHistoryKeepsEveryOperationAcrossItsBlocks(t *testing.T) {
+	s := newScripted()
+	const n = 3*opBlock + 5
+	for i := 0; i < n; i++ {
+		s.now = time.Duration(i)
+		id := s.h.invoke(Op{Kind: OpAdd, Key: "s0", Element: i})
+		if int(id) != i {
+			t.Fatalf("operation %d got id %d", i, id)
+		}
+		if i%3 == 0 {
+			s.h.complete(id, nil)
+		}
+	}
+	ops := s.h.Ops()
+	if s.h.Len() != n || len(ops) != n {
+		t.Fatalf("Len %d, Ops %d, want %d", s.h.Len(), len(ops), n)
+	}
+	for i, op := range ops {
+		wantStatus := checker.OpPending
+		if i%3 == 0 {
+			wantStatus = checker.OpCompleted
+		}
+		if int(op.ID) != i || op.Element != i || op.Call != time.Duration(i) || op.Status != wantStatus {
+			t.Fatalf("operation %d = %+v", i, op)
+		}
+	}
+	if sums := s.h.Summaries(); len(sums) != n || sums[n-1].ID != n-1 || sums[n-1].Text != "add(s0, "+strconv.Itoa(n-1)+") -> ? (unknown)" {
+		t.Fatalf("last summary = %+v", sums[n-1])
 	}
 }
 
