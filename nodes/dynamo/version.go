@@ -291,22 +291,29 @@ func (o Object) Merge(p Object) Object {
 	case len(o.Siblings) == 0 && distinctDots(p.Siblings):
 		return p
 	}
-	out := Object{Siblings: make([]Sibling, 0, len(o.Siblings)+len(p.Siblings))}
-	keep := func(x Sibling, others []Sibling) bool {
-		for _, y := range others {
-			if y.Dot != x.Dot && y.Past.Covers(x.Dot) {
-				return false
-			}
-		}
-		return true
+	// The usual merge is of an older version and a newer one, and its
+	// result is the newer one's siblings: that object itself is returned,
+	// shared, rather than a copy. (Sorted by dot with no dot twice, a list
+	// is its own sorted, deduplicated copy.)
+	if allKept(p.Siblings, o.Siblings) && noneKept(o.Siblings, p.Siblings) && strictlySorted(p.Siblings) {
+		return p
 	}
+	if allKept(o.Siblings, p.Siblings) && noneKept(p.Siblings, o.Siblings) && strictlySorted(o.Siblings) {
+		return o
+	}
+	return mergeCopy(o, p)
+}
+
+// mergeCopy is Merge's result as a new object.
+func mergeCopy(o, p Object) Object {
+	out := Object{Siblings: make([]Sibling, 0, len(o.Siblings)+len(p.Siblings))}
 	for _, x := range o.Siblings {
-		if keep(x, p.Siblings) {
+		if kept(x, p.Siblings) {
 			out.Siblings = append(out.Siblings, x)
 		}
 	}
 	for _, y := range p.Siblings {
-		if !keep(y, o.Siblings) {
+		if !kept(y, o.Siblings) {
 			continue
 		}
 		if slices.ContainsFunc(out.Siblings, func(x Sibling) bool { return x.Dot == y.Dot }) {
@@ -316,6 +323,49 @@ func (o Object) Merge(p Object) Object {
 	}
 	sortSiblings(out.Siblings)
 	return out
+}
+
+// kept reports whether a merge keeps x against the other replica's
+// siblings: none of them has seen it, unless it is x itself.
+func kept(x Sibling, others []Sibling) bool {
+	for _, y := range others {
+		if y.Dot != x.Dot && y.Past.Covers(x.Dot) {
+			return false
+		}
+	}
+	return true
+}
+
+// allKept reports whether a merge keeps every sibling of xs against
+// others; noneKept whether it keeps none.
+func allKept(xs, others []Sibling) bool {
+	for _, x := range xs {
+		if !kept(x, others) {
+			return false
+		}
+	}
+	return true
+}
+
+func noneKept(xs, others []Sibling) bool {
+	for _, x := range xs {
+		if kept(x, others) {
+			return false
+		}
+	}
+	return true
+}
+
+// strictlySorted reports whether the siblings' dots increase, as
+// sortSiblings orders them, none twice.
+func strictlySorted(s []Sibling) bool {
+	for i := 1; i < len(s); i++ {
+		a, b := s[i-1].Dot, s[i].Dot
+		if a.Node > b.Node || (a.Node == b.Node && a.Counter >= b.Counter) {
+			return false
+		}
+	}
+	return true
 }
 
 // lwwPut and lwwMerge keep one sibling: the one with the latest time (the
