@@ -36,9 +36,10 @@ type Node struct {
 	ring *Ring
 
 	data    map[string]Object
-	keys    []string          // of data, sorted
-	digests map[string]uint64 // of data, filled lazily: a hash of key and object, for the Merkle trees
-	buf     []byte            // scratch for encodings; storage copies what it is given
+	keys    []string               // of data, sorted
+	digests map[string]uint64      // of data, filled lazily: a hash of key and object, for the Merkle trees
+	buf     []byte                 // scratch for encodings; storage copies what it is given
+	reads   map[string]encodedRead // the last answer to a get, by key
 	hints   map[hintKey]Object
 	// own is, per key, the merge of every object this server wrote as a
 	// fallback coordinator. A dot's counter claims every earlier dot of
@@ -109,7 +110,7 @@ func (n *Node) Start(env sim.Env) {
 		panic("dynamo: " + err.Error())
 	}
 	n.ring = ring
-	n.data, n.hints, n.own, n.digests = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}, map[string]uint64{}
+	n.data, n.hints, n.own, n.digests, n.reads = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}, map[string]uint64{}, map[string]encodedRead{}
 	n.reqs, n.lastSeq, n.lastResp, n.forwards, n.inflight = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}, map[uint64]uint64{}
 	n.st = env.Storage()
 	st := n.st
