@@ -166,70 +166,73 @@ var _ checker.Recorded = (*History)(nil)
 func (h *History) Model() string     { return "dynamo" }
 func (h *History) CheckName() string { return "set-full" }
 
-// Summaries describes every operation, in OpID order.
+// Summaries describes every operation, in OpID order. The texts are
+// written into one buffer and cut from one string, rather than allocated
+// one by one.
 func (h *History) Summaries() []checker.OpSummary {
 	out := make([]checker.OpSummary, 0, h.ops.len())
+	ends := make([]int, 0, h.ops.len())
+	var b []byte
 	for op := range h.ops.all() {
+		b = appendDescription(b, op)
+		ends = append(ends, len(b))
+	}
+	texts, start := string(b), 0
+	for op := range h.ops.all() {
+		end := ends[op.ID]
 		out = append(out, checker.OpSummary{ID: op.ID, Client: op.Client, Call: op.Call, Return: op.Return, Status: op.Status,
-			Partition: op.Key, Text: describe(op), Writes: op.Kind == OpAdd || op.Kind == OpWrite || op.Kind == OpDelete})
+			Partition: op.Key, Text: texts[start:end], Writes: op.Kind == OpAdd || op.Kind == OpWrite || op.Kind == OpDelete})
+		start = end
 	}
 	return out
 }
 
-func describe(op *Op) string {
-	var b strings.Builder
-	size := 64 + len(op.Key) + len(op.Value)
-	for _, v := range op.Values {
-		size += len(v) + 3
-	}
-	b.Grow(size)
+func appendDescription(b []byte, op *Op) []byte {
 	if op.Final {
-		b.WriteString("final ")
+		b = append(b, "final "...)
 	}
-	b.WriteString(op.Kind.String())
-	b.WriteByte('(')
-	b.WriteString(op.Key)
+	b = append(b, op.Kind.String()...)
+	b = append(b, '(')
+	b = append(b, op.Key...)
 	switch op.Kind {
 	case OpAdd:
-		b.WriteString(", ")
-		b.WriteString(strconv.Itoa(op.Element))
+		b = append(b, ", "...)
+		b = strconv.AppendInt(b, int64(op.Element), 10)
 	case OpWrite:
-		b.WriteString(", ")
-		b.WriteString(strconv.Quote(op.Value))
+		b = append(b, ", "...)
+		b = strconv.AppendQuote(b, op.Value)
 	}
-	b.WriteByte(')')
+	b = append(b, ')')
 	switch op.Status {
 	case checker.OpPending:
-		b.WriteString(" -> ? (unknown)")
-		return b.String()
+		return append(b, " -> ? (unknown)"...)
 	case checker.OpFailed:
-		b.WriteString(" -> failed (never applied)")
-		return b.String()
+		return append(b, " -> failed (never applied)"...)
 	}
 	switch op.Kind {
 	case OpRead:
-		b.WriteString(" -> ")
-		b.WriteString(strconv.Itoa(len(op.Elements)))
-		b.WriteString(" elements, ")
-		b.WriteString(strconv.Itoa(op.Siblings))
-		b.WriteString(" siblings")
+		b = append(b, " -> "...)
+		b = strconv.AppendInt(b, int64(len(op.Elements)), 10)
+		b = append(b, " elements, "...)
+		b = strconv.AppendInt(b, int64(op.Siblings), 10)
+		b = append(b, " siblings"...)
 	case OpGet, OpDelete:
 		if op.Kind == OpGet {
-			b.WriteString(" -> [")
+			b = append(b, " -> ["...)
 		} else {
-			b.WriteString(" -> removed [")
+			b = append(b, " -> removed ["...)
 		}
 		for i, v := range op.Values {
 			if i > 0 {
-				b.WriteByte(' ')
+				b = append(b, ' ')
 			}
-			b.WriteString(strconv.Quote(v))
+			b = strconv.AppendQuote(b, v)
 		}
-		b.WriteByte(']')
+		b = append(b, ']')
 	default:
-		b.WriteString(" -> ok")
+		b = append(b, " -> ok"...)
 	}
-	return b.String()
+	return b
 }
 
 // Staleness measures the register operations as a key-value history

@@ -165,3 +165,33 @@ func TestAWrittenHistoryReadsBackWithTheSameVerdict(t *testing.T) {
 		}
 	}
 }
+
+func TestSummariesDescribeEachOperation(t *testing.T) {
+	s := newScripted()
+	ms := time.Millisecond
+	s.op(0, ms, Op{Kind: OpAdd, Key: "s0", Element: 17})
+	s.op(ms, 2*ms, Op{Kind: OpWrite, Key: "r0", Value: `v"1`})
+	s.op(2*ms, 3*ms, Op{Kind: OpRead, Key: "s1", Elements: []int{1, 2, 3}, Siblings: 2, Final: true})
+	s.op(3*ms, 4*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a", "b c"}})
+	s.op(4*ms, 5*ms, Op{Kind: OpDelete, Key: "r1", Values: []string{"x"}})
+	s.h.fail(s.h.invoke(Op{Kind: OpWrite, Key: "r1", Value: "w"}))
+	s.h.invoke(Op{Kind: OpGet, Key: "r2"})
+	want := []string{
+		"add(s0, 17) -> ok",
+		`write(r0, "v\"1") -> ok`,
+		"final read(s1) -> 3 elements, 2 siblings",
+		`get(r0) -> ["a" "b c"]`,
+		`delete(r1) -> removed ["x"]`,
+		`write(r1, "w") -> failed (never applied)`,
+		"get(r2) -> ? (unknown)",
+	}
+	sums := s.h.Summaries()
+	if len(sums) != len(want) {
+		t.Fatalf("%d summaries, want %d", len(sums), len(want))
+	}
+	for i, sum := range sums {
+		if sum.Text != want[i] || int(sum.ID) != i || sum.Writes != (i < 2 || i == 4 || i == 5) {
+			t.Errorf("summary %d = %+v, want text %q", i, sum, want[i])
+		}
+	}
+}
