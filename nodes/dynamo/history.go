@@ -172,7 +172,7 @@ func (h *History) CheckName() string { return "set-full" }
 func (h *History) Summaries() []checker.OpSummary {
 	out := make([]checker.OpSummary, 0, h.ops.len())
 	ends := make([]int, 0, h.ops.len())
-	var b []byte
+	b := make([]byte, 0, 40*h.ops.len()) // about the length of a text
 	for op := range h.ops.all() {
 		b = appendDescription(b, op)
 		ends = append(ends, len(b))

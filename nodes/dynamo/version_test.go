@@ -192,3 +192,31 @@ func TestMergeSharesAnInputOnlyWhenItIsTheMerge(t *testing.T) {
 		}
 	})
 }
+
+func TestRangeOfIsTheFirstTokenAtOrAfterTheKeysHash(t *testing.T) {
+	r, err := NewRing([]sim.HostID{0, 1, 2, 3, 4}, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := 0
+	for i := 0; i < 5000; i++ {
+		key := SetKey(i)
+		h := hash64(key)
+		want := 0 // past the last token, the range wraps to the first
+		for j, tok := range r.tokens {
+			if tok.pos >= h {
+				want = j
+				break
+			}
+		}
+		if h > r.tokens[len(r.tokens)-1].pos {
+			wrapped++
+		}
+		if got := r.RangeOf(key); got != want {
+			t.Fatalf("RangeOf(%q) = %d, want %d", key, got, want)
+		}
+	}
+	if wrapped == 0 {
+		t.Fatal("no key hashed past the last token: the wrap went untested")
+	}
+}
