@@ -158,10 +158,15 @@ type clientNode struct {
 	cur struct {
 		id      checker.OpID
 		key     string
+		set     bool // a read of a set, whose siblings the history does not keep
 		then    afterGet
 		element int // an add's element
 	}
 	getDone, putDone func(client.Outcome)
+	// A set read's siblings are parsed and dropped before the next
+	// operation: they are decoded into these.
+	setValues [4]string
+	setDots   [4]Dot
 }
 
 // afterGet is what follows a get's outcome.
@@ -262,8 +267,15 @@ func (n *clientNode) finalRead() {
 	}
 }
 
-func (n *clientNode) decode(o client.Outcome) Read {
-	r, err := DecodeRead(o.Result.Value)
+// decode reads a get's answer; that of a set read into the client's own
+// slices.
+func (n *clientNode) decode(o client.Outcome, set bool) Read {
+	var values []string
+	var dots []Dot
+	if set {
+		values, dots = n.setValues[:0], n.setDots[:0]
+	}
+	r, err := decodeRead(o.Result.Value, values, dots)
 	if err != nil {
 		panic(fmt.Sprintf("dynamo: client %d: a server answered a get with %v", n.id(), err))
 	}
@@ -457,7 +469,7 @@ func (n *clientNode) do(op client.Op, done func(client.Outcome)) {
 // getInto runs a get of key, records it as op (a read or get), and goes
 // on as then says.
 func (n *clientNode) getInto(op Op, then afterGet, element int) {
-	n.cur.id, n.cur.key, n.cur.then, n.cur.element = n.h.invoke(op), op.Key, then, element
+	n.cur.id, n.cur.key, n.cur.set, n.cur.then, n.cur.element = n.h.invoke(op), op.Key, op.Kind == OpRead, then, element
 	n.do(client.Op{Kind: client.OpGet, Key: op.Key}, n.getDone)
 }
 
@@ -471,7 +483,7 @@ func (n *clientNode) gotten(o client.Outcome) {
 		n.afterGet(cur.then, cur.key, cur.element, Read{}, false)
 		return
 	}
-	r := n.decode(o)
+	r := n.decode(o, cur.set)
 	n.ctx[cur.key] = r.Context
 	n.h.complete(cur.id, func(x *Op) {
 		x.Siblings = len(r.Values)
