@@ -297,15 +297,16 @@ func encodeObjectRead(o Object) (string, int) {
 	var t text
 	if len(o.Siblings) != 1 {
 		ctx := o.Context()
-		live, dots := o.byTime()
+		var buf [8]Sibling
+		live := o.liveByTime(buf[:0])
 		size := contextBytes(ctx)
-		for _, v := range live {
-			size += 32 + len(v)
+		for _, s := range live {
+			size += 32 + len(s.Value)
 		}
 		t.Grow(size)
 		t.context(ctx)
-		for i, v := range live {
-			t.sibling(dots[i], v)
+		for _, s := range live {
+			t.sibling(s.Dot, s.Value)
 		}
 		return t.String(), len(live)
 	}

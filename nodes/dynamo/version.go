@@ -210,13 +210,20 @@ func (o Object) Live() []string {
 // last (the dot breaks ties): a client that must show one value shows the
 // last.
 func (o Object) byTime() ([]string, []Dot) {
-	if len(o.Siblings) == 1 {
-		if s := o.Siblings[0]; !s.Tombstone {
-			return []string{s.Value}, []Dot{s.Dot}
-		}
+	live := o.liveByTime(nil)
+	if len(live) == 0 {
 		return nil, nil
 	}
-	live := make([]Sibling, 0, len(o.Siblings))
+	out, dots := make([]string, len(live)), make([]Dot, len(live))
+	for i, s := range live {
+		out[i], dots[i] = s.Value, s.Dot
+	}
+	return out, dots
+}
+
+// liveByTime appends the live siblings to buf in byTime's order.
+func (o Object) liveByTime(buf []Sibling) []Sibling {
+	live := buf[:0]
 	for _, s := range o.Siblings {
 		if !s.Tombstone {
 			live = append(live, s)
@@ -228,11 +235,7 @@ func (o Object) byTime() ([]string, []Dot) {
 		}
 		return -1
 	})
-	out, dots := make([]string, len(live)), make([]Dot, len(live))
-	for i, s := range live {
-		out[i], dots[i] = s.Value, s.Dot
-	}
-	return out, dots
+	return live
 }
 
 // Deleted reports whether every sibling is a tombstone (and there is one).
