@@ -88,7 +88,7 @@ func (n *Node) handedOff(from sim.HostID, m handoffAck) {
 	n.count(CountHintDelivered, 1)
 	if !n.cfg.Bugs.UnsyncedHints {
 		st := n.st
-		st.Delete(hintStorageKey(hk))
+		st.Delete(n.hintStorageKey(hk))
 		st.Sync()
 	}
 }

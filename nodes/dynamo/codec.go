@@ -297,15 +297,16 @@ func encodeObjectRead(o Object) (string, int) {
 	var t text
 	if len(o.Siblings) != 1 {
 		ctx := o.Context()
-		live, dots := o.byTime()
+		var buf [8]Sibling
+		live := o.liveByTime(buf[:0])
 		size := contextBytes(ctx)
-		for _, v := range live {
-			size += 32 + len(v)
+		for _, s := range live {
+			size += 32 + len(s.Value)
 		}
 		t.Grow(size)
 		t.context(ctx)
-		for i, v := range live {
-			t.sibling(dots[i], v)
+		for _, s := range live {
+			t.sibling(s.Dot, s.Value)
 		}
 		return t.String(), len(live)
 	}
@@ -349,13 +350,20 @@ func (t *text) contextEntry(e Entry) {
 }
 
 // DecodeRead reads what EncodeRead wrote.
-func DecodeRead(s string) (Read, error) {
+func DecodeRead(s string) (Read, error) { return decodeRead(s, nil, nil) }
+
+// decodeRead is DecodeRead with the values and dots appended to the
+// given slices when they have room for them: a caller that keeps neither
+// past its next read lends the same ones each time.
+func decodeRead(s string, values []string, dots []Dot) (Read, error) {
 	ctx, rest, _ := strings.Cut(s, "|")
 	r := Read{Context: ctx}
 	if err := scanContext(ctx, func(Entry) {}); err != nil {
 		return Read{}, err
 	}
 	switch siblings := strings.Count(s, "|"); {
+	case siblings > 0 && siblings <= cap(values) && siblings <= cap(dots):
+		r.Values, r.Dots = values[:0], dots[:0]
 	case siblings == 1:
 		// The usual read, a single sibling: its value and its dot in one
 		// allocation.

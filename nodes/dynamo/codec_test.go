@@ -6,6 +6,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // strconvEntry is how scanContext reads an entry without its fast path.
@@ -58,6 +61,28 @@ func TestContextsRoundTripAndBadOnesAreNamed(t *testing.T) {
 	for _, bad := range []string{"1:0", "2:1,1:1", "1:1,1:2", "1:1,", "x", "1:1,,2:1", "+1:1,1:1"} {
 		if _, err := DecodeContext(bad); err == nil || !strings.Contains(err.Error(), strconv.Quote(bad)) {
 			t.Errorf("%q: %v, want an error that quotes it", bad, err)
+		}
+	}
+}
+
+func TestAReadDecodesAlikeIntoLentSlices(t *testing.T) {
+	reads := []Read{
+		{Context: "1:2"},
+		{Context: "1:2,3:4", Values: []string{"1,2,3"}, Dots: []Dot{{3, 4}}},
+		{Context: "1:2", Values: []string{"a|b", "", "c"}, Dots: []Dot{{1, 1}, {1, 2}, {2, 1}}},
+		{Context: "1:9", Values: []string{"a", "b", "c", "d", "e", "f"}, Dots: []Dot{{1, 1}, {1, 2}, {1, 3}, {1, 4}, {1, 5}, {1, 6}}},
+	}
+	var values [4]string
+	var dots [4]Dot
+	for _, r := range reads {
+		text := EncodeRead(r)
+		want, err := DecodeRead(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeRead(text, values[:0], dots[:0])
+		if err != nil || !cmp.Equal(got, want) || !cmp.Equal(want, r, cmpopts.EquateEmpty()) {
+			t.Errorf("%q: lent %+v (%v), fresh %+v, want %+v", text, got, err, want, r)
 		}
 	}
 }

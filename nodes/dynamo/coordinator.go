@@ -263,13 +263,35 @@ func (n *Node) fetched(from sim.HostID, m fetchReply) {
 
 func (n *Node) checkGet(r *request) {
 	if !r.answered && len(r.replies) >= n.cfg.R {
-		value, live := encodeObjectRead(r.merged)
+		value, live := n.encodeRead(r.creq.Op.Key, r.merged)
 		n.count(CountSiblingsRead, max(live, 1))
 		n.answer(r, client.StatusOK, client.Result{Value: value, Found: live > 0})
 	}
 	if len(r.replies) >= len(r.targets) {
 		n.finishGet(r)
 	}
+}
+
+// encodeRead is encodeObjectRead(o), remembered per key: objects are
+// immutable and replicas share them, so a key read again before its next
+// write is answered with the text already written (and the client, finding
+// the text it parsed before, parses nothing).
+func (n *Node) encodeRead(key string, o Object) (string, int) {
+	if len(o.Siblings) == 0 {
+		return encodeObjectRead(o)
+	}
+	if c, ok := n.reads[key]; ok && o.same(c.obj) {
+		return c.text, c.live
+	}
+	text, live := encodeObjectRead(o)
+	n.reads[key] = encodedRead{o, text, live}
+	return text, live
+}
+
+type encodedRead struct {
+	obj  Object
+	text string
+	live int
 }
 
 func (r *request) addReply(n *Node, x reply) {

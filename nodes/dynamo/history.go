@@ -3,6 +3,7 @@ package dynamo
 import (
 	"cmp"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,7 +70,7 @@ type Op struct {
 // virtual time. It is a checker.Recorded: its check is set-full.
 type History struct {
 	now func() time.Duration
-	ops []Op
+	ops opLog
 	// SiblingsMax bounds the siblings of any read; 0 leaves them unbounded.
 	SiblingsMax int
 
@@ -84,17 +85,55 @@ type History struct {
 // virtual time, such as sim.World.Now).
 func NewHistory(now func() time.Duration) *History { return &History{now: now} }
 
-func (h *History) invoke(op Op) checker.OpID {
-	op.ID = checker.OpID(len(h.ops))
-	op.Call = h.now()
-	op.Status = checker.OpPending
-	h.ops = append(h.ops, op)
-	h.changes++
+// opLog holds operations in blocks of opBlock, so that appending never
+// moves one: a slice of them would copy (and clear) the whole history each
+// time it doubled.
+type opLog struct {
+	blocks [][]Op
+	n      int
+}
+
+// opBlock operations make a block of some 20 KB, within the allocator's
+// small size classes.
+const opBlock = 128
+
+func (l *opLog) add(op Op) checker.OpID {
+	if l.n%opBlock == 0 {
+		l.blocks = append(l.blocks, make([]Op, 0, opBlock))
+	}
+	b := &l.blocks[len(l.blocks)-1]
+	op.ID = checker.OpID(l.n)
+	*b = append(*b, op)
+	l.n++
 	return op.ID
 }
 
+func (l *opLog) at(id checker.OpID) *Op { return &l.blocks[id/opBlock][id%opBlock] }
+
+func (l *opLog) len() int { return l.n }
+
+// all yields every operation in OpID order, in place.
+func (l *opLog) all() iter.Seq[*Op] {
+	return func(yield func(*Op) bool) {
+		for _, b := range l.blocks {
+			for i := range b {
+				if !yield(&b[i]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func (h *History) invoke(op Op) checker.OpID {
+	op.Call = h.now()
+	op.Status = checker.OpPending
+	h.changes++
+	return h.ops.add(op)
+}
+
 func (h *History) complete(id checker.OpID, fill func(*Op)) {
-	op := &h.ops[id]
+	op := h.ops.at(id)
 	if op.Status != checker.OpPending {
 		panic(fmt.Sprintf("dynamo: history: operation %d completed twice", id))
 	}
@@ -106,101 +145,125 @@ func (h *History) complete(id checker.OpID, fill func(*Op)) {
 }
 
 func (h *History) fail(id checker.OpID) {
-	h.ops[id].Status = checker.OpFailed
+	h.ops.at(id).Status = checker.OpFailed
 	h.changes++
 }
 
 // Len is the number of operations recorded.
-func (h *History) Len() int { return len(h.ops) }
+func (h *History) Len() int { return h.ops.len() }
 
 // Ops returns a copy of every operation, by OpID.
-func (h *History) Ops() []Op { return slices.Clone(h.ops) }
+func (h *History) Ops() []Op {
+	out := make([]Op, 0, h.ops.len())
+	for _, b := range h.ops.blocks {
+		out = append(out, b...)
+	}
+	return out
+}
 
 var _ checker.Recorded = (*History)(nil)
 
 func (h *History) Model() string     { return "dynamo" }
 func (h *History) CheckName() string { return "set-full" }
 
-// Summaries describes every operation, in OpID order.
+// Summaries describes every operation, in OpID order. The texts are
+// written into one buffer and cut from one string, rather than allocated
+// one by one.
 func (h *History) Summaries() []checker.OpSummary {
-	out := make([]checker.OpSummary, len(h.ops))
-	for i, op := range h.ops {
-		out[i] = checker.OpSummary{ID: op.ID, Client: op.Client, Call: op.Call, Return: op.Return, Status: op.Status,
-			Partition: op.Key, Text: describe(op), Writes: op.Kind == OpAdd || op.Kind == OpWrite || op.Kind == OpDelete}
+	out := make([]checker.OpSummary, 0, h.ops.len())
+	ends := make([]int, 0, h.ops.len())
+	b := make([]byte, 0, 40*h.ops.len()) // about the length of a text
+	for op := range h.ops.all() {
+		b = appendDescription(b, op)
+		ends = append(ends, len(b))
+	}
+	texts, start := string(b), 0
+	for op := range h.ops.all() {
+		end := ends[op.ID]
+		out = append(out, checker.OpSummary{ID: op.ID, Client: op.Client, Call: op.Call, Return: op.Return, Status: op.Status,
+			Partition: op.Key, Text: texts[start:end], Writes: op.Kind == OpAdd || op.Kind == OpWrite || op.Kind == OpDelete})
+		start = end
 	}
 	return out
 }
 
-func describe(op Op) string {
-	var b strings.Builder
-	size := 64 + len(op.Key) + len(op.Value)
-	for _, v := range op.Values {
-		size += len(v) + 3
-	}
-	b.Grow(size)
+func appendDescription(b []byte, op *Op) []byte {
 	if op.Final {
-		b.WriteString("final ")
+		b = append(b, "final "...)
 	}
-	b.WriteString(op.Kind.String())
-	b.WriteByte('(')
-	b.WriteString(op.Key)
+	b = append(b, op.Kind.String()...)
+	b = append(b, '(')
+	b = append(b, op.Key...)
 	switch op.Kind {
 	case OpAdd:
-		b.WriteString(", ")
-		b.WriteString(strconv.Itoa(op.Element))
+		b = append(b, ", "...)
+		b = strconv.AppendInt(b, int64(op.Element), 10)
 	case OpWrite:
-		b.WriteString(", ")
-		b.WriteString(strconv.Quote(op.Value))
+		b = append(b, ", "...)
+		b = strconv.AppendQuote(b, op.Value)
 	}
-	b.WriteByte(')')
+	b = append(b, ')')
 	switch op.Status {
 	case checker.OpPending:
-		b.WriteString(" -> ? (unknown)")
-		return b.String()
+		return append(b, " -> ? (unknown)"...)
 	case checker.OpFailed:
-		b.WriteString(" -> failed (never applied)")
-		return b.String()
+		return append(b, " -> failed (never applied)"...)
 	}
 	switch op.Kind {
 	case OpRead:
-		b.WriteString(" -> ")
-		b.WriteString(strconv.Itoa(len(op.Elements)))
-		b.WriteString(" elements, ")
-		b.WriteString(strconv.Itoa(op.Siblings))
-		b.WriteString(" siblings")
+		b = append(b, " -> "...)
+		b = strconv.AppendInt(b, int64(len(op.Elements)), 10)
+		b = append(b, " elements, "...)
+		b = strconv.AppendInt(b, int64(op.Siblings), 10)
+		b = append(b, " siblings"...)
 	case OpGet, OpDelete:
 		if op.Kind == OpGet {
-			b.WriteString(" -> [")
+			b = append(b, " -> ["...)
 		} else {
-			b.WriteString(" -> removed [")
+			b = append(b, " -> removed ["...)
 		}
 		for i, v := range op.Values {
 			if i > 0 {
-				b.WriteByte(' ')
+				b = append(b, ' ')
 			}
-			b.WriteString(strconv.Quote(v))
+			b = strconv.AppendQuote(b, v)
 		}
-		b.WriteByte(']')
+		b = append(b, ']')
 	default:
-		b.WriteString(" -> ok")
+		b = append(b, " -> ok"...)
 	}
-	return b.String()
+	return b
 }
 
 // Staleness measures the register operations as a key-value history
 // (checker.MeasureStaleness): a get reads its latest sibling by write time.
-// Set operations stand in it as failed operations, so OpIDs match.
+// The measure passes over failed operations, so the history it measures
+// holds only the others of the registers, and the OpIDs it reports are
+// mapped back to this history's.
 func (h *History) Staleness() (checker.Staleness, bool) {
 	if h.stale == nil || h.staleAt != h.changes {
-		st := checker.MeasureStaleness(h.kvHistory())
+		kv, ids := h.kvHistory()
+		st := checker.MeasureStaleness(kv)
+		for i := range st.StaleReads {
+			st.StaleReads[i].Op = ids[st.StaleReads[i].Op]
+		}
+		for i, id := range st.UnexplainedOps {
+			st.UnexplainedOps[i] = ids[id]
+		}
 		h.stale, h.staleAt = &st, h.changes
 	}
 	return *h.stale, true
 }
 
-func (h *History) kvHistory() *checker.History[checker.KVInput, checker.KVOutput] {
+// kvHistory is the register operations that did not fail as a key-value
+// history, and the OpID in h of each of its operations.
+func (h *History) kvHistory() (*checker.History[checker.KVInput, checker.KVOutput], []checker.OpID) {
 	kv := &checker.History[checker.KVInput, checker.KVOutput]{}
-	for _, op := range h.ops {
+	var ids []checker.OpID
+	for op := range h.ops.all() {
+		if op.Kind == OpAdd || op.Kind == OpRead || op.Status == checker.OpFailed {
+			continue
+		}
 		in := checker.KVInput{Kind: checker.KVGet, Key: op.Key}
 		switch op.Kind {
 		case OpWrite:
@@ -209,10 +272,8 @@ func (h *History) kvHistory() *checker.History[checker.KVInput, checker.KVOutput
 			in = checker.KVInput{Kind: checker.KVDelete, Key: op.Key}
 		}
 		id := kv.Invoke(op.Client, in, op.Call)
-		switch {
-		case op.Kind == OpAdd || op.Kind == OpRead || op.Status == checker.OpFailed:
-			kv.Fail(id)
-		case op.Status == checker.OpCompleted:
+		ids = append(ids, op.ID)
+		if op.Status == checker.OpCompleted {
 			var out checker.KVOutput
 			if op.Kind == OpGet && len(op.Values) > 0 {
 				out = checker.KVOutput{Value: op.Values[len(op.Values)-1], Found: true}
@@ -223,7 +284,7 @@ func (h *History) kvHistory() *checker.History[checker.KVInput, checker.KVOutput
 			kv.Complete(id, out, op.Return)
 		}
 	}
-	return kv
+	return kv, ids
 }
 
 // SetReport is what the set-full analysis found, after Jepsen's set-full:
@@ -275,7 +336,7 @@ func (h *History) analyze() SetReport {
 	has := func(r read, e int) bool { _, ok := slices.BinarySearch(r.els, e); return ok }
 	reads := map[string][]read{}
 	finals := map[string][]Op{}
-	for _, op := range h.ops {
+	for op := range h.ops.all() {
 		if op.Status != checker.OpCompleted {
 			continue
 		}
@@ -288,14 +349,14 @@ func (h *History) analyze() SetReport {
 		}
 		if op.Final {
 			rep.FinalReads++
-			finals[op.Key] = append(finals[op.Key], op)
+			finals[op.Key] = append(finals[op.Key], *op)
 		}
 		if op.Kind == OpRead {
 			reads[op.Key] = append(reads[op.Key], read{op.Call, op.Elements, op.Final})
 		}
 	}
 	acked := map[string][]int{}
-	for _, op := range h.ops {
+	for op := range h.ops.all() {
 		if op.Kind == OpAdd && op.Status == checker.OpCompleted {
 			acked[op.Key] = append(acked[op.Key], op.Element)
 		}
@@ -331,7 +392,7 @@ func (h *History) analyze() SetReport {
 		}
 	}
 	var vis []time.Duration
-	for _, op := range h.ops {
+	for op := range h.ops.all() {
 		switch {
 		case op.Kind == OpAdd && op.Status == checker.OpCompleted:
 			rep.Acked++
@@ -432,8 +493,8 @@ func sortedInts(m map[int]int) []int {
 // siblings than the bound.
 func (h *History) Check(checker.CheckOptions) checker.Result {
 	rep := h.Analyze()
-	res := checker.Result{Verdict: checker.Ok, Ops: len(h.ops), Partitions: 1}
-	for _, op := range h.ops {
+	res := checker.Result{Verdict: checker.Ok, Ops: h.ops.len(), Partitions: 1}
+	for op := range h.ops.all() {
 		if op.Status == checker.OpPending {
 			res.OpsPending++
 		}
@@ -469,14 +530,14 @@ func (h *History) Check(checker.CheckOptions) checker.Result {
 		problems = append(problems, fmt.Sprintf("%d deleted values came back in the final reads (deletes %v)", rep.Resurrected, rep.ResurrectedOps))
 		stuck = append(stuck, rep.ResurrectedOps...)
 		if key == "" {
-			key = h.ops[rep.ResurrectedOps[0]].Key
+			key = h.ops.at(rep.ResurrectedOps[0]).Key
 		}
 	}
 	if len(rep.SiblingsOver) > 0 {
 		problems = append(problems, fmt.Sprintf("%d reads returned more than %d siblings (max %d)", len(rep.SiblingsOver), h.SiblingsMax, rep.SiblingsMax))
 		stuck = append(stuck, rep.SiblingsOver...)
 		if key == "" {
-			key = h.ops[rep.SiblingsOver[0]].Key
+			key = h.ops.at(rep.SiblingsOver[0]).Key
 		}
 	}
 	if len(problems) > 0 {

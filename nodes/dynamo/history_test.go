@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,9 +76,44 @@ func TestStalenessSeesRegisterReadsOnly(t *testing.T) {
 	s.op(10*ms, 15*ms, Op{Kind: OpWrite, Key: "r0", Value: "a"})
 	s.op(20*ms, 25*ms, Op{Kind: OpWrite, Key: "r0", Value: "b"})
 	s.op(30*ms, 35*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a"}, Siblings: 1}) // stale: b completed before
+	s.now = 40 * ms
+	s.h.fail(s.h.invoke(Op{Kind: OpWrite, Key: "r0", Value: "c"}))
+	s.op(45*ms, 50*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{1}, Siblings: 1})
+	s.op(55*ms, 60*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"c"}, Siblings: 1}) // unexplained: c failed
 	st, ok := s.h.Staleness()
-	if !ok || st.Reads != 1 || st.ReadsStale != 1 || st.StaleReads[0].Op != 3 {
+	if !ok || st.Reads != 1 || st.ReadsStale != 1 || st.StaleReads[0].Op != 3 || st.Unexplained != 1 || st.UnexplainedOps[0] != 6 {
 		t.Fatalf("staleness = %+v", st)
+	}
+}
+
+func TestTheHistoryKeepsEveryOperationAcrossItsBlocks(t *testing.T) {
+	s := newScripted()
+	const n = 3*opBlock + 5
+	for i := 0; i < n; i++ {
+		s.now = time.Duration(i)
+		id := s.h.invoke(Op{Kind: OpAdd, Key: "s0", Element: i})
+		if int(id) != i {
+			t.Fatalf("operation %d got id %d", i, id)
+		}
+		if i%3 == 0 {
+			s.h.complete(id, nil)
+		}
+	}
+	ops := s.h.Ops()
+	if s.h.Len() != n || len(ops) != n {
+		t.Fatalf("Len %d, Ops %d, want %d", s.h.Len(), len(ops), n)
+	}
+	for i, op := range ops {
+		wantStatus := checker.OpPending
+		if i%3 == 0 {
+			wantStatus = checker.OpCompleted
+		}
+		if int(op.ID) != i || op.Element != i || op.Call != time.Duration(i) || op.Status != wantStatus {
+			t.Fatalf("operation %d = %+v", i, op)
+		}
+	}
+	if sums := s.h.Summaries(); len(sums) != n || sums[n-1].ID != n-1 || sums[n-1].Text != "add(s0, "+strconv.Itoa(n-1)+") -> ? (unknown)" {
+		t.Fatalf("last summary = %+v", sums[n-1])
 	}
 }
 
@@ -126,6 +162,36 @@ func TestAWrittenHistoryReadsBackWithTheSameVerdict(t *testing.T) {
 	} {
 		if _, err := ReadHistory(strings.NewReader("\n" + bad)); err == nil || !strings.HasPrefix(err.Error(), "line 2:") {
 			t.Errorf("%s: err = %v, want one naming line 2", bad, err)
+		}
+	}
+}
+
+func TestSummariesDescribeEachOperation(t *testing.T) {
+	s := newScripted()
+	ms := time.Millisecond
+	s.op(0, ms, Op{Kind: OpAdd, Key: "s0", Element: 17})
+	s.op(ms, 2*ms, Op{Kind: OpWrite, Key: "r0", Value: `v"1`})
+	s.op(2*ms, 3*ms, Op{Kind: OpRead, Key: "s1", Elements: []int{1, 2, 3}, Siblings: 2, Final: true})
+	s.op(3*ms, 4*ms, Op{Kind: OpGet, Key: "r0", Values: []string{"a", "b c"}})
+	s.op(4*ms, 5*ms, Op{Kind: OpDelete, Key: "r1", Values: []string{"x"}})
+	s.h.fail(s.h.invoke(Op{Kind: OpWrite, Key: "r1", Value: "w"}))
+	s.h.invoke(Op{Kind: OpGet, Key: "r2"})
+	want := []string{
+		"add(s0, 17) -> ok",
+		`write(r0, "v\"1") -> ok`,
+		"final read(s1) -> 3 elements, 2 siblings",
+		`get(r0) -> ["a" "b c"]`,
+		`delete(r1) -> removed ["x"]`,
+		`write(r1, "w") -> failed (never applied)`,
+		"get(r2) -> ? (unknown)",
+	}
+	sums := s.h.Summaries()
+	if len(sums) != len(want) {
+		t.Fatalf("%d summaries, want %d", len(sums), len(want))
+	}
+	for i, sum := range sums {
+		if sum.Text != want[i] || int(sum.ID) != i || sum.Writes != (i < 2 || i == 4 || i == 5) {
+			t.Errorf("summary %d = %+v, want text %q", i, sum, want[i])
 		}
 	}
 }

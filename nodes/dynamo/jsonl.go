@@ -54,7 +54,7 @@ type jsonOp struct {
 // ReadHistory reads it back.
 func (h *History) WriteJSONL(w io.Writer) error {
 	enc := json.NewEncoder(w)
-	for _, op := range h.ops {
+	for op := range h.ops.all() {
 		l := jsonOp{Process: op.Client, Call: int64(op.Call), Kind: op.Kind.String(), Key: op.Key, Final: op.Final, Failed: op.Status == checker.OpFailed}
 		switch op.Kind {
 		case OpAdd:
@@ -96,8 +96,7 @@ func ReadHistory(r io.Reader) (*History, error) {
 		if err != nil {
 			return nil, &checker.LineError{Line: n, Err: err}
 		}
-		op.ID = checker.OpID(len(h.ops))
-		h.ops = append(h.ops, op)
+		h.ops.add(op)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("dynamo: reading the history: %w", err)

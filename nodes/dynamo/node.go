@@ -36,10 +36,15 @@ type Node struct {
 	ring *Ring
 
 	data    map[string]Object
-	keys    []string          // of data, sorted
-	digests map[string]uint64 // of data, filled lazily: a hash of key and object, for the Merkle trees
-	buf     []byte            // scratch for encodings; storage copies what it is given
-	hints   map[hintKey]Object
+	keys    []string               // of data, sorted
+	digests map[string]uint64      // of data, filled lazily: a hash of key and object, for the Merkle trees
+	buf     []byte                 // scratch for encodings; storage copies what it is given
+	reads   map[string]encodedRead // the last answer to a get, by key
+	// dataKeys and hintKeys are the storage keys of data and hints, made
+	// once each rather than at every write.
+	dataKeys map[string]string
+	hintKeys map[hintKey]string
+	hints    map[hintKey]Object
 	// own is, per key, the merge of every object this server wrote as a
 	// fallback coordinator. A dot's counter claims every earlier dot of
 	// its server for the key (a context that has seen (s, 7) has seen
@@ -109,7 +114,8 @@ func (n *Node) Start(env sim.Env) {
 		panic("dynamo: " + err.Error())
 	}
 	n.ring = ring
-	n.data, n.hints, n.own, n.digests = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}, map[string]uint64{}
+	n.data, n.hints, n.own, n.digests, n.reads = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}, map[string]uint64{}, map[string]encodedRead{}
+	n.dataKeys, n.hintKeys = map[string]string{}, map[hintKey]string{}
 	n.reqs, n.lastSeq, n.lastResp, n.forwards, n.inflight = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}, map[uint64]uint64{}
 	n.st = env.Storage()
 	st := n.st
@@ -233,7 +239,7 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 		n.hints[hk] = o
 		if !n.cfg.Bugs.UnsyncedHints {
 			n.buf = appendObject(n.buf[:0], o)
-			st.Set(hintStorageKey(hk), n.buf)
+			st.Set(n.hintStorageKey(hk), n.buf)
 			st.Sync()
 		}
 		return
@@ -246,7 +252,12 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 	n.data[key] = o
 	n.buf = appendObject(n.buf[:0], o)
 	delete(n.digests, key)
-	st.Set(prefixData+key, n.buf)
+	dk, ok := n.dataKeys[key]
+	if !ok {
+		dk = prefixData + key
+		n.dataKeys[key] = dk
+	}
+	st.Set(dk, n.buf)
 	st.Sync()
 	if n.cfg.Observer != nil {
 		n.cfg.Observer.Stored(n.self, key, before, o)
@@ -254,7 +265,16 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 }
 
 // hintStorageKey is "h/<target>/<key>".
-func hintStorageKey(hk hintKey) string {
+func (n *Node) hintStorageKey(hk hintKey) string {
+	if k, ok := n.hintKeys[hk]; ok {
+		return k
+	}
+	k := formatHintKey(hk)
+	n.hintKeys[hk] = k
+	return k
+}
+
+func formatHintKey(hk hintKey) string {
 	var b strings.Builder
 	b.Grow(len(prefixHint) + 21 + len(hk.key))
 	b.WriteString(prefixHint)

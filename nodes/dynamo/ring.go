@@ -78,8 +78,17 @@ func (r *Ring) Servers() []sim.HostID { return slices.Clone(r.servers) }
 // RangeOf is the range key belongs to.
 func (r *Ring) RangeOf(key string) int {
 	h := hash64(key)
-	i, _ := slices.BinarySearchFunc(r.tokens, h, func(t token, h uint64) int { return cmp.Compare(t.pos, h) })
-	return i % len(r.tokens)
+	// The first token at or after h, by bisection (every request asks).
+	lo, hi := 0, len(r.tokens)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if r.tokens[mid].pos < h {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo % len(r.tokens)
 }
 
 // Walk is range rg's preference list over every server: the first N are

@@ -210,13 +210,20 @@ func (o Object) Live() []string {
 // last (the dot breaks ties): a client that must show one value shows the
 // last.
 func (o Object) byTime() ([]string, []Dot) {
-	if len(o.Siblings) == 1 {
-		if s := o.Siblings[0]; !s.Tombstone {
-			return []string{s.Value}, []Dot{s.Dot}
-		}
+	live := o.liveByTime(nil)
+	if len(live) == 0 {
 		return nil, nil
 	}
-	live := make([]Sibling, 0, len(o.Siblings))
+	out, dots := make([]string, len(live)), make([]Dot, len(live))
+	for i, s := range live {
+		out[i], dots[i] = s.Value, s.Dot
+	}
+	return out, dots
+}
+
+// liveByTime appends the live siblings to buf in byTime's order.
+func (o Object) liveByTime(buf []Sibling) []Sibling {
+	live := buf[:0]
 	for _, s := range o.Siblings {
 		if !s.Tombstone {
 			live = append(live, s)
@@ -228,11 +235,7 @@ func (o Object) byTime() ([]string, []Dot) {
 		}
 		return -1
 	})
-	out, dots := make([]string, len(live)), make([]Dot, len(live))
-	for i, s := range live {
-		out[i], dots[i] = s.Value, s.Dot
-	}
-	return out, dots
+	return live
 }
 
 // Deleted reports whether every sibling is a tombstone (and there is one).
@@ -291,22 +294,29 @@ func (o Object) Merge(p Object) Object {
 	case len(o.Siblings) == 0 && distinctDots(p.Siblings):
 		return p
 	}
-	out := Object{Siblings: make([]Sibling, 0, len(o.Siblings)+len(p.Siblings))}
-	keep := func(x Sibling, others []Sibling) bool {
-		for _, y := range others {
-			if y.Dot != x.Dot && y.Past.Covers(x.Dot) {
-				return false
-			}
-		}
-		return true
+	// The usual merge is of an older version and a newer one, and its
+	// result is the newer one's siblings: that object itself is returned,
+	// shared, rather than a copy. (Sorted by dot with no dot twice, a list
+	// is its own sorted, deduplicated copy.)
+	if allKept(p.Siblings, o.Siblings) && noneKept(o.Siblings, p.Siblings) && strictlySorted(p.Siblings) {
+		return p
 	}
+	if allKept(o.Siblings, p.Siblings) && noneKept(p.Siblings, o.Siblings) && strictlySorted(o.Siblings) {
+		return o
+	}
+	return mergeCopy(o, p)
+}
+
+// mergeCopy is Merge's result as a new object.
+func mergeCopy(o, p Object) Object {
+	out := Object{Siblings: make([]Sibling, 0, len(o.Siblings)+len(p.Siblings))}
 	for _, x := range o.Siblings {
-		if keep(x, p.Siblings) {
+		if kept(x, p.Siblings) {
 			out.Siblings = append(out.Siblings, x)
 		}
 	}
 	for _, y := range p.Siblings {
-		if !keep(y, o.Siblings) {
+		if !kept(y, o.Siblings) {
 			continue
 		}
 		if slices.ContainsFunc(out.Siblings, func(x Sibling) bool { return x.Dot == y.Dot }) {
@@ -316,6 +326,49 @@ func (o Object) Merge(p Object) Object {
 	}
 	sortSiblings(out.Siblings)
 	return out
+}
+
+// kept reports whether a merge keeps x against the other replica's
+// siblings: none of them has seen it, unless it is x itself.
+func kept(x Sibling, others []Sibling) bool {
+	for _, y := range others {
+		if y.Dot != x.Dot && y.Past.Covers(x.Dot) {
+			return false
+		}
+	}
+	return true
+}
+
+// allKept reports whether a merge keeps every sibling of xs against
+// others; noneKept whether it keeps none.
+func allKept(xs, others []Sibling) bool {
+	for _, x := range xs {
+		if !kept(x, others) {
+			return false
+		}
+	}
+	return true
+}
+
+func noneKept(xs, others []Sibling) bool {
+	for _, x := range xs {
+		if kept(x, others) {
+			return false
+		}
+	}
+	return true
+}
+
+// strictlySorted reports whether the siblings' dots increase, as
+// sortSiblings orders them, none twice.
+func strictlySorted(s []Sibling) bool {
+	for i := 1; i < len(s); i++ {
+		a, b := s[i-1].Dot, s[i].Dot
+		if a.Node > b.Node || (a.Node == b.Node && a.Counter >= b.Counter) {
+			return false
+		}
+	}
+	return true
 }
 
 // lwwPut and lwwMerge keep one sibling: the one with the latest time (the

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
 
 	"github.com/detsim/detsim/sim"
 )
@@ -150,5 +151,72 @@ func TestAReadOfOneSiblingEncodesAsTheGeneralEncoding(t *testing.T) {
 		if got, n := encodeObjectRead(o); got != want || n != len(live) {
 			t.Errorf("%+v: %q (%d live), want %q (%d)", o, got, n, want, len(live))
 		}
+	}
+}
+
+// TestMergeSharesAnInputOnlyWhenItIsTheMerge draws pairs of objects (from
+// a few servers' writes, with repeated dots as Bugs.ClientClocks makes
+// them, and unsorted lists) and checks that Merge, which returns one of
+// its inputs when the merge is exactly it, always equals the merge built
+// as a new object.
+func TestMergeSharesAnInputOnlyWhenItIsTheMerge(t *testing.T) {
+	sibling := rapid.Custom(func(t *rapid.T) Sibling {
+		var past VV
+		for node := int64(1); node <= 3; node++ {
+			if c := rapid.Uint64Range(0, 4).Draw(t, "past"); c > 0 {
+				past = append(past, Entry{node, c})
+			}
+		}
+		return Sibling{
+			Dot:       Dot{rapid.Int64Range(1, 3).Draw(t, "node"), rapid.Uint64Range(1, 5).Draw(t, "counter")},
+			Past:      past,
+			Value:     rapid.SampledFrom([]string{"a", "b", "c"}).Draw(t, "value"),
+			Tombstone: rapid.Bool().Draw(t, "tombstone"),
+		}
+	})
+	object := rapid.Custom(func(t *rapid.T) Object {
+		sibs := rapid.SliceOfN(sibling, 0, 4).Draw(t, "siblings")
+		if rapid.Bool().Draw(t, "sorted") {
+			sortSiblings(sibs)
+		}
+		return Object{Siblings: sibs}
+	})
+	rapid.Check(t, func(t *rapid.T) {
+		o, p := object.Draw(t, "o"), object.Draw(t, "p")
+		got, want := o.Merge(p), mergeCopy(o, p)
+		if o.Equal(p) || len(p.Siblings) == 0 || len(o.Siblings) == 0 {
+			return // answered before the comparison of what each keeps
+		}
+		if !got.Equal(want) {
+			t.Fatalf("Merge = %+v, want %+v", got, want)
+		}
+	})
+}
+
+func TestRangeOfIsTheFirstTokenAtOrAfterTheKeysHash(t *testing.T) {
+	r, err := NewRing([]sim.HostID{0, 1, 2, 3, 4}, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapped := 0
+	for i := 0; i < 5000; i++ {
+		key := SetKey(i)
+		h := hash64(key)
+		want := 0 // past the last token, the range wraps to the first
+		for j, tok := range r.tokens {
+			if tok.pos >= h {
+				want = j
+				break
+			}
+		}
+		if h > r.tokens[len(r.tokens)-1].pos {
+			wrapped++
+		}
+		if got := r.RangeOf(key); got != want {
+			t.Fatalf("RangeOf(%q) = %d, want %d", key, got, want)
+		}
+	}
+	if wrapped == 0 {
+		t.Fatal("no key hashed past the last token: the wrap went untested")
 	}
 }

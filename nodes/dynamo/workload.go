@@ -150,7 +150,33 @@ type clientNode struct {
 	// parsed caches the elements of the set value last read per key:
 	// reads mostly see the version they saw before.
 	parsed map[string]parsedSet
+
+	// cur is the operation in flight: the client library runs one at a
+	// time, so its outcome callbacks, gotten and put, are bound once
+	// (getDone, putDone) and find the operation here instead of in a
+	// closure made for each.
+	cur struct {
+		id      checker.OpID
+		key     string
+		set     bool // a read of a set, whose siblings the history does not keep
+		then    afterGet
+		element int // an add's element
+	}
+	getDone, putDone func(client.Outcome)
+	// A set read's siblings are parsed and dropped before the next
+	// operation: they are decoded into these.
+	setValues [4]string
+	setDots   [4]Dot
 }
+
+// afterGet is what follows a get's outcome.
+type afterGet uint8
+
+const (
+	afterGetPause  afterGet = iota // a read or a get: think, then the next operation
+	afterGetAdd                    // an add's read: write the set with the element
+	afterGetDelete                 // a delete's read: delete what it read
+)
 
 type parsedSet struct {
 	value string
@@ -169,6 +195,7 @@ func (n *clientNode) Start(env sim.Env) {
 		panic(fmt.Sprintf("dynamo: workload client: %v", err))
 	}
 	n.c, n.ctx, n.final, n.parsed = c, map[string]string{}, -1, map[string]parsedSet{}
+	n.getDone, n.putDone = n.gotten, n.put
 	n.pause()
 }
 
@@ -240,8 +267,15 @@ func (n *clientNode) finalRead() {
 	}
 }
 
-func (n *clientNode) decode(o client.Outcome) Read {
-	r, err := DecodeRead(o.Result.Value)
+// decode reads a get's answer; that of a set read into the client's own
+// slices.
+func (n *clientNode) decode(o client.Outcome, set bool) Read {
+	var values []string
+	var dots []Dot
+	if set {
+		values, dots = n.setValues[:0], n.setDots[:0]
+	}
+	r, err := decodeRead(o.Result.Value, values, dots)
 	if err != nil {
 		panic(fmt.Sprintf("dynamo: client %d: a server answered a get with %v", n.id(), err))
 	}
@@ -432,40 +466,54 @@ func (n *clientNode) do(op client.Op, done func(client.Outcome)) {
 	}
 }
 
-// getInto runs a get of key, records it as op (a read or get) and hands the
-// outcome on.
-func (n *clientNode) getInto(op Op, then func(Read, bool)) {
-	id := n.h.invoke(op)
-	key := op.Key // the closure keeps the key, not the whole op
-	n.do(client.Op{Kind: client.OpGet, Key: key}, func(o client.Outcome) {
-		if o.Verdict != client.VerdictOK {
-			if o.Verdict == client.VerdictFailed {
-				n.h.fail(id)
-			}
-			then(Read{}, false)
-			return
+// getInto runs a get of key, records it as op (a read or get), and goes
+// on as then says.
+func (n *clientNode) getInto(op Op, then afterGet, element int) {
+	n.cur.id, n.cur.key, n.cur.set, n.cur.then, n.cur.element = n.h.invoke(op), op.Key, op.Kind == OpRead, then, element
+	n.do(client.Op{Kind: client.OpGet, Key: op.Key}, n.getDone)
+}
+
+// gotten is the outcome of the get in flight.
+func (n *clientNode) gotten(o client.Outcome) {
+	cur := n.cur
+	if o.Verdict != client.VerdictOK {
+		if o.Verdict == client.VerdictFailed {
+			n.h.fail(cur.id)
 		}
-		r := n.decode(o)
-		n.ctx[key] = r.Context
-		n.h.complete(id, func(x *Op) {
-			x.Siblings = len(r.Values)
-			x.Found = o.Result.Found
-			if x.Kind == OpRead {
-				x.Elements = n.elements(key, r.Values)
-			} else {
-				x.Values, x.Dots = r.Values, r.Dots
-			}
-		})
-		then(r, true)
+		n.afterGet(cur.then, cur.key, cur.element, Read{}, false)
+		return
+	}
+	r := n.decode(o, cur.set)
+	n.ctx[cur.key] = r.Context
+	n.h.complete(cur.id, func(x *Op) {
+		x.Siblings = len(r.Values)
+		x.Found = o.Result.Found
+		if x.Kind == OpRead {
+			x.Elements = n.elements(cur.key, r.Values)
+		} else {
+			x.Values, x.Dots = r.Values, r.Dots
+		}
 	})
+	n.afterGet(cur.then, cur.key, cur.element, r, true)
+}
+
+func (n *clientNode) afterGet(then afterGet, key string, element int, r Read, ok bool) {
+	switch then {
+	case afterGetAdd:
+		n.addRead(key, element, r, ok)
+	case afterGetDelete:
+		n.deleteRead(key, r, ok)
+	default:
+		n.pause()
+	}
 }
 
 func (n *clientNode) read(key string, final bool) {
-	n.getInto(Op{Client: n.id(), Kind: OpRead, Key: key, Final: final}, func(Read, bool) { n.pause() })
+	n.getInto(Op{Client: n.id(), Kind: OpRead, Key: key, Final: final}, afterGetPause, 0)
 }
 
 func (n *clientNode) get(key string, final bool) {
-	n.getInto(Op{Client: n.id(), Kind: OpGet, Key: key, Final: final}, func(Read, bool) { n.pause() })
+	n.getInto(Op{Client: n.id(), Kind: OpGet, Key: key, Final: final}, afterGetPause, 0)
 }
 
 // add is read-merge-write: the put carries the union of every sibling the
@@ -473,31 +521,35 @@ func (n *clientNode) get(key string, final bool) {
 // supersedes exactly what it merged.
 func (n *clientNode) add(key string) {
 	e := n.unique()
-	n.getInto(Op{Client: n.id(), Kind: OpRead, Key: key}, func(r Read, ok bool) {
-		addID := n.h.invoke(Op{Client: n.id(), Kind: OpAdd, Key: key, Element: e})
-		if !ok {
-			n.h.fail(addID) // nothing was written
-			n.pause()
-			return
-		}
-		els := n.elements(key, r.Values)
-		i, _ := slices.BinarySearch(els, e)
-		var value string
-		if len(r.Values) == 1 {
-			value = insertElement(r.Values[0], i, e)
-		}
-		grown := make([]int, len(els)+1)
-		copy(grown, els[:i])
-		grown[i] = e
-		copy(grown[i+1:], els[i:])
-		if value == "" {
-			value = encodeSet(grown)
-		}
-		// The next read of key most likely returns this value: its parse
-		// is at hand.
-		n.parsed[key] = parsedSet{value, grown}
-		n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: value, Want: r.Context})
-	})
+	n.getInto(Op{Client: n.id(), Kind: OpRead, Key: key}, afterGetAdd, e)
+}
+
+// addRead goes on with an add of e to key once its read r is in (ok) or
+// has failed.
+func (n *clientNode) addRead(key string, e int, r Read, ok bool) {
+	addID := n.h.invoke(Op{Client: n.id(), Kind: OpAdd, Key: key, Element: e})
+	if !ok {
+		n.h.fail(addID) // nothing was written
+		n.pause()
+		return
+	}
+	els := n.elements(key, r.Values)
+	i, _ := slices.BinarySearch(els, e)
+	var value string
+	if len(r.Values) == 1 {
+		value = insertElement(r.Values[0], i, e)
+	}
+	grown := make([]int, len(els)+1)
+	copy(grown, els[:i])
+	grown[i] = e
+	copy(grown[i+1:], els[i:])
+	if value == "" {
+		value = encodeSet(grown)
+	}
+	// The next read of key most likely returns this value: its parse
+	// is at hand.
+	n.parsed[key] = parsedSet{value, grown}
+	n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: value, Want: r.Context})
 }
 
 // insertElement is encodeSet of set's elements with e inserted at
@@ -546,24 +598,30 @@ func (n *clientNode) write(key string) {
 
 // delete reads the register and deletes what it read.
 func (n *clientNode) delete(key string) {
-	n.getInto(Op{Client: n.id(), Kind: OpGet, Key: key}, func(r Read, ok bool) {
-		if !ok {
-			n.pause()
-			return
-		}
-		id := n.h.invoke(Op{Client: n.id(), Kind: OpDelete, Key: key, Values: r.Values, Dots: r.Dots})
-		n.putThen(id, client.Op{Kind: client.OpDelete, Key: key, Want: r.Context})
-	})
+	n.getInto(Op{Client: n.id(), Kind: OpGet, Key: key}, afterGetDelete, 0)
+}
+
+func (n *clientNode) deleteRead(key string, r Read, ok bool) {
+	if !ok {
+		n.pause()
+		return
+	}
+	id := n.h.invoke(Op{Client: n.id(), Kind: OpDelete, Key: key, Values: r.Values, Dots: r.Dots})
+	n.putThen(id, client.Op{Kind: client.OpDelete, Key: key, Want: r.Context})
 }
 
 func (n *clientNode) putThen(id checker.OpID, op client.Op) {
-	n.do(op, func(o client.Outcome) {
-		switch o.Verdict {
-		case client.VerdictOK:
-			n.h.complete(id, nil)
-		case client.VerdictFailed:
-			n.h.fail(id)
-		}
-		n.pause()
-	})
+	n.cur.id = id
+	n.do(op, n.putDone)
+}
+
+// put is the outcome of the put or delete in flight.
+func (n *clientNode) put(o client.Outcome) {
+	switch o.Verdict {
+	case client.VerdictOK:
+		n.h.complete(n.cur.id, nil)
+	case client.VerdictFailed:
+		n.h.fail(n.cur.id)
+	}
+	n.pause()
 }
