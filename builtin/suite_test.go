@@ -88,9 +88,13 @@ func sweepSkips(t *testing.T) map[string]bool {
 
 // seedCount is how many seeds a scenario gets when the suite runs seeds
 // per scenario. A planted bug shows in a fraction of seeds; scenarios that
-// hunt one get three times the seeds. A swarm draws which faults are on,
-// and how hard, from the seed, so each of its seeds is a different test:
-// it gets eight times the seeds, where the suite's time finds the most.
+// hunt one get three times the seeds. Where the seed shapes the test
+// itself, each seed is a different test, and that is where the suite's
+// time finds the most: a swarm, which draws from the seed which faults are
+// on and how hard they strike, gets eight times the seeds, and so does a
+// scenario whose faults react to the run or mix (faultMix). The mutants
+// that the suite's first eight seeds missed and later seeds killed were
+// all killed in such scenarios.
 func seedCount(s Scenario, seeds int) int {
 	switch {
 	case s.Expect.Verdict == Fail:
@@ -98,7 +102,70 @@ func seedCount(s Scenario, seeds int) int {
 	case s.Nemesis.Generator != nil && s.Nemesis.Generator.Swarm:
 		return 8 * seeds
 	}
-	return seeds
+	return faultMix(s) * seeds
+}
+
+// faultMix is how much a scenario's seed changes what its faults do, as a
+// multiple of the suite's seeds. 8: a targeted program or a script, which
+// strike at moments and servers the run picks, or faults of three kinds
+// or more besides their undos (crashes, partitions and membership changes,
+// say), whose interleaving the seed's latencies decide. 4: faults of two
+// kinds, or a network that loses or duplicates messages, which the seed
+// draws message by message. 1: one kind of fault, or none, over a reliable
+// network: the same test at every seed but for latencies, which the
+// suite's eight seeds cover.
+func faultMix(s Scenario) int {
+	n := s.Nemesis
+	kinds := map[FaultKind]bool{}
+	for _, f := range n.Schedule {
+		switch f.Kind {
+		case FaultHeal, FaultRestart, FaultResume, FaultUnclog:
+		default:
+			kinds[f.Kind] = true
+		}
+	}
+	switch {
+	case len(n.Programs) > 0 || scriptStrikes(n.Script) || len(kinds) >= 3:
+		return 8
+	case len(kinds) == 2 || s.Network.LossRatio > 0 || s.Network.DupRatio > 0:
+		return 4
+	}
+	return 1
+}
+
+// scriptStrikes reports whether a script acts on servers, rather than
+// only asserting.
+func scriptStrikes(steps []Step) bool {
+	for _, st := range steps {
+		if st.Do != "" || st.Fault != nil || scriptStrikes(st.Steps) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSeedCountFollowsTheFaultMix: the suite's seeds go where the seed
+// shapes the test.
+func TestSeedCountFollowsTheFaultMix(t *testing.T) {
+	for name, want := range map[string]int{
+		"raft-leader-partition":      8,  // one kind of fault, on a schedule
+		"lab-3b-basic-agree":         8,  // a script that only asserts
+		"raft-crash-restart":         32, // crashes and kill-alls
+		"raft-unreliable-network":    32, // a lossy network
+		"lab-3b-fail-agree":          64, // a script that disconnects servers
+		"raft-membership-concurrent": 64, // a targeted program
+		"raft-mixed":                 64, // crashes, partitions, membership and more
+		"raft-swarm":                 64,
+		"raft-bug-stale-reads":       24,
+	} {
+		s, err := Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := seedCount(s, 8); got != want {
+			t.Errorf("%s: %d seeds of 8, want %d", name, got, want)
+		}
+	}
 }
 
 // sweepStages are the seed counts at which a sweep of seeds stops to let
