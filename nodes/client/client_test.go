@@ -538,3 +538,16 @@ func TestBusyAndOwnership(t *testing.T) {
 		t.Errorf("the client disowned %d of its own messages or timers", d().foreign)
 	}
 }
+
+func TestIsGetKnowsAGetRequestByValueAndByPointer(t *testing.T) {
+	get := Request{Op: Op{Kind: OpGet, Key: "k"}}
+	put := Request{Op: Op{Kind: OpPut, Key: "k"}}
+	for _, c := range []struct {
+		msg  any
+		want bool
+	}{{get, true}, {&get, true}, {put, false}, {&put, false}, {Response{}, false}, {nil, false}} {
+		if got := IsGet(c.msg); got != c.want {
+			t.Errorf("IsGet(%#v) = %v, want %v", c.msg, got, c.want)
+		}
+	}
+}

@@ -86,6 +86,19 @@ type Request struct {
 	Op     Op
 }
 
+// IsGet reports whether msg is a Request (or a pointer to one, as the
+// client sends them) for a get: what a leader that serves reads by
+// ReadIndex answers with a round of heartbeats of its own.
+func IsGet(msg any) bool {
+	switch r := msg.(type) {
+	case Request:
+		return r.Op.Kind == OpGet
+	case *Request:
+		return r.Op.Kind == OpGet
+	}
+	return false
+}
+
 // Response answers the Request with the same Client and Seq.
 type Response struct {
 	Client uint64

@@ -91,7 +91,7 @@ func liveness(cfg etcdraft.Config) system.Liveness {
 		l.Heartbeats = system.HeartbeatRate{
 			PerSecond: 1 + int(time.Second/beat),
 			Heartbeat: isHeartbeat,
-			Read:      isRead,
+			Read:      client.IsGet,
 			// etcd keeps the reads a leader could not confirm (no entry of
 			// its term committed yet) until it leads again and one does,
 			// terms later if need be (seen: three reads of term 4 sent in
@@ -117,17 +117,6 @@ func liveness(cfg etcdraft.Config) system.Liveness {
 func isHeartbeat(msg any) bool {
 	m, ok := msg.(etcdraft.Message)
 	return ok && m.Raft() != nil && m.Raft().Type == raftpb.MsgHeartbeat
-}
-
-// isRead: a get, which the leader serves by ReadIndex.
-func isRead(msg any) bool {
-	switch r := msg.(type) {
-	case client.Request:
-		return r.Op.Kind == client.OpGet
-	case *client.Request:
-		return r.Op.Kind == client.OpGet
-	}
-	return false
 }
 
 // rate paces each client at perClient operations per second: its think

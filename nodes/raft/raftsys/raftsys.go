@@ -160,7 +160,7 @@ func liveness(cfg raft.Config) system.Liveness {
 	// A configuration without an interval is refused by Validate,
 	// which runs after the promises are read from it.
 	if cfg.HeartbeatInterval > 0 {
-		l.Heartbeats = system.HeartbeatRate{PerSecond: 1 + int(time.Second/cfg.HeartbeatInterval), Heartbeat: isHeartbeat, Read: isRead}
+		l.Heartbeats = system.HeartbeatRate{PerSecond: 1 + int(time.Second/cfg.HeartbeatInterval), Heartbeat: isHeartbeat, Read: client.IsGet}
 	}
 	if cfg.PreVote {
 		l.StableAfter = cfg.ElectionTimeoutMax
@@ -172,17 +172,6 @@ func liveness(cfg raft.Config) system.Liveness {
 }
 
 func isHeartbeat(msg any) bool { _, ok := msg.(raft.Heartbeat); return ok }
-
-// isRead: a get, which the leader serves by a round of heartbeats.
-func isRead(msg any) bool {
-	switch r := msg.(type) {
-	case client.Request:
-		return r.Op.Kind == client.OpGet
-	case *client.Request:
-		return r.Op.Kind == client.OpGet
-	}
-	return false
-}
 
 // rate paces each client at perClient operations per second: its think
 // time between an answer and its next request is 1/perClient on average.
