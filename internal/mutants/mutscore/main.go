@@ -9,7 +9,8 @@
 // the suite (about a minute on 2 cores).
 //
 // -seeds n runs the suite over n seeds per scenario instead of 8
-// (DETSIM_SEEDS: planted-bug hunters get 3n, swarms 8n, as in the suite;
+// (DETSIM_SEEDS: each scenario gets the multiple of n the suite's
+// seedCount gives it, from n for a fixed schedule to 8n for a swarm;
 // the deeper tests of nodes/raft/raftsys read it too). -sweep scores by
 // the built-in scenarios alone, as a sweep of a user's own system would,
 // with no unit test; it skips the scenarios that hunt a planted bug, runs
