@@ -9,15 +9,53 @@ import (
 	"github.com/detsim/detsim/sim"
 )
 
+// txnInfo is what the shards and deciders reported of one transaction.
 type txnInfo struct {
+	id              twopc.TxnID
 	decided, commit bool
 	decider         sim.HostID
-	// The maps are nil until a shard is first set (setShard).
-	ended        map[int]bool // shard -> committed
-	volatile     map[int]bool // shards whose ending a crash forgets
-	prepared     map[int]bool // shards that voted yes and have not ended it
-	blockedSince map[int]time.Duration
-	blocked      time.Duration // longest in-doubt interval that ended
+	// shards holds one entry per shard that reported anything, sorted by
+	// shard: a transaction touches a few shards, so a short list is
+	// cheaper than a map per field, and it is walked in shard order.
+	shards  []shardState
+	blocked time.Duration // longest in-doubt interval that ended
+}
+
+// shardState is one shard's view of a transaction.
+type shardState struct {
+	shard    int
+	ended    bool // the shard ended the transaction, committing it if commit
+	commit   bool
+	volatile bool // the ending is one a crash forgets
+	prepared bool // voted yes and not ended
+	blocked  bool // in doubt since since
+	since    time.Duration
+}
+
+// find returns shard's entry, or nil if it reported nothing yet.
+func (t *txnInfo) find(shard int) *shardState {
+	for i := range t.shards {
+		if t.shards[i].shard == shard {
+			return &t.shards[i]
+		}
+	}
+	return nil
+}
+
+// at returns shard's entry, adding it in shard order. The pointer holds
+// until the next call that adds an entry.
+func (t *txnInfo) at(shard int) *shardState {
+	i := 0
+	for ; i < len(t.shards) && t.shards[i].shard <= shard; i++ {
+		if t.shards[i].shard == shard {
+			return &t.shards[i]
+		}
+	}
+	if t.shards == nil {
+		t.shards = make([]shardState, 0, 4)
+	}
+	t.shards = slices.Insert(t.shards, i, shardState{shard: shard})
+	return &t.shards[i]
 }
 
 // Atomicity implements twopc.Observer. It is not safe for concurrent use;
@@ -26,8 +64,10 @@ type Atomicity struct {
 	now   func() time.Duration
 	names func(sim.HostID) string
 	err   error
-	txns  map[twopc.TxnID]*txnInfo
-	order []twopc.TxnID // in first-seen order, for deterministic reports
+	// txns indexes infos, which is in first-seen order, for deterministic
+	// reports.
+	txns  map[twopc.TxnID]int32
+	infos []txnInfo
 
 	booted      map[sim.HostID]bool
 	recoveries  int
@@ -48,26 +88,18 @@ func New(now func() time.Duration, name func(sim.HostID) string) *Atomicity {
 	if name == nil {
 		name = func(h sim.HostID) string { return h.String() }
 	}
-	return &Atomicity{now: now, names: name, txns: map[twopc.TxnID]*txnInfo{}, booted: map[sim.HostID]bool{}, StuckAfter: time.Second}
+	return &Atomicity{now: now, names: name, txns: map[twopc.TxnID]int32{}, booted: map[sim.HostID]bool{}, StuckAfter: time.Second}
 }
 
+// txn returns id's record, adding it if new. The pointer holds until the
+// next call that adds a record.
 func (a *Atomicity) txn(id twopc.TxnID) *txnInfo {
-	t := a.txns[id]
-	if t == nil {
-		t = &txnInfo{decider: sim.NoHost}
-		a.txns[id] = t
-		a.order = append(a.order, id)
+	if i, ok := a.txns[id]; ok {
+		return &a.infos[i]
 	}
-	return t
-}
-
-// setShard sets (*m)[shard], making the map on first use: a transaction
-// is seen by a few shards, and most never block or lose a volatile end.
-func setShard[V any](m *map[int]V, shard int, v V) {
-	if *m == nil {
-		*m = map[int]V{}
-	}
-	(*m)[shard] = v
+	a.txns[id] = int32(len(a.infos))
+	a.infos = append(a.infos, txnInfo{id: id, decider: sim.NoHost})
+	return &a.infos[len(a.infos)-1]
 }
 
 func (a *Atomicity) fail(format string, args ...any) {
@@ -88,37 +120,34 @@ func (a *Atomicity) Check() error { return a.err }
 
 func (a *Atomicity) Prepared(shard int, id twopc.TxnID) {
 	t := a.txn(id)
-	if _, ended := t.ended[shard]; !ended {
-		setShard(&t.prepared, shard, true)
+	if st := t.find(shard); st == nil || !st.ended {
+		t.at(shard).prepared = true
 	}
 }
 
 func (a *Atomicity) Finished(shard int, id twopc.TxnID, commit, durable bool) {
 	t := a.txn(id)
-	if prev, ok := t.ended[shard]; ok && prev != commit {
-		a.fail("decision reversed: shard %d ended %v with %s, then with %s", shard, id, outcome(prev), outcome(commit))
+	if st := t.find(shard); st != nil && st.ended && st.commit != commit {
+		a.fail("decision reversed: shard %d ended %v with %s, then with %s", shard, id, outcome(st.commit), outcome(commit))
 	}
-	for _, s := range sortedShards(t.ended) {
-		if s != shard && t.ended[s] != commit {
-			a.fail("atomicity violated: shard %d %s %v, which shard %d %s", shard, past(commit), id, s, past(t.ended[s]))
+	for _, other := range t.shards {
+		if other.ended && other.shard != shard && other.commit != commit {
+			a.fail("atomicity violated: shard %d %s %v, which shard %d %s", shard, past(commit), id, other.shard, past(other.commit))
 			break
 		}
 	}
 	if t.decided && t.commit != commit {
 		a.fail("atomicity violated: shard %d %s %v, which %s decided to %s", shard, past(commit), id, a.names(t.decider), outcome(t.commit))
 	}
-	setShard(&t.ended, shard, commit)
-	if durable {
-		delete(t.volatile, shard)
-	} else {
-		setShard(&t.volatile, shard, true)
-	}
-	delete(t.prepared, shard)
-	if since, ok := t.blockedSince[shard]; ok {
-		d := a.now() - since
+	st := t.at(shard)
+	st.ended, st.commit = true, commit
+	st.volatile = !durable
+	st.prepared = false
+	if st.blocked {
+		d := a.now() - st.since
 		a.blockedDone += d
 		t.blocked = max(t.blocked, d)
-		delete(t.blockedSince, shard)
+		st.blocked = false
 	}
 }
 
@@ -135,9 +164,9 @@ func (a *Atomicity) Decided(host sim.HostID, id twopc.TxnID, commit bool) {
 		a.fail("decision reversed: %s decided %v to %s, then %s decided it to %s", a.names(t.decider), id, outcome(t.commit), a.names(host), outcome(commit))
 		return
 	}
-	for _, s := range sortedShards(t.ended) {
-		if t.ended[s] != commit {
-			a.fail("atomicity violated: %s decided %v to %s, which shard %d %s", a.names(host), id, outcome(commit), s, past(t.ended[s]))
+	for _, st := range t.shards {
+		if st.ended && st.commit != commit {
+			a.fail("atomicity violated: %s decided %v to %s, which shard %d %s", a.names(host), id, outcome(commit), st.shard, past(st.commit))
 			break
 		}
 	}
@@ -147,9 +176,8 @@ func (a *Atomicity) Decided(host sim.HostID, id twopc.TxnID, commit bool) {
 }
 
 func (a *Atomicity) InDoubt(shard int, id twopc.TxnID) {
-	t := a.txn(id)
-	if _, ok := t.blockedSince[shard]; !ok {
-		setShard(&t.blockedSince, shard, a.now())
+	if st := a.txn(id).at(shard); !st.blocked {
+		st.blocked, st.since = true, a.now()
 	}
 }
 
@@ -168,14 +196,17 @@ func (a *Atomicity) Recovered(host sim.HostID, shard int, inDoubt []twopc.TxnID)
 	if shard < 0 {
 		return
 	}
-	for _, id := range a.order {
-		t := a.txns[id]
-		if t.volatile[shard] {
-			delete(t.ended, shard)
-			delete(t.volatile, shard)
+	for i := range a.infos {
+		t := &a.infos[i]
+		st := t.find(shard)
+		if st == nil {
+			continue
 		}
-		if t.prepared[shard] && !slices.Contains(inDoubt, id) {
-			a.fail("prepared state lost: %s restarted without %v, on which it had voted yes", a.names(host), id)
+		if st.volatile {
+			st.ended, st.volatile = false, false
+		}
+		if st.prepared && !slices.Contains(inDoubt, t.id) {
+			a.fail("prepared state lost: %s restarted without %v, on which it had voted yes", a.names(host), t.id)
 			return
 		}
 	}
@@ -192,9 +223,11 @@ func (a *Atomicity) Recovered(host sim.HostID, shard int, inDoubt []twopc.TxnID)
 func (a *Atomicity) BlockedTime() time.Duration {
 	total := a.blockedDone
 	now := a.now()
-	for _, id := range a.order {
-		for _, since := range a.txns[id].blockedSince {
-			total += now - since
+	for i := range a.infos {
+		for _, st := range a.infos[i].shards {
+			if st.blocked {
+				total += now - st.since
+			}
 		}
 	}
 	return total
@@ -204,8 +237,8 @@ func (a *Atomicity) BlockedTime() time.Duration {
 // StuckAfter.
 func (a *Atomicity) Stuck() int {
 	n := 0
-	for _, id := range a.order {
-		if a.inDoubt(a.txns[id]) >= a.StuckAfter {
+	for i := range a.infos {
+		if a.inDoubt(&a.infos[i]) >= a.StuckAfter {
 			n++
 		}
 	}
@@ -216,8 +249,8 @@ func (a *Atomicity) Stuck() int {
 // doubt, open intervals included.
 func (a *Atomicity) LongestInDoubt() time.Duration {
 	var longest time.Duration
-	for _, id := range a.order {
-		longest = max(longest, a.inDoubt(a.txns[id]))
+	for i := range a.infos {
+		longest = max(longest, a.inDoubt(&a.infos[i]))
 	}
 	return longest
 }
@@ -225,8 +258,10 @@ func (a *Atomicity) LongestInDoubt() time.Duration {
 func (a *Atomicity) inDoubt(t *txnInfo) time.Duration {
 	longest := t.blocked
 	now := a.now()
-	for _, since := range t.blockedSince {
-		longest = max(longest, now-since)
+	for _, st := range t.shards {
+		if st.blocked {
+			longest = max(longest, now-st.since)
+		}
 	}
 	return longest
 }
@@ -237,11 +272,11 @@ func (a *Atomicity) Committed() int { c, _ := a.outcomes(); return c }
 func (a *Atomicity) Aborted() int   { _, ab := a.outcomes(); return ab }
 
 func (a *Atomicity) outcomes() (committed, aborted int) {
-	for _, id := range a.order {
-		t := a.txns[id]
+	for i := range a.infos {
+		t := &a.infos[i]
 		c, ab := false, false
-		for _, commit := range t.ended { //detsim:maporder an OR over the endings, whatever the order
-			c, ab = c || commit, ab || !commit
+		for _, st := range t.shards {
+			c, ab = c || st.ended && st.commit, ab || st.ended && !st.commit
 		}
 		if c {
 			committed++
@@ -263,20 +298,17 @@ func (a *Atomicity) Queries() int { return a.queries }
 // prepared: once every fault has healed and the decision timeouts have
 // run, every transaction must be decided at every shard that voted yes.
 func (a *Atomicity) Liveness() error {
-	for _, id := range a.order {
-		t := a.txns[id]
-		if shards := sortedShards(t.prepared); len(shards) > 0 {
-			return fmt.Errorf("%v is still undecided at shard(s) %v after the heal", id, shards)
+	for i := range a.infos {
+		t := &a.infos[i]
+		var shards []int
+		for _, st := range t.shards {
+			if st.prepared {
+				shards = append(shards, st.shard)
+			}
+		}
+		if len(shards) > 0 {
+			return fmt.Errorf("%v is still undecided at shard(s) %v after the heal", t.id, shards)
 		}
 	}
 	return nil
-}
-
-func sortedShards[V any](m map[int]V) []int {
-	out := make([]int, 0, len(m))
-	for s := range m {
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out
 }
