@@ -31,12 +31,17 @@ func (r *txnRecorded) Staleness() (checker.Staleness, bool) { return checker.Sta
 
 func (r *txnRecorded) WriteJSONL(w io.Writer) error { return checker.WriteTxns(w, r.h.TxnsShared()) }
 
+// Summaries describes every transaction. The texts are written into one
+// buffer and each Text is a slice of it: one allocation for a history's
+// texts, where a builder per transaction made a few each.
 func (r *txnRecorded) Summaries() []checker.OpSummary {
 	txns := r.h.TxnsShared()
 	out := make([]checker.OpSummary, len(txns))
+	ends := make([]int, len(txns))
+	var b strings.Builder
+	b.Grow(64 * len(txns))
 	for i, t := range txns {
 		s := checker.OpSummary{ID: checker.OpID(t.ID), Client: t.Process + 1, Call: t.Call, Return: t.Return}
-		var b strings.Builder
 		b.WriteString("txn")
 		for _, m := range t.Mops {
 			s.Writes = s.Writes || m.Kind != checker.MopRead
@@ -52,9 +57,13 @@ func (r *txnRecorded) Summaries() []checker.OpSummary {
 			s.Status = checker.OpPending
 			b.WriteString(" -> ? (unknown)")
 		}
-		text := b.String()
-		s.Text = text
-		out[i] = s
+		out[i], ends[i] = s, b.Len()
+	}
+	texts := b.String()
+	start := 0
+	for i, end := range ends {
+		out[i].Text = texts[start:end]
+		start = end
 	}
 	return out
 }
@@ -69,7 +78,7 @@ func describeMop(b *strings.Builder, m checker.Mop, known bool) {
 	b.WriteByte(' ')
 	switch {
 	case m.Kind != checker.MopRead:
-		b.WriteString(strconv.Itoa(m.Value))
+		writeInt(b, m.Value)
 	case !known:
 		b.WriteByte('?')
 	case m.List != nil:
@@ -78,22 +87,31 @@ func describeMop(b *strings.Builder, m checker.Mop, known bool) {
 		for i, v := range m.List {
 			if n := len(m.List); n > 8 && i >= 2 && i < n-3 {
 				if i == 2 {
-					b.WriteString(" ... (" + strconv.Itoa(n) + " elements) ...")
+					b.WriteString(" ... (")
+					writeInt(b, n)
+					b.WriteString(" elements) ...")
 				}
 				continue
 			}
 			if i > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteString(strconv.Itoa(v))
+			writeInt(b, v)
 		}
 		b.WriteByte(']')
 	case m.Found:
-		b.WriteString(strconv.Itoa(m.Value))
+		writeInt(b, m.Value)
 	default:
 		b.WriteString("nil")
 	}
 	b.WriteByte(']')
+}
+
+// writeInt writes v in decimal through a buffer on the stack: the values
+// a client writes are too large for strconv.Itoa's cache of small ones.
+func writeInt(b *strings.Builder, v int) {
+	var digits [20]byte
+	b.Write(strconv.AppendInt(digits[:0], int64(v), 10))
 }
 
 // Check runs the transactional checker. The failure it reports is the
