@@ -152,6 +152,7 @@ type Client struct {
 	ops      []Op
 	shardOps [][]int // by shard: indexes into ops, in order
 	parts    []int
+	partOps  [][]Op // by position in parts: the operations each Execute carries
 	results  [][]int
 	answered []bool // by position in parts
 	epochs   []uint64
@@ -162,6 +163,7 @@ type Client struct {
 	// The history entry of the current transaction.
 	txnID  checker.TxnID
 	mops   []checker.Mop
+	done   []checker.Mop // the results recordCommit gives the history, which copies them
 	bankID checker.OpID
 	bankIn checker.BankInput
 }
@@ -265,8 +267,24 @@ func (c *Client) begin() {
 		c.shardOps[s] = append(c.shardOps[s], i)
 	}
 	slices.Sort(c.parts)
-	c.results = make([][]int, len(c.ops))
-	c.answered = make([]bool, len(c.parts))
+	// The operations of every Execute of this transaction, retries
+	// included, in one fresh array: the messages are Immutable, and the
+	// client never writes the array again.
+	grouped := make([]Op, 0, len(c.ops))
+	c.partOps = c.partOps[:0]
+	for _, s := range c.parts {
+		from := len(grouped)
+		for _, j := range c.shardOps[s] {
+			grouped = append(grouped, c.ops[j])
+		}
+		c.partOps = append(c.partOps, grouped[from:len(grouped):len(grouped)])
+	}
+	// results and answered are the client's own; epochs goes out in the
+	// CommitRequest, so it is fresh.
+	c.results = slices.Grow(c.results[:0], len(c.ops))[:len(c.ops)]
+	clear(c.results)
+	c.answered = slices.Grow(c.answered[:0], len(c.parts))[:len(c.parts)]
+	clear(c.answered)
 	c.epochs = make([]uint64, len(c.parts))
 	at := c.now()
 	if c.wl.Kind == Bank {
@@ -326,14 +344,9 @@ func (c *Client) draw() {
 
 func (c *Client) sendExecutes() {
 	for i, s := range c.parts {
-		if c.answered[i] {
-			continue
+		if !c.answered[i] {
+			c.env.Send(c.topo.Shards[s], Execute{Txn: c.txn, Priority: c.prio, Ops: c.partOps[i]})
 		}
-		ops := make([]Op, 0, len(c.shardOps[s]))
-		for _, j := range c.shardOps[s] {
-			ops = append(ops, c.ops[j])
-		}
-		c.env.Send(c.topo.Shards[s], Execute{Txn: c.txn, Priority: c.prio, Ops: ops})
 	}
 	c.arm()
 }
@@ -414,7 +427,8 @@ func (c *Client) recordCommit() {
 		c.hist.Bank.Complete(c.bankID, out, at)
 		return
 	}
-	res := make([]checker.Mop, len(c.mops))
+	res := slices.Grow(c.done[:0], len(c.mops))[:len(c.mops)]
+	c.done = res
 	for i, m := range c.mops {
 		res[i] = m
 		if m.Kind != checker.MopRead {

@@ -45,6 +45,9 @@ type Coordinator struct {
 	// epoch counts a Paxos Commit leader's boots, so that its ballots
 	// after a restart are new.
 	epoch uint64
+	// scratch is where decisions are encoded before Storage.Set copies
+	// them.
+	scratch []byte
 }
 
 // NewCoordinator returns the coordinator's factory.
@@ -248,11 +251,11 @@ func (c *Coordinator) decide(t *ctxn, commit bool) {
 		rec := coordRecord{Commit: commit, Participants: t.parts, Client: t.client}
 		if commit && c.cfg.Bugs.CommitBeforeForce {
 			c.send(t)
-			putDecision(c.st, txnKey(prefixCoord, t.id), &rec)
+			putDecision(c.st, txnKey(prefixCoord, t.id), &rec, &c.scratch)
 			c.env.After(commitForceDelay, forceTag{})
 			return
 		}
-		putDecision(c.st, txnKey(prefixCoord, t.id), &rec)
+		putDecision(c.st, txnKey(prefixCoord, t.id), &rec, &c.scratch)
 		c.st.Sync()
 	}
 	c.send(t)
@@ -291,7 +294,7 @@ func (c *Coordinator) query(from sim.HostID, m DecisionQuery) {
 	switch {
 	case t == nil:
 		rec := coordRecord{Client: sim.NoHost}
-		putDecision(c.st, txnKey(prefixCoord, m.Txn), &rec)
+		putDecision(c.st, txnKey(prefixCoord, m.Txn), &rec, &c.scratch)
 		c.st.Sync()
 		c.obs.Decided(c.env.ID(), m.Txn, false)
 		c.txns[m.Txn] = &ctxn{id: m.Txn, client: sim.NoHost, decided: true}

@@ -96,6 +96,8 @@ type Participant struct {
 	// applied keeps the writes of committed transactions, only for the
 	// ReapplyCommit bug.
 	applied map[TxnID][]Op
+	// scratch is where records are encoded before Storage.Set copies them.
+	scratch []byte
 }
 
 // NewParticipant returns the factory of shard number shard.
@@ -404,9 +406,8 @@ func (p *Participant) release(t *ptxn) {
 				woken = append(woken, w)
 			}
 		}
-		if l.free() {
-			delete(p.locks, req.Key)
-		}
+		// A free lock stays in p.locks, to be taken again without a new
+		// one: a shard's keys are few and hot.
 	}
 	t.held = 0
 	for _, w := range woken {
@@ -502,7 +503,7 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 		}
 		t.ops = rec.Writes
 		t.prepKey = txnKey(prefixPrep, t.id)
-		putPrepared(p.st, t.prepKey, &rec)
+		putPrepared(p.st, t.prepKey, &rec, &p.scratch)
 		if !p.cfg.Bugs.UnsyncedPrepare {
 			p.st.Sync()
 		}
@@ -617,7 +618,8 @@ func (p *Participant) applyWrites(id TxnID, writes []Op) {
 			v = apply(p.value(op.Key), op)
 		}
 		p.data[op.Key] = v
-		p.st.Set(prefixData+op.Key, encodeList(v))
+		p.scratch = appendEncodedList(p.scratch[:0], v)
+		p.st.Set(prefixData+op.Key, p.scratch)
 	}
 }
 
@@ -686,7 +688,9 @@ func (p *Participant) LockedKeys() []string {
 		out = append(out, k)
 	}
 	slices.Sort(out)
-	return out
+	// A free lock stays in the table (release keeps it for the next
+	// transaction), but it is neither held nor awaited.
+	return slices.DeleteFunc(out, func(k string) bool { return p.locks[k].free() })
 }
 
 // Data returns a copy of the committed values.

@@ -73,9 +73,12 @@ func put(st sim.Storage, key string, v any) {
 }
 
 // putPrepared writes a PREPARED record, one per transaction and shard,
-// in the bytes json.Marshal gives it, encoded by hand.
-func putPrepared(st sim.Storage, key string, rec *prepRecord) {
-	if b, ok := appendPrepRecord(make([]byte, 0, 160), rec); ok {
+// in the bytes json.Marshal gives it, encoded by hand into *scratch,
+// which Set copies and the caller keeps for the next record.
+func putPrepared(st sim.Storage, key string, rec *prepRecord, scratch *[]byte) {
+	b, ok := appendPrepRecord((*scratch)[:0], rec)
+	*scratch = b
+	if ok {
 		st.Set(key, b)
 		return
 	}
@@ -83,12 +86,13 @@ func putPrepared(st sim.Storage, key string, rec *prepRecord) {
 }
 
 // putDecision writes the coordinator's decision as putPrepared does.
-func putDecision(st sim.Storage, key string, rec *coordRecord) {
-	b := append(make([]byte, 0, 64), `{"commit":`...)
+func putDecision(st sim.Storage, key string, rec *coordRecord, scratch *[]byte) {
+	b := append((*scratch)[:0], `{"commit":`...)
 	b = strconv.AppendBool(b, rec.Commit)
 	b = appendInts(append(b, `,"participants":`...), rec.Participants)
 	b = strconv.AppendInt(append(b, `,"client":`...), int64(rec.Client), 10)
-	st.Set(key, append(b, '}'))
+	*scratch = append(b, '}')
+	st.Set(key, *scratch)
 }
 
 // appendPrepRecord appends rec as json.Marshal encodes it, or reports
@@ -193,8 +197,8 @@ func get(st sim.Storage, key string, v any) (found bool, err error) {
 // Data values and outcomes are written on every commit, so they are
 // encoded by hand: a value as varints, an outcome as one byte.
 
-func encodeList(v []int) []byte {
-	b := make([]byte, 0, 1+len(v)*5)
+// appendEncodedList appends v's encoding to b.
+func appendEncodedList(b []byte, v []int) []byte {
 	b = binary.AppendUvarint(b, uint64(len(v)))
 	for _, x := range v {
 		b = binary.AppendVarint(b, int64(x))
@@ -224,11 +228,17 @@ const (
 	outcomeAbort  = 'a'
 )
 
+// The outcome records' values, shared by every Set: Set copies them.
+var (
+	outcomeCommitted = []byte{outcomeCommit}
+	outcomeAborted   = []byte{outcomeAbort}
+)
+
 func outcomeByte(commit bool) []byte {
 	if commit {
-		return []byte{outcomeCommit}
+		return outcomeCommitted
 	}
-	return []byte{outcomeAbort}
+	return outcomeAborted
 }
 
 // lockReq is one lock a transaction holds or waits for.

@@ -17,7 +17,7 @@ type memStorage struct {
 	set map[string][]byte
 }
 
-func (m *memStorage) Set(key string, b []byte) { m.set[key] = b }
+func (m *memStorage) Set(key string, b []byte) { m.set[key] = bytes.Clone(b) } // as sim.Storage copies
 
 // TestRecordsAreWhatJSONMarshalWrites writes random PREPARED records and
 // decisions, with keys json.Marshal writes as they are and keys it
@@ -41,6 +41,9 @@ func TestRecordsAreWhatJSONMarshalWrites(t *testing.T) {
 		return v
 	}
 	st := &memStorage{set: map[string][]byte{}}
+	// One scratch for both kinds of record, as a node keeps it: each
+	// encoding must overwrite whatever the last one left.
+	var scratch []byte
 	fellBack := 0
 	for i := 0; i < 2000; i++ {
 		rec := prepRecord{
@@ -68,7 +71,7 @@ func TestRecordsAreWhatJSONMarshalWrites(t *testing.T) {
 		if _, ok := appendPrepRecord(nil, &rec); !ok {
 			fellBack++
 		}
-		putPrepared(st, "p", &rec)
+		putPrepared(st, "p", &rec, &scratch)
 		if got := st.set["p"]; !bytes.Equal(got, want) {
 			t.Fatalf("PREPARED record %+v:\nwritten %s\njson    %s", rec, got, want)
 		}
@@ -77,7 +80,7 @@ func TestRecordsAreWhatJSONMarshalWrites(t *testing.T) {
 		if want, err = json.Marshal(dec); err != nil {
 			t.Fatal(err)
 		}
-		putDecision(st, "d", &dec)
+		putDecision(st, "d", &dec, &scratch)
 		if got := st.set["d"]; !bytes.Equal(got, want) {
 			t.Fatalf("decision %+v:\nwritten %s\njson    %s", dec, got, want)
 		}
