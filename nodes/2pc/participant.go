@@ -337,7 +337,11 @@ func (p *Participant) run(t *ptxn) {
 				t.refused = true
 			}
 		}
-		view = append(view, viewed{op.Key, apply(v, op)})
+		// Only a later operation on the key reads the view: without one,
+		// the new value (a copy of the list, for an append) is not made.
+		if slices.ContainsFunc(t.ops[i+1:], func(later Op) bool { return later.Key == op.Key }) {
+			view = append(view, viewed{op.Key, apply(v, op)})
+		}
 	}
 	p.env.Cancel(t.timer)
 	if t.refused {
