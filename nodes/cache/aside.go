@@ -81,7 +81,11 @@ type asideNode struct {
 	gen    *client.Generator
 	issued int
 	req    uint64   // the latest cache request's number
-	op     *asideOp // nil between operations
+	op     *asideOp // nil between operations; else &current
+	// current is the operation in progress, held in the node so that an
+	// operation costs no allocation: nothing keeps a pointer to it past
+	// finish.
+	current asideOp
 }
 
 type asidePhase uint8
@@ -145,7 +149,8 @@ func (n *asideNode) next() {
 	}
 	n.issued++
 	op := n.gen.Next()
-	n.op = &asideOp{op: op, start: n.env.Now()}
+	n.current = asideOp{op: op, start: n.env.Now()}
+	n.op = &n.current
 	n.op.id = n.a.rec.Invoke(int(n.db.ID()), op)
 	if op.Kind == client.OpGet {
 		n.askCache()

@@ -27,6 +27,9 @@ type Database struct {
 	logNext uint64     // index the next commit gets
 	pending []logEntry // unacknowledged invalidations, by index
 	retry   sim.TimerID
+	// scratch is where a commit's records are written before
+	// Storage.Set copies them.
+	scratch []byte
 }
 
 type record struct {
@@ -135,7 +138,17 @@ func (d *Database) Start(env sim.Env) {
 
 func (d *Database) invalidating() bool { return d.cfg.Invalidation == InvalidateDB && d.ring != nil }
 
-func logKey(index uint64) string { return fmt.Sprintf("%s%020d", prefixLog, index) }
+// logKey is the key of the log entry at index: the index in 20 digits, so
+// that the keys sort by it.
+func logKey(index uint64) string {
+	var b [len(prefixLog) + 20]byte
+	copy(b[:], prefixLog)
+	for i := len(b) - 1; i >= len(prefixLog); i-- {
+		b[i] = byte('0' + index%10)
+		index /= 10
+	}
+	return string(b[:])
+}
 
 func (d *Database) readLog(k string) (logEntry, error) {
 	index, err := strconv.ParseUint(strings.TrimPrefix(k, prefixLog), 10, 64)
@@ -211,10 +224,15 @@ func (d *Database) commit(req client.Request) client.Result {
 	res := client.Result{Value: encodeVersioned(r.version, ""), Found: true}
 	d.served[req.Client] = applied{seq: req.Seq, result: res}
 
+	// The records are encodeVersioned's strings, written into d.scratch:
+	// Set copies them.
 	st := d.env.Storage()
-	st.Set(prefixData+key, []byte(encodeVersioned(r.version, r.value)))
-	st.Set(prefixServed+strconv.FormatUint(req.Client, 10), []byte(encodeVersioned(req.Seq, res.Value)))
-	st.Set(logKey(e.index), []byte(key+"\x00"+encodeVersioned(r.version, r.value)))
+	d.scratch = appendVersioned(d.scratch[:0], r.version, r.value)
+	st.Set(prefixData+key, d.scratch)
+	d.scratch = appendVersioned(d.scratch[:0], req.Seq, res.Value)
+	st.Set(prefixServed+strconv.FormatUint(req.Client, 10), d.scratch)
+	d.scratch = appendVersioned(append(append(d.scratch[:0], key...), 0), r.version, r.value)
+	st.Set(logKey(e.index), d.scratch)
 	st.Sync()
 	if d.cfg.Observer != nil {
 		d.cfg.Observer.DBCommitted(key, r.value, r.version)

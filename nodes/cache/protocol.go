@@ -76,6 +76,11 @@ func encodeVersioned(version uint64, value string) string {
 	return strconv.FormatUint(version, 10) + ":" + value
 }
 
+// appendVersioned appends encodeVersioned(version, value) to b.
+func appendVersioned(b []byte, version uint64, value string) []byte {
+	return append(append(strconv.AppendUint(b, version, 10), ':'), value...)
+}
+
 func decodeVersioned(s string) (version uint64, value string, err error) {
 	v, rest, ok := strings.Cut(s, ":")
 	if !ok {

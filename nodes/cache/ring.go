@@ -36,7 +36,11 @@ func NewRing(servers []sim.HostID, pointsEach int) (*Ring, error) {
 			return nil, fmt.Errorf("cache: the ring lists server %v twice", s)
 		}
 		for p := 0; p < pointsEach; p++ {
-			r.points = append(r.points, ringPoint{hash: hash64(strconv.Itoa(int(s)) + "#" + strconv.Itoa(p)), server: s})
+			// The point's name is "<server>#<p>", hashed where it is
+			// written, on the stack.
+			var name [48]byte
+			b := append(strconv.AppendInt(name[:0], int64(s), 10), '#')
+			r.points = append(r.points, ringPoint{hash: hash64(strconv.AppendInt(b, int64(p), 10)), server: s})
 		}
 	}
 	slices.SortFunc(r.points, func(a, b ringPoint) int {
@@ -71,7 +75,7 @@ func (r *Ring) Owner(key string) sim.HostID {
 
 // hash64 is FNV-1a with a final avalanche (from splitmix64), so that keys
 // differing in their last character land far apart on the circle.
-func hash64(s string) uint64 {
+func hash64[S string | []byte](s S) uint64 {
 	h := uint64(14695981039346656037)
 	for i := 0; i < len(s); i++ {
 		h ^= uint64(s[i])
