@@ -158,6 +158,7 @@ type Client struct {
 	epochs   []uint64
 	began    time.Duration
 	timer    sim.TimerID
+	attempt  any // the transaction's attemptTag, boxed once for its every attempt
 	values   int // unique values written so far
 
 	// The history entry of the current transaction.
@@ -247,6 +248,7 @@ func (c *Client) Timer(id sim.TimerID, tag any) {
 func (c *Client) begin() {
 	c.n++
 	c.txn = TxnID{Client: c.id(), Seq: c.epoch<<32 | c.n}
+	c.attempt = nil
 	c.began = c.env.Now()
 	c.prio = Priority{Start: c.began, Client: c.id()}
 	c.draw()
@@ -358,15 +360,19 @@ func (c *Client) sendCommit() {
 
 func (c *Client) arm() {
 	c.env.Cancel(c.timer)
-	c.timer = c.env.After(c.wl.AttemptTimeout, attemptTag{c.txn.Seq})
+	if c.attempt == nil {
+		c.attempt = attemptTag{c.txn.Seq}
+	}
+	c.timer = c.env.After(c.wl.AttemptTimeout, c.attempt)
 }
 
 // abandon tells every participant to drop the transaction; those that have
 // prepared it ignore this and wait for the decision.
 func (c *Client) abandon() {
 	c.env.Cancel(c.timer)
+	var abort any = AbortRequest{Txn: c.txn} // boxed once for every participant
 	for _, s := range c.parts {
-		c.env.Send(c.topo.Shards[s], AbortRequest{Txn: c.txn})
+		c.env.Send(c.topo.Shards[s], abort)
 	}
 }
 

@@ -220,6 +220,8 @@ func (c *Coordinator) begin(m BeginCommit) {
 // vote was not chosen: a repeated Prepare makes a participant send its
 // vote again, and an acceptor that holds every vote report again.
 func (c *Coordinator) prepare(t *ctxn, again bool) {
+	// One message, boxed once, for every participant: it is Immutable.
+	var prep any
 	for i, s := range t.parts {
 		if i == 0 && (t.learn == nil || !again) || t.yes != nil && t.yes[i] {
 			continue
@@ -229,7 +231,10 @@ func (c *Coordinator) prepare(t *ctxn, again bool) {
 				continue
 			}
 		}
-		c.env.Send(c.topo.Shards[s], Prepare{Txn: t.id, Participants: t.parts, Epochs: t.epochs})
+		if prep == nil {
+			prep = Prepare{Txn: t.id, Participants: t.parts, Epochs: t.epochs}
+		}
+		c.env.Send(c.topo.Shards[s], prep)
 	}
 	if c.cfg.Faster {
 		// The reports go to the participants, so the leader never learns
@@ -264,7 +269,7 @@ func (c *Coordinator) decide(t *ctxn, commit bool) {
 // send sends the decision to the participants (a commit to those that have
 // not acknowledged it, again every ResendInterval) and to the client.
 func (c *Coordinator) send(t *ctxn) {
-	d := Decision{Txn: t.id, Commit: t.commit}
+	var d any = Decision{Txn: t.id, Commit: t.commit} // boxed once for every participant
 	for i, s := range t.parts {
 		if !t.acked[i] {
 			c.env.Send(c.topo.Shards[s], d)

@@ -40,6 +40,13 @@ type ptxn struct {
 	recovery *ballots // Paxos Commit: the ballots this shard runs for txn
 	learn    *learner // Faster Paxos Commit: the ballot 0 reports
 	prepKey  string   // the key of its PREPARED record, once it has one
+
+	// The first few locks and results live in the transaction itself:
+	// one allocation for the common case instead of three. results,
+	// once made, is shared with the Executed messages and never written
+	// again.
+	lockBuf   [4]lockReq
+	resultBuf [4][]int
 }
 
 // lock is one key's lock: shared readers or one writer, and the
@@ -237,7 +244,8 @@ func (p *Participant) execute(from sim.HostID, m Execute) {
 		}
 		return
 	}
-	t := &ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops, locks: make([]lockReq, 0, len(m.Ops))}
+	t := &ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops}
+	t.locks = t.lockBuf[:0]
 	for _, op := range m.Ops {
 		i := slices.IndexFunc(t.locks, func(l lockReq) bool { return l.Key == op.Key })
 		if i < 0 {
@@ -317,7 +325,11 @@ func (p *Participant) run(t *ptxn) {
 		}
 		return p.value(k)
 	}
-	t.results = make([][]int, len(t.ops))
+	if len(t.ops) <= len(t.resultBuf) {
+		t.results = t.resultBuf[:len(t.ops):len(t.ops)]
+	} else {
+		t.results = make([][]int, len(t.ops))
+	}
 	for i, op := range t.ops {
 		v := value(op.Key)
 		switch op.Kind {
@@ -643,7 +655,7 @@ func (p *Participant) askOutcome(t *ptxn) {
 		p.startRecovery(t)
 		return
 	}
-	q := DecisionQuery{Txn: t.id, Shard: p.shard}
+	var q any = DecisionQuery{Txn: t.id, Shard: p.shard} // boxed once for all it asks
 	p.env.Send(p.topo.Coordinator, q)
 	for _, s := range t.parts {
 		if s != p.shard {
