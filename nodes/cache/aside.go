@@ -78,6 +78,7 @@ type asideNode struct {
 	a      *Aside
 	env    sim.Env
 	db     *client.Client
+	dbDone func(client.Outcome) // n.finishDB, made once: a method value allocates
 	gen    *client.Generator
 	issued int
 	req    uint64   // the latest cache request's number
@@ -129,6 +130,7 @@ func (n *asideNode) Start(env sim.Env) {
 		panic(err) // NewAside validated the config
 	}
 	n.db = db
+	n.dbDone = n.finishDB
 	n.gen = client.NewGenerator(n.a.cfg.Workload, env.Rand(), fmt.Sprintf("c%d-%d.", db.ID(), db.Epoch()))
 	n.pause()
 }
@@ -254,7 +256,7 @@ func (n *asideNode) callDB() {
 	}
 }
 
-func (n *asideNode) dbDone(out client.Outcome) {
+func (n *asideNode) finishDB(out client.Outcome) {
 	o := n.op
 	if o.op.Kind == client.OpGet {
 		if out.Verdict != client.VerdictOK {

@@ -21,6 +21,7 @@ type Database struct {
 	cfg    Config
 	ring   *Ring // nil without cache servers
 	env    sim.Env
+	st     sim.Storage        // this incarnation's
 	data   map[string]record  // looked up, never ranged over
 	served map[uint64]applied // client id -> its latest put
 
@@ -85,10 +86,10 @@ func NewDatabase(cfg Config, caches []sim.HostID) (sim.Factory, error) {
 }
 
 func (d *Database) Start(env sim.Env) {
-	d.env = env
+	d.env, d.st = env, env.Storage()
 	d.data = map[string]record{}
 	d.served = map[uint64]applied{}
-	st := env.Storage()
+	st := d.st
 	for _, k := range st.Keys(prefixData) {
 		b, err := st.Get(k)
 		if err != nil {
@@ -155,7 +156,7 @@ func (d *Database) readLog(k string) (logEntry, error) {
 	if err != nil {
 		return logEntry{}, fmt.Errorf("bad log key %q", k)
 	}
-	b, err := d.env.Storage().Get(k)
+	b, err := d.st.Get(k)
 	if err != nil {
 		return logEntry{}, err
 	}
@@ -226,7 +227,7 @@ func (d *Database) commit(req client.Request) client.Result {
 
 	// The records are encodeVersioned's strings, written into d.scratch:
 	// Set copies them.
-	st := d.env.Storage()
+	st := d.st
 	d.scratch = appendVersioned(d.scratch[:0], r.version, r.value)
 	st.Set(prefixData+key, d.scratch)
 	d.scratch = appendVersioned(d.scratch[:0], req.Seq, res.Value)
@@ -293,5 +294,5 @@ func (d *Database) acked(index uint64) {
 		below = d.pending[0].index
 	}
 	// Not synced: losing it only means sending some invalidations again.
-	d.env.Storage().Set(keyAckedBelow, []byte(strconv.FormatUint(below, 10)))
+	d.st.Set(keyAckedBelow, []byte(strconv.FormatUint(below, 10)))
 }

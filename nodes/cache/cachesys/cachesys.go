@@ -114,14 +114,15 @@ func validate(cfg cache.Config, wl client.WorkloadConfig, shape system.Shape) er
 
 // instance is one cache system in one world.
 type instance struct {
-	cfg     cache.Config
-	w       *sim.World
-	servers []sim.HostID
-	caches  []sim.HostID // aside: every server but the database
-	keys    []string
-	mon     *monitor
-	hist    kvhistory.History
-	ryw     rywCount
+	cfg        cache.Config
+	w          *sim.World
+	servers    []sim.HostID
+	caches     []sim.HostID    // aside: every server but the database
+	liveCaches []*cache.Server // asideReplicasEqual's list, reused
+	keys       []string
+	mon        *monitor
+	hist       kvhistory.History
+	ryw        rywCount
 }
 
 // rywCount is readYourWrites as of a number of the world's events. The
@@ -449,12 +450,13 @@ func (in *instance) asideReplicasEqual() bool {
 		return true
 	}
 	db := dbHost.Node().(*cache.Database)
-	var servers []*cache.Server
+	servers := in.liveCaches[:0] // kept between calls: this runs every 20 ms
 	for _, id := range in.caches {
 		if h := in.w.Host(id); h.Up() {
 			servers = append(servers, h.Node().(*cache.Server))
 		}
 	}
+	in.liveCaches = servers
 	equal := true
 	for i, srv := range servers {
 		srv.Each(func(k, v string, found bool, _ uint64) {
