@@ -60,6 +60,10 @@ type Node struct {
 	readSeq   uint64
 
 	snapsSent []uint64 // raft ids sent a snapshot in the Ready being handled
+	// ready is the Ready being handled, held here rather than in flush's
+	// frame, from which handing its address to the Observer would move it
+	// to the heap on every Ready. flush is never re-entered.
+	ready raft.Ready
 }
 
 // proposal is a client write the leader proposed and has not answered.
@@ -181,10 +185,11 @@ func (n *Node) receive(from sim.HostID, msg any) {
 // answer reads, snapshot, Advance.
 func (n *Node) flush() {
 	for n.rn.HasReady() {
-		rd := n.rn.Ready()
-		n.handle(&rd)
-		n.advance(rd)
+		n.ready = n.rn.Ready()
+		n.handle(&n.ready)
+		n.advance(n.ready)
 	}
+	n.ready = raft.Ready{} // keeps nothing of the last one alive
 }
 
 func (n *Node) handle(rd *raft.Ready) {

@@ -40,9 +40,16 @@ const (
 	prefixLog = "etcd/log/"
 )
 
+// logKey is the key of log entry i: its index in 20 digits, so that the
+// keys sort by it, written in one allocation.
 func logKey(i uint64) string {
-	d := strconv.FormatUint(i, 10)
-	return prefixLog + "00000000000000000000"[len(d):] + d
+	var b [len(prefixLog) + 20]byte
+	copy(b[:], prefixLog)
+	for k := len(b) - 1; k >= len(prefixLog); k-- {
+		b[k] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[:])
 }
 
 // disk is the node's durable state: sim storage and the MemoryStorage
