@@ -68,6 +68,15 @@ type Atomicity struct {
 	// reports.
 	txns  map[twopc.TxnID]int32
 	infos []txnInfo
+	// recent caches the last transactions looked up, in front of txns:
+	// each client runs one transaction at a time, so the reports of a
+	// moment concern a few transactions, and a scan of four beats a map
+	// lookup. An entry's at is its index in infos plus one (0: empty).
+	recent [4]struct {
+		id twopc.TxnID
+		at int32
+	}
+	recentNext int
 
 	booted      map[sim.HostID]bool
 	recoveries  int
@@ -94,12 +103,20 @@ func New(now func() time.Duration, name func(sim.HostID) string) *Atomicity {
 // txn returns id's record, adding it if new. The pointer holds until the
 // next call that adds a record.
 func (a *Atomicity) txn(id twopc.TxnID) *txnInfo {
-	if i, ok := a.txns[id]; ok {
-		return &a.infos[i]
+	for _, r := range a.recent {
+		if r.at > 0 && r.id == id {
+			return &a.infos[r.at-1]
+		}
 	}
-	a.txns[id] = int32(len(a.infos))
-	a.infos = append(a.infos, txnInfo{id: id, decider: sim.NoHost})
-	return &a.infos[len(a.infos)-1]
+	i, ok := a.txns[id]
+	if !ok {
+		i = int32(len(a.infos))
+		a.txns[id] = i
+		a.infos = append(a.infos, txnInfo{id: id, decider: sim.NoHost})
+	}
+	a.recent[a.recentNext].id, a.recent[a.recentNext].at = id, i+1
+	a.recentNext = (a.recentNext + 1) % len(a.recent)
+	return &a.infos[i]
 }
 
 func (a *Atomicity) fail(format string, args ...any) {
