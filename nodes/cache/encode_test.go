@@ -23,16 +23,20 @@ func TestRecordsAndKeysAreWhatFmtWrites(t *testing.T) {
 		}
 		version, value := rapid.Uint64().Draw(t, "version"), rapid.String().Draw(t, "value")
 		prefix := []byte(rapid.String().Draw(t, "before"))
-		got := appendVersioned(slices.Clone(prefix), version, value)
-		if want := string(prefix) + encodeVersioned(version, value); string(got) != want {
-			t.Fatalf("appendVersioned(%q, %d, %q) = %q, want %q", prefix, version, value, got, want)
+		want := strconv.FormatUint(version, 10) + ":" + value
+		if got := encodeVersioned(version, value); got != want {
+			t.Fatalf("encodeVersioned(%d, %q) = %q, want %q", version, value, got, want)
+		}
+		if got := appendVersioned(slices.Clone(prefix), version, value); string(got) != string(prefix)+want {
+			t.Fatalf("appendVersioned(%q, %d, %q) = %q, want %q", prefix, version, value, got, string(prefix)+want)
 		}
 	})
 }
 
 // TestRingPointsAreTheHashesOfTheirNames holds the ring, which hashes its
 // points' names where it writes them, to the points made by hashing the
-// names as strings.
+// names as strings, and its owners to a binary search by the slices
+// package.
 func TestRingPointsAreTheHashesOfTheirNames(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		servers := rapid.SliceOfNDistinct(rapid.Custom(func(t *rapid.T) sim.HostID {
@@ -60,6 +64,20 @@ func TestRingPointsAreTheHashesOfTheirNames(t *testing.T) {
 		})
 		if !slices.Equal(r.points, want) {
 			t.Fatalf("ring of %v with %d points each differs from the points hashed from their names", servers, points)
+		}
+		for _, key := range rapid.SliceOf(rapid.String()).Draw(t, "keys") {
+			i, _ := slices.BinarySearchFunc(want, hash64(key), func(p ringPoint, h uint64) int {
+				switch {
+				case p.hash < h:
+					return -1
+				case p.hash > h:
+					return 1
+				}
+				return 0
+			})
+			if got := r.Owner(key); got != want[i%len(want)].server {
+				t.Fatalf("Owner(%q) = %v, want %v", key, got, want[i%len(want)].server)
+			}
 		}
 	})
 }

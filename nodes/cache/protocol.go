@@ -73,7 +73,8 @@ type InvalidateAck struct{ Index uint64 }
 // carries the version in front of the value: "<version>:<value>".
 
 func encodeVersioned(version uint64, value string) string {
-	return strconv.FormatUint(version, 10) + ":" + value
+	var buf [64]byte // on the stack for a short value: the string is the one allocation
+	return string(appendVersioned(buf[:0], version, value))
 }
 
 // appendVersioned appends encodeVersioned(version, value) to b.

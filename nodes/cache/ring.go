@@ -58,15 +58,16 @@ func NewRing(servers []sim.HostID, pointsEach int) (*Ring, error) {
 // Owner is the server that holds key.
 func (r *Ring) Owner(key string) sim.HostID {
 	h := hash64(key)
-	i, _ := slices.BinarySearchFunc(r.points, h, func(p ringPoint, h uint64) int {
-		switch {
-		case p.hash < h:
-			return -1
-		case p.hash > h:
-			return 1
+	// The first point at or after h, by binary search written out: every
+	// cache request asks.
+	i, j := 0, len(r.points)
+	for i < j {
+		if m := int(uint(i+j) >> 1); r.points[m].hash < h {
+			i = m + 1
+		} else {
+			j = m
 		}
-		return 0
-	})
+	}
 	if i == len(r.points) {
 		i = 0
 	}
