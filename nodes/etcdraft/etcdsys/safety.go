@@ -2,6 +2,7 @@ package etcdsys
 
 import (
 	"fmt"
+	"slices"
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
@@ -40,6 +41,10 @@ type safety struct {
 	// first commit of its term (the figure8 program).
 	elected, firstCommit func(n *etcdraft.Node)
 	committedInTerm      map[sim.HostID]uint64 // term of each leader's first commit seen
+
+	// checkLogs' buffers, kept from one check to the next.
+	logs    []nodeLog
+	matcher logMatcher
 }
 
 type appliedEntry struct {
@@ -148,7 +153,7 @@ func (s *safety) checkLogs(nodes []*etcdraft.Node) error {
 	if s.err != nil {
 		return s.err
 	}
-	logs := make([]nodeLog, 0, len(nodes))
+	logs := s.logs[:0]
 	for _, n := range nodes {
 		ms := n.Storage()
 		first, _ := ms.FirstIndex()
@@ -163,7 +168,10 @@ func (s *safety) checkLogs(nodes []*etcdraft.Node) error {
 		}
 		logs = append(logs, nodeLog{id: n.Host(), first: first, last: last, ents: ents})
 	}
-	return matchLogs(logs)
+	s.logs = logs
+	err := s.matcher.match(logs)
+	clear(logs) // keeps no node's entries alive until the next check
+	return err
 }
 
 // nodeLog is a node's log: entries first to last (none if last < first).
@@ -176,15 +184,34 @@ type nodeLog struct {
 // matchLogs checks log matching over every pair of logs: entries of equal
 // index and term are equal, and so are all the entries before them.
 func matchLogs(logs []nodeLog) error {
+	var m logMatcher
+	return m.match(logs)
+}
+
+// logMatcher is matchLogs with its buffers kept from one check to the
+// next: the check runs every checkEvery events.
+type logMatcher struct {
+	classes []int32   // every log's entry classes, one after the other
+	class   [][]int32 // by log, its part of classes
+}
+
+func (m *logMatcher) match(logs []nodeLog) error {
 	// Equal entries are an equivalence: each entry is compared with the
 	// first of the earlier logs' entries at its index that stands for its
 	// class (same term, type and data), so that the pairs below compare
 	// class numbers, not data. With every log equal, that is one
 	// comparison per entry instead of one per pair of logs.
-	class := make([][]int32, len(logs)) // the log standing for the entry's class
+	total := 0
+	for i := range logs {
+		total += len(logs[i].ents)
+	}
+	m.classes = slices.Grow(m.classes[:0], total)[:total]
+	m.class = slices.Grow(m.class[:0], len(logs))[:len(logs)]
+	class, off := m.class, 0 // class[i][k]: the log standing for the class of log i's entry k
 	for i := range logs {
 		a := &logs[i]
-		class[i] = make([]int32, len(a.ents))
+		class[i] = m.classes[off : off+len(a.ents) : off+len(a.ents)]
+		off += len(a.ents)
 		for k := range a.ents {
 			idx, ea := a.first+uint64(k), &a.ents[k]
 			class[i][k] = int32(i)
@@ -206,12 +233,16 @@ func matchLogs(logs []nodeLog) error {
 			lo, hi := max(a.first, b.first), min(a.last, b.last)
 			matched := false // an entry of equal index and term seen above
 			for k := hi; k >= lo && k > 0; k-- {
+				// Entries of one class have one term, so equal classes
+				// settle an index without reading the entries: the common
+				// case, logs that agree.
+				if class[i][k-a.first] == class[j][k-b.first] {
+					matched = true
+					continue
+				}
 				ea, eb := &a.ents[k-a.first], &b.ents[k-b.first]
 				if ea.Term == eb.Term {
-					matched = true
-					if class[i][k-a.first] != class[j][k-b.first] {
-						return fmt.Errorf("log matching: h%d and h%d hold different entries of term %d at index %d", a.id, b.id, ea.Term, k)
-					}
+					return fmt.Errorf("log matching: h%d and h%d hold different entries of term %d at index %d", a.id, b.id, ea.Term, k)
 				} else if matched {
 					return fmt.Errorf("log matching: h%d and h%d agree at a later index but differ at %d (terms %d and %d)", a.id, b.id, k, ea.Term, eb.Term)
 				}

@@ -37,9 +37,11 @@ func pairwiseLogMatching(logs []nodeLog) error {
 // TestMatchLogsFindsWhatEveryPairWouldFind draws logs that mostly agree,
 // with entries changed in term, type or data here and there and logs cut
 // at either end, and compares matchLogs' verdict and message with the
-// pairwise definition's.
+// pairwise definition's, for a fresh matcher and for one that keeps its
+// buffers from every earlier round.
 func TestMatchLogsFindsWhatEveryPairWouldFind(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 13))
+	var kept logMatcher
 	verdicts := map[bool]int{}
 	for round := 0; round < 3000; round++ {
 		n, length := 1+rng.IntN(5), 1+rng.IntN(12)
@@ -70,6 +72,9 @@ func TestMatchLogsFindsWhatEveryPairWouldFind(t *testing.T) {
 		want, got := pairwiseLogMatching(logs), matchLogs(logs)
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("round %d: matchLogs says %v, every pair says %v", round, got, want)
+		}
+		if again := kept.match(logs); fmt.Sprint(again) != fmt.Sprint(want) {
+			t.Fatalf("round %d: a matcher kept from earlier rounds says %v, every pair says %v", round, again, want)
 		}
 		verdicts[want == nil]++
 	}
