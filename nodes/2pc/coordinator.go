@@ -22,6 +22,28 @@ type ctxn struct {
 	began   time.Duration // local clock
 	learn   *learner      // Paxos Commit
 	ballots *ballots      // Paxos Commit: the leader's ballots after a timeout
+	key     string        // two-phase commit: the key of its decision record, once made
+
+	// The votes and acknowledgements of a few participants live in the
+	// transaction itself.
+	yesBuf, ackedBuf [4]bool
+}
+
+// flags returns n false flags, in buf when they fit.
+func flags(buf *[4]bool, n int) []bool {
+	if n <= len(buf) {
+		*buf = [4]bool{}
+		return buf[:n:n]
+	}
+	return make([]bool, n)
+}
+
+// decisionKey is the key of t's decision record, made once.
+func (t *ctxn) decisionKey() string {
+	if t.key == "" {
+		t.key = txnKey(prefixCoord, t.id)
+	}
+	return t.key
 }
 
 type voteTag struct{ txn TxnID }
@@ -78,7 +100,8 @@ func (c *Coordinator) Start(env sim.Env) {
 			env.Logf("unreadable decision record %s", k)
 			continue
 		}
-		t := &ctxn{id: id, parts: rec.Participants, client: rec.Client, decided: true, commit: rec.Commit, acked: make([]bool, len(rec.Participants))}
+		t := &ctxn{id: id, parts: rec.Participants, client: rec.Client, decided: true, commit: rec.Commit}
+		t.acked = flags(&t.ackedBuf, len(rec.Participants))
 		c.txns[id] = t
 		if _, err := c.st.Get(txnKey(prefixEnd, id)); err == nil || !t.commit {
 			continue
@@ -192,19 +215,21 @@ func (c *Coordinator) begin(m BeginCommit) {
 		}
 		return
 	}
+	var key string
 	if c.cfg.Protocol == TwoPhase {
 		var rec coordRecord
-		if found, _ := get(c.st, txnKey(prefixCoord, m.Txn), &rec); found {
+		key = txnKey(prefixCoord, m.Txn)
+		if found, _ := get(c.st, key, &rec); found {
 			return
 		}
 	}
 	// The lists are shared with the message, which is Immutable.
-	t := &ctxn{id: m.Txn, parts: m.Participants, client: m.Client, epochs: m.Epochs, began: c.env.Now()}
+	t := &ctxn{id: m.Txn, parts: m.Participants, client: m.Client, epochs: m.Epochs, began: c.env.Now(), key: key}
 	c.txns[t.id] = t
 	if c.cfg.Protocol == PaxosCommit {
 		t.learn = newLearner(t.parts)
 	} else {
-		t.yes = make([]bool, len(t.parts))
+		t.yes = flags(&t.yesBuf, len(t.parts))
 		t.yes[0] = true
 		if len(t.parts) == 1 {
 			c.decide(t, true)
@@ -250,17 +275,17 @@ func (c *Coordinator) prepare(t *ctxn, again bool) {
 func (c *Coordinator) decide(t *ctxn, commit bool) {
 	c.env.Cancel(t.timer)
 	t.decided, t.commit = true, commit
-	t.acked = make([]bool, len(t.parts))
+	t.acked = flags(&t.ackedBuf, len(t.parts))
 	c.obs.Decided(c.env.ID(), t.id, commit)
 	if c.cfg.Protocol == TwoPhase {
 		rec := coordRecord{Commit: commit, Participants: t.parts, Client: t.client}
 		if commit && c.cfg.Bugs.CommitBeforeForce {
 			c.send(t)
-			putDecision(c.st, txnKey(prefixCoord, t.id), &rec, &c.scratch)
+			putDecision(c.st, t.decisionKey(), &rec, &c.scratch)
 			c.env.After(commitForceDelay, forceTag{})
 			return
 		}
-		putDecision(c.st, txnKey(prefixCoord, t.id), &rec, &c.scratch)
+		putDecision(c.st, t.decisionKey(), &rec, &c.scratch)
 		c.st.Sync()
 	}
 	c.send(t)
