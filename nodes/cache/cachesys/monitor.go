@@ -295,29 +295,34 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 // than the reading client's own latest completed write to it, and the
 // clients that made them.
 func (m *monitor) readYourWrites(h *checker.History[checker.KVInput, checker.KVOutput]) (violations, clients int) {
-	type ck struct {
-		client int
-		key    string
-	}
-	own := map[ck]uint64{}       // looked up only
-	broken := map[int]bool{}     // looked up and counted only
+	// own[c][key] is the version of client c's latest completed write to
+	// key, c a client's number in order of first appearance: a map per
+	// client hashes the key alone.
+	number := map[int]int{}
+	var own []map[string]uint64
+	var broken []bool
 	for _, op := range h.Ops() { // in invocation order; each client's in its own order
 		if op.Status != checker.OpCompleted {
 			continue
 		}
-		k := ck{op.Client, op.In.Key}
+		c, ok := number[op.Client]
+		if !ok {
+			c = len(own)
+			number[op.Client] = c
+			own, broken = append(own, map[string]uint64{}), append(broken, false)
+		}
 		switch op.In.Kind {
 		case checker.KVPut:
-			own[k] = max(own[k], m.values[op.In.Key][op.In.Value])
+			own[c][op.In.Key] = max(own[c][op.In.Key], m.values[op.In.Key][op.In.Value])
 		case checker.KVGet:
 			var v uint64
 			if op.Out.Found {
 				v = m.values[op.In.Key][op.Out.Value]
 			}
-			if v < own[k] {
+			if v < own[c][op.In.Key] {
 				violations++
-				if !broken[op.Client] {
-					broken[op.Client] = true
+				if !broken[c] {
+					broken[c] = true
 					clients++
 				}
 			}
