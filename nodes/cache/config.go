@@ -73,7 +73,7 @@ type Config struct {
 	// used entries are evicted.
 	MemoryMax int `json:"memory_max"`
 	// RingPoints is how many points each cache server has on the
-	// consistent-hash ring.
+	// consistent-hash ring, at most MaxRingPoints.
 	RingPoints int `json:"ring_points"`
 
 	// LeaseInterval is how long a lease token lasts, and so the shortest
@@ -136,6 +136,11 @@ type Bugs struct {
 // EntryOverhead is the bytes a cache entry costs beyond its key and value.
 const EntryOverhead = 48
 
+// MaxRingPoints bounds Config.RingPoints: the ring is built at every
+// boot, and a mistyped count must be refused, not spend minutes hashing.
+// Real rings use tens to hundreds of points per server.
+const MaxRingPoints = 4096
+
 // DefaultConfig is a cache-aside system with leases and deleting clients.
 func DefaultConfig() Config {
 	return Config{
@@ -183,8 +188,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.MemoryMax < EntryOverhead:
 		return bad("memory_max", "must hold at least one entry (>= %d bytes), got %d", EntryOverhead, c.MemoryMax)
-	case c.RingPoints < 1:
-		return bad("ring_points", "must be >= 1, got %d", c.RingPoints)
+	case c.RingPoints < 1 || c.RingPoints > MaxRingPoints:
+		return bad("ring_points", "must be in [1, %d], got %d", MaxRingPoints, c.RingPoints)
 	case c.LeaseInterval <= 0:
 		return bad("lease_interval", "must be positive, got %v", c.LeaseInterval)
 	case c.LeaseRetry <= 0:

@@ -183,6 +183,8 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 	}{
 		{`{"mode": "lru"}`, ``, `mode`, 4},
 		{`{"memory_max": 10}`, ``, `memory_max`, 4},
+		{`{"ring_points": 0}`, ``, `ring_points`, 4},
+		{`{"ring_points": 1000000000000}`, ``, `ring_points`, 4},
 		{`{"write_policy": "none"}`, ``, `invalidation`, 4},
 		{`{"bugs": {"no_lease": true}}`, ``, `no_lease`, 4},
 		{``, `{"mix": {"get": 1, "cas": 1}}`, `workload.mix`, 4},
