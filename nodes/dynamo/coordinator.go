@@ -85,7 +85,8 @@ func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) 
 	if seq, ok := n.inflight[req.Client]; ok && seq == req.Seq {
 		return // a retry of a request in progress here: its answer will come
 	}
-	r := &request{creq: req, replyTo: from, fwdID: fwdID}
+	r := n.newRequest()
+	r.creq, r.replyTo, r.fwdID = req, from, fwdID
 	switch req.Op.Kind {
 	case client.OpGet:
 		n.coordinateGet(r)
@@ -96,13 +97,35 @@ func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) 
 			n.forwards[n.nextReq] = from
 			n.count(CountForwarded, 1)
 			n.env.Send(r.targets[0].host, forwardPut{ID: n.nextReq, Req: req})
+			n.release(r)
 			return
 		}
 		n.coordinatePut(r)
 	default:
 		n.env.Logf("dynamo: client %d sent %v, which the store does not offer (get, put, delete)", req.Client, req.Op.Kind)
 		n.answerTo(from, fwdID, client.Response{Client: req.Client, Seq: req.Seq, Status: client.StatusNotLeader, Leader: sim.NoHost})
+		n.release(r)
 	}
+}
+
+// newRequest returns a cleared request, reusing one that has ended: a
+// server coordinates a request per client operation, and most of them end
+// within milliseconds.
+func (n *Node) newRequest() *request {
+	if k := len(n.free); k > 0 {
+		r := n.free[k-1]
+		n.free = n.free[:k-1]
+		return r
+	}
+	return new(request)
+}
+
+// release hands back a request nothing refers to any more: it was never
+// begun, or it has ended (end: out of reqs, its timer cancelled) and its
+// last step is done.
+func (n *Node) release(r *request) {
+	*r = request{}
+	n.free = append(n.free, r)
 }
 
 func (n *Node) begin(r *request) {
@@ -168,6 +191,7 @@ func (n *Node) coordinatePut(r *request) {
 	if err != nil {
 		n.env.Logf("dynamo: client %d: put refused: %v", r.creq.Client, err)
 		n.answerTo(r.replyTo, r.fwdID, client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: client.StatusNotLeader, Leader: sim.NoHost})
+		n.release(r)
 		return
 	}
 	n.begin(r)
@@ -232,6 +256,7 @@ func (n *Node) checkPut(r *request) {
 	}
 	if len(r.acked) >= len(r.targets) {
 		n.end(r)
+		n.release(r)
 	}
 }
 
@@ -307,6 +332,11 @@ func (r *request) addReply(n *Node, x reply) {
 func (n *Node) finishGet(r *request) {
 	n.end(r)
 	n.answer(r, client.StatusUnavailable, client.Result{})
+	n.repairReplies(r)
+	n.release(r)
+}
+
+func (n *Node) repairReplies(r *request) {
 	if !n.cfg.ReadRepair || len(r.replies) == 0 {
 		return
 	}
@@ -349,4 +379,5 @@ func (n *Node) timedOut(id uint64) {
 		return
 	}
 	n.end(r)
+	n.release(r)
 }

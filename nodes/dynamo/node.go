@@ -55,6 +55,7 @@ type Node struct {
 	counter uint64 // the last dot counter issued; durable
 
 	reqs    map[uint64]*request
+	free    []*request // ended requests, for newRequest to reuse
 	nextReq uint64
 	// lastSeq and lastResp make a client's retry of a finished request to
 	// this coordinator an answer, not a second write.
