@@ -79,6 +79,10 @@ type History struct {
 	cachedAt int
 	stale    *checker.Staleness
 	staleAt  int
+
+	// texts are the parses of set texts the workload clients recording
+	// here share (clientNode.elements).
+	texts setTexts
 }
 
 // NewHistory returns an empty history that stamps times with now (true

@@ -147,9 +147,10 @@ type clientNode struct {
 	ctx   map[string]string // the context last read, by key
 	made  int               // elements and values made by this incarnation
 	final int               // final reads made; -1 before they begin
-	// parsed caches the elements of the set value last read per key:
-	// reads mostly see the version they saw before.
-	parsed map[string]parsedSet
+	// texts holds the parses of the set texts the history's clients
+	// last wrote and read (History.texts): reads mostly see a version some
+	// client wrote or read before.
+	texts *setTexts
 
 	// cur is the operation in flight: the client library runs one at a
 	// time, so its outcome callbacks, gotten and put, are bound once
@@ -178,11 +179,6 @@ const (
 	afterGetDelete                 // a delete's read: delete what it read
 )
 
-type parsedSet struct {
-	value string
-	els   []int
-}
-
 type thinkTimer struct{}
 
 // finalTimer starts the final reads.
@@ -194,7 +190,7 @@ func (n *clientNode) Start(env sim.Env) {
 	if err != nil {
 		panic(fmt.Sprintf("dynamo: workload client: %v", err))
 	}
-	n.c, n.ctx, n.final, n.parsed = c, map[string]string{}, -1, map[string]parsedSet{}
+	n.c, n.ctx, n.final, n.texts = c, map[string]string{}, -1, &n.h.texts
 	n.getDone, n.putDone = n.gotten, n.put
 	n.pause()
 }
@@ -282,26 +278,32 @@ func (n *clientNode) decode(o client.Outcome, set bool) Read {
 	return r
 }
 
-// elements is elements(values). Each value is parsed against the last
-// single value read of key: a set read again mostly differs from the one
+// elements is elements(values). A value some client of the history wrote
+// or parsed lately is not parsed again (setTexts); any other is parsed
+// against the key's latest text: a set read mostly differs from the one
 // before by a few elements inserted in the middle, so only the part
 // between their common prefix and suffix is parsed. The slice is never
 // changed.
 func (n *clientNode) elements(key string, values []string) []int {
-	p, ok := n.parsed[key]
+	recent := n.texts.of(key)
+	p, ok := recent.latest()
 	if len(values) != 1 {
 		if !ok || len(values) == 0 {
 			return elements(values)
 		}
-		// Siblings are near variants of the set read before as well.
+		// Siblings are near variants of the latest set as well.
 		var union []int
 		for _, v := range values {
-			union = unite(union, reparse(p.value, p.els, v))
+			els, found := recent.find(v)
+			if !found {
+				els = reparse(p.value, p.els, v)
+			}
+			union = unite(union, els)
 		}
 		return union
 	}
-	if ok && p.value == values[0] {
-		return p.els
+	if els, found := recent.find(values[0]); found {
+		return els
 	}
 	var els []int
 	if ok {
@@ -309,7 +311,7 @@ func (n *clientNode) elements(key string, values []string) []int {
 	} else {
 		els = elements(values)
 	}
-	n.parsed[key] = parsedSet{values[0], els}
+	recent.add(values[0], els)
 	return els
 }
 
@@ -537,7 +539,7 @@ func (n *clientNode) addRead(key string, e int, r Read, ok bool) {
 	i, _ := slices.BinarySearch(els, e)
 	var value string
 	if len(r.Values) == 1 {
-		value = insertElement(r.Values[0], i, e)
+		value = insertElementAfter(r.Values[0], els, i, e)
 	}
 	grown := make([]int, len(els)+1)
 	copy(grown, els[:i])
@@ -546,9 +548,9 @@ func (n *clientNode) addRead(key string, e int, r Read, ok bool) {
 	if value == "" {
 		value = encodeSet(grown)
 	}
-	// The next read of key most likely returns this value: its parse
-	// is at hand.
-	n.parsed[key] = parsedSet{value, grown}
+	// The next reads of key most likely return this value: its parse is
+	// at hand.
+	n.texts.of(key).add(value, grown)
 	n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: value, Want: r.Context})
 }
 
@@ -588,6 +590,49 @@ func insertElement(set string, i, e int) string {
 		t.WriteString(set[at:])
 	}
 	return t.String()
+}
+
+// insertElementAfter is insertElement(set, i, e), where els is most
+// likely set's parse: the place of the i-th element is then the sum of the
+// lengths of the elements before it, which is checked rather than
+// scanned for.
+func insertElementAfter(set string, els []int, i, e int) string {
+	if i == 0 || i > len(els) {
+		return insertElement(set, i, e)
+	}
+	at := i // the commas
+	for _, x := range els[:i] {
+		at += decimalDigits(x)
+	}
+	var t text
+	digits := strconv.AppendInt(t.digits[:0], int64(e), 10)
+	switch {
+	case at <= len(set) && set[at-1] == ',' && strings.Count(set[:at], ",") == i:
+		// after the i-th comma, where insertElement's scan would stop
+		t.Grow(len(set) + len(digits) + 1)
+		t.WriteString(set[:at])
+		t.Write(digits)
+		t.WriteByte(',')
+		t.WriteString(set[at:])
+		return t.String()
+	case at == len(set)+1 && strings.Count(set, ",") == i-1:
+		// past the last of exactly i elements
+		t.Grow(len(set) + len(digits) + 1)
+		t.WriteString(set)
+		t.WriteByte(',')
+		t.Write(digits)
+		return t.String()
+	}
+	return insertElement(set, i, e)
+}
+
+// decimalDigits is the length of x >= 0 in decimal.
+func decimalDigits(x int) int {
+	n := 1
+	for ; x >= 10; x /= 10 {
+		n++
+	}
+	return n
 }
 
 func (n *clientNode) write(key string) {

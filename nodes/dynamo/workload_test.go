@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestAnElementSplicedIntoASetEncodesAsTheWholeSetWould(t *testing.T) {
@@ -91,5 +92,58 @@ func TestTheElementsOfSiblingsAreTheirSortedUnion(t *testing.T) {
 	}
 	if got := elements([]string{"5,3", "4"}); !slices.Equal(got, []int{3, 4, 5}) {
 		t.Fatalf("unsorted siblings %q: elements %v", []string{"5,3", "4"}, got)
+	}
+}
+
+func TestASpliceAtTheParsedPlaceIsTheScannedSplice(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	texts := []string{"", "7", "1,,2", ",3", "4,", "10,200,3000", "1,2,3,4"}
+	for trial := 0; trial < 20000; trial++ {
+		var els []int
+		for range rng.IntN(12) {
+			els = append(els, rng.IntN(3)*rng.IntN(100_000))
+		}
+		slices.Sort(els)
+		els = slices.Compact(els)
+		set := encodeSet(els)
+		if trial%3 == 0 {
+			// Not the set's parse, or not a canonical set: the splice
+			// must still be the scanned one.
+			set = texts[rng.IntN(len(texts))]
+		}
+		i, e := rng.IntN(len(els)+2), rng.IntN(1_000_000)
+		if got, want := insertElementAfter(set, els, i, e), insertElement(set, i, e); got != want {
+			t.Fatalf("%d at %d into %q (parse %v): %q, scanned %q", e, i, set, els, got, want)
+		}
+	}
+}
+
+func TestClientsSharingParsedTextsSeeTheElementsOfAFullParse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	h := NewHistory(func() time.Duration { return 0 })
+	clients := []*clientNode{{h: h, texts: &h.texts}, {h: h, texts: &h.texts}, {h: h, texts: &h.texts}}
+	var versions [][]int // the sets written so far, of one key
+	for trial := 0; trial < 5000; trial++ {
+		next := []int{}
+		if len(versions) > 0 {
+			next = slices.Clone(versions[rng.IntN(len(versions))])
+		}
+		if e := rng.IntN(100_000); !slices.Contains(next, e) {
+			i, _ := slices.BinarySearch(next, e)
+			next = slices.Insert(next, i, e)
+		}
+		versions = append(versions, next)
+		var values []string
+		for range 1 + rng.IntN(2) {
+			values = append(values, encodeSet(versions[max(0, len(versions)-1-rng.IntN(12))]))
+		}
+		c := clients[rng.IntN(len(clients))]
+		got := c.elements("s0", values)
+		if want := elements(values); !slices.Equal(got, want) {
+			t.Fatalf("read of %q: %v, a full parse %v", values, got, want)
+		}
+		if rng.IntN(2) == 0 {
+			c.texts.of("s0").add(encodeSet(next), next)
+		}
 	}
 }
