@@ -100,7 +100,7 @@ func (n *Node) reapRound() {
 	now := n.env.Now()
 	var reaped []string
 	for _, k := range n.keys {
-		o := n.data[k]
+		o := n.byKey[k].obj
 		if !o.Deleted() {
 			continue
 		}
@@ -117,12 +117,12 @@ func (n *Node) reapRound() {
 	}
 	st := n.st
 	for _, k := range reaped {
-		last := n.data[k]
-		delete(n.data, k)
-		delete(n.digests, k)
+		s := n.byKey[k]
+		last := s.obj
+		s.obj, s.held, s.digestOK = Object{}, false, false
 		i, _ := slices.BinarySearch(n.keys, k)
 		n.keys = slices.Delete(n.keys, i, i+1)
-		st.Delete(prefixData + k)
+		st.Delete(s.storageKey)
 		n.count(CountTombstoneReaped, 1)
 		if n.cfg.Observer != nil {
 			n.cfg.Observer.Reaped(n.self, k, last)
@@ -182,17 +182,15 @@ func (n *Node) antiEntropyRound() {
 func (n *Node) merkle(rg int) (uint64, [merkleLeaves]uint64) {
 	var leaves [merkleLeaves]uint64
 	for _, k := range n.keys {
-		if n.ring.RangeOf(k) != rg {
+		s := n.byKey[k]
+		if s.ringRange != rg {
 			continue
 		}
-		d, ok := n.digests[k]
-		if !ok {
-			n.buf = appendObject(n.buf[:0], n.data[k])
-			d = digest(k, n.buf)
-			n.digests[k] = d
+		if !s.digestOK {
+			n.buf = appendObject(n.buf[:0], s.obj)
+			s.digest, s.digestOK = digest(k, n.buf), true
 		}
-		leaf := hash64(k) % merkleLeaves
-		leaves[leaf] = leaves[leaf]*1099511628211 ^ d
+		leaves[s.merkleLeaf] = leaves[s.merkleLeaf]*1099511628211 ^ s.digest
 	}
 	var root [8 * merkleLeaves]byte
 	for i, l := range leaves {
@@ -216,8 +214,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 func (n *Node) objectsIn(rg int, mask uint32) []keyObject {
 	var out []keyObject
 	for _, k := range n.keys {
-		if n.ring.RangeOf(k) == rg && mask&(1<<(hash64(k)%merkleLeaves)) != 0 {
-			out = append(out, keyObject{Key: k, Obj: n.data[k]})
+		if s := n.byKey[k]; s.ringRange == rg && mask&(1<<s.merkleLeaf) != 0 {
+			out = append(out, keyObject{Key: k, Obj: s.obj})
 		}
 	}
 	return out
@@ -250,7 +248,7 @@ func (n *Node) aeObjectsReceived(m aeObjects) { n.mergeAll(m.Objects) }
 
 func (n *Node) mergeAll(kos []keyObject) {
 	for _, ko := range kos {
-		cur := n.data[ko.Key]
+		cur := n.Object(ko.Key)
 		next := n.merge(cur, ko.Obj)
 		if !next.Equal(cur) {
 			n.count(CountAntiEntropyRepair, 1)

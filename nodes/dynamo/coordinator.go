@@ -45,7 +45,7 @@ type reply struct {
 // holds up and, for each one it holds down, the next healthy server past
 // them, which keeps a hint for it.
 func (n *Node) targets(key string, out []target) []target {
-	walk := n.ring.Walk(n.ring.RangeOf(key))
+	walk := n.ring.Walk(n.state(key).ringRange)
 	prim := walk[:n.cfg.N]
 	if !n.cfg.Sloppy {
 		for _, p := range prim {
@@ -305,11 +305,12 @@ func (n *Node) encodeRead(key string, o Object) (string, int) {
 	if len(o.Siblings) == 0 {
 		return encodeObjectRead(o)
 	}
-	if c, ok := n.reads[key]; ok && o.same(c.obj) {
-		return c.text, c.live
+	s := n.state(key)
+	if s.readOK && o.same(s.read.obj) {
+		return s.read.text, s.read.live
 	}
 	text, live := encodeObjectRead(o)
-	n.reads[key] = encodedRead{o, text, live}
+	s.read, s.readOK = encodedRead{o, text, live}, true
 	return text, live
 }
 
