@@ -1,8 +1,10 @@
 package dynamo
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -145,5 +147,23 @@ func TestClientsSharingParsedTextsSeeTheElementsOfAFullParse(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			c.texts.of("s0").add(encodeSet(next), next)
 		}
+	}
+}
+
+func TestDecimalDigitsIsTheLengthOfTheNumberWritten(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	check := func(x int) {
+		if got, want := decimalDigits(x), len(strconv.Itoa(x)); got != want {
+			t.Fatalf("decimalDigits(%d) = %d, want %d", x, got, want)
+		}
+	}
+	for p := 1; p > 0 && p <= math.MaxInt/10; p *= 10 {
+		check(p - 1)
+		check(p)
+		check(p + 1)
+	}
+	check(math.MaxInt)
+	for range 100000 {
+		check(int(rng.Uint64() >> (1 + rng.IntN(63))))
 	}
 }
