@@ -18,7 +18,7 @@ func TestTheSetFullAnalysisIsTheReferenceOne(t *testing.T) {
 		h := NewHistory(func() time.Duration { return now })
 		h.SiblingsMax = rng.IntN(4)
 		keys := []string{"s0", "s1", "r0"}[:1+rng.IntN(3)]
-		added := map[string][]int{}
+		added, lastRead := map[string][]int{}, map[string][]int{}
 		element := 0
 		var pending []checker.OpID
 		for range rng.IntN(200) {
@@ -37,6 +37,11 @@ func TestTheSetFullAnalysisIsTheReferenceOne(t *testing.T) {
 						op.Elements = append(op.Elements, e)
 					}
 				}
+				if rng.IntN(3) == 0 {
+					// Reads of one text share its parse.
+					op.Elements = lastRead[key]
+				}
+				lastRead[key] = op.Elements
 				op.Siblings = rng.IntN(20)
 			case 3:
 				op.Kind, op.Siblings = OpGet, rng.IntN(3)

@@ -433,6 +433,9 @@ func (h *History) analyze() SetReport {
 			lastMiss[a.id] = -1
 		}
 		for i := len(rs) - 1; i >= 0 && len(held) > 0; i-- {
+			if i+1 < len(rs) && sameInts(rs[i].els, rs[i+1].els) {
+				continue // what is held, the later read held: this one holds it too
+			}
 			kept, els, j := held[:0], rs[i].els, 0
 			for _, a := range held {
 				for j < len(els) && els[j] < a.element {
@@ -522,6 +525,12 @@ func (h *History) analyze() SetReport {
 		rep.VisibilityP50, rep.VisibilityP99, rep.VisibilityMax = rank(0.5), rank(0.99), vis[len(vis)-1]
 	}
 	return rep
+}
+
+// sameInts reports whether a and b are one slice (elements are never
+// changed once parsed, and reads of one text share its parse).
+func sameInts(a, b []int) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // String is the report as a person reads it.
