@@ -31,12 +31,24 @@ func (n *Node) gossipRound() {
 }
 
 // ownBeats makes beats the node's own to change, copying them if a gossip
-// shares them.
+// shares them. The copies are cut from a block of beatsBlock tables at a
+// time: a gossip round copies the table, and the copies live no longer
+// than the gossips in flight that share them.
 func (n *Node) ownBeats() {
-	if n.beatsSent {
-		n.beats, n.beatsSent = slices.Clone(n.beats), false
+	if !n.beatsSent {
+		return
 	}
+	k := len(n.beats)
+	if len(n.beatsFree) < k {
+		n.beatsFree = make([]beat, beatsBlock*k)
+	}
+	fresh := n.beatsFree[:k:k]
+	n.beatsFree = n.beatsFree[k:]
+	copy(fresh, n.beats)
+	n.beats, n.beatsSent = fresh, false
 }
+
+const beatsBlock = 16
 
 func (n *Node) gossiped(m gossip) {
 	if len(m.Beats) != len(n.beats) {

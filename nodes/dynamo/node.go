@@ -69,6 +69,7 @@ type Node struct {
 	boot      uint64
 	beats     []beat          // by position in ring.Servers()
 	beatsSent bool            // a gossip shares beats: the next change copies them (ownBeats)
+	beatsFree []beat          // room for the next copies of beats
 	heard     []time.Duration // local time each heartbeat last advanced
 	serverPos []int           // by host id: the server's position in ring.Servers(), or -1
 }
