@@ -137,11 +137,25 @@ func NewClient(cfg Workload, h *History) (sim.Factory, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("dynamo: workload: %w", err)
 	}
-	return func() sim.Node { return &clientNode{cfg: cfg, h: h} }, nil
+	keys := workloadKeys{sets: make([]string, cfg.SetKeys), registers: make([]string, cfg.RegisterKeys)}
+	for i := range keys.sets {
+		keys.sets[i] = SetKey(i)
+	}
+	for i := range keys.registers {
+		keys.registers[i] = RegisterKey(i)
+	}
+	return func() sim.Node { return &clientNode{cfg: cfg, h: h, keys: keys} }, nil
+}
+
+// workloadKeys are the names of the workload's keys, made once rather
+// than at every operation.
+type workloadKeys struct {
+	sets, registers []string
 }
 
 type clientNode struct {
 	cfg   Workload
+	keys  workloadKeys
 	h     *History
 	env   sim.Env
 	c     *client.Client
@@ -241,15 +255,15 @@ func (n *clientNode) next() {
 	rng := n.env.Rand()
 	switch {
 	case x < m.Add:
-		n.add(SetKey(rng.IntN(n.cfg.SetKeys)))
+		n.add(n.keys.sets[rng.IntN(n.cfg.SetKeys)])
 	case x < m.Add+m.Read:
-		n.read(SetKey(rng.IntN(n.cfg.SetKeys)), false)
+		n.read(n.keys.sets[rng.IntN(n.cfg.SetKeys)], false)
 	case x < m.Add+m.Read+m.Write:
-		n.write(RegisterKey(rng.IntN(n.cfg.RegisterKeys)))
+		n.write(n.keys.registers[rng.IntN(n.cfg.RegisterKeys)])
 	case x < m.Add+m.Read+m.Write+m.Get:
-		n.get(RegisterKey(rng.IntN(n.cfg.RegisterKeys)), false)
+		n.get(n.keys.registers[rng.IntN(n.cfg.RegisterKeys)], false)
 	default:
-		n.delete(RegisterKey(rng.IntN(n.cfg.RegisterKeys)))
+		n.delete(n.keys.registers[rng.IntN(n.cfg.RegisterKeys)])
 	}
 }
 
@@ -258,9 +272,9 @@ func (n *clientNode) finalRead() {
 	n.final++
 	switch i := n.final; {
 	case i < n.cfg.SetKeys:
-		n.read(SetKey(i), true)
+		n.read(n.keys.sets[i], true)
 	case i < n.cfg.SetKeys+n.cfg.RegisterKeys:
-		n.get(RegisterKey(i-n.cfg.SetKeys), true)
+		n.get(n.keys.registers[i-n.cfg.SetKeys], true)
 	}
 }
 
