@@ -110,9 +110,9 @@ func (n *Node) handedOff(from sim.HostID, m handoffAck) {
 
 func (n *Node) reapRound() {
 	now := n.env.Now()
-	var reaped []string
-	for _, k := range n.keys {
-		o := n.byKey[k].obj
+	var reaped []*keyState
+	for _, s := range n.keys {
+		o := s.obj
 		if !o.Deleted() {
 			continue
 		}
@@ -121,18 +121,17 @@ func (n *Node) reapRound() {
 			newest = max(newest, s.Time)
 		}
 		if n.cfg.Bugs.ReapEarly || now-newest >= n.cfg.TombstoneGrace {
-			reaped = append(reaped, k)
+			reaped = append(reaped, s)
 		}
 	}
 	if len(reaped) == 0 {
 		return
 	}
 	st := n.st
-	for _, k := range reaped {
-		s := n.byKey[k]
-		last := s.obj
+	for _, s := range reaped {
+		k, last := s.key, s.obj
 		s.obj, s.held, s.digestOK = Object{}, false, false
-		i, _ := slices.BinarySearch(n.keys, k)
+		i, _ := slices.BinarySearchFunc(n.keys, k, byKey)
 		n.keys = slices.Delete(n.keys, i, i+1)
 		st.Delete(s.storageKey)
 		n.count(CountTombstoneReaped, 1)
@@ -193,14 +192,13 @@ func (n *Node) antiEntropyRound() {
 // leaves, and the root that hashes them.
 func (n *Node) merkle(rg int) (uint64, [merkleLeaves]uint64) {
 	var leaves [merkleLeaves]uint64
-	for _, k := range n.keys {
-		s := n.byKey[k]
+	for _, s := range n.keys {
 		if s.ringRange != rg {
 			continue
 		}
 		if !s.digestOK {
 			n.buf = appendObject(n.buf[:0], s.obj)
-			s.digest, s.digestOK = digest(k, n.buf), true
+			s.digest, s.digestOK = digest(s.key, n.buf), true
 		}
 		leaves[s.merkleLeaf] = leaves[s.merkleLeaf]*1099511628211 ^ s.digest
 	}
@@ -225,9 +223,9 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // objectsIn are this replica's objects of range rg in the leaves of mask.
 func (n *Node) objectsIn(rg int, mask uint32) []keyObject {
 	var out []keyObject
-	for _, k := range n.keys {
-		if s := n.byKey[k]; s.ringRange == rg && mask&(1<<s.merkleLeaf) != 0 {
-			out = append(out, keyObject{Key: k, Obj: s.obj})
+	for _, s := range n.keys {
+		if s.ringRange == rg && mask&(1<<s.merkleLeaf) != 0 {
+			out = append(out, keyObject{Key: s.key, Obj: s.obj})
 		}
 	}
 	return out

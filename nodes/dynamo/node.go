@@ -38,8 +38,11 @@ type Node struct {
 	// byKey is what the server knows of each key it has met: its copy,
 	// and what is derived from the key or the copy, found in one lookup.
 	byKey map[string]*keyState
-	keys  []string // the keys this replica holds a copy of, sorted
-	buf   []byte   // scratch for encodings; storage copies what it is given
+	keys  []*keyState // of the keys this replica holds a copy of, sorted by key
+	// last is the keyState found last: a message about a key looks it up
+	// several times over.
+	last *keyState
+	buf  []byte // scratch for encodings; storage copies what it is given
 	// hintKeys are the storage keys of hints, made once each rather than
 	// at every write.
 	hintKeys map[hintKey]string
@@ -81,6 +84,7 @@ type hintKey struct {
 
 // keyState is a server's state for one key.
 type keyState struct {
+	key  string
 	obj  Object // this replica's copy
 	held bool   // obj is held (the key is in Node.keys), even if empty
 	// digest hashes the key with obj's encoding, for the Merkle trees:
@@ -98,13 +102,28 @@ type keyState struct {
 
 // state is key's keyState, made on first use.
 func (n *Node) state(key string) *keyState {
-	if s, ok := n.byKey[key]; ok {
+	if s := n.find(key); s != nil {
 		return s
 	}
-	s := &keyState{storageKey: prefixData + key, ringRange: n.ring.RangeOf(key), merkleLeaf: hash64(key) % merkleLeaves}
+	s := &keyState{key: key, storageKey: prefixData + key, ringRange: n.ring.RangeOf(key), merkleLeaf: hash64(key) % merkleLeaves}
 	n.byKey[key] = s
+	n.last = s
 	return s
 }
+
+// find is key's keyState, or nil if the server has not met the key.
+func (n *Node) find(key string) *keyState {
+	if n.last != nil && n.last.key == key {
+		return n.last
+	}
+	s, ok := n.byKey[key]
+	if ok {
+		n.last = s
+	}
+	return s
+}
+
+func byKey(s *keyState, key string) int { return strings.Compare(s.key, key) }
 
 // New returns a factory of store servers. The servers of the ring are the
 // host and its peers (sim.HostConfig.Peers), which must be the same set on
@@ -151,7 +170,7 @@ func (n *Node) Start(env sim.Env) {
 			key := strings.TrimPrefix(k, prefixData)
 			s := n.state(key)
 			s.obj, s.held = o, true
-			n.keys = append(n.keys, key)
+			n.keys = append(n.keys, s)
 		}
 	}
 	for _, k := range st.Keys(prefixHint) {
@@ -234,14 +253,20 @@ func (n *Node) readUint(key string) uint64 {
 
 // Object returns this replica's copy of key (empty if it holds none).
 func (n *Node) Object(key string) Object {
-	if s, ok := n.byKey[key]; ok {
+	if s := n.find(key); s != nil {
 		return s.obj
 	}
 	return Object{}
 }
 
 // Keys lists the keys this replica holds, sorted.
-func (n *Node) Keys() []string { return slices.Clone(n.keys) }
+func (n *Node) Keys() []string {
+	out := make([]string, len(n.keys))
+	for i, s := range n.keys {
+		out[i] = s.key
+	}
+	return out
+}
 
 // Hints counts the hints this server holds for others.
 func (n *Node) Hints() int { return len(n.hints) }
@@ -280,8 +305,8 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 	s := n.state(key)
 	before := s.obj
 	if !s.held {
-		i, _ := slices.BinarySearch(n.keys, key)
-		n.keys = slices.Insert(n.keys, i, key)
+		i, _ := slices.BinarySearchFunc(n.keys, key, byKey)
+		n.keys = slices.Insert(n.keys, i, s)
 		s.held = true
 	}
 	s.obj, s.digestOK = o, false
