@@ -1,66 +1,73 @@
 package dynamo
 
-// setTexts remembers, per set key, the parses of the texts most recently
-// written or parsed by the workload clients of one history. A text's
-// parse is a function of the text alone, so a client that reads what
-// another wrote takes that writer's parse instead of parsing the text
-// again: sharing it between clients changes nothing but the work. (The
-// clients are simulated hosts, but a parse is no host's state: it is
-// never changed once made, and a crash that loses it loses nothing a host
-// knows.)
+// setTexts remembers, per key, what the workload clients of one history
+// last made of the texts they wrote and read: the parses of set texts,
+// and the decoded answers to gets. Each is a function of the text alone,
+// so a client that meets a text another met takes what that one made of
+// it instead of making it again: sharing it between clients changes
+// nothing but the work. (The clients are simulated hosts, but these are
+// no host's state: never changed once made, and a crash that loses them
+// loses nothing a host knows.)
 type setTexts struct {
-	byKey map[string]*recentSets
+	sets  map[string]*recent[[]int]
+	reads map[string]*recent[Read]
 }
 
-// recentSetsKept is how many texts a key remembers: about as many as
-// versions of a set are read before they are superseded (one per client,
-// and a few siblings).
-const recentSetsKept = 8
+// recentKept is how many texts a key remembers: about as many as versions
+// of a key are read before they are superseded (one per client, and a few
+// siblings).
+const recentKept = 8
 
-// recentSets is a ring of a key's latest texts and their parses.
-type recentSets struct {
-	sets [recentSetsKept]parsedSet
-	n    int // texts added so far; the latest is sets[(n-1)%recentSetsKept]
+// recent is a ring of a key's latest texts and what was made of each.
+type recent[T any] struct {
+	texts [recentKept]string
+	made  [recentKept]T
+	n     int // texts added so far; the latest is at (n-1)%recentKept
 }
 
-type parsedSet struct {
-	value string
-	els   []int
-}
-
-// of returns key's ring, made on first use.
-func (t *setTexts) of(key string) *recentSets {
-	r, ok := t.byKey[key]
+func ringOf[T any](m *map[string]*recent[T], key string) *recent[T] {
+	r, ok := (*m)[key]
 	if !ok {
-		if t.byKey == nil {
-			t.byKey = map[string]*recentSets{}
+		if *m == nil {
+			*m = map[string]*recent[T]{}
 		}
-		r = &recentSets{}
-		t.byKey[key] = r
+		r = &recent[T]{}
+		(*m)[key] = r
 	}
 	return r
 }
 
-// find returns the parse of value if the ring holds it, looking from the
-// latest text back.
-func (r *recentSets) find(value string) ([]int, bool) {
-	for k := 1; k <= min(r.n, recentSetsKept); k++ {
-		if p := &r.sets[(r.n-k)%recentSetsKept]; len(p.value) == len(value) && p.value == value {
-			return p.els, true
+// of returns key's ring of set texts, made on first use.
+func (t *setTexts) of(key string) *recent[[]int] { return ringOf(&t.sets, key) }
+
+// readsOf returns key's ring of read answers, made on first use.
+func (t *setTexts) readsOf(key string) *recent[Read] { return ringOf(&t.reads, key) }
+
+// find returns what was made of text if the ring holds it, looking from
+// the latest text back.
+func (r *recent[T]) find(text string) (T, bool) {
+	for k := 1; k <= min(r.n, recentKept); k++ {
+		if i := (r.n - k) % recentKept; len(r.texts[i]) == len(text) && r.texts[i] == text {
+			return r.made[i], true
 		}
 	}
-	return nil, false
+	var zero T
+	return zero, false
 }
 
-// latest is the text added last, and whether there is one.
-func (r *recentSets) latest() (parsedSet, bool) {
+// latest is the set text added last and its parse, and whether there is
+// one.
+func (r *recent[T]) latest() (string, T, bool) {
 	if r.n == 0 {
-		return parsedSet{}, false
+		var zero T
+		return "", zero, false
 	}
-	return r.sets[(r.n-1)%recentSetsKept], true
+	i := (r.n - 1) % recentKept
+	return r.texts[i], r.made[i], true
 }
 
-func (r *recentSets) add(value string, els []int) {
-	r.sets[r.n%recentSetsKept] = parsedSet{value, els}
+func (r *recent[T]) add(text string, made T) {
+	i := r.n % recentKept
+	r.texts[i], r.made[i] = text, made
 	r.n++
 }

@@ -174,15 +174,10 @@ type clientNode struct {
 	cur struct {
 		id      checker.OpID
 		key     string
-		set     bool // a read of a set, whose siblings the history does not keep
 		then    afterGet
 		element int // an add's element
 	}
 	getDone, putDone func(client.Outcome)
-	// A set read's siblings are parsed and dropped before the next
-	// operation: they are decoded into these.
-	setValues [4]string
-	setDots   [4]Dot
 }
 
 // afterGet is what follows a get's outcome.
@@ -278,18 +273,20 @@ func (n *clientNode) finalRead() {
 	}
 }
 
-// decode reads a get's answer; that of a set read into the client's own
-// slices.
-func (n *clientNode) decode(o client.Outcome, set bool) Read {
-	var values []string
-	var dots []Dot
-	if set {
-		values, dots = n.setValues[:0], n.setDots[:0]
+// decode reads the answer to a get of key. An answer some client of the
+// history decoded lately is not decoded again (setTexts): its slices are
+// shared, and never changed.
+func (n *clientNode) decode(key string, o client.Outcome) Read {
+	text := o.Result.Value
+	recent := n.texts.readsOf(key)
+	if r, ok := recent.find(text); ok {
+		return r
 	}
-	r, err := decodeRead(o.Result.Value, values, dots)
+	r, err := DecodeRead(text)
 	if err != nil {
 		panic(fmt.Sprintf("dynamo: client %d: a server answered a get with %v", n.id(), err))
 	}
+	recent.add(text, r)
 	return r
 }
 
@@ -301,7 +298,7 @@ func (n *clientNode) decode(o client.Outcome, set bool) Read {
 // changed.
 func (n *clientNode) elements(key string, values []string) []int {
 	recent := n.texts.of(key)
-	p, ok := recent.latest()
+	latest, latestEls, ok := recent.latest()
 	if len(values) != 1 {
 		if !ok || len(values) == 0 {
 			return elements(values)
@@ -311,7 +308,7 @@ func (n *clientNode) elements(key string, values []string) []int {
 		for _, v := range values {
 			els, found := recent.find(v)
 			if !found {
-				els = reparse(p.value, p.els, v)
+				els = reparse(latest, latestEls, v)
 			}
 			union = unite(union, els)
 		}
@@ -322,7 +319,7 @@ func (n *clientNode) elements(key string, values []string) []int {
 	}
 	var els []int
 	if ok {
-		els = reparse(p.value, p.els, values[0])
+		els = reparse(latest, latestEls, values[0])
 	} else {
 		els = elements(values)
 	}
@@ -486,7 +483,7 @@ func (n *clientNode) do(op client.Op, done func(client.Outcome)) {
 // getInto runs a get of key, records it as op (a read or get), and goes
 // on as then says.
 func (n *clientNode) getInto(op Op, then afterGet, element int) {
-	n.cur.id, n.cur.key, n.cur.set, n.cur.then, n.cur.element = n.h.invoke(op), op.Key, op.Kind == OpRead, then, element
+	n.cur.id, n.cur.key, n.cur.then, n.cur.element = n.h.invoke(op), op.Key, then, element
 	n.do(client.Op{Kind: client.OpGet, Key: op.Key}, n.getDone)
 }
 
@@ -500,7 +497,7 @@ func (n *clientNode) gotten(o client.Outcome) {
 		n.afterGet(cur.then, cur.key, cur.element, Read{}, false)
 		return
 	}
-	r := n.decode(o, cur.set)
+	r := n.decode(cur.key, o)
 	n.ctx[cur.key] = r.Context
 	n.h.complete(cur.id, func(x *Op) {
 		x.Siblings = len(r.Values)

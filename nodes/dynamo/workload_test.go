@@ -3,10 +3,13 @@ package dynamo
 import (
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/detsim/detsim/nodes/client"
 )
 
 func TestAnElementSplicedIntoASetEncodesAsTheWholeSetWould(t *testing.T) {
@@ -165,5 +168,33 @@ func TestDecimalDigitsIsTheLengthOfTheNumberWritten(t *testing.T) {
 	check(math.MaxInt)
 	for range 100000 {
 		check(int(rng.Uint64() >> (1 + rng.IntN(63))))
+	}
+}
+
+func TestClientsSharingDecodedReadsSeeWhatADecodeGives(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	h := NewHistory(func() time.Duration { return 0 })
+	clients := []*clientNode{{h: h, texts: &h.texts}, {h: h, texts: &h.texts}}
+	var texts []string
+	for trial := 0; trial < 3000; trial++ {
+		if len(texts) == 0 || rng.IntN(3) == 0 {
+			var r Read
+			for i := range rng.IntN(4) {
+				r.Values = append(r.Values, strconv.Itoa(rng.IntN(1000)))
+				r.Dots = append(r.Dots, Dot{Node: int64(i + 1), Counter: uint64(1 + rng.IntN(50))})
+			}
+			r.Context = EncodeContext(VV{{Node: 1, Counter: uint64(1 + rng.IntN(50))}, {Node: 2, Counter: uint64(1 + rng.IntN(50))}})
+			texts = append(texts, EncodeRead(r))
+		}
+		text := texts[max(0, len(texts)-1-rng.IntN(12))]
+		key := []string{"r0", "r1"}[rng.IntN(2)]
+		got := clients[rng.IntN(len(clients))].decode(key, client.Outcome{Result: client.Result{Value: text}})
+		want, err := DecodeRead(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q decoded as %+v, DecodeRead gives %+v", text, got, want)
+		}
 	}
 }
