@@ -53,7 +53,8 @@ func (n *Node) targets(key string, out []target) []target {
 		}
 		return out
 	}
-	var down []sim.HostID
+	var downIn [3]sim.HostID // room for the usual N, on the stack
+	down := downIn[:0]
 	for _, p := range prim {
 		if n.Healthy(p) {
 			out = append(out, target{p, sim.NoHost})
