@@ -38,11 +38,12 @@ type Node struct {
 	// byKey is what the server knows of each key it has met: its copy,
 	// and what is derived from the key or the copy, found in one lookup.
 	byKey map[string]*keyState
-	keys  []*keyState // of the keys this replica holds a copy of, sorted by key
-	// last is the keyState found last: a message about a key looks it up
-	// several times over.
-	last *keyState
-	buf  []byte // scratch for encodings; storage copies what it is given
+	// met are the same states in the order the server met their keys: a
+	// workload of a few keys finds its state faster by a scan than by the
+	// map.
+	met  []*keyState
+	keys []*keyState // of the keys this replica holds a copy of, sorted by key
+	buf  []byte      // scratch for encodings; storage copies what it is given
 	// hintKeys are the storage keys of hints, made once each rather than
 	// at every write.
 	hintKeys map[hintKey]string
@@ -107,20 +108,24 @@ func (n *Node) state(key string) *keyState {
 	}
 	s := &keyState{key: key, storageKey: prefixData + key, ringRange: n.ring.RangeOf(key), merkleLeaf: hash64(key) % merkleLeaves}
 	n.byKey[key] = s
-	n.last = s
+	n.met = append(n.met, s)
 	return s
 }
 
+// scannedKeys is how many keys find scans before it takes the map.
+const scannedKeys = 16
+
 // find is key's keyState, or nil if the server has not met the key.
 func (n *Node) find(key string) *keyState {
-	if n.last != nil && n.last.key == key {
-		return n.last
+	if len(n.met) > scannedKeys {
+		return n.byKey[key]
 	}
-	s, ok := n.byKey[key]
-	if ok {
-		n.last = s
+	for _, s := range n.met {
+		if s.key == key {
+			return s
+		}
 	}
-	return s
+	return nil
 }
 
 func byKey(s *keyState, key string) int { return strings.Compare(s.key, key) }
