@@ -127,9 +127,29 @@ func (w *Workload) UnmarshalJSON(b []byte) error {
 	}{(*plain)(w), jsondur.Of(&w.ThinkMin), jsondur.Of(&w.ThinkMax), jsondur.Of(&w.StopAt), jsondur.Of(&w.ConvergenceBound), jsondur.Of(&w.FinalDelay)})
 }
 
-// SetKey and RegisterKey name the workload's keys.
-func SetKey(i int) string      { return "s" + strconv.Itoa(i) }
-func RegisterKey(i int) string { return "r" + strconv.Itoa(i) }
+// SetKey and RegisterKey name the workload's keys. The names of the first
+// few are made once for every client and server: a key compared with
+// its own name compares pointers.
+func SetKey(i int) string      { return keyName(&setKeyNames, "s", i) }
+func RegisterKey(i int) string { return keyName(&registerKeyNames, "r", i) }
+
+const namedKeys = 64
+
+var setKeyNames, registerKeyNames = keyNames("s"), keyNames("r")
+
+func keyNames(prefix string) (names [namedKeys]string) {
+	for i := range names {
+		names[i] = prefix + strconv.Itoa(i)
+	}
+	return names
+}
+
+func keyName(names *[namedKeys]string, prefix string, i int) string {
+	if i >= 0 && i < namedKeys {
+		return names[i]
+	}
+	return prefix + strconv.Itoa(i)
+}
 
 // NewClient returns a factory of workload client nodes that record into h.
 // cfg.Client.ID and Servers name the client and the servers it may ask.
