@@ -26,7 +26,12 @@ type Client struct {
 
 	breaker breaker
 	target  sim.HostID // where the next attempt goes: the last server that answered OK, the last hint, or the round-robin successor
-	op      *operation // nil when idle
+	op      *operation // nil when idle; else &c.slot
+	// slot holds the operation in flight: one at a time, so every
+	// operation reuses it rather than allocating its own. A finished
+	// operation's timers are all cancelled (finish), and Timer matches
+	// each by its TimerID as well, so none can act on the next one.
+	slot operation
 }
 
 // operation is the one operation in flight.
@@ -155,7 +160,8 @@ func (c *Client) Do(op Op, done func(Outcome)) error {
 	if c.count >= 1<<32 {
 		panic("client: 2^32 operations in one incarnation; Seq would overflow into the epoch")
 	}
-	o := &operation{
+	o := &c.slot
+	*o = operation{
 		seq:   c.epoch<<32 | c.count,
 		op:    op,
 		done:  done,
@@ -257,8 +263,8 @@ const (
 	logFinished = "client %d: seq %d %v after %d attempts"
 )
 
-// tag is the tag of the current operation's timer of kind k. A tag outlives
-// its operation in the timers still pending, so each operation has its own.
+// tag is the tag of the current operation's timer of kind k, passed as a
+// pointer into the operation, which an interface holds without boxing.
 func (c *Client) tag(k timerKind) *timerTag { return &c.op.tags[k-1] }
 
 // send sends the next attempt to c.target, if the breaker lets it out.

@@ -31,12 +31,24 @@ func (n *Node) gossipRound() {
 }
 
 // ownBeats makes beats the node's own to change, copying them if a gossip
-// shares them.
+// shares them. The copies are cut from a block of beatsBlock tables at a
+// time: a gossip round copies the table, and the copies live no longer
+// than the gossips in flight that share them.
 func (n *Node) ownBeats() {
-	if n.beatsSent {
-		n.beats, n.beatsSent = slices.Clone(n.beats), false
+	if !n.beatsSent {
+		return
 	}
+	k := len(n.beats)
+	if len(n.beatsFree) < k {
+		n.beatsFree = make([]beat, beatsBlock*k)
+	}
+	fresh := n.beatsFree[:k:k]
+	n.beatsFree = n.beatsFree[k:]
+	copy(fresh, n.beats)
+	n.beats, n.beatsSent = fresh, false
 }
+
+const beatsBlock = 16
 
 func (n *Node) gossiped(m gossip) {
 	if len(m.Beats) != len(n.beats) {
@@ -98,9 +110,9 @@ func (n *Node) handedOff(from sim.HostID, m handoffAck) {
 
 func (n *Node) reapRound() {
 	now := n.env.Now()
-	var reaped []string
-	for _, k := range n.keys {
-		o := n.data[k]
+	var reaped []*keyState
+	for _, s := range n.keys {
+		o := s.obj
 		if !o.Deleted() {
 			continue
 		}
@@ -109,20 +121,19 @@ func (n *Node) reapRound() {
 			newest = max(newest, s.Time)
 		}
 		if n.cfg.Bugs.ReapEarly || now-newest >= n.cfg.TombstoneGrace {
-			reaped = append(reaped, k)
+			reaped = append(reaped, s)
 		}
 	}
 	if len(reaped) == 0 {
 		return
 	}
 	st := n.st
-	for _, k := range reaped {
-		last := n.data[k]
-		delete(n.data, k)
-		delete(n.digests, k)
-		i, _ := slices.BinarySearch(n.keys, k)
+	for _, s := range reaped {
+		k, last := s.key, s.obj
+		s.obj, s.held, s.digestOK = Object{}, false, false
+		i, _ := slices.BinarySearchFunc(n.keys, k, byKey)
 		n.keys = slices.Delete(n.keys, i, i+1)
-		st.Delete(prefixData + k)
+		st.Delete(s.storageKey)
 		n.count(CountTombstoneReaped, 1)
 		if n.cfg.Observer != nil {
 			n.cfg.Observer.Reaped(n.self, k, last)
@@ -181,18 +192,15 @@ func (n *Node) antiEntropyRound() {
 // leaves, and the root that hashes them.
 func (n *Node) merkle(rg int) (uint64, [merkleLeaves]uint64) {
 	var leaves [merkleLeaves]uint64
-	for _, k := range n.keys {
-		if n.ring.RangeOf(k) != rg {
+	for _, s := range n.keys {
+		if s.ringRange != rg {
 			continue
 		}
-		d, ok := n.digests[k]
-		if !ok {
-			n.buf = appendObject(n.buf[:0], n.data[k])
-			d = digest(k, n.buf)
-			n.digests[k] = d
+		if !s.digestOK {
+			n.buf = appendObject(n.buf[:0], s.obj)
+			s.digest, s.digestOK = digest(s.key, n.buf), true
 		}
-		leaf := hash64(k) % merkleLeaves
-		leaves[leaf] = leaves[leaf]*1099511628211 ^ d
+		leaves[s.merkleLeaf] = leaves[s.merkleLeaf]*1099511628211 ^ s.digest
 	}
 	var root [8 * merkleLeaves]byte
 	for i, l := range leaves {
@@ -215,9 +223,9 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // objectsIn are this replica's objects of range rg in the leaves of mask.
 func (n *Node) objectsIn(rg int, mask uint32) []keyObject {
 	var out []keyObject
-	for _, k := range n.keys {
-		if n.ring.RangeOf(k) == rg && mask&(1<<(hash64(k)%merkleLeaves)) != 0 {
-			out = append(out, keyObject{Key: k, Obj: n.data[k]})
+	for _, s := range n.keys {
+		if s.ringRange == rg && mask&(1<<s.merkleLeaf) != 0 {
+			out = append(out, keyObject{Key: s.key, Obj: s.obj})
 		}
 	}
 	return out
@@ -250,7 +258,7 @@ func (n *Node) aeObjectsReceived(m aeObjects) { n.mergeAll(m.Objects) }
 
 func (n *Node) mergeAll(kos []keyObject) {
 	for _, ko := range kos {
-		cur := n.data[ko.Key]
+		cur := n.Object(ko.Key)
 		next := n.merge(cur, ko.Obj)
 		if !next.Equal(cur) {
 			n.count(CountAntiEntropyRepair, 1)

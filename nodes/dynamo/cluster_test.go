@@ -222,3 +222,23 @@ func TestStrictQuorumsRefuseWritesTheyCannotReplicate(t *testing.T) {
 		t.Fatal("no add to any key was acknowledged")
 	}
 }
+
+func TestAServerFindsEveryKeysStatePastTheScannedFew(t *testing.T) {
+	ring, err := NewRing([]sim.HostID{0, 1, 2}, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Node{ring: ring, byKey: map[string]*keyState{}}
+	for i := range 3 * scannedKeys {
+		key := RegisterKey(i)
+		if n.find(key) != nil {
+			t.Fatalf("%s found before it was met", key)
+		}
+		n.state(key).obj = Object{Siblings: []Sibling{{Value: key}}}
+		for j := range i + 1 {
+			if got := n.Object(RegisterKey(j)).Live(); len(got) != 1 || got[0] != RegisterKey(j) {
+				t.Fatalf("with %d keys met, %s holds %v", i+1, RegisterKey(j), got)
+			}
+		}
+	}
+}

@@ -45,7 +45,7 @@ type reply struct {
 // holds up and, for each one it holds down, the next healthy server past
 // them, which keeps a hint for it.
 func (n *Node) targets(key string, out []target) []target {
-	walk := n.ring.Walk(n.ring.RangeOf(key))
+	walk := n.ring.Walk(n.state(key).ringRange)
 	prim := walk[:n.cfg.N]
 	if !n.cfg.Sloppy {
 		for _, p := range prim {
@@ -53,7 +53,8 @@ func (n *Node) targets(key string, out []target) []target {
 		}
 		return out
 	}
-	var down []sim.HostID
+	var downIn [3]sim.HostID // room for the usual N, on the stack
+	down := downIn[:0]
 	for _, p := range prim {
 		if n.Healthy(p) {
 			out = append(out, target{p, sim.NoHost})
@@ -85,7 +86,8 @@ func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) 
 	if seq, ok := n.inflight[req.Client]; ok && seq == req.Seq {
 		return // a retry of a request in progress here: its answer will come
 	}
-	r := &request{creq: req, replyTo: from, fwdID: fwdID}
+	r := n.newRequest()
+	r.creq, r.replyTo, r.fwdID = req, from, fwdID
 	switch req.Op.Kind {
 	case client.OpGet:
 		n.coordinateGet(r)
@@ -96,13 +98,35 @@ func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) 
 			n.forwards[n.nextReq] = from
 			n.count(CountForwarded, 1)
 			n.env.Send(r.targets[0].host, forwardPut{ID: n.nextReq, Req: req})
+			n.release(r)
 			return
 		}
 		n.coordinatePut(r)
 	default:
 		n.env.Logf("dynamo: client %d sent %v, which the store does not offer (get, put, delete)", req.Client, req.Op.Kind)
 		n.answerTo(from, fwdID, client.Response{Client: req.Client, Seq: req.Seq, Status: client.StatusNotLeader, Leader: sim.NoHost})
+		n.release(r)
 	}
+}
+
+// newRequest returns a cleared request, reusing one that has ended: a
+// server coordinates a request per client operation, and most of them end
+// within milliseconds.
+func (n *Node) newRequest() *request {
+	if k := len(n.free); k > 0 {
+		r := n.free[k-1]
+		n.free = n.free[:k-1]
+		return r
+	}
+	return new(request)
+}
+
+// release hands back a request nothing refers to any more: it was never
+// begun, or it has ended (end: out of reqs, its timer cancelled) and its
+// last step is done.
+func (n *Node) release(r *request) {
+	*r = request{}
+	n.free = append(n.free, r)
 }
 
 func (n *Node) begin(r *request) {
@@ -168,6 +192,7 @@ func (n *Node) coordinatePut(r *request) {
 	if err != nil {
 		n.env.Logf("dynamo: client %d: put refused: %v", r.creq.Client, err)
 		n.answerTo(r.replyTo, r.fwdID, client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: client.StatusNotLeader, Leader: sim.NoHost})
+		n.release(r)
 		return
 	}
 	n.begin(r)
@@ -232,6 +257,7 @@ func (n *Node) checkPut(r *request) {
 	}
 	if len(r.acked) >= len(r.targets) {
 		n.end(r)
+		n.release(r)
 	}
 }
 
@@ -280,11 +306,12 @@ func (n *Node) encodeRead(key string, o Object) (string, int) {
 	if len(o.Siblings) == 0 {
 		return encodeObjectRead(o)
 	}
-	if c, ok := n.reads[key]; ok && o.same(c.obj) {
-		return c.text, c.live
+	s := n.state(key)
+	if s.readOK && o.same(s.read.obj) {
+		return s.read.text, s.read.live
 	}
 	text, live := encodeObjectRead(o)
-	n.reads[key] = encodedRead{o, text, live}
+	s.read, s.readOK = encodedRead{o, text, live}, true
 	return text, live
 }
 
@@ -307,6 +334,11 @@ func (r *request) addReply(n *Node, x reply) {
 func (n *Node) finishGet(r *request) {
 	n.end(r)
 	n.answer(r, client.StatusUnavailable, client.Result{})
+	n.repairReplies(r)
+	n.release(r)
+}
+
+func (n *Node) repairReplies(r *request) {
 	if !n.cfg.ReadRepair || len(r.replies) == 0 {
 		return
 	}
@@ -349,4 +381,5 @@ func (n *Node) timedOut(id uint64) {
 		return
 	}
 	n.end(r)
+	n.release(r)
 }

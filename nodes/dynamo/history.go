@@ -79,6 +79,10 @@ type History struct {
 	cachedAt int
 	stale    *checker.Staleness
 	staleAt  int
+
+	// texts are the parses of set texts the workload clients recording
+	// here share (clientNode.elements).
+	texts setTexts
 }
 
 // NewHistory returns an empty history that stamps times with now (true
@@ -200,7 +204,7 @@ func appendDescription(b []byte, op *Op) []byte {
 		b = strconv.AppendInt(b, int64(op.Element), 10)
 	case OpWrite:
 		b = append(b, ", "...)
-		b = strconv.AppendQuote(b, op.Value)
+		b = appendQuote(b, op.Value)
 	}
 	b = append(b, ')')
 	switch op.Status {
@@ -226,13 +230,26 @@ func appendDescription(b []byte, op *Op) []byte {
 			if i > 0 {
 				b = append(b, ' ')
 			}
-			b = strconv.AppendQuote(b, v)
+			b = appendQuote(b, v)
 		}
 		b = append(b, ']')
 	default:
 		b = append(b, " -> ok"...)
 	}
 	return b
+}
+
+// appendQuote is strconv.AppendQuote, which for the workload's values
+// (printable ASCII without quotes or backslashes) only adds the quotes.
+func appendQuote(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // Staleness measures the register operations as a key-value history
@@ -333,15 +350,41 @@ func (h *History) analyze() SetReport {
 		els   []int // sorted
 		final bool
 	}
-	has := func(r read, e int) bool { _, ok := slices.BinarySearch(r.els, e); return ok }
-	reads := map[string][]read{}
-	finals := map[string][]Op{}
+	// An acknowledged add, by its element, for the walk over the reads.
+	type add struct {
+		element int
+		id      checker.OpID
+	}
+	// What the analysis gathers per key, the keys numbered in the order
+	// they first appear.
+	type perKey struct {
+		reads  []read
+		finals []*Op // the final reads and gets
+		adds   []add
+	}
+	var keys []perKey
+	index := map[string]int{}
+	keyOf := func(k string) *perKey {
+		i, ok := index[k]
+		if !ok {
+			i = len(keys)
+			index[k] = i
+			keys = append(keys, perKey{})
+		}
+		return &keys[i]
+	}
+	// Siblings per read, counted in an array while they are few.
+	var siblingCounts [16]int
 	for op := range h.ops.all() {
 		if op.Status != checker.OpCompleted {
 			continue
 		}
 		if op.Kind == OpRead || op.Kind == OpGet {
-			rep.SiblingCounts[op.Siblings]++
+			if op.Siblings >= 0 && op.Siblings < len(siblingCounts) {
+				siblingCounts[op.Siblings]++
+			} else {
+				rep.SiblingCounts[op.Siblings]++
+			}
 			rep.SiblingsMax = max(rep.SiblingsMax, op.Siblings)
 			if h.SiblingsMax > 0 && op.Siblings > h.SiblingsMax {
 				rep.SiblingsOver = append(rep.SiblingsOver, op.ID)
@@ -349,43 +392,59 @@ func (h *History) analyze() SetReport {
 		}
 		if op.Final {
 			rep.FinalReads++
-			finals[op.Key] = append(finals[op.Key], *op)
+			pk := keyOf(op.Key)
+			pk.finals = append(pk.finals, op)
 		}
-		if op.Kind == OpRead {
-			reads[op.Key] = append(reads[op.Key], read{op.Call, op.Elements, op.Final})
+		switch op.Kind {
+		case OpRead:
+			pk := keyOf(op.Key)
+			pk.reads = append(pk.reads, read{op.Call, op.Elements, op.Final})
+		case OpAdd:
+			pk := keyOf(op.Key)
+			pk.adds = append(pk.adds, add{op.Element, op.ID})
 		}
 	}
-	acked := map[string][]int{}
-	for op := range h.ops.all() {
-		if op.Kind == OpAdd && op.Status == checker.OpCompleted {
-			acked[op.Key] = append(acked[op.Key], op.Element)
+	for k, n := range siblingCounts {
+		if n > 0 {
+			rep.SiblingCounts[k] += n
 		}
 	}
-	finalReads := map[string][]read{}
-	lastMiss := map[int]int{}  // element -> index of the last read of its key that missed it
-	for k, rs := range reads { //detsim:maporder each key's reads are sorted and filtered on their own; no order between keys matters
+	has := func(r read, e int) bool { _, ok := slices.BinarySearch(r.els, e); return ok }
+	// lastMiss[id] is, for the acknowledged add id, the index of the last
+	// read of its key that missed its element, or -1.
+	lastMiss := make([]int32, h.ops.len())
+	finalReads := make([][]read, len(keys))
+	for ki := range keys {
+		pk := &keys[ki]
+		rs := pk.reads
 		slices.SortStableFunc(rs, func(a, b read) int { return cmp.Compare(a.call, b.call) })
 		for _, r := range rs {
 			if r.final {
-				finalReads[k] = append(finalReads[k], r)
+				finalReads[ki] = append(finalReads[ki], r)
 			}
 		}
 		// Walking the reads from the last, the elements every later read
 		// held shrink by those the current read misses: one merge of two
 		// sorted lists per read finds every element's last miss, where a
 		// search per add and read would cost a logarithm more.
-		held := slices.Clone(acked[k])
-		slices.Sort(held)
+		held := pk.adds
+		slices.SortStableFunc(held, func(a, b add) int { return cmp.Compare(a.element, b.element) })
+		for _, a := range held {
+			lastMiss[a.id] = -1
+		}
 		for i := len(rs) - 1; i >= 0 && len(held) > 0; i-- {
+			if i+1 < len(rs) && sameInts(rs[i].els, rs[i+1].els) {
+				continue // what is held, the later read held: this one holds it too
+			}
 			kept, els, j := held[:0], rs[i].els, 0
-			for _, e := range held {
-				for j < len(els) && els[j] < e {
+			for _, a := range held {
+				for j < len(els) && els[j] < a.element {
 					j++
 				}
-				if j < len(els) && els[j] == e {
-					kept = append(kept, e)
+				if j < len(els) && els[j] == a.element {
+					kept = append(kept, a)
 				} else {
-					lastMiss[e] = i
+					lastMiss[a.id] = int32(i)
 				}
 			}
 			held = kept
@@ -396,7 +455,8 @@ func (h *History) analyze() SetReport {
 		switch {
 		case op.Kind == OpAdd && op.Status == checker.OpCompleted:
 			rep.Acked++
-			all := reads[op.Key]
+			ki := index[op.Key]
+			all := keys[ki].reads
 			first, _ := slices.BinarySearchFunc(all, op.Return, func(r read, t time.Duration) int {
 				if r.call <= t {
 					return -1
@@ -409,7 +469,7 @@ func (h *History) analyze() SetReport {
 				continue
 			}
 			lost := false
-			for _, f := range finalReads[op.Key] {
+			for _, f := range finalReads[ki] {
 				if f.call > op.Return && !has(f, op.Element) {
 					lost = true
 					break
@@ -422,7 +482,7 @@ func (h *History) analyze() SetReport {
 				continue
 			}
 			missAfter := -1 // the last read after the add that missed it, by index in after
-			if i, ok := lastMiss[op.Element]; ok && i >= first {
+			if i := int(lastMiss[op.ID]); i >= first {
 				missAfter = i - first
 			}
 			if missAfter >= 0 {
@@ -432,7 +492,11 @@ func (h *History) analyze() SetReport {
 				vis = append(vis, max(0, after[missAfter+1].call-op.Return))
 			}
 		case op.Kind == OpDelete && op.Status == checker.OpCompleted && len(op.Dots) > 0:
-			for _, f := range finals[op.Key] {
+			ki, ok := index[op.Key]
+			if !ok {
+				continue
+			}
+			for _, f := range keys[ki].finals {
 				if f.Call > op.Return && f.Kind == OpGet && slices.ContainsFunc(f.Dots, func(d Dot) bool { return slices.Contains(op.Dots, d) }) {
 					rep.Resurrected++
 					rep.ResurrectedOps = append(rep.ResurrectedOps, op.ID)
@@ -461,6 +525,12 @@ func (h *History) analyze() SetReport {
 		rep.VisibilityP50, rep.VisibilityP99, rep.VisibilityMax = rank(0.5), rank(0.99), vis[len(vis)-1]
 	}
 	return rep
+}
+
+// sameInts reports whether a and b are one slice (elements are never
+// changed once parsed, and reads of one text share its parse).
+func sameInts(a, b []int) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // String is the report as a person reads it.

@@ -195,3 +195,11 @@ func TestSummariesDescribeEachOperation(t *testing.T) {
 		}
 	}
 }
+
+func TestAValueIsQuotedAsStrconvQuotesIt(t *testing.T) {
+	for _, v := range []string{"", "v12", "a b", `"`, `\`, "tab\there", "é", "\x7f", "~ !", "\x00", "line\n"} {
+		if got, want := string(appendQuote([]byte("x"), v)), strconv.AppendQuote([]byte("x"), v); got != string(want) {
+			t.Errorf("%q quoted as %s, strconv as %s", v, got, want)
+		}
+	}
+}

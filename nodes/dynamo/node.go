@@ -35,14 +35,17 @@ type Node struct {
 	self sim.HostID
 	ring *Ring
 
-	data    map[string]Object
-	keys    []string               // of data, sorted
-	digests map[string]uint64      // of data, filled lazily: a hash of key and object, for the Merkle trees
-	buf     []byte                 // scratch for encodings; storage copies what it is given
-	reads   map[string]encodedRead // the last answer to a get, by key
-	// dataKeys and hintKeys are the storage keys of data and hints, made
-	// once each rather than at every write.
-	dataKeys map[string]string
+	// byKey is what the server knows of each key it has met: its copy,
+	// and what is derived from the key or the copy, found in one lookup.
+	byKey map[string]*keyState
+	// met are the same states in the order the server met their keys: a
+	// workload of a few keys finds its state faster by a scan than by the
+	// map.
+	met  []*keyState
+	keys []*keyState // of the keys this replica holds a copy of, sorted by key
+	buf  []byte      // scratch for encodings; storage copies what it is given
+	// hintKeys are the storage keys of hints, made once each rather than
+	// at every write.
 	hintKeys map[hintKey]string
 	hints    map[hintKey]Object
 	// own is, per key, the merge of every object this server wrote as a
@@ -55,6 +58,7 @@ type Node struct {
 	counter uint64 // the last dot counter issued; durable
 
 	reqs    map[uint64]*request
+	free    []*request // ended requests, for newRequest to reuse
 	nextReq uint64
 	// lastSeq and lastResp make a client's retry of a finished request to
 	// this coordinator an answer, not a second write.
@@ -69,6 +73,7 @@ type Node struct {
 	boot      uint64
 	beats     []beat          // by position in ring.Servers()
 	beatsSent bool            // a gossip shares beats: the next change copies them (ownBeats)
+	beatsFree []beat          // room for the next copies of beats
 	heard     []time.Duration // local time each heartbeat last advanced
 	serverPos []int           // by host id: the server's position in ring.Servers(), or -1
 }
@@ -77,6 +82,53 @@ type hintKey struct {
 	target sim.HostID
 	key    string
 }
+
+// keyState is a server's state for one key.
+type keyState struct {
+	key  string
+	obj  Object // this replica's copy
+	held bool   // obj is held (the key is in Node.keys), even if empty
+	// digest hashes the key with obj's encoding, for the Merkle trees:
+	// made when a tree first needs it after a change of obj.
+	digest   uint64
+	digestOK bool
+	read     encodedRead // the last answer to a get of the key, if readOK
+	readOK   bool
+	// storageKey ("d/<key>"), the key's range on the ring and its leaf in
+	// a Merkle tree depend on the key alone: they are made once.
+	storageKey string
+	ringRange  int
+	merkleLeaf uint64
+}
+
+// state is key's keyState, made on first use.
+func (n *Node) state(key string) *keyState {
+	if s := n.find(key); s != nil {
+		return s
+	}
+	s := &keyState{key: key, storageKey: prefixData + key, ringRange: n.ring.RangeOf(key), merkleLeaf: hash64(key) % merkleLeaves}
+	n.byKey[key] = s
+	n.met = append(n.met, s)
+	return s
+}
+
+// scannedKeys is how many keys find scans before it takes the map.
+const scannedKeys = 16
+
+// find is key's keyState, or nil if the server has not met the key.
+func (n *Node) find(key string) *keyState {
+	if len(n.met) > scannedKeys {
+		return n.byKey[key]
+	}
+	for _, s := range n.met {
+		if s.key == key {
+			return s
+		}
+	}
+	return nil
+}
+
+func byKey(s *keyState, key string) int { return strings.Compare(s.key, key) }
 
 // New returns a factory of store servers. The servers of the ring are the
 // host and its peers (sim.HostConfig.Peers), which must be the same set on
@@ -114,16 +166,16 @@ func (n *Node) Start(env sim.Env) {
 		panic("dynamo: " + err.Error())
 	}
 	n.ring = ring
-	n.data, n.hints, n.own, n.digests, n.reads = map[string]Object{}, map[hintKey]Object{}, map[string]Object{}, map[string]uint64{}, map[string]encodedRead{}
-	n.dataKeys, n.hintKeys = map[string]string{}, map[hintKey]string{}
+	n.byKey, n.hints, n.own, n.hintKeys = map[string]*keyState{}, map[hintKey]Object{}, map[string]Object{}, map[hintKey]string{}
 	n.reqs, n.lastSeq, n.lastResp, n.forwards, n.inflight = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}, map[uint64]uint64{}
 	n.st = env.Storage()
 	st := n.st
 	for _, k := range st.Keys(prefixData) {
 		if o, ok := n.load(k); ok {
 			key := strings.TrimPrefix(k, prefixData)
-			n.data[key] = o
-			n.keys = append(n.keys, key)
+			s := n.state(key)
+			s.obj, s.held = o, true
+			n.keys = append(n.keys, s)
 		}
 	}
 	for _, k := range st.Keys(prefixHint) {
@@ -205,10 +257,21 @@ func (n *Node) readUint(key string) uint64 {
 }
 
 // Object returns this replica's copy of key (empty if it holds none).
-func (n *Node) Object(key string) Object { return n.data[key] }
+func (n *Node) Object(key string) Object {
+	if s := n.find(key); s != nil {
+		return s.obj
+	}
+	return Object{}
+}
 
 // Keys lists the keys this replica holds, sorted.
-func (n *Node) Keys() []string { return slices.Clone(n.keys) }
+func (n *Node) Keys() []string {
+	out := make([]string, len(n.keys))
+	for i, s := range n.keys {
+		out[i] = s.key
+	}
+	return out
+}
 
 // Hints counts the hints this server holds for others.
 func (n *Node) Hints() int { return len(n.hints) }
@@ -244,20 +307,16 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 		}
 		return
 	}
-	before, had := n.data[key]
-	if !had {
-		i, _ := slices.BinarySearch(n.keys, key)
-		n.keys = slices.Insert(n.keys, i, key)
+	s := n.state(key)
+	before := s.obj
+	if !s.held {
+		i, _ := slices.BinarySearchFunc(n.keys, key, byKey)
+		n.keys = slices.Insert(n.keys, i, s)
+		s.held = true
 	}
-	n.data[key] = o
+	s.obj, s.digestOK = o, false
 	n.buf = appendObject(n.buf[:0], o)
-	delete(n.digests, key)
-	dk, ok := n.dataKeys[key]
-	if !ok {
-		dk = prefixData + key
-		n.dataKeys[key] = dk
-	}
-	st.Set(dk, n.buf)
+	st.Set(s.storageKey, n.buf)
 	st.Sync()
 	if n.cfg.Observer != nil {
 		n.cfg.Observer.Stored(n.self, key, before, o)
@@ -289,7 +348,7 @@ func (n *Node) local(key string, hintFor sim.HostID) Object {
 	if hintFor != sim.NoHost && hintFor != n.self {
 		return n.hints[hintKey{hintFor, key}]
 	}
-	return n.data[key]
+	return n.Object(key)
 }
 
 func (n *Node) merge(a, b Object) Object {
@@ -331,7 +390,8 @@ func (n *Node) Receive(from sim.HostID, msg any) {
 	case repair:
 		n.repaired(m)
 	case handoff:
-		if next := n.merge(n.data[m.Key], m.Obj); !next.Equal(n.data[m.Key]) {
+		cur := n.Object(m.Key)
+		if next := n.merge(cur, m.Obj); !next.Equal(cur) {
 			n.store(m.Key, sim.NoHost, next)
 		}
 		n.env.Send(from, handoffAck{Key: m.Key, Obj: m.Obj})

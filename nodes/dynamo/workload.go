@@ -3,6 +3,7 @@ package dynamo
 import (
 	"encoding/json"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,9 +127,29 @@ func (w *Workload) UnmarshalJSON(b []byte) error {
 	}{(*plain)(w), jsondur.Of(&w.ThinkMin), jsondur.Of(&w.ThinkMax), jsondur.Of(&w.StopAt), jsondur.Of(&w.ConvergenceBound), jsondur.Of(&w.FinalDelay)})
 }
 
-// SetKey and RegisterKey name the workload's keys.
-func SetKey(i int) string      { return "s" + strconv.Itoa(i) }
-func RegisterKey(i int) string { return "r" + strconv.Itoa(i) }
+// SetKey and RegisterKey name the workload's keys. The names of the first
+// few are made once for every client and server: a key compared with
+// its own name compares pointers.
+func SetKey(i int) string      { return keyName(&setKeyNames, "s", i) }
+func RegisterKey(i int) string { return keyName(&registerKeyNames, "r", i) }
+
+const namedKeys = 64
+
+var setKeyNames, registerKeyNames = keyNames("s"), keyNames("r")
+
+func keyNames(prefix string) (names [namedKeys]string) {
+	for i := range names {
+		names[i] = prefix + strconv.Itoa(i)
+	}
+	return names
+}
+
+func keyName(names *[namedKeys]string, prefix string, i int) string {
+	if i >= 0 && i < namedKeys {
+		return names[i]
+	}
+	return prefix + strconv.Itoa(i)
+}
 
 // NewClient returns a factory of workload client nodes that record into h.
 // cfg.Client.ID and Servers name the client and the servers it may ask.
@@ -136,20 +157,35 @@ func NewClient(cfg Workload, h *History) (sim.Factory, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("dynamo: workload: %w", err)
 	}
-	return func() sim.Node { return &clientNode{cfg: cfg, h: h} }, nil
+	keys := workloadKeys{sets: make([]string, cfg.SetKeys), registers: make([]string, cfg.RegisterKeys)}
+	for i := range keys.sets {
+		keys.sets[i] = SetKey(i)
+	}
+	for i := range keys.registers {
+		keys.registers[i] = RegisterKey(i)
+	}
+	return func() sim.Node { return &clientNode{cfg: cfg, h: h, keys: keys} }, nil
+}
+
+// workloadKeys are the names of the workload's keys, made once rather
+// than at every operation.
+type workloadKeys struct {
+	sets, registers []string
 }
 
 type clientNode struct {
 	cfg   Workload
+	keys  workloadKeys
 	h     *History
 	env   sim.Env
 	c     *client.Client
 	ctx   map[string]string // the context last read, by key
 	made  int               // elements and values made by this incarnation
 	final int               // final reads made; -1 before they begin
-	// parsed caches the elements of the set value last read per key:
-	// reads mostly see the version they saw before.
-	parsed map[string]parsedSet
+	// texts holds the parses of the set texts the history's clients
+	// last wrote and read (History.texts): reads mostly see a version some
+	// client wrote or read before.
+	texts *setTexts
 
 	// cur is the operation in flight: the client library runs one at a
 	// time, so its outcome callbacks, gotten and put, are bound once
@@ -158,15 +194,10 @@ type clientNode struct {
 	cur struct {
 		id      checker.OpID
 		key     string
-		set     bool // a read of a set, whose siblings the history does not keep
 		then    afterGet
 		element int // an add's element
 	}
 	getDone, putDone func(client.Outcome)
-	// A set read's siblings are parsed and dropped before the next
-	// operation: they are decoded into these.
-	setValues [4]string
-	setDots   [4]Dot
 }
 
 // afterGet is what follows a get's outcome.
@@ -177,11 +208,6 @@ const (
 	afterGetAdd                    // an add's read: write the set with the element
 	afterGetDelete                 // a delete's read: delete what it read
 )
-
-type parsedSet struct {
-	value string
-	els   []int
-}
 
 type thinkTimer struct{}
 
@@ -194,7 +220,7 @@ func (n *clientNode) Start(env sim.Env) {
 	if err != nil {
 		panic(fmt.Sprintf("dynamo: workload client: %v", err))
 	}
-	n.c, n.ctx, n.final, n.parsed = c, map[string]string{}, -1, map[string]parsedSet{}
+	n.c, n.ctx, n.final, n.texts = c, map[string]string{}, -1, &n.h.texts
 	n.getDone, n.putDone = n.gotten, n.put
 	n.pause()
 }
@@ -244,15 +270,15 @@ func (n *clientNode) next() {
 	rng := n.env.Rand()
 	switch {
 	case x < m.Add:
-		n.add(SetKey(rng.IntN(n.cfg.SetKeys)))
+		n.add(n.keys.sets[rng.IntN(n.cfg.SetKeys)])
 	case x < m.Add+m.Read:
-		n.read(SetKey(rng.IntN(n.cfg.SetKeys)), false)
+		n.read(n.keys.sets[rng.IntN(n.cfg.SetKeys)], false)
 	case x < m.Add+m.Read+m.Write:
-		n.write(RegisterKey(rng.IntN(n.cfg.RegisterKeys)))
+		n.write(n.keys.registers[rng.IntN(n.cfg.RegisterKeys)])
 	case x < m.Add+m.Read+m.Write+m.Get:
-		n.get(RegisterKey(rng.IntN(n.cfg.RegisterKeys)), false)
+		n.get(n.keys.registers[rng.IntN(n.cfg.RegisterKeys)], false)
 	default:
-		n.delete(RegisterKey(rng.IntN(n.cfg.RegisterKeys)))
+		n.delete(n.keys.registers[rng.IntN(n.cfg.RegisterKeys)])
 	}
 }
 
@@ -261,55 +287,63 @@ func (n *clientNode) finalRead() {
 	n.final++
 	switch i := n.final; {
 	case i < n.cfg.SetKeys:
-		n.read(SetKey(i), true)
+		n.read(n.keys.sets[i], true)
 	case i < n.cfg.SetKeys+n.cfg.RegisterKeys:
-		n.get(RegisterKey(i-n.cfg.SetKeys), true)
+		n.get(n.keys.registers[i-n.cfg.SetKeys], true)
 	}
 }
 
-// decode reads a get's answer; that of a set read into the client's own
-// slices.
-func (n *clientNode) decode(o client.Outcome, set bool) Read {
-	var values []string
-	var dots []Dot
-	if set {
-		values, dots = n.setValues[:0], n.setDots[:0]
+// decode reads the answer to a get of key. An answer some client of the
+// history decoded lately is not decoded again (setTexts): its slices are
+// shared, and never changed.
+func (n *clientNode) decode(key string, o client.Outcome) Read {
+	text := o.Result.Value
+	recent := n.texts.readsOf(key)
+	if r, ok := recent.find(text); ok {
+		return r
 	}
-	r, err := decodeRead(o.Result.Value, values, dots)
+	r, err := DecodeRead(text)
 	if err != nil {
 		panic(fmt.Sprintf("dynamo: client %d: a server answered a get with %v", n.id(), err))
 	}
+	recent.add(text, r)
 	return r
 }
 
-// elements is elements(values). Each value is parsed against the last
-// single value read of key: a set read again mostly differs from the one
+// elements is elements(values). A value some client of the history wrote
+// or parsed lately is not parsed again (setTexts); any other is parsed
+// against the key's latest text: a set read mostly differs from the one
 // before by a few elements inserted in the middle, so only the part
 // between their common prefix and suffix is parsed. The slice is never
 // changed.
 func (n *clientNode) elements(key string, values []string) []int {
-	p, ok := n.parsed[key]
+	recent := n.texts.of(key)
+	latest, latestEls, ok := recent.latest()
 	if len(values) != 1 {
 		if !ok || len(values) == 0 {
 			return elements(values)
 		}
-		// Siblings are near variants of the set read before as well.
+		// Siblings are near variants of the latest set as well.
 		var union []int
 		for _, v := range values {
-			union = unite(union, reparse(p.value, p.els, v))
+			els, found := recent.find(v)
+			if !found {
+				els = reparse(latest, latestEls, v)
+			}
+			union = unite(union, els)
 		}
 		return union
 	}
-	if ok && p.value == values[0] {
-		return p.els
+	if els, found := recent.find(values[0]); found {
+		return els
 	}
 	var els []int
 	if ok {
-		els = reparse(p.value, p.els, values[0])
+		els = reparse(latest, latestEls, values[0])
 	} else {
 		els = elements(values)
 	}
-	n.parsed[key] = parsedSet{values[0], els}
+	recent.add(values[0], els)
 	return els
 }
 
@@ -469,7 +503,7 @@ func (n *clientNode) do(op client.Op, done func(client.Outcome)) {
 // getInto runs a get of key, records it as op (a read or get), and goes
 // on as then says.
 func (n *clientNode) getInto(op Op, then afterGet, element int) {
-	n.cur.id, n.cur.key, n.cur.set, n.cur.then, n.cur.element = n.h.invoke(op), op.Key, op.Kind == OpRead, then, element
+	n.cur.id, n.cur.key, n.cur.then, n.cur.element = n.h.invoke(op), op.Key, then, element
 	n.do(client.Op{Kind: client.OpGet, Key: op.Key}, n.getDone)
 }
 
@@ -483,7 +517,7 @@ func (n *clientNode) gotten(o client.Outcome) {
 		n.afterGet(cur.then, cur.key, cur.element, Read{}, false)
 		return
 	}
-	r := n.decode(o, cur.set)
+	r := n.decode(cur.key, o)
 	n.ctx[cur.key] = r.Context
 	n.h.complete(cur.id, func(x *Op) {
 		x.Siblings = len(r.Values)
@@ -537,7 +571,7 @@ func (n *clientNode) addRead(key string, e int, r Read, ok bool) {
 	i, _ := slices.BinarySearch(els, e)
 	var value string
 	if len(r.Values) == 1 {
-		value = insertElement(r.Values[0], i, e)
+		value = insertElementAfter(r.Values[0], els, i, e)
 	}
 	grown := make([]int, len(els)+1)
 	copy(grown, els[:i])
@@ -546,9 +580,9 @@ func (n *clientNode) addRead(key string, e int, r Read, ok bool) {
 	if value == "" {
 		value = encodeSet(grown)
 	}
-	// The next read of key most likely returns this value: its parse
-	// is at hand.
-	n.parsed[key] = parsedSet{value, grown}
+	// The next reads of key most likely return this value: its parse is
+	// at hand.
+	n.texts.of(key).add(value, grown)
 	n.putThen(addID, client.Op{Kind: client.OpPut, Key: key, Value: value, Want: r.Context})
 }
 
@@ -589,6 +623,53 @@ func insertElement(set string, i, e int) string {
 	}
 	return t.String()
 }
+
+// insertElementAfter is insertElement(set, i, e), where els is most
+// likely set's parse: the place of the i-th element is then the sum of the
+// lengths of the elements before it, which is checked rather than
+// scanned for.
+func insertElementAfter(set string, els []int, i, e int) string {
+	if i == 0 || i > len(els) {
+		return insertElement(set, i, e)
+	}
+	at := i // the commas
+	for _, x := range els[:i] {
+		at += decimalDigits(x)
+	}
+	var t text
+	digits := strconv.AppendInt(t.digits[:0], int64(e), 10)
+	switch {
+	case at <= len(set) && set[at-1] == ',' && strings.Count(set[:at], ",") == i:
+		// after the i-th comma, where insertElement's scan would stop
+		t.Grow(len(set) + len(digits) + 1)
+		t.WriteString(set[:at])
+		t.Write(digits)
+		t.WriteByte(',')
+		t.WriteString(set[at:])
+		return t.String()
+	case at == len(set)+1 && strings.Count(set, ",") == i-1:
+		// past the last of exactly i elements
+		t.Grow(len(set) + len(digits) + 1)
+		t.WriteString(set)
+		t.WriteByte(',')
+		t.Write(digits)
+		return t.String()
+	}
+	return insertElement(set, i, e)
+}
+
+// decimalDigits is the length of x >= 0 in decimal: from its length in
+// bits (1233/4096 is just above log10(2)), corrected by one comparison.
+func decimalDigits(x int) int {
+	d := bits.Len64(uint64(x)) * 1233 >> 12
+	if d < len(powersOf10) && uint64(x) >= powersOf10[d] {
+		d++
+	}
+	return max(d, 1)
+}
+
+var powersOf10 = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
 
 func (n *clientNode) write(key string) {
 	v := "v" + strconv.Itoa(n.unique())

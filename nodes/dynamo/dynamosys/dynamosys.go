@@ -116,9 +116,45 @@ type store struct {
 	settleAt    time.Duration // the later of the heal and the clients' stop
 	convergedAt time.Duration // start of the current converged streak; -1 if diverged
 	bound       time.Duration
+
+	// stores counts the replicas' changes (Stored, Reaped): replicas that
+	// have not changed, on the same running servers, compare as they did
+	// (agreed). After the heal the sampling asks again and again of
+	// replicas that have settled.
+	stores int
+	agreed struct {
+		stores     int
+		nodes      []*dynamo.Node // by position in servers: the running node, or nil
+		equal      bool           // replicasEqual's answer, if equalOK
+		equalOK    bool
+		diverged   string // diverged's answer, if divergedOK
+		divergedOK bool
+	}
+}
+
+// settled forgets the answers agreed holds unless the replicas are as
+// they were when it took them: no change stored or reaped since, and the
+// same nodes running.
+func (s *store) settled() {
+	a := &s.agreed
+	same := a.nodes != nil && a.stores == s.stores
+	for i, id := range s.servers {
+		if same && s.node(id) != a.nodes[i] {
+			same = false
+		}
+	}
+	if same {
+		return
+	}
+	a.stores, a.equalOK, a.divergedOK = s.stores, false, false
+	a.nodes = a.nodes[:0]
+	for _, id := range s.servers {
+		a.nodes = append(a.nodes, s.node(id))
+	}
 }
 
 func (s *store) Stored(node sim.HostID, key string, before, after dynamo.Object) {
+	s.stores++
 	back := false
 	if s.cfg.LastWriteWins {
 		back = !before.Empty() && (after.Empty() || latest(after) < latest(before))
@@ -144,7 +180,7 @@ func latest(o dynamo.Object) time.Duration {
 	return t
 }
 
-func (s *store) Reaped(sim.HostID, string, dynamo.Object)  {}
+func (s *store) Reaped(sim.HostID, string, dynamo.Object)  { s.stores++ }
 func (s *store) Count(_ sim.HostID, c dynamo.Count, n int) { s.counts[c] += n }
 
 func build(cfg dynamo.Config, wl dynamo.Workload, c *system.Cluster) (*system.Instance, error) {
@@ -228,6 +264,14 @@ func (s *store) node(id sim.HostID) *dynamo.Node {
 
 // diverged names a key whose live replicas differ, or returns "".
 func (s *store) diverged() string {
+	s.settled()
+	if a := &s.agreed; !a.divergedOK {
+		a.diverged, a.divergedOK = s.divergedKey(), true
+	}
+	return s.agreed.diverged
+}
+
+func (s *store) divergedKey() string {
 	for i, k := range s.keys {
 		var first dynamo.Object
 		for j, p := range s.prefs[i] {
@@ -368,6 +412,14 @@ func (s *store) count(name string) int {
 // tombstone; not the time). A primary that is down is written as its
 // host's name, which only another down primary of the same name equals.
 func (s *store) replicasEqual() bool {
+	s.settled()
+	if a := &s.agreed; !a.equalOK {
+		a.equal, a.equalOK = s.compareReplicas(), true
+	}
+	return s.agreed.equal
+}
+
+func (s *store) compareReplicas() bool {
 	for i, k := range s.keys {
 		prefs := s.prefs[i]
 		first := s.node(prefs[0])
