@@ -540,9 +540,9 @@ func (r *run) result(out sim.Outcome) *Result {
 			fail(CheckInvariants, "%v", err)
 		}
 	}
-	var ops []checker.OpSummary
+	var ops []checker.OpSummary // without their texts, which only a report reads
 	if r.sys.History != nil {
-		ops = r.sys.History.Summaries()
+		ops = checker.Outlines(r.sys.History)
 	}
 	countOps(res, ops, r.w.Now())
 	res.Counters[string(ProbeOpTimeout)] = res.Ops.Unknown
