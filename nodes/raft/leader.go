@@ -311,9 +311,18 @@ func (n *Node) tickLeader() {
 func (n *Node) broadcastHeartbeat() {
 	n.round++
 	n.roundSent[n.round%roundRing] = n.env.Now()
+	// Followers that hold the commit index get the same heartbeat, so
+	// they share one box: a flat message's box is never written, and the
+	// network hands it to each receiver as it would a copy of its own.
+	var last Heartbeat
+	var boxed any
 	for i := range n.prs {
 		pr := &n.prs[i]
-		n.send(pr.id, Heartbeat{Term: n.term, Commit: min(pr.match, n.commit), Round: n.round})
+		hb := Heartbeat{Term: n.term, Commit: min(pr.match, n.commit), Round: n.round}
+		if boxed == nil || hb != last {
+			last, boxed = hb, hb
+		}
+		n.send(pr.id, boxed)
 	}
 	if len(n.prs) == 0 {
 		n.confirmReads()
