@@ -125,7 +125,11 @@ func (n *Node) sendAppend(pr *progress) {
 	prev := pr.next - 1
 	prevTerm, _ := n.log.term(prev)
 	ents := n.log.view(pr.next, prev+uint64(n.cfg.AppendEntriesMax))
-	n.send(pr.id, AppendEntries{Term: n.term, PrevIndex: prev, PrevTerm: prevTerm, Entries: ents, Commit: n.commit})
+	m := AppendEntries{Term: n.term, PrevIndex: prev, PrevTerm: prevTerm, Entries: ents, Commit: n.commit}
+	if n.boxed == nil || !m.same(&n.lastAppend) {
+		n.lastAppend, n.boxed = m, m
+	}
+	n.send(pr.id, n.boxed)
 	switch pr.state {
 	case stateReplicate:
 		pr.next += uint64(len(ents))
