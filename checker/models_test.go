@@ -3,6 +3,7 @@ package checker
 import (
 	"bytes"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -42,3 +43,40 @@ func TestReadHistoryKnowsTheBuiltInModelsAndRegisteredOnes(t *testing.T) {
 		t.Fatalf("an unknown model's error lists the known ones: %v", err)
 	}
 }
+
+// Outlines are the summaries of every kind of operation (completed,
+// unobserved, pending, failed) with the texts left out, and a history
+// that cannot outline gives its summaries whole.
+func TestOutlinesAreSummariesWithoutTheirTexts(t *testing.T) {
+	var h History[KVInput, KVOutput]
+	put := h.Invoke(1, KVInput{Kind: KVPut, Key: "x", Value: "1"}, 0)
+	h.Complete(put, KVOutput{OK: true}, 5)
+	get := h.Invoke(2, KVInput{Kind: KVGet, Key: "x"}, 6)
+	h.Complete(get, KVOutput{Value: "1", Found: true}, 9)
+	h.Invoke(3, KVInput{Kind: KVPut, Key: "y", Value: "2"}, 10)
+	failed := h.Invoke(1, KVInput{Kind: KVAppend, Key: "y", Value: "3"}, 11)
+	h.Fail(failed)
+	unseen := h.Invoke(2, KVInput{Kind: KVDelete, Key: "x"}, 12)
+	h.CompleteUnobserved(unseen, 14)
+	rec := RecordedKV(&h)
+	full, outlines := rec.Summaries(), Outlines(rec)
+	if len(full) != 5 || len(outlines) != len(full) {
+		t.Fatalf("%d summaries, %d outlines", len(full), len(outlines))
+	}
+	for i := range full {
+		if full[i].Text == "" {
+			t.Fatalf("summary %d has no text: %+v", i, full[i])
+		}
+		want := full[i]
+		want.Text = ""
+		if outlines[i] != want {
+			t.Fatalf("outline %d is %+v, want %+v", i, outlines[i], want)
+		}
+	}
+	if got := Outlines(summariesOnly{rec}); !reflect.DeepEqual(got, full) {
+		t.Fatalf("a history without Outlines: %+v, want its summaries %+v", got, full)
+	}
+}
+
+// summariesOnly hides every method of a Recorded history but Recorded's.
+type summariesOnly struct{ Recorded }

@@ -36,8 +36,11 @@ func (v *Violation) Unwrap() error { return v.Err }
 // *Violation without running anything. The zero value is ready to use. A
 // Monitor is not safe for concurrent use; the simulator is single-threaded.
 type Monitor struct {
-	invariants []invariant
-	failed     *Violation
+	// everyEvent are the invariants Add registered, in order; atPoints
+	// those of AddAt. Check runs after every event of a run, so it
+	// walks only its own.
+	everyEvent, atPoints []invariant
+	failed               *Violation
 }
 
 type invariant struct {
@@ -48,7 +51,7 @@ type invariant struct {
 
 // Add registers an invariant checked after every event.
 func (m *Monitor) Add(name string, check func() error) {
-	m.invariants = append(m.invariants, invariant{name: name, check: check})
+	m.everyEvent = append(m.everyEvent, invariant{name: name, check: check})
 }
 
 // AddAt registers an invariant checked only at the named point (for
@@ -57,13 +60,13 @@ func (m *Monitor) AddAt(point, name string, check func() error) {
 	if point == "" {
 		panic("checker: AddAt needs a point name; use Add for every event")
 	}
-	m.invariants = append(m.invariants, invariant{point: point, name: name, check: check})
+	m.atPoints = append(m.atPoints, invariant{point: point, name: name, check: check})
 }
 
 // Check runs the every-event invariants after event number event, which
 // happened at true time at. It returns nil or the first *Violation.
 func (m *Monitor) Check(event uint64, at time.Duration) error {
-	return m.run("", event, at)
+	return m.run(m.everyEvent, "", event, at)
 }
 
 // CheckPoint runs the invariants registered at point.
@@ -71,14 +74,15 @@ func (m *Monitor) CheckPoint(point string, event uint64, at time.Duration) error
 	if point == "" {
 		panic("checker: CheckPoint needs a point name; use Check for every event")
 	}
-	return m.run(point, event, at)
+	return m.run(m.atPoints, point, event, at)
 }
 
-func (m *Monitor) run(point string, event uint64, at time.Duration) error {
+func (m *Monitor) run(invariants []invariant, point string, event uint64, at time.Duration) error {
 	if m.failed != nil {
 		return m.failed
 	}
-	for _, inv := range m.invariants {
+	for i := range invariants {
+		inv := &invariants[i]
 		if inv.point != point {
 			continue
 		}

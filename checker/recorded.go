@@ -27,6 +27,24 @@ type Recorded interface {
 	Staleness() (s Staleness, ok bool)
 }
 
+// Outliner is a Recorded history that can list its operations without
+// describing them: each Text is formatted through the model, and only a
+// report of a failure reads them, while every run counts, times and
+// judges the operations.
+type Outliner interface {
+	// Outlines is Summaries with every Text left empty.
+	Outlines() []OpSummary
+}
+
+// Outlines lists h's operations as Summaries does, without their texts
+// where h is an Outliner; other histories give their summaries whole.
+func Outlines(h Recorded) []OpSummary {
+	if o, ok := h.(Outliner); ok {
+		return o.Outlines()
+	}
+	return h.Summaries()
+}
+
 // OpSummary is one operation as a report shows it.
 type OpSummary struct {
 	ID     OpID
@@ -98,7 +116,11 @@ func (l *linearizable[S, In, Out]) Staleness() (Staleness, bool) {
 	return l.opts.Staleness(l.h), true
 }
 
-func (l *linearizable[S, In, Out]) Summaries() []OpSummary {
+func (l *linearizable[S, In, Out]) Summaries() []OpSummary { return l.summaries(true) }
+
+func (l *linearizable[S, In, Out]) Outlines() []OpSummary { return l.summaries(false) }
+
+func (l *linearizable[S, In, Out]) summaries(texts bool) []OpSummary {
 	ops := l.h.Ops()
 	out := make([]OpSummary, len(ops))
 	for i, op := range ops {
@@ -108,6 +130,10 @@ func (l *linearizable[S, In, Out]) Summaries() []OpSummary {
 		}
 		if l.opts.Writes != nil {
 			s.Writes = l.opts.Writes(op.In)
+		}
+		if !texts {
+			out[i] = s
+			continue
 		}
 		switch op.Status {
 		case OpCompleted:

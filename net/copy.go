@@ -3,6 +3,8 @@ package net
 import (
 	"fmt"
 	"reflect"
+
+	"github.com/detsim/detsim/sim"
 )
 
 // Cloner lets a message type copy itself faster than the reflective deep
@@ -38,6 +40,9 @@ type Sizer interface {
 // typeInfo caches, per message type, what the copier needs to know.
 type typeInfo struct {
 	name string
+	// label hashes name into the trace; nil for the nil message. It is
+	// this network's alone, as a LabelHash must be one world's.
+	label *sim.LabelHash
 	// flat types hold no pointers, slices, maps or interfaces: boxing one
 	// in an interface already copied it, so it needs no further copy.
 	// Neither do Immutable ones.
@@ -75,6 +80,7 @@ func (n *Network) info(t reflect.Type) *typeInfo {
 		return ti
 	}
 	ti := &typeInfo{name: t.String(), size: int(t.Size()), sizer: t.Implements(sizerType)}
+	ti.label = sim.NewLabelHash(ti.name)
 	ti.flat = isFlat(t) || t.Implements(immutableType)
 	if !ti.flat {
 		ti.err = checkCopyable(t, map[reflect.Type]bool{})

@@ -191,9 +191,9 @@ func (n *Network) Send(from, to sim.HostID, msg any) {
 	if l.cfg != nil {
 		cfg = l.cfg
 	}
-	body, size, label := n.copyMessage(msg)
+	body, size, ti := n.copyMessage(msg)
 	n.nextID++
-	m := sim.Message{From: from, To: to, ID: n.nextID, Size: size, Label: label, Body: body}
+	m := sim.Message{From: from, To: to, ID: n.nextID, Size: size, Label: ti.name, Body: body, LabelHash: ti.label}
 	l.counters.Sent++
 	l.counters.Bytes += uint64(size)
 	n.w.TraceMessage(sim.KindSend, m)
@@ -282,11 +282,14 @@ func (n *Network) Settle(m sim.Message, r sim.DeliveryResult) {
 	n.settled(n.link(m.From, m.To), m, r)
 }
 
-func (n *Network) copyMessage(msg any) (body any, size int, label string) {
+// nilInfo describes the nil message.
+var nilInfo = typeInfo{name: "<nil>", flat: true}
+
+func (n *Network) copyMessage(msg any) (body any, size int, ti *typeInfo) {
 	if msg == nil {
-		return nil, 0, "<nil>"
+		return nil, 0, &nilInfo
 	}
-	ti := n.info(reflect.TypeOf(msg))
+	ti = n.info(reflect.TypeOf(msg))
 	switch {
 	case ti.flat:
 		body, size = msg, ti.size
@@ -304,7 +307,7 @@ func (n *Network) copyMessage(msg any) (body any, size int, label string) {
 	if ti.sizer {
 		size = msg.(Sizer).Size()
 	}
-	return body, size, ti.name
+	return body, size, ti
 }
 
 // Partition splits the listed hosts into groups that cannot reach each

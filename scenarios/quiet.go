@@ -314,7 +314,8 @@ func (t *quietTracker) judge(res *Result, ops []checker.OpSummary, fail func(che
 		within := t.q.Within.D()
 		var late []string
 		lateN := 0
-		for _, op := range ops {
+		var described []checker.OpSummary // ops with their texts, listed for the first late one
+		for i, op := range ops {
 			w, ok := t.windowAt(op.Call)
 			if !ok || op.Call < w.from+t.q.Settle.D() || op.Call+within > w.to {
 				continue
@@ -333,7 +334,10 @@ func (t *quietTracker) judge(res *Result, ops []checker.OpSummary, fail func(che
 				} else if op.Status == checker.OpFailed {
 					outcome = "failed"
 				}
-				late = append(late, fmt.Sprintf("op %d of c%d (%s) at %v %s", op.ID, op.Client, op.Text, op.Call, outcome))
+				if described == nil {
+					described = t.r.sys.History.Summaries()
+				}
+				late = append(late, fmt.Sprintf("op %d of c%d (%s) at %v %s", op.ID, op.Client, described[i].Text, op.Call, outcome))
 			}
 		}
 		if lateN > 0 {

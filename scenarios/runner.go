@@ -206,11 +206,12 @@ type StateChange struct {
 // Run runs scenario s with seed. The error is for a scenario that cannot be
 // run (it is invalid); everything that happens in the run is in the Result.
 func Run(s Scenario, seed uint64, opts Options) (*Result, error) {
-	if err := s.Validate(); err != nil {
+	cfg, err := s.validate()
+	if err != nil {
 		return nil, err
 	}
 	wallStart := time.Now() //detsim:wallclock Result.Wall times the run for people; nothing in the run reads it
-	r, err := newRun(&s, seed, opts)
+	r, err := newRun(&s, seed, opts, &cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -326,9 +327,10 @@ func (r *run) watchStates(servers []sim.HostID) {
 	})
 }
 
-func newRun(s *Scenario, seed uint64, opts Options) (*run, error) {
+// newRun builds the run of s, whose system's configuration decoded is.
+func newRun(s *Scenario, seed uint64, opts Options, decoded *system.Config) (*run, error) {
 	*s = Materialize(*s, seed)
-	cfg, err := s.validate()
+	cfg, err := s.validateAs(decoded)
 	if err != nil {
 		return nil, err
 	}
@@ -540,9 +542,9 @@ func (r *run) result(out sim.Outcome) *Result {
 			fail(CheckInvariants, "%v", err)
 		}
 	}
-	var ops []checker.OpSummary
+	var ops []checker.OpSummary // without their texts, which only a report reads
 	if r.sys.History != nil {
-		ops = r.sys.History.Summaries()
+		ops = checker.Outlines(r.sys.History)
 	}
 	countOps(res, ops, r.w.Now())
 	res.Counters[string(ProbeOpTimeout)] = res.Ops.Unknown

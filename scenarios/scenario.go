@@ -241,7 +241,13 @@ func (s *Scenario) Validate() error {
 }
 
 // validate checks s and returns its system's decoded configuration.
-func (s *Scenario) validate() (system.Config, error) {
+func (s *Scenario) validate() (system.Config, error) { return s.validateAs(nil) }
+
+// validateAs is validate with the system's configuration decoded
+// already, unless decoded is nil: a run decodes it before it
+// materializes its scenario, which leaves the system's configuration and
+// workload as they were, and checks the materialized scenario with it.
+func (s *Scenario) validateAs(decoded *system.Config) (system.Config, error) {
 	bad := func(field, format string, args ...any) (system.Config, error) {
 		return system.Config{}, fmt.Errorf("scenario %q: %s: %s", s.Name, field, fmt.Sprintf(format, args...))
 	}
@@ -252,8 +258,10 @@ func (s *Scenario) validate() (system.Config, error) {
 	if err != nil {
 		return bad("system.kind", "%v", err)
 	}
-	cfg, err := sys.Decode(s.System.Config, s.Workload)
-	if err != nil {
+	var cfg system.Config
+	if decoded != nil {
+		cfg = *decoded
+	} else if cfg, err = sys.Decode(s.System.Config, s.Workload); err != nil {
 		return system.Config{}, fmt.Errorf("scenario %q: %w", s.Name, err)
 	}
 	switch {

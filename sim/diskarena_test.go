@@ -31,7 +31,8 @@ func TestKeptValuesAreCopiesThatShareNothing(t *testing.T) {
 	}
 	for i := range 300 {
 		key := fmt.Sprintf("k%03d", i)
-		v := d.cur[key].b
+		cv, _ := d.cur.get(key)
+		v := cv.b
 		_ = append(v, 0xee) // capped: must not reach the next value
 		if !bytes.Equal(v, want[key]) || v == nil {
 			t.Fatalf("%s holds %v, want %v", key, v, want[key])

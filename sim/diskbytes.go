@@ -7,7 +7,7 @@ package sim
 func (h *Host) DiskBytes() int {
 	d := h.disk
 	n := 0
-	for k, v := range d.cur {
+	for k, v := range d.cur.all() {
 		n += len(k) + len(v.b)
 	}
 	// A key written since the last sync survives as what its first
@@ -21,7 +21,7 @@ func (h *Host) DiskBytes() int {
 			rolledBack = map[string]bool{}
 		}
 		rolledBack[u.key] = true
-		if v, ok := d.cur[u.key]; ok {
+		if v, ok := d.cur.get(u.key); ok {
 			n -= len(u.key) + len(v.b)
 		}
 		if u.had {

@@ -84,4 +84,7 @@
 // line's format), never its text: World.Tracing and Tracing(env) say
 // whether a sink will read the text, so that a hot path with none may
 // skip formatting it, or pass Logf its format alone, and keep the hash.
+// A transport that makes many messages of one label hands each its
+// LabelHash (Message.LabelHash, made once by NewLabelHash): the label
+// then feeds the hash without its byte loop, to the same value.
 package sim

@@ -184,13 +184,14 @@ func (q *queue) pop() entry {
 			// A tournament of independent comparisons, picked by index
 			// arithmetic: random times make every branch here a coin
 			// toss, and a mispredicted branch costs more than the math.
-			kids := h[c : c+4 : c+4]
+			// The array pointer and the masks let the compiler see
+			// every index is in range, so no bounds check branches.
+			kids := (*[4]entry)(h[c : c+4])
 			x := kids[1].beforeBit(kids[0])
 			y := 2 + kids[3].beforeBit(kids[2])
-			x += (y - x) * kids[y].beforeBit(kids[x])
-			a := c + x
-			h[j] = h[a]
-			j = a
+			x += (y - x) * kids[y&3].beforeBit(kids[x&3])
+			h[j] = kids[x&3]
+			j = c + x
 			continue
 		}
 		if c < n {

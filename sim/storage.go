@@ -101,7 +101,7 @@ type undoWrite struct {
 // not as a second map, makes a sync forget them instead of writing each
 // into the map again: on a Raft run those inserts were 4% of the time.
 type disk struct {
-	cur  map[string]diskValue
+	cur  diskMap
 	undo []undoWrite
 	// A value corrupted on reading while the key had unsynced writes is
 	// corrupt in cur only: the sync writes the key again, whole. Such keys
@@ -118,22 +118,23 @@ type disk struct {
 }
 
 func newDisk(rng *rand.Rand) *disk {
-	return &disk{cur: map[string]diskValue{}, rng: rng}
+	return &disk{rng: rng}
 }
 
 func (d *disk) write(key string, value []byte, del bool) {
-	prev, had := d.cur[key]
+	var prev diskValue
+	var had bool
+	if del {
+		d.deleteUnsynced = true
+		prev, had = d.cur.del(key)
+	} else {
+		prev, had = d.cur.set(key, diskValue{b: value})
+	}
 	if i := slices.Index(d.healed, key); i >= 0 {
 		prev.corrupt = false // what survives is the value the sync wrote
 		d.healed = slices.Delete(d.healed, i, i+1)
 	}
 	d.undo = append(d.undo, undoWrite{key: key, value: value, del: del, prev: prev, had: had})
-	if del {
-		d.deleteUnsynced = true
-		delete(d.cur, key)
-		return
-	}
-	d.cur[key] = diskValue{b: value}
 }
 
 // rollBack undoes the unsynced writes from the last down to undo[from].
@@ -141,9 +142,9 @@ func (d *disk) rollBack(from int) {
 	for i := len(d.undo) - 1; i >= from; i-- {
 		u := &d.undo[i]
 		if u.had {
-			d.cur[u.key] = u.prev
+			d.cur.set(u.key, u.prev)
 		} else {
-			delete(d.cur, u.key)
+			d.cur.del(u.key)
 		}
 	}
 }
@@ -151,10 +152,10 @@ func (d *disk) rollBack(from int) {
 // redo makes u again, whole.
 func (d *disk) redo(u *undoWrite) {
 	if u.del {
-		delete(d.cur, u.key)
+		d.cur.del(u.key)
 		return
 	}
-	d.cur[u.key] = diskValue{b: u.value}
+	d.cur.set(u.key, diskValue{b: u.value})
 }
 
 // corruptDurable marks what survives a crash at key as corrupt, as a read
@@ -186,7 +187,7 @@ func (d *disk) sync(w *World, host HostID) {
 	for _, k := range d.volatile {
 		// Written again since it was corrupted, the key reads well
 		// and its value is the one the sync wrote: nothing to heal.
-		if v, ok := d.cur[k]; ok && v.corrupt && !slices.Contains(d.healed, k) {
+		if v, ok := d.cur.get(k); ok && v.corrupt && !slices.Contains(d.healed, k) {
 			d.healed = append(d.healed, k)
 		}
 	}
@@ -228,9 +229,9 @@ func (d *disk) crash(w *World, host HostID) {
 		// half-written (a delete, whole), and nothing after it.
 		first := &d.undo[kept]
 		if first.del {
-			delete(d.cur, first.key)
+			d.cur.del(first.key)
 		} else {
-			d.cur[first.key] = diskValue{b: first.value[:len(first.value)/2], corrupt: true}
+			d.cur.set(first.key, diskValue{b: first.value[:len(first.value)/2], corrupt: true})
 		}
 		w.Trace(KindFault, host, "storage.torn-write", "torn write of key "+first.key)
 	}
@@ -238,9 +239,9 @@ func (d *disk) crash(w *World, host HostID) {
 	d.undo = d.undo[:0]
 	d.sentUnsynced, d.deleteUnsynced = false, false
 	for _, k := range d.healed {
-		if v, ok := d.cur[k]; ok {
+		if v, ok := d.cur.get(k); ok {
 			v.corrupt = false
-			d.cur[k] = v
+			d.cur.set(k, v)
 		}
 	}
 	d.healed, d.volatile = d.healed[:0], d.volatile[:0]
@@ -262,13 +263,13 @@ func (v diskView) Get(key string) ([]byte, error) {
 }
 
 func (d *disk) get(w *World, host HostID, key string) ([]byte, error) {
-	val, ok := d.cur[key]
+	val, ok := d.cur.get(key)
 	if !ok {
 		return nil, ErrNotFound
 	}
 	if !val.corrupt && d.faults.CorruptReadRatio > 0 && d.rng.Float64() < d.faults.CorruptReadRatio {
 		val.corrupt = true
-		d.cur[key] = val
+		d.cur.set(key, val)
 		d.corruptDurable(key)
 		w.Trace(KindFault, host, "storage.corrupt-read", "corrupted key "+key)
 	}
@@ -331,7 +332,7 @@ func (v diskView) Keys(prefix string) []string {
 		return nil
 	}
 	var keys []string
-	for k := range v.h.disk.cur {
+	for k := range v.h.disk.cur.all() {
 		if strings.HasPrefix(k, prefix) {
 			keys = append(keys, k)
 		}

@@ -119,19 +119,41 @@ func (w *World) Trace(kind RecordKind, host HostID, label, text string) {
 
 // TraceMessage records a network event about a message.
 func (w *World) TraceMessage(kind RecordKind, m Message) {
-	w.emit(kind, m.From, m.To, m.ID, m.Size, m.Label, "", m.Body)
+	w.emitMessage(kind, m.From, m.To, &m)
+}
+
+// emitMessage records an event about m, between host and peer, through
+// its LabelHash if it has one (and it is the label's).
+func (w *World) emitMessage(kind RecordKind, host, peer HostID, m *Message) {
+	if m.LabelHash == nil || m.LabelHash.label != m.Label || m.Label == "" {
+		w.emit(kind, host, peer, m.ID, m.Size, m.Label, "", m.Body)
+		return
+	}
+	w.hash = m.LabelHash.hash(w.head(kind, host, peer, m.ID, m.Size))
+	if w.sink != nil {
+		w.write(kind, host, peer, m.ID, m.Size, m.Label, "", m.Body)
+	}
 }
 
 func (w *World) emit(kind RecordKind, host, peer HostID, id uint64, size int, label, text string, body any) {
-	h := mix(w.hash, uint64(kind)|uint64(uint32(host))<<8|uint64(uint32(peer))<<40)
-	h = mix(mix(mix(h, uint64(w.now)), id), uint64(size))
+	h := w.head(kind, host, peer, id, size)
 	if label != "" {
 		h = w.hashLabel(h, label)
 	}
 	w.hash = h
-	if w.sink == nil {
-		return
+	if w.sink != nil {
+		w.write(kind, host, peer, id, size, label, text, body)
 	}
+}
+
+// head is the trace hash moved on by a record's fields but its label.
+func (w *World) head(kind RecordKind, host, peer HostID, id uint64, size int) uint64 {
+	h := mix(w.hash, uint64(kind)|uint64(uint32(host))<<8|uint64(uint32(peer))<<40)
+	return mix(mix(mix(h, uint64(w.now)), id), uint64(size))
+}
+
+// write hands a record to the sink.
+func (w *World) write(kind RecordKind, host, peer HostID, id uint64, size int, label, text string, body any) {
 	r := &w.rec
 	*r = Record{Index: w.events, At: w.now, Kind: kind, Host: host, Peer: peer, ID: id, Size: size, Label: label, Text: text, Body: body, world: w}
 	w.send(r)

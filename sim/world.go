@@ -167,7 +167,7 @@ type World struct {
 	halt      error
 	final     *Outcome
 	rec       Record
-	labels    [labelSlots]*labelHash // labelhash.go
+	labels    [labelSlots]*LabelHash // labelhash.go
 	// seriesWaiting counts the live events of series (AtEach) held
 	// outside the queue until their turn.
 	seriesWaiting int
@@ -500,6 +500,10 @@ type Message struct {
 	Size     int
 	Label    string // the message's type, for the trace
 	Body     any
+	// LabelHash, if not nil, is NewLabelHash(Label), kept by whoever
+	// makes the messages so that the trace hashes their label without
+	// its byte loop. The hash is the same either way.
+	LabelHash *LabelHash
 }
 
 // DeliveryResult says what became of a message handed to Deliver.
@@ -550,7 +554,7 @@ func (w *World) Deliver(m Message) DeliveryResult {
 }
 
 func (w *World) deliver(h *Host, m Message) {
-	w.emit(KindDeliver, m.To, m.From, m.ID, m.Size, m.Label, "", m.Body)
+	w.emitMessage(KindDeliver, m.To, m.From, &m)
 	w.current = h.id
 	if h.disk.faults.crashPoints() {
 		callNode(func() { h.node.Receive(m.From, m.Body) })

@@ -125,7 +125,11 @@ func (n *Node) sendAppend(pr *progress) {
 	prev := pr.next - 1
 	prevTerm, _ := n.log.term(prev)
 	ents := n.log.view(pr.next, prev+uint64(n.cfg.AppendEntriesMax))
-	n.send(pr.id, AppendEntries{Term: n.term, PrevIndex: prev, PrevTerm: prevTerm, Entries: ents, Commit: n.commit})
+	m := AppendEntries{Term: n.term, PrevIndex: prev, PrevTerm: prevTerm, Entries: ents, Commit: n.commit}
+	if n.boxed == nil || !m.same(&n.lastAppend) {
+		n.lastAppend, n.boxed = m, m
+	}
+	n.send(pr.id, n.boxed)
 	switch pr.state {
 	case stateReplicate:
 		pr.next += uint64(len(ents))
@@ -311,9 +315,18 @@ func (n *Node) tickLeader() {
 func (n *Node) broadcastHeartbeat() {
 	n.round++
 	n.roundSent[n.round%roundRing] = n.env.Now()
+	// Followers that hold the commit index get the same heartbeat, so
+	// they share one box: a flat message's box is never written, and the
+	// network hands it to each receiver as it would a copy of its own.
+	var last Heartbeat
+	var boxed any
 	for i := range n.prs {
 		pr := &n.prs[i]
-		n.send(pr.id, Heartbeat{Term: n.term, Commit: min(pr.match, n.commit), Round: n.round})
+		hb := Heartbeat{Term: n.term, Commit: min(pr.match, n.commit), Round: n.round}
+		if boxed == nil || hb != last {
+			last, boxed = hb, hb
+		}
+		n.send(pr.id, boxed)
 	}
 	if len(n.prs) == 0 {
 		n.confirmReads()

@@ -56,3 +56,39 @@ func TestLogKeysFromBlocksAreIndexKeys(t *testing.T) {
 		}
 	}
 }
+
+// Only an AppendEntries of equal fields, over the same elements of the
+// same array, is the same message: one that may share another's box.
+func TestAnAppendIsTheSameOnlyOverTheSameEntries(t *testing.T) {
+	log := make([]Entry, 4, 8)
+	other := make([]Entry, 4, 8)
+	base := AppendEntries{Term: 2, PrevIndex: 5, PrevTerm: 1, Entries: log[1:3], Commit: 4}
+	if again := base; !base.same(&again) {
+		t.Fatal("an append is not the same as its copy")
+	}
+	for _, c := range []struct {
+		name   string
+		change func(m *AppendEntries)
+	}{
+		{"term", func(m *AppendEntries) { m.Term++ }},
+		{"prev index", func(m *AppendEntries) { m.PrevIndex++ }},
+		{"prev term", func(m *AppendEntries) { m.PrevTerm++ }},
+		{"commit", func(m *AppendEntries) { m.Commit++ }},
+		{"another array", func(m *AppendEntries) { m.Entries = other[1:3] }},
+		{"later elements", func(m *AppendEntries) { m.Entries = log[2:4] }},
+		{"fewer entries", func(m *AppendEntries) { m.Entries = log[1:2] }},
+		{"less capacity", func(m *AppendEntries) { m.Entries = log[1:3:3] }},
+		{"no entries at all", func(m *AppendEntries) { m.Entries = nil }},
+	} {
+		m := base
+		c.change(&m)
+		if m.same(&base) || base.same(&m) {
+			t.Errorf("an append with %s is the same", c.name)
+		}
+	}
+	empty, none := base, base
+	empty.Entries, none.Entries = log[:0], nil
+	if empty.same(&none) || !none.same(&none) {
+		t.Error("an empty and a nil list of entries: same is wrong")
+	}
+}

@@ -73,6 +73,18 @@ type AppendEntries struct {
 // raftLog). Nor does a receiver write into a message's entries.
 func (AppendEntries) ImmutableMessage() {}
 
+// same reports whether m and o are one message: equal fields, and
+// entries in the same elements of the same array. Followers at the same
+// next index get the same AppendEntries, which, being Immutable, they
+// can share in one box, as heartbeats do.
+func (m *AppendEntries) same(o *AppendEntries) bool {
+	if m.Term != o.Term || m.PrevIndex != o.PrevIndex || m.PrevTerm != o.PrevTerm || m.Commit != o.Commit ||
+		len(m.Entries) != len(o.Entries) || cap(m.Entries) != cap(o.Entries) || (m.Entries == nil) != (o.Entries == nil) {
+		return false
+	}
+	return len(m.Entries) == 0 || &m.Entries[0] == &o.Entries[0]
+}
+
 // Size approximates the encoded size.
 func (m AppendEntries) Size() int {
 	n := 40

@@ -97,6 +97,10 @@ type Node struct {
 	// timeoutSent: a TimeoutNow went out in this term; no more lease reads.
 	timeoutSent bool
 	matchBuf    []uint64
+	// lastAppend is the latest AppendEntries sent, and boxed the box it
+	// went in, for the next follower the same message goes to.
+	lastAppend AppendEntries
+	boxed      any
 }
 
 type vote struct {

@@ -113,4 +113,9 @@ func TestProgressIsJudgedWhileAMajorityTalks(t *testing.T) {
 	if r.Verdict != scenarios.Fail || r.Reasons[0].Check != scenarios.CheckProgress {
 		t.Fatalf("progress within 2ms: %s", r.Summary())
 	}
+	// The late operations are described through the model ("op 12 of c2
+	// (get(\"k1\") -> ...)"), though the run lists them without texts.
+	if msg := r.Reasons[0].Message; !strings.Contains(msg, `("k`) {
+		t.Fatalf("the late operations are not described: %s", msg)
+	}
 }

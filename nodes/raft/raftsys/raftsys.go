@@ -213,6 +213,23 @@ type cluster struct {
 	deposed  int // reads the deposed-read program got to a deposed leader
 	figure8  int // cycles of the figure8-steps program that reached its last step
 	bursts   int // removals the conf-burst program asked while a change was uncommitted
+	// compared is what replicasEqual compared last, and equal its
+	// verdict; spare holds the slice it compares into next.
+	compared, spare []replicaVersion
+	equal           bool
+}
+
+// replicaVersion is what decides a live member's state machine, for
+// replicasEqual: the node instance (a restart makes a new one), its
+// snapshot index and its applied index. An instance's state changes only
+// when it applies an entry (its applied index grows) or installs a
+// snapshot (its snapshot index grows, even with the planted
+// install-old-snapshot bug), and neither ever shrinks while the snapshot
+// stays, so the same version always means the same state.
+type replicaVersion struct {
+	id            sim.HostID
+	node          *raft.Node
+	snap, applied uint64
 }
 
 // counter observes elections and snapshot installs for the counters, and
@@ -403,14 +420,28 @@ func (r *cluster) replicas() []checker.Replica {
 // replicasEqual is replicas' states compared in place: every live
 // member's node holds the same value, or none, under every key, which is
 // what comparing the maps replicas builds decides.
+//
+// The convergence check samples it every 20 ms of the heal phase, when
+// most samples find no member has applied anything since the one
+// before: those give the verdict of the last comparison again.
 func (r *cluster) replicasEqual() bool {
-	var live []kvstore.Holder
+	versions := r.spare[:0]
 	for _, id := range r.members() {
 		if n := r.node(id); n != nil {
-			live = append(live, n)
+			versions = append(versions, replicaVersion{id: id, node: n, snap: n.SnapshotIndex(), applied: n.LastApplied()})
 		}
 	}
-	return kvstore.SameValues(r.keys, live...)
+	if r.compared != nil && slices.Equal(versions, r.compared) {
+		r.spare = versions
+		return r.equal
+	}
+	live := make([]kvstore.Holder, len(versions))
+	for i, v := range versions {
+		live[i] = v.node
+	}
+	r.equal = kvstore.SameValues(r.keys, live...)
+	r.spare, r.compared = r.compared, versions
+	return r.equal
 }
 
 func (r *cluster) count(name string) int {
