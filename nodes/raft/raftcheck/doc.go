@@ -73,6 +73,17 @@
 //     majority of the configuration in force at the leader, the leader
 //     counting itself if it is a member. A removed server's
 //     acknowledgement does not count.
+//   - Campaigner is member: every vote or pre-vote request a node sends
+//     must come from a member of the configuration in force at it. A
+//     server that holds the entry removing it, or a joining server that
+//     holds no configuration yet, stays a follower.
+//   - Heartbeat commit: the commit index of a heartbeat a leader sends a
+//     follower is at most the highest index that follower acknowledged
+//     (as sent) to that leader in its term. A heartbeat's commit is
+//     capped at the follower's match, and only answers of the leader's
+//     own term may raise the match: a leader that counts a delayed
+//     answer of an earlier term, or takes what it sent for what was
+//     acknowledged, tells it first.
 //   - Log terms ordered: at each start, the recovered log's terms never
 //     decrease along its indexes, from the snapshot's term on; only a torn
 //     write or truncation that recovery let through leaves one that does.

@@ -55,6 +55,15 @@ const (
 	// LogTermsOrdered: the terms of a node's log never decrease along its
 	// indexes, from its snapshot's term on.
 	LogTermsOrdered
+	// CampaignerIsMember: a server asks for votes (or pre-votes) only
+	// while its configuration holds it. A server that knows it was
+	// removed, or that has not joined yet, never campaigns.
+	CampaignerIsMember
+	// HeartbeatCommit: a leader's heartbeat tells a follower a commit
+	// index no higher than the follower acknowledged holding to that
+	// leader in its term (the leader's commit, capped at the follower's
+	// match, which only this term's acknowledgements raise).
+	HeartbeatCommit
 )
 
 func (i Invariant) String() string {
@@ -83,6 +92,10 @@ func (i Invariant) String() string {
 		return "commit quorum"
 	case LogTermsOrdered:
 		return "log terms ordered"
+	case CampaignerIsMember:
+		return "campaigner is member"
+	case HeartbeatCommit:
+		return "heartbeat commit"
 	}
 	return fmt.Sprintf("Invariant(%d)", uint8(i))
 }

@@ -74,6 +74,7 @@ func (s *Safety) Sent(n *raft.Node, to sim.HostID, msg any) {
 	id := n.ID()
 	switch m := msg.(type) {
 	case raft.VoteRequest:
+		s.checkCampaignerIsMember(n, m)
 		if !m.Pre {
 			st.reveal(id, m.Term, "a vote request")
 			st.revealVote(id, m.Term, id, "a vote request for itself")
@@ -102,6 +103,9 @@ func (s *Safety) Sent(n *raft.Node, to sim.HostID, msg any) {
 		st.reveal(id, m.Term, "an append")
 	case raft.Heartbeat:
 		st.reveal(id, m.Term, "a heartbeat")
+		if acked := st.acks[ackKey{id, to, m.Term}]; m.Commit > acked {
+			s.fail(HeartbeatCommit, id, m.Term, m.Commit, "sent %v a heartbeat with commit index %d in term %d, but %v had acknowledged only index %d to it in that term", to, m.Commit, m.Term, to, acked)
+		}
 	case raft.HeartbeatResponse:
 		st.reveal(id, m.Term, "a heartbeat response")
 	case raft.InstallSnapshot:
@@ -197,6 +201,23 @@ func (s *Safety) checkCommitQuorum(n *raft.Node, e *raft.Entry) {
 	if q := len(members)/2 + 1; holders < q {
 		s.fail(CommitQuorum, id, term, e.Index, "applied %v as leader, but only %v of its configuration %v had acknowledged index %d in term %d; a majority is %d", e, have, members, e.Index, term, q)
 	}
+}
+
+// checkCampaignerIsMember checks that a server asking for votes is a
+// member of the configuration in force at it: one that holds the entry
+// removing it, or a joining server that holds none yet, must stay a
+// follower (as etcd raft's and LogCabin's do), or a removed server's
+// elections bump the terms of those that remain.
+func (s *Safety) checkCampaignerIsMember(n *raft.Node, m raft.VoteRequest) {
+	members := n.Members()
+	if slices.Contains(members, n.ID()) {
+		return
+	}
+	what := "vote"
+	if m.Pre {
+		what = "pre-vote"
+	}
+	s.fail(CampaignerIsMember, n.ID(), m.Term, 0, "asked for a %s in term %d, but its configuration %v does not hold it", what, m.Term, members)
 }
 
 // termLog is the part of a node's log that checkTermsOrdered reads.

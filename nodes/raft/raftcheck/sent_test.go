@@ -136,3 +136,55 @@ func TestACommitWithoutAMajorityOfAcknowledgementsIsACommitQuorumViolation(t *te
 	}}, s, time.Second)
 	wantViolation(t, s.Check(), raftcheck.CommitQuorum, "had acknowledged index")
 }
+
+// TestAServerOutsideItsConfigurationThatAsksForVotesIsACampaignerViolation:
+// a joining server, which holds no configuration yet, asks for a pre-vote.
+func TestAServerOutsideItsConfigurationThatAsksForVotesIsACampaignerViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	cfg := raft.DefaultConfig()
+	cfg.Observer = s
+	cfg.Join = true
+	h, err := w.AddHost(sim.HostConfig{Factory: raft.New(cfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.RunFor(2 * time.Second)
+	if err := s.Check(); err != nil {
+		t.Fatalf("a joining server that waits: %v", err)
+	}
+	n := node(t, w, h)
+	s.Sent(n, 0, raft.VoteRequest{Term: n.Term() + 1, Pre: true})
+	wantViolation(t, s.Check(), raftcheck.CampaignerIsMember, "asked for a pre-vote")
+}
+
+// TestAHeartbeatCommitPastWhatTheFollowerAcknowledgedIsAViolation: a
+// leader tells a follower a commit index above the follower's
+// acknowledgements in its term, as one counting an answer of its earlier
+// term would; a heartbeat of a term the follower has acknowledged nothing
+// in may carry no commit index at all.
+func TestAHeartbeatCommitPastWhatTheFollowerAcknowledgedIsAViolation(t *testing.T) {
+	for _, next := range []bool{false, true} {
+		s := raftcheck.NewSafety()
+		w := quiet(t, s, s, time.Second)
+		if err := s.Check(); err != nil {
+			t.Fatalf("a correct cluster: %v", err)
+		}
+		var l *raft.Node
+		for h := range sim.HostID(3) {
+			if n := node(t, w, h); n.Role() == raft.Leader {
+				l = n
+			}
+		}
+		if l == nil {
+			t.Fatal("no leader after 1s")
+		}
+		f := (l.ID() + 1) % 3
+		m := raft.Heartbeat{Term: l.Term(), Commit: l.LastIndex() + 1}
+		if next {
+			m = raft.Heartbeat{Term: l.Term() + 1, Commit: 1}
+		}
+		s.Sent(l, f, m)
+		wantViolation(t, s.Check(), raftcheck.HeartbeatCommit, "had acknowledged only index")
+	}
+}
