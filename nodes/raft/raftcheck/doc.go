@@ -73,6 +73,15 @@
 //     majority of the configuration in force at the leader, the leader
 //     counting itself if it is a member. A removed server's
 //     acknowledgement does not count.
+//   - Applied committed: the first node to apply each index is a
+//     leader, which applies an entry in the event that commits it,
+//     before it tells anyone; a follower that applies an index no leader
+//     has applied (a recovered log taken as committed, say) applies what
+//     no leader committed. The initial configuration entry, committed by
+//     definition, is the exception.
+//   - Commit monotonic: as a node sends each message, its commit index
+//     is no lower than when it sent the one before (within one run of
+//     the node) and no lower than what it has applied.
 //   - Campaigner is member: every vote or pre-vote request a node sends
 //     must come from a member of the configuration in force at it. A
 //     server that holds the entry removing it, or a joining server that

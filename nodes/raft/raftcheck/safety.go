@@ -59,6 +59,16 @@ const (
 	// while its configuration holds it. A server that knows it was
 	// removed, or that has not joined yet, never campaigns.
 	CampaignerIsMember
+	// CommitMonotonic: within one run of a node, its commit index never
+	// goes back, and never falls below what it has applied (Figure 2 of
+	// the Raft paper: it "increases monotonically").
+	CommitMonotonic
+	// AppliedCommitted: the first node to apply an index is a leader. A
+	// leader applies an entry in the event that commits it, before it
+	// tells anyone, so a follower that applies an index no leader has
+	// applied applies what no leader committed (the initial configuration
+	// entry, committed by definition, aside).
+	AppliedCommitted
 	// HeartbeatCommit: a leader's heartbeat tells a follower a commit
 	// index no higher than the follower acknowledged holding to that
 	// leader in its term (the leader's commit, capped at the follower's
@@ -94,6 +104,10 @@ func (i Invariant) String() string {
 		return "log terms ordered"
 	case CampaignerIsMember:
 		return "campaigner is member"
+	case CommitMonotonic:
+		return "commit monotonic"
+	case AppliedCommitted:
+		return "applied committed"
 	case HeartbeatCommit:
 		return "heartbeat commit"
 	}
@@ -162,7 +176,9 @@ type completeness struct {
 type hostState struct {
 	node        *raft.Node // the latest instance
 	lastApplied uint64
-	snapSeen    uint64 // the snapshot index last checked
+	// commit is node's highest commit index seen as it sent a message.
+	commit   uint64
+	snapSeen uint64 // the snapshot index last checked
 	// The log scan's bookkeeping, for node: CheckLogs has checked the
 	// entries [scanFirst, scanLast] of scanned, and none below dirty has
 	// been appended since. Every change to a running node's log is a
@@ -330,6 +346,7 @@ func (s *Safety) Started(n *raft.Node) {
 	s.checkTermsOrdered(n)
 	h.node = n
 	h.lastApplied = n.LastApplied()
+	h.commit = n.CommitIndex()
 	s.checkSnapshot(n)
 }
 
@@ -449,6 +466,13 @@ func (s *Safety) Applied(n *raft.Node, e *raft.Entry) {
 	}
 	a := &s.applied[e.Index]
 	if !a.known {
+		if r := n.Role(); r != raft.Leader && (e.Index != 1 || e.Term != 0) {
+			as := "as a " + r.String()
+			if r == raft.Role(0) {
+				as = "as it recovered at its start"
+			}
+			s.fail(AppliedCommitted, id, e.Term, e.Index, "applied %v %s, before any leader applied index %d", e, as, e.Index)
+		}
 		*a = appliedEntry{e: *e, host: id, term: n.Term(), known: true}
 		if c := &s.complete; e.Index <= c.upTo {
 			c.upTo = e.Index - 1 // a gap the last completeness check passed over

@@ -72,6 +72,7 @@ func (s *Safety) Sent(n *raft.Node, to sim.HostID, msg any) {
 	st := &s.sent
 	st.init()
 	id := n.ID()
+	s.checkCommitMonotonic(n)
 	switch m := msg.(type) {
 	case raft.VoteRequest:
 		s.checkCampaignerIsMember(n, m)
@@ -201,6 +202,28 @@ func (s *Safety) checkCommitQuorum(n *raft.Node, e *raft.Entry) {
 	if q := len(members)/2 + 1; holders < q {
 		s.fail(CommitQuorum, id, term, e.Index, "applied %v as leader, but only %v of its configuration %v had acknowledged index %d in term %d; a majority is %d", e, have, members, e.Index, term, q)
 	}
+}
+
+// checkCommitMonotonic checks, as n sends a message (it does in nearly
+// every event it handles), that its commit index has not gone back since
+// the last one and is not below what it applied: a follower that adopts a
+// leader's lower commit index, say, from a new leader or a delayed append.
+func (s *Safety) checkCommitMonotonic(n *raft.Node) {
+	if h := s.host(n.ID()); h.node == n {
+		s.commitSeen(h, n.ID(), n.Term(), n.CommitIndex(), n.LastApplied())
+	}
+}
+
+// commitSeen holds the commit index c that host id (in term) has now to
+// the one it had before, and to what it has applied.
+func (s *Safety) commitSeen(h *hostState, id sim.HostID, term, c, applied uint64) {
+	switch {
+	case c < h.commit:
+		s.fail(CommitMonotonic, id, term, c, "its commit index went back from %d to %d", h.commit, c)
+	case c < applied:
+		s.fail(CommitMonotonic, id, term, c, "its commit index %d is below what it applied, %d", c, applied)
+	}
+	h.commit = max(h.commit, c)
 }
 
 // checkCampaignerIsMember checks that a server asking for votes is a

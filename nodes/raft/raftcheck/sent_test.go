@@ -188,3 +188,51 @@ func TestAHeartbeatCommitPastWhatTheFollowerAcknowledgedIsAViolation(t *testing.
 		wantViolation(t, s.Check(), raftcheck.HeartbeatCommit, "had acknowledged only index")
 	}
 }
+
+// TestACommitIndexThatGoesBackIsACommitMonotonicViolation: a commit index
+// lower than at the node's last message, or lower than what it applied,
+// is a violation; a restart starts the record again.
+func TestACommitIndexThatGoesBackIsACommitMonotonicViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	n := node(t, w, 1)
+	c := n.CommitIndex()
+	if c < 2 {
+		t.Fatalf("commit index %d after 1s", c)
+	}
+	w.Host(1).Crash()
+	w.Host(1).Restart()
+	w.RunFor(10 * time.Millisecond)
+	if err := s.Check(); err != nil {
+		t.Fatalf("a restart, which recovers a commit index from its snapshot only: %v", err)
+	}
+	s.SeeCommit(1, c+5, c)
+	s.SeeCommit(1, c+4, c)
+	wantViolation(t, s.Check(), raftcheck.CommitMonotonic, "went back from")
+
+	s = raftcheck.NewSafety()
+	quiet(t, s, s, 100*time.Millisecond)
+	s.SeeCommit(2, 3, 4)
+	wantViolation(t, s.Check(), raftcheck.CommitMonotonic, "below what it applied")
+}
+
+// TestAFollowerThatAppliesAnIndexFirstIsAnAppliedCommittedViolation: a
+// follower reported applying the index after the last one any leader
+// applied.
+func TestAFollowerThatAppliesAnIndexFirstIsAnAppliedCommittedViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	if err := s.Check(); err != nil {
+		t.Fatalf("a correct cluster, whose followers apply the initial configuration first: %v", err)
+	}
+	for h := range sim.HostID(3) {
+		n := node(t, w, h)
+		if n.Role() == raft.Leader {
+			continue
+		}
+		s.Applied(n, &raft.Entry{Index: s.AppliedIndex() + 1, Term: n.Term(), Kind: raft.EntryNoop})
+		wantViolation(t, s.Check(), raftcheck.AppliedCommitted, "before any leader applied index")
+		return
+	}
+	t.Fatal("no follower")
+}
