@@ -73,6 +73,13 @@
 //     majority of the configuration in force at the leader, the leader
 //     counting itself if it is a member. A removed server's
 //     acknowledgement does not count.
+//   - Sender role: every Raft message a node sends carries its current
+//     term (a pre-vote request and a granted pre-vote: the term asked
+//     for), and only a leader sends appends, heartbeats, snapshots and
+//     TimeoutNow, only a candidate vote requests, and only a pre-candidate
+//     pre-vote requests.
+//   - Vote once: a server grants its vote in a term to one candidate at
+//     most, restarts included, as its vote responses show.
 //   - Applied committed: the first node to apply each index is a
 //     leader, which applies an entry in the event that commits it,
 //     before it tells anyone; a follower that applies an index no leader

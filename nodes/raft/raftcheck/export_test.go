@@ -17,3 +17,10 @@ func (s *Safety) CheckLogsInFull() error {
 func (s *Safety) SeeCommit(id sim.HostID, c, applied uint64) {
 	s.commitSeen(s.host(id), id, 0, c, applied)
 }
+
+// WithoutSenderRole skips SenderRole, for tests that report messages
+// their nodes did not send to reach another check.
+func (s *Safety) WithoutSenderRole() *Safety {
+	s.senderRoleOff = true
+	return s
+}

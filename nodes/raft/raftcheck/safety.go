@@ -69,6 +69,15 @@ const (
 	// applied applies what no leader committed (the initial configuration
 	// entry, committed by definition, aside).
 	AppliedCommitted
+	// SenderRole: every Raft message carries its sender's current term
+	// (a pre-vote request, and a granted pre-vote, the term to be), and
+	// only a leader sends appends, heartbeats, snapshots and TimeoutNow,
+	// only a candidate vote requests, only a pre-candidate pre-vote
+	// requests.
+	SenderRole
+	// VoteOnce: a server grants at most one candidate its vote in a term
+	// (as its vote responses show), across its restarts too.
+	VoteOnce
 	// HeartbeatCommit: a leader's heartbeat tells a follower a commit
 	// index no higher than the follower acknowledged holding to that
 	// leader in its term (the leader's commit, capped at the follower's
@@ -108,6 +117,10 @@ func (i Invariant) String() string {
 		return "commit monotonic"
 	case AppliedCommitted:
 		return "applied committed"
+	case SenderRole:
+		return "sender role"
+	case VoteOnce:
+		return "vote once"
 	case HeartbeatCommit:
 		return "heartbeat commit"
 	}
@@ -148,6 +161,8 @@ type Safety struct {
 
 	err        error
 	violations int
+	// senderRoleOff: tests that report made-up messages skip SenderRole.
+	senderRoleOff bool
 
 	leaders map[uint64]sim.HostID // term -> leader
 	// entries holds, by index, every entry seen appended there: the first

@@ -57,7 +57,7 @@ func wantViolation(t *testing.T, err error, inv raftcheck.Invariant, detail stri
 // a report of one it never wrote) is caught at its restart, though no
 // response of its promised anything.
 func TestARestartBelowATermItsMessagesRevealedIsADurabilityViolation(t *testing.T) {
-	s := raftcheck.NewSafety()
+	s := raftcheck.NewSafety().WithoutSenderRole()
 	w := quiet(t, s, s, time.Second)
 	if err := s.Check(); err != nil {
 		t.Fatalf("a correct cluster: %v", err)
@@ -72,7 +72,7 @@ func TestARestartBelowATermItsMessagesRevealedIsADurabilityViolation(t *testing.
 // TestARestartWithAnotherVoteThanItsMessagesRevealedIsADurabilityViolation:
 // a granted vote a server sent, and no longer holds after its restart.
 func TestARestartWithAnotherVoteThanItsMessagesRevealedIsADurabilityViolation(t *testing.T) {
-	s := raftcheck.NewSafety()
+	s := raftcheck.NewSafety().WithoutSenderRole()
 	w := quiet(t, s, s, time.Second)
 	n := node(t, w, 1)
 	other := sim.HostID(2)
@@ -88,7 +88,7 @@ func TestARestartWithAnotherVoteThanItsMessagesRevealedIsADurabilityViolation(t 
 // TestAPreVoteRevealsNoTerm: a pre-vote's term is one nobody is in yet;
 // a server that asked for one and restarts below it broke nothing.
 func TestAPreVoteRevealsNoTerm(t *testing.T) {
-	s := raftcheck.NewSafety()
+	s := raftcheck.NewSafety().WithoutSenderRole()
 	w := quiet(t, s, s, time.Second)
 	n := node(t, w, 1)
 	s.Sent(n, 0, raft.VoteRequest{Term: n.Term() + 1, Pre: true})
@@ -140,7 +140,7 @@ func TestACommitWithoutAMajorityOfAcknowledgementsIsACommitQuorumViolation(t *te
 // TestAServerOutsideItsConfigurationThatAsksForVotesIsACampaignerViolation:
 // a joining server, which holds no configuration yet, asks for a pre-vote.
 func TestAServerOutsideItsConfigurationThatAsksForVotesIsACampaignerViolation(t *testing.T) {
-	s := raftcheck.NewSafety()
+	s := raftcheck.NewSafety().WithoutSenderRole()
 	w := quiet(t, s, s, time.Second)
 	cfg := raft.DefaultConfig()
 	cfg.Observer = s
@@ -165,7 +165,7 @@ func TestAServerOutsideItsConfigurationThatAsksForVotesIsACampaignerViolation(t 
 // in may carry no commit index at all.
 func TestAHeartbeatCommitPastWhatTheFollowerAcknowledgedIsAViolation(t *testing.T) {
 	for _, next := range []bool{false, true} {
-		s := raftcheck.NewSafety()
+		s := raftcheck.NewSafety().WithoutSenderRole()
 		w := quiet(t, s, s, time.Second)
 		if err := s.Check(); err != nil {
 			t.Fatalf("a correct cluster: %v", err)
@@ -235,4 +235,47 @@ func TestAFollowerThatAppliesAnIndexFirstIsAnAppliedCommittedViolation(t *testin
 		return
 	}
 	t.Fatal("no follower")
+}
+
+// TestAMessageOfAnotherTermOrRoleIsASenderRoleViolation: a follower that
+// beats like a leader, and a follower that answers in a term it is not
+// in.
+func TestAMessageOfAnotherTermOrRoleIsASenderRoleViolation(t *testing.T) {
+	for _, tc := range []struct {
+		msg    func(n *raft.Node) any
+		detail string
+	}{
+		{func(n *raft.Node) any { return raft.Heartbeat{Term: n.Term()} }, "sent a heartbeat as a follower"},
+		{func(n *raft.Node) any { return raft.AppendResponse{Term: n.Term() + 1} }, "sent an append response of term"},
+	} {
+		s := raftcheck.NewSafety()
+		w := quiet(t, s, s, time.Second)
+		if err := s.Check(); err != nil {
+			t.Fatalf("a correct cluster: %v", err)
+		}
+		for h := range sim.HostID(3) {
+			if n := node(t, w, h); n.Role() == raft.Follower {
+				s.Sent(n, (h+1)%3, tc.msg(n))
+				break
+			}
+		}
+		wantViolation(t, s.Check(), raftcheck.SenderRole, tc.detail)
+	}
+}
+
+// TestASecondGrantInATermIsAVoteOnceViolation: a server that granted its
+// vote in a term grants it to another candidate in the same term.
+func TestASecondGrantInATermIsAVoteOnceViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	n := node(t, w, 1)
+	term := n.Term() + 1
+	s.WithoutSenderRole()
+	s.Sent(n, 0, raft.VoteResponse{Term: term, Granted: true})
+	s.Sent(n, 0, raft.VoteResponse{Term: term, Granted: true})
+	if err := s.Check(); err != nil {
+		t.Fatalf("the same grant twice: %v", err)
+	}
+	s.Sent(n, 2, raft.VoteResponse{Term: term, Granted: true})
+	wantViolation(t, s.Check(), raftcheck.VoteOnce, "after it had granted it to")
 }
