@@ -73,6 +73,33 @@
 //     majority of the configuration in force at the leader, the leader
 //     counting itself if it is a member. A removed server's
 //     acknowledgement does not count.
+//   - Sender role: every Raft message a node sends carries its current
+//     term (a pre-vote request and a granted pre-vote: the term asked
+//     for), and only a leader sends appends, heartbeats, snapshots and
+//     TimeoutNow, only a candidate vote requests, and only a pre-candidate
+//     pre-vote requests.
+//   - Vote once: a server grants its vote in a term to one candidate at
+//     most, restarts included, as its vote responses show.
+//   - Applied committed: the first node to apply each index is a
+//     leader, which applies an entry in the event that commits it,
+//     before it tells anyone; a follower that applies an index no leader
+//     has applied (a recovered log taken as committed, say) applies what
+//     no leader committed. The initial configuration entry, committed by
+//     definition, is the exception.
+//   - Commit monotonic: as a node sends each message, its commit index
+//     is no lower than when it sent the one before (within one run of
+//     the node) and no lower than what it has applied.
+//   - Campaigner is member: every vote or pre-vote request a node sends
+//     must come from a member of the configuration in force at it. A
+//     server that holds the entry removing it, or a joining server that
+//     holds no configuration yet, stays a follower.
+//   - Heartbeat commit: the commit index of a heartbeat a leader sends a
+//     follower is at most the highest index that follower acknowledged
+//     (as sent) to that leader in its term. A heartbeat's commit is
+//     capped at the follower's match, and only answers of the leader's
+//     own term may raise the match: a leader that counts a delayed
+//     answer of an earlier term, or takes what it sent for what was
+//     acknowledged, tells it first.
 //   - Log terms ordered: at each start, the recovered log's terms never
 //     decrease along its indexes, from the snapshot's term on; only a torn
 //     write or truncation that recovery let through leaves one that does.

@@ -55,6 +55,34 @@ const (
 	// LogTermsOrdered: the terms of a node's log never decrease along its
 	// indexes, from its snapshot's term on.
 	LogTermsOrdered
+	// CampaignerIsMember: a server asks for votes (or pre-votes) only
+	// while its configuration holds it. A server that knows it was
+	// removed, or that has not joined yet, never campaigns.
+	CampaignerIsMember
+	// CommitMonotonic: within one run of a node, its commit index never
+	// goes back, and never falls below what it has applied (Figure 2 of
+	// the Raft paper: it "increases monotonically").
+	CommitMonotonic
+	// AppliedCommitted: the first node to apply an index is a leader. A
+	// leader applies an entry in the event that commits it, before it
+	// tells anyone, so a follower that applies an index no leader has
+	// applied applies what no leader committed (the initial configuration
+	// entry, committed by definition, aside).
+	AppliedCommitted
+	// SenderRole: every Raft message carries its sender's current term
+	// (a pre-vote request, and a granted pre-vote, the term to be), and
+	// only a leader sends appends, heartbeats, snapshots and TimeoutNow,
+	// only a candidate vote requests, only a pre-candidate pre-vote
+	// requests.
+	SenderRole
+	// VoteOnce: a server grants at most one candidate its vote in a term
+	// (as its vote responses show), across its restarts too.
+	VoteOnce
+	// HeartbeatCommit: a leader's heartbeat tells a follower a commit
+	// index no higher than the follower acknowledged holding to that
+	// leader in its term (the leader's commit, capped at the follower's
+	// match, which only this term's acknowledgements raise).
+	HeartbeatCommit
 )
 
 func (i Invariant) String() string {
@@ -83,6 +111,18 @@ func (i Invariant) String() string {
 		return "commit quorum"
 	case LogTermsOrdered:
 		return "log terms ordered"
+	case CampaignerIsMember:
+		return "campaigner is member"
+	case CommitMonotonic:
+		return "commit monotonic"
+	case AppliedCommitted:
+		return "applied committed"
+	case SenderRole:
+		return "sender role"
+	case VoteOnce:
+		return "vote once"
+	case HeartbeatCommit:
+		return "heartbeat commit"
 	}
 	return fmt.Sprintf("Invariant(%d)", uint8(i))
 }
@@ -121,6 +161,8 @@ type Safety struct {
 
 	err        error
 	violations int
+	// senderRoleOff: tests that report made-up messages skip SenderRole.
+	senderRoleOff bool
 
 	leaders map[uint64]sim.HostID // term -> leader
 	// entries holds, by index, every entry seen appended there: the first
@@ -149,7 +191,9 @@ type completeness struct {
 type hostState struct {
 	node        *raft.Node // the latest instance
 	lastApplied uint64
-	snapSeen    uint64 // the snapshot index last checked
+	// commit is node's highest commit index seen as it sent a message.
+	commit   uint64
+	snapSeen uint64 // the snapshot index last checked
 	// The log scan's bookkeeping, for node: CheckLogs has checked the
 	// entries [scanFirst, scanLast] of scanned, and none below dirty has
 	// been appended since. Every change to a running node's log is a
@@ -317,6 +361,7 @@ func (s *Safety) Started(n *raft.Node) {
 	s.checkTermsOrdered(n)
 	h.node = n
 	h.lastApplied = n.LastApplied()
+	h.commit = n.CommitIndex()
 	s.checkSnapshot(n)
 }
 
@@ -436,6 +481,13 @@ func (s *Safety) Applied(n *raft.Node, e *raft.Entry) {
 	}
 	a := &s.applied[e.Index]
 	if !a.known {
+		if r := n.Role(); r != raft.Leader && (e.Index != 1 || e.Term != 0) {
+			as := "as a " + r.String()
+			if r == raft.Role(0) {
+				as = "as it recovered at its start"
+			}
+			s.fail(AppliedCommitted, id, e.Term, e.Index, "applied %v %s, before any leader applied index %d", e, as, e.Index)
+		}
 		*a = appliedEntry{e: *e, host: id, term: n.Term(), known: true}
 		if c := &s.complete; e.Index <= c.upTo {
 			c.upTo = e.Index - 1 // a gap the last completeness check passed over

@@ -32,6 +32,11 @@ type grantKey struct {
 	candidate sim.HostID
 }
 
+type voteKey struct {
+	voter sim.HostID
+	term  uint64
+}
+
 type ackKey struct {
 	leader, follower sim.HostID
 	term             uint64
@@ -49,6 +54,8 @@ type sentState struct {
 	// grants are the voters that granted each candidate a vote in a term,
 	// in the order they did.
 	grants map[grantKey][]sim.HostID
+	// votes is the candidate each voter granted its vote in a term.
+	votes map[voteKey]sim.HostID
 	// acks is the highest index each follower acknowledged holding to a
 	// leader in a term.
 	acks    map[ackKey]uint64
@@ -59,6 +66,7 @@ func (st *sentState) init() {
 	if st.revealed == nil {
 		st.revealed = map[sim.HostID]revealed{}
 		st.grants = map[grantKey][]sim.HostID{}
+		st.votes = map[voteKey]sim.HostID{}
 		st.acks = map[ackKey]uint64{}
 		st.leaders = map[sim.HostID]leaderStart{}
 	}
@@ -72,8 +80,11 @@ func (s *Safety) Sent(n *raft.Node, to sim.HostID, msg any) {
 	st := &s.sent
 	st.init()
 	id := n.ID()
+	s.checkCommitMonotonic(n)
+	s.checkSenderRole(n, msg)
 	switch m := msg.(type) {
 	case raft.VoteRequest:
+		s.checkCampaignerIsMember(n, m)
 		if !m.Pre {
 			st.reveal(id, m.Term, "a vote request")
 			st.revealVote(id, m.Term, id, "a vote request for itself")
@@ -85,6 +96,11 @@ func (s *Safety) Sent(n *raft.Node, to sim.HostID, msg any) {
 		st.reveal(id, m.Term, "a vote response")
 		if m.Granted {
 			st.revealVote(id, m.Term, to, "a granted vote")
+			v := voteKey{id, m.Term}
+			if c, ok := st.votes[v]; ok && c != to {
+				s.fail(VoteOnce, id, m.Term, 0, "granted its vote in term %d to %v, after it had granted it to %v", m.Term, to, c)
+			}
+			st.votes[v] = to
 			k := grantKey{m.Term, to}
 			if !slices.Contains(st.grants[k], id) {
 				st.grants[k] = append(st.grants[k], id)
@@ -102,6 +118,9 @@ func (s *Safety) Sent(n *raft.Node, to sim.HostID, msg any) {
 		st.reveal(id, m.Term, "an append")
 	case raft.Heartbeat:
 		st.reveal(id, m.Term, "a heartbeat")
+		if acked := st.acks[ackKey{id, to, m.Term}]; m.Commit > acked {
+			s.fail(HeartbeatCommit, id, m.Term, m.Commit, "sent %v a heartbeat with commit index %d in term %d, but %v had acknowledged only index %d to it in that term", to, m.Commit, m.Term, to, acked)
+		}
 	case raft.HeartbeatResponse:
 		st.reveal(id, m.Term, "a heartbeat response")
 	case raft.InstallSnapshot:
@@ -197,6 +216,96 @@ func (s *Safety) checkCommitQuorum(n *raft.Node, e *raft.Entry) {
 	if q := len(members)/2 + 1; holders < q {
 		s.fail(CommitQuorum, id, term, e.Index, "applied %v as leader, but only %v of its configuration %v had acknowledged index %d in term %d; a majority is %d", e, have, members, e.Index, term, q)
 	}
+}
+
+// checkSenderRole checks that msg carries n's current term and suits its
+// role: Raft's rules for who may send what, which a node that mixes up its
+// roles (a deposed leader still beating, a follower answering in the
+// request's term) breaks.
+func (s *Safety) checkSenderRole(n *raft.Node, msg any) {
+	if s.senderRoleOff {
+		return
+	}
+	term, role := n.Term(), n.Role()
+	var got uint64
+	want, ok := term, true
+	var what string
+	switch m := msg.(type) {
+	case raft.AppendEntries:
+		got, ok, what = m.Term, role == raft.Leader, "an append"
+	case raft.Heartbeat:
+		got, ok, what = m.Term, role == raft.Leader, "a heartbeat"
+	case raft.InstallSnapshot:
+		got, ok, what = m.Term, role == raft.Leader, "a snapshot"
+	case raft.TimeoutNow:
+		got, ok, what = m.Term, role == raft.Leader, "a TimeoutNow"
+	case raft.VoteRequest:
+		got, what = m.Term, "a vote request"
+		if m.Pre {
+			want, ok, what = term+1, role == raft.PreCandidate, "a pre-vote request"
+		} else {
+			ok = role == raft.Candidate
+		}
+	case raft.VoteResponse:
+		got, what = m.Term, "a vote response"
+		if m.Pre && m.Granted {
+			// A granted pre-vote carries the term asked for.
+			want, what = max(got, term), "a granted pre-vote"
+		}
+	case raft.AppendResponse:
+		got, what = m.Term, "an append response"
+	case raft.HeartbeatResponse:
+		got, what = m.Term, "a heartbeat response"
+	case raft.SnapshotResponse:
+		got, what = m.Term, "a snapshot response"
+	default:
+		return
+	}
+	switch {
+	case !ok:
+		s.fail(SenderRole, n.ID(), term, 0, "sent %s as a %v", what, role)
+	case got != want:
+		s.fail(SenderRole, n.ID(), term, 0, "sent %s of term %d as a %v in term %d", what, got, role, term)
+	}
+}
+
+// checkCommitMonotonic checks, as n sends a message (it does in nearly
+// every event it handles), that its commit index has not gone back since
+// the last one and is not below what it applied: a follower that adopts a
+// leader's lower commit index, say, from a new leader or a delayed append.
+func (s *Safety) checkCommitMonotonic(n *raft.Node) {
+	if h := s.host(n.ID()); h.node == n {
+		s.commitSeen(h, n.ID(), n.Term(), n.CommitIndex(), n.LastApplied())
+	}
+}
+
+// commitSeen holds the commit index c that host id (in term) has now to
+// the one it had before, and to what it has applied.
+func (s *Safety) commitSeen(h *hostState, id sim.HostID, term, c, applied uint64) {
+	switch {
+	case c < h.commit:
+		s.fail(CommitMonotonic, id, term, c, "its commit index went back from %d to %d", h.commit, c)
+	case c < applied:
+		s.fail(CommitMonotonic, id, term, c, "its commit index %d is below what it applied, %d", c, applied)
+	}
+	h.commit = max(h.commit, c)
+}
+
+// checkCampaignerIsMember checks that a server asking for votes is a
+// member of the configuration in force at it: one that holds the entry
+// removing it, or a joining server that holds none yet, must stay a
+// follower (as etcd raft's and LogCabin's do), or a removed server's
+// elections bump the terms of those that remain.
+func (s *Safety) checkCampaignerIsMember(n *raft.Node, m raft.VoteRequest) {
+	members := n.Members()
+	if slices.Contains(members, n.ID()) {
+		return
+	}
+	what := "vote"
+	if m.Pre {
+		what = "pre-vote"
+	}
+	s.fail(CampaignerIsMember, n.ID(), m.Term, 0, "asked for a %s in term %d, but its configuration %v does not hold it", what, m.Term, members)
 }
 
 // termLog is the part of a node's log that checkTermsOrdered reads.

@@ -57,7 +57,7 @@ func wantViolation(t *testing.T, err error, inv raftcheck.Invariant, detail stri
 // a report of one it never wrote) is caught at its restart, though no
 // response of its promised anything.
 func TestARestartBelowATermItsMessagesRevealedIsADurabilityViolation(t *testing.T) {
-	s := raftcheck.NewSafety()
+	s := raftcheck.NewSafety().WithoutSenderRole()
 	w := quiet(t, s, s, time.Second)
 	if err := s.Check(); err != nil {
 		t.Fatalf("a correct cluster: %v", err)
@@ -72,7 +72,7 @@ func TestARestartBelowATermItsMessagesRevealedIsADurabilityViolation(t *testing.
 // TestARestartWithAnotherVoteThanItsMessagesRevealedIsADurabilityViolation:
 // a granted vote a server sent, and no longer holds after its restart.
 func TestARestartWithAnotherVoteThanItsMessagesRevealedIsADurabilityViolation(t *testing.T) {
-	s := raftcheck.NewSafety()
+	s := raftcheck.NewSafety().WithoutSenderRole()
 	w := quiet(t, s, s, time.Second)
 	n := node(t, w, 1)
 	other := sim.HostID(2)
@@ -88,7 +88,7 @@ func TestARestartWithAnotherVoteThanItsMessagesRevealedIsADurabilityViolation(t 
 // TestAPreVoteRevealsNoTerm: a pre-vote's term is one nobody is in yet;
 // a server that asked for one and restarts below it broke nothing.
 func TestAPreVoteRevealsNoTerm(t *testing.T) {
-	s := raftcheck.NewSafety()
+	s := raftcheck.NewSafety().WithoutSenderRole()
 	w := quiet(t, s, s, time.Second)
 	n := node(t, w, 1)
 	s.Sent(n, 0, raft.VoteRequest{Term: n.Term() + 1, Pre: true})
@@ -135,4 +135,147 @@ func TestACommitWithoutAMajorityOfAcknowledgementsIsACommitQuorumViolation(t *te
 		return ok
 	}}, s, time.Second)
 	wantViolation(t, s.Check(), raftcheck.CommitQuorum, "had acknowledged index")
+}
+
+// TestAServerOutsideItsConfigurationThatAsksForVotesIsACampaignerViolation:
+// a joining server, which holds no configuration yet, asks for a pre-vote.
+func TestAServerOutsideItsConfigurationThatAsksForVotesIsACampaignerViolation(t *testing.T) {
+	s := raftcheck.NewSafety().WithoutSenderRole()
+	w := quiet(t, s, s, time.Second)
+	cfg := raft.DefaultConfig()
+	cfg.Observer = s
+	cfg.Join = true
+	h, err := w.AddHost(sim.HostConfig{Factory: raft.New(cfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.RunFor(2 * time.Second)
+	if err := s.Check(); err != nil {
+		t.Fatalf("a joining server that waits: %v", err)
+	}
+	n := node(t, w, h)
+	s.Sent(n, 0, raft.VoteRequest{Term: n.Term() + 1, Pre: true})
+	wantViolation(t, s.Check(), raftcheck.CampaignerIsMember, "asked for a pre-vote")
+}
+
+// TestAHeartbeatCommitPastWhatTheFollowerAcknowledgedIsAViolation: a
+// leader tells a follower a commit index above the follower's
+// acknowledgements in its term, as one counting an answer of its earlier
+// term would; a heartbeat of a term the follower has acknowledged nothing
+// in may carry no commit index at all.
+func TestAHeartbeatCommitPastWhatTheFollowerAcknowledgedIsAViolation(t *testing.T) {
+	for _, next := range []bool{false, true} {
+		s := raftcheck.NewSafety().WithoutSenderRole()
+		w := quiet(t, s, s, time.Second)
+		if err := s.Check(); err != nil {
+			t.Fatalf("a correct cluster: %v", err)
+		}
+		var l *raft.Node
+		for h := range sim.HostID(3) {
+			if n := node(t, w, h); n.Role() == raft.Leader {
+				l = n
+			}
+		}
+		if l == nil {
+			t.Fatal("no leader after 1s")
+		}
+		f := (l.ID() + 1) % 3
+		m := raft.Heartbeat{Term: l.Term(), Commit: l.LastIndex() + 1}
+		if next {
+			m = raft.Heartbeat{Term: l.Term() + 1, Commit: 1}
+		}
+		s.Sent(l, f, m)
+		wantViolation(t, s.Check(), raftcheck.HeartbeatCommit, "had acknowledged only index")
+	}
+}
+
+// TestACommitIndexThatGoesBackIsACommitMonotonicViolation: a commit index
+// lower than at the node's last message, or lower than what it applied,
+// is a violation; a restart starts the record again.
+func TestACommitIndexThatGoesBackIsACommitMonotonicViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	n := node(t, w, 1)
+	c := n.CommitIndex()
+	if c < 2 {
+		t.Fatalf("commit index %d after 1s", c)
+	}
+	w.Host(1).Crash()
+	w.Host(1).Restart()
+	w.RunFor(10 * time.Millisecond)
+	if err := s.Check(); err != nil {
+		t.Fatalf("a restart, which recovers a commit index from its snapshot only: %v", err)
+	}
+	s.SeeCommit(1, c+5, c)
+	s.SeeCommit(1, c+4, c)
+	wantViolation(t, s.Check(), raftcheck.CommitMonotonic, "went back from")
+
+	s = raftcheck.NewSafety()
+	quiet(t, s, s, 100*time.Millisecond)
+	s.SeeCommit(2, 3, 4)
+	wantViolation(t, s.Check(), raftcheck.CommitMonotonic, "below what it applied")
+}
+
+// TestAFollowerThatAppliesAnIndexFirstIsAnAppliedCommittedViolation: a
+// follower reported applying the index after the last one any leader
+// applied.
+func TestAFollowerThatAppliesAnIndexFirstIsAnAppliedCommittedViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	if err := s.Check(); err != nil {
+		t.Fatalf("a correct cluster, whose followers apply the initial configuration first: %v", err)
+	}
+	for h := range sim.HostID(3) {
+		n := node(t, w, h)
+		if n.Role() == raft.Leader {
+			continue
+		}
+		s.Applied(n, &raft.Entry{Index: s.AppliedIndex() + 1, Term: n.Term(), Kind: raft.EntryNoop})
+		wantViolation(t, s.Check(), raftcheck.AppliedCommitted, "before any leader applied index")
+		return
+	}
+	t.Fatal("no follower")
+}
+
+// TestAMessageOfAnotherTermOrRoleIsASenderRoleViolation: a follower that
+// beats like a leader, and a follower that answers in a term it is not
+// in.
+func TestAMessageOfAnotherTermOrRoleIsASenderRoleViolation(t *testing.T) {
+	for _, tc := range []struct {
+		msg    func(n *raft.Node) any
+		detail string
+	}{
+		{func(n *raft.Node) any { return raft.Heartbeat{Term: n.Term()} }, "sent a heartbeat as a follower"},
+		{func(n *raft.Node) any { return raft.AppendResponse{Term: n.Term() + 1} }, "sent an append response of term"},
+	} {
+		s := raftcheck.NewSafety()
+		w := quiet(t, s, s, time.Second)
+		if err := s.Check(); err != nil {
+			t.Fatalf("a correct cluster: %v", err)
+		}
+		for h := range sim.HostID(3) {
+			if n := node(t, w, h); n.Role() == raft.Follower {
+				s.Sent(n, (h+1)%3, tc.msg(n))
+				break
+			}
+		}
+		wantViolation(t, s.Check(), raftcheck.SenderRole, tc.detail)
+	}
+}
+
+// TestASecondGrantInATermIsAVoteOnceViolation: a server that granted its
+// vote in a term grants it to another candidate in the same term.
+func TestASecondGrantInATermIsAVoteOnceViolation(t *testing.T) {
+	s := raftcheck.NewSafety()
+	w := quiet(t, s, s, time.Second)
+	n := node(t, w, 1)
+	term := n.Term() + 1
+	s.WithoutSenderRole()
+	s.Sent(n, 0, raft.VoteResponse{Term: term, Granted: true})
+	s.Sent(n, 0, raft.VoteResponse{Term: term, Granted: true})
+	if err := s.Check(); err != nil {
+		t.Fatalf("the same grant twice: %v", err)
+	}
+	s.Sent(n, 2, raft.VoteResponse{Term: term, Granted: true})
+	wantViolation(t, s.Check(), raftcheck.VoteOnce, "after it had granted it to")
 }

@@ -32,6 +32,7 @@ const (
 	ProgramRemovedQuorum  = "removed-quorum"
 	ProgramFigure8Steps   = "figure8-steps"
 	ProgramConfBurst      = "conf-burst"
+	ProgramStaleReplies   = "stale-replies"
 
 	CounterLeaderChange      = "leader-change"
 	CounterUnplannedChange   = "unplanned-leader-change"
@@ -42,6 +43,7 @@ const (
 	CounterDeposedRead       = "deposed-leader-read"
 	CounterFigure8Overwrite  = "figure8-overwrite"
 	CounterBackToBackChange  = "back-to-back-change"
+	CounterStaleReply        = "stale-reply"
 )
 
 //go:embed scenarios/*.json
@@ -99,6 +101,7 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 			return nil
 		}},
 		{Name: ProgramSnapshotReplay, Description: "keep copies of the InstallSnapshots leaders send and deliver each once more, late, to a server that has committed past it (preferring one whose own snapshot is older)"},
+		{Name: ProgramStaleReplies, Description: "keep the latest answer of each kind (append accepted or rejected, snapshot, heartbeat, granted vote) each server sent each other, and deliver it once more after its recipient moved to a later term, as a leader or candidate its sender has not answered in that term yet"},
 	},
 	Counters: []system.Counter{
 		{Name: CounterLeaderChange, Description: "leaders elected after the first"},
@@ -110,6 +113,7 @@ var System = system.MustDefine(system.Spec[raft.Config, client.WorkloadConfig]{
 		{Name: CounterFigure8Overwrite, Description: "cycles of the figure8-steps program that reached the last step: the rival's side electing a leader after the comeback leader first committed"},
 		{Name: CounterBackToBackChange, Description: "removals the conf-burst program asked of a leader while a change it appended was uncommitted"},
 		{Name: CounterSnapshotReplayed, Description: "old InstallSnapshots the snapshot-replay program delivered again"},
+		{Name: CounterStaleReply, Description: "answers of an earlier term the stale-replies program delivered again to a leader or candidate of a later term"},
 	},
 	// A leader that commits its own removal steps down by design, when
 	// the change commits: that can be long after the remove-server fault
@@ -213,6 +217,7 @@ type cluster struct {
 	deposed  int // reads the deposed-read program got to a deposed leader
 	figure8  int // cycles of the figure8-steps program that reached its last step
 	bursts   int // removals the conf-burst program asked while a change was uncommitted
+	stale    int // answers the stale-replies program delivered in a later term
 	// compared is what replicasEqual compared last, and equal its
 	// verdict; spare holds the slice it compares into next.
 	compared, spare []replicaVersion
@@ -462,6 +467,8 @@ func (r *cluster) count(name string) int {
 		return r.figure8
 	case CounterBackToBackChange:
 		return r.bursts
+	case CounterStaleReply:
+		return r.stale
 	case CounterMembershipChange:
 		changes := 0
 		if r.admin != nil {
@@ -581,6 +588,14 @@ func (r *cluster) program(name string, n system.Nemesis) func() {
 		p.Asked = func(leader, removed sim.HostID, at time.Duration) {
 			r.bursts++
 			n.Struck("remove", fmt.Sprintf("%s asked %s to remove a server before its last change committed", name, r.w.HostName(leader)), at, at, removed)
+		}
+		p.Start()
+		return func() { p.Stop(); c.Close() }
+	case ProgramStaleReplies:
+		p := rafttest.NewStaleReplies(c, r.tap)
+		p.Replayed = func(from, to sim.HostID, what string, at time.Duration) {
+			r.stale++
+			n.Struck("replay", fmt.Sprintf("%s delivered %s's %s again, in a later term", name, r.w.HostName(from), what), at, at, to)
 		}
 		p.Start()
 		return func() { p.Stop(); c.Close() }

@@ -25,6 +25,8 @@ type Tap struct {
 	// ReadArrived runs when leader n has taken a read by ReadIndex and
 	// sent the round that is to confirm it.
 	ReadArrived func(n *raft.Node)
+	// SentMessage runs when n has sent msg to to (raft.SendObserver).
+	SentMessage func(n *raft.Node, to sim.HostID, msg any)
 
 	leaderApplied map[sim.HostID]uint64 // host -> term of its last apply as leader
 }
@@ -111,5 +113,8 @@ func (t *Tap) ReadReceived(n *raft.Node, req client.Request) {
 func (t *Tap) Sent(n *raft.Node, to sim.HostID, msg any) {
 	if o, ok := t.Next.(raft.SendObserver); ok {
 		o.Sent(n, to, msg)
+	}
+	if t.SentMessage != nil {
+		t.SentMessage(n, to, msg)
 	}
 }
