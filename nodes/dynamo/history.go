@@ -174,19 +174,28 @@ func (h *History) CheckName() string { return "set-full" }
 // written into one buffer and cut from one string, rather than allocated
 // one by one.
 func (h *History) Summaries() []checker.OpSummary {
-	out := make([]checker.OpSummary, 0, h.ops.len())
-	ends := make([]int, 0, h.ops.len())
-	b := make([]byte, 0, 40*h.ops.len()) // about the length of a text
+	out := h.Outlines()
+	b := make([]byte, 0, 40*len(out)) // about the length of a text
+	ends := make([]int, 0, len(out))
 	for op := range h.ops.all() {
 		b = appendDescription(b, op)
 		ends = append(ends, len(b))
 	}
 	texts, start := string(b), 0
-	for op := range h.ops.all() {
-		end := ends[op.ID]
-		out = append(out, checker.OpSummary{ID: op.ID, Client: op.Client, Call: op.Call, Return: op.Return, Status: op.Status,
-			Partition: op.Key, Text: texts[start:end], Writes: op.Kind == OpAdd || op.Kind == OpWrite || op.Kind == OpDelete})
+	for i, end := range ends {
+		out[i].Text = texts[start:end]
 		start = end
+	}
+	return out
+}
+
+// Outlines is Summaries without the texts (checker.Outliner): a passing
+// run's result never reads them, so it need not write them.
+func (h *History) Outlines() []checker.OpSummary {
+	out := make([]checker.OpSummary, 0, h.ops.len())
+	for op := range h.ops.all() {
+		out = append(out, checker.OpSummary{ID: op.ID, Client: op.Client, Call: op.Call, Return: op.Return, Status: op.Status,
+			Partition: op.Key, Writes: op.Kind == OpAdd || op.Kind == OpWrite || op.Kind == OpDelete})
 	}
 	return out
 }

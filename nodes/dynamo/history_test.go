@@ -196,6 +196,31 @@ func TestSummariesDescribeEachOperation(t *testing.T) {
 	}
 }
 
+// TestOutlinesAreTheSummariesWithoutTheirTexts: what a passing run's
+// result reads of the operations is what a report's summaries say.
+func TestOutlinesAreTheSummariesWithoutTheirTexts(t *testing.T) {
+	s := newScripted()
+	ms := time.Millisecond
+	s.op(0, ms, Op{Kind: OpAdd, Key: "s0", Element: 17})
+	s.op(ms, 2*ms, Op{Kind: OpRead, Key: "s0", Elements: []int{17}})
+	s.op(2*ms, 3*ms, Op{Kind: OpDelete, Key: "r1", Values: []string{"x"}})
+	s.h.fail(s.h.invoke(Op{Kind: OpWrite, Key: "r1", Value: "w"}))
+	s.h.invoke(Op{Kind: OpGet, Key: "r2"})
+	sums, outlines := s.h.Summaries(), checker.Outlines(s.h)
+	if len(outlines) != len(sums) {
+		t.Fatalf("%d outlines for %d summaries", len(outlines), len(sums))
+	}
+	for i, sum := range sums {
+		if sum.Text == "" {
+			t.Fatalf("summary %d has no text", i)
+		}
+		sum.Text = ""
+		if outlines[i] != sum {
+			t.Errorf("outline %d = %+v, want %+v", i, outlines[i], sum)
+		}
+	}
+}
+
 func TestAValueIsQuotedAsStrconvQuotesIt(t *testing.T) {
 	for _, v := range []string{"", "v12", "a b", `"`, `\`, "tab\there", "é", "\x7f", "~ !", "\x00", "line\n"} {
 		if got, want := string(appendQuote([]byte("x"), v)), strconv.AppendQuote([]byte("x"), v); got != string(want) {

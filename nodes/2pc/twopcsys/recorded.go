@@ -34,35 +34,54 @@ func (r *txnRecorded) WriteJSONL(w io.Writer) error { return checker.WriteTxns(w
 // Summaries describes every transaction. The texts are written into one
 // buffer and each Text is a slice of it: one allocation for a history's
 // texts, where a builder per transaction made a few each.
-func (r *txnRecorded) Summaries() []checker.OpSummary {
+func (r *txnRecorded) Summaries() []checker.OpSummary { return r.summaries(true) }
+
+// Outlines is Summaries without the texts (checker.Outliner): a passing
+// run's result never reads them, so it need not write them.
+func (r *txnRecorded) Outlines() []checker.OpSummary { return r.summaries(false) }
+
+func (r *txnRecorded) summaries(texts bool) []checker.OpSummary {
 	txns := r.h.TxnsShared()
 	out := make([]checker.OpSummary, len(txns))
 	ends := make([]int, len(txns))
 	var b strings.Builder
-	b.Grow(64 * len(txns))
+	if texts {
+		b.Grow(64 * len(txns))
+	}
 	for i, t := range txns {
 		s := checker.OpSummary{ID: checker.OpID(t.ID), Client: t.Process + 1, Call: t.Call, Return: t.Return}
-		b.WriteString("txn")
+		if texts {
+			b.WriteString("txn")
+		}
 		for _, m := range t.Mops {
 			s.Writes = s.Writes || m.Kind != checker.MopRead
-			describeMop(&b, m, t.Status == checker.TxnOK)
+			if texts {
+				describeMop(&b, m, t.Status == checker.TxnOK)
+			}
 		}
 		switch t.Status {
 		case checker.TxnOK:
 			s.Status = checker.OpCompleted
 		case checker.TxnFailed:
 			s.Status = checker.OpFailed
-			b.WriteString(" -> aborted")
+			if texts {
+				b.WriteString(" -> aborted")
+			}
 		default:
 			s.Status = checker.OpPending
-			b.WriteString(" -> ? (unknown)")
+			if texts {
+				b.WriteString(" -> ? (unknown)")
+			}
 		}
 		out[i], ends[i] = s, b.Len()
 	}
-	texts := b.String()
+	if !texts {
+		return out
+	}
+	all := b.String()
 	start := 0
 	for i, end := range ends {
-		out[i].Text = texts[start:end]
+		out[i].Text = all[start:end]
 		start = end
 	}
 	return out

@@ -52,9 +52,17 @@ func TestSummariesDescribeTransactionsAsElleDoes(t *testing.T) {
 		if len(got) != len(txns) {
 			t.Fatalf("%d summaries for %d transactions", len(got), len(txns))
 		}
+		outlines := checker.Outlines(RecordedTxns("list-append", checker.Serializable, h))
+		if len(outlines) != len(txns) {
+			t.Fatalf("%d outlines for %d transactions", len(outlines), len(txns))
+		}
 		for i, txn := range txns {
-			if want := summaryWithFmt(txn); got[i] != want {
+			want := summaryWithFmt(txn)
+			if got[i] != want {
 				t.Fatalf("transaction %d:\n got %+v\nwant %+v", i, got[i], want)
+			}
+			if want.Text = ""; outlines[i] != want {
+				t.Fatalf("transaction %d's outline:\n got %+v\nwant %+v", i, outlines[i], want)
 			}
 		}
 	})
