@@ -151,10 +151,10 @@ func (h *Host) boot(kind RecordKind) {
 	prev := h.w.current
 	h.w.current = h.id
 	if h.disk.faults.crashPoints() {
-		node, e := h.node, &env{h: h, inc: h.inc}
+		node, e := h.node, newEnv(h)
 		callNode(func() { node.Start(e) })
 	} else {
-		h.node.Start(&env{h: h, inc: h.inc})
+		h.node.Start(newEnv(h))
 	}
 	h.w.current = prev
 }
@@ -325,6 +325,13 @@ func (c *clock) trueAt(l, now time.Duration) time.Duration {
 type env struct {
 	h   *Host
 	inc uint32
+	// view is the incarnation's Storage, made once: a node that asks for
+	// its storage on every write would otherwise box a new view each time.
+	view diskView
+}
+
+func newEnv(h *Host) *env {
+	return &env{h: h, inc: h.inc, view: diskView{h, h.inc}}
 }
 
 func (e *env) ID() HostID         { return e.h.id }
@@ -332,7 +339,7 @@ func (e *env) Name() string       { return e.h.name }
 func (e *env) Peers() []HostID    { return slices.Clone(e.h.peers) }
 func (e *env) Now() time.Duration { return e.h.clock.local(e.h.w.now) }
 func (e *env) Rand() *rand.Rand   { return e.h.rng }
-func (e *env) Storage() Storage   { return diskView{e.h, e.inc} }
+func (e *env) Storage() Storage   { return &e.view }
 
 func (e *env) live(op string) bool { return e.h.stale(e.inc, op) == nil }
 
