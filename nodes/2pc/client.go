@@ -65,21 +65,32 @@ func DefaultWorkload() Workload {
 	}
 }
 
+// KeysMax and OpsMax bound a workload's keys and the operations of one
+// transaction: every key is named up front, and the checkers' work grows
+// with a transaction's size, so a mistyped count would fill memory before
+// it failed. BalanceMax keeps the bank's total, summed over every
+// account, far from overflow.
+const (
+	KeysMax    = 100_000
+	OpsMax     = 100
+	BalanceMax = 1_000_000_000
+)
+
 // Validate reports the first bad field, by its JSON name.
 func (w Workload) Validate() error {
 	switch {
 	case w.Kind != ListAppend && w.Kind != RWRegister && w.Kind != Bank:
 		return fmt.Errorf("kind %q is none of %q, %q, %q", w.Kind, ListAppend, RWRegister, Bank)
-	case w.Keys < 1:
-		return fmt.Errorf("keys must be at least 1 (is %d)", w.Keys)
+	case w.Keys < 1 || w.Keys > KeysMax:
+		return fmt.Errorf("keys must be in [1, %d] (is %d)", KeysMax, w.Keys)
 	case w.Kind == Bank && w.Keys < 2:
 		return fmt.Errorf("keys must be at least 2 for the bank, which moves money between accounts (is %d)", w.Keys)
-	case w.OpsMin < 1 || w.OpsMax < w.OpsMin:
-		return fmt.Errorf("ops_min (%d) and ops_max (%d) must satisfy 1 <= ops_min <= ops_max", w.OpsMin, w.OpsMax)
+	case w.OpsMin < 1 || w.OpsMax < w.OpsMin || w.OpsMax > OpsMax:
+		return fmt.Errorf("ops_min (%d) and ops_max (%d) must satisfy 1 <= ops_min <= ops_max <= %d", w.OpsMin, w.OpsMax, OpsMax)
 	case w.ReadPercent < 0 || w.ReadPercent > 100:
 		return fmt.Errorf("read_percent must be in [0, 100] (is %d)", w.ReadPercent)
-	case w.Kind == Bank && (w.Balance < 0 || w.TransferMax < 1):
-		return fmt.Errorf("balance must be >= 0 and transfer_max >= 1 (are %d and %d)", w.Balance, w.TransferMax)
+	case w.Kind == Bank && (w.Balance < 0 || w.Balance > BalanceMax || w.TransferMax < 1 || w.TransferMax > BalanceMax):
+		return fmt.Errorf("balance must be in [0, %d] and transfer_max in [1, %d] (are %d and %d)", BalanceMax, BalanceMax, w.Balance, w.TransferMax)
 	case w.AttemptTimeout <= 0 || w.Deadline < w.AttemptTimeout:
 		return fmt.Errorf("attempt_timeout (%v) must be positive and at most deadline (%v)", w.AttemptTimeout, w.Deadline)
 	case w.ThinkMin < 0 || w.ThinkMax < w.ThinkMin:

@@ -74,6 +74,11 @@ func DefaultWorkload() Workload {
 	}
 }
 
+// KeysMax bounds the keys of a workload: each client holds every key's
+// name, and reads every key at the end, so a mistyped count would fill
+// memory before the run began.
+const KeysMax = 100_000
+
 // Validate names the first bad field.
 func (w Workload) Validate() error {
 	if err := w.Client.Validate(); err != nil {
@@ -82,6 +87,10 @@ func (w Workload) Validate() error {
 	switch {
 	case w.SetKeys < 0 || w.RegisterKeys < 0 || w.SetKeys+w.RegisterKeys == 0:
 		return fmt.Errorf("set_keys (%d) and register_keys (%d) must not be negative, and not both 0", w.SetKeys, w.RegisterKeys)
+	case w.SetKeys > KeysMax || w.RegisterKeys > KeysMax || w.SetKeys+w.RegisterKeys > KeysMax:
+		return fmt.Errorf("set_keys (%d) and register_keys (%d) must hold at most %d keys together", w.SetKeys, w.RegisterKeys, KeysMax)
+	case max(w.Mix.Add, w.Mix.Read, w.Mix.Write, w.Mix.Get, w.Mix.Delete) > client.MixWeightMax:
+		return fmt.Errorf("mix: weights must be at most %d (%+v)", client.MixWeightMax, w.Mix)
 	case w.Mix.Add < 0 || w.Mix.Read < 0 || w.Mix.Write < 0 || w.Mix.Get < 0 || w.Mix.Delete < 0 || w.Mix.total() == 0:
 		return fmt.Errorf("mix: weights must be >= 0 and not all 0 (%+v)", w.Mix)
 	case (w.Mix.Add > 0 || w.Mix.Read > 0) && w.SetKeys == 0:
