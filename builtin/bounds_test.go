@@ -87,3 +87,40 @@ func TestTheDefaultEventBudgetIsReal(t *testing.T) {
 		t.Fatalf("%s (%d events, stop %s)", r.Summary(), r.Events, r.Stop)
 	}
 }
+
+// TestABudgetStopNamesTheBusiestHost: a heartbeat interval of a nanosecond
+// is valid, and floods the run. Whichever budget stops it, the reason names
+// the host whose node did it and how: the leader, by its timers and sends.
+func TestABudgetStopNamesTheBusiestHost(t *testing.T) {
+	flood := strings.Replace(minimal, `"system": {"kind": "raft"}`, `"system": {"kind": "raft", "config": {"heartbeat_interval": "1ns"}}`, 1)
+	for _, c := range []struct {
+		name string
+		doc  string
+		opts scenarios.Options
+		want string
+	}{
+		{"events", strings.Replace(flood, `"checks"`, `"max_events": 20000, "checks"`, 1), scenarios.Options{},
+			"the run hit its event-budget"},
+		{"pending", flood, scenarios.Options{MaxPending: 5000},
+			"the run hit its pending-budget at"},
+	} {
+		s, err := decode(t, c.doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := scenarios.Run(s, 1, c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict != scenarios.Unknown || len(r.Reasons) != 1 || r.Reasons[0].Check != scenarios.CheckBudget {
+			t.Fatalf("%s: %s", c.name, r.Summary())
+		}
+		msg := r.Reasons[0].Message
+		if !strings.Contains(msg, c.want) || !strings.Contains(msg, "the busiest host, n") || !strings.Contains(msg, "timers") {
+			t.Errorf("%s: the reason %q does not name the budget and the busiest host", c.name, msg)
+		}
+		if c.name == "pending" && !strings.Contains(msg, "more than 5000 events waited at once") {
+			t.Errorf("pending: the reason %q does not give the bound", msg)
+		}
+	}
+}

@@ -39,7 +39,10 @@
 //     generator, and Shrink makes it minimal while it fails the same check:
 //     fewer faults and script steps, struck earlier, shorter phases,
 //     fewer clients, keys and operations. A run that reaches its event budget (by default at
-//     most DefaultMaxEventsCap) is unknown, and says so.
+//     most DefaultMaxEventsCap) or its pending budget (sim.DefaultMaxPending
+//     events waiting at once) is unknown, and says so, naming the host
+//     whose node ran the most events and how many timers, deliveries and
+//     sends they were.
 //  6. Nemesis.ClientSides places clients on the sides of a partition by
 //     home server, so that a client on a minority side reaches minority
 //     servers only; without it, partitions cut servers from servers and

@@ -193,6 +193,9 @@ type Options struct {
 	// The conformance suite (nodetest) sets it; it changes nothing in
 	// the run.
 	CompareReplicasEvery int
+	// MaxPending is the world's bound on the events waiting at once
+	// (sim.Options.MaxPending); zero takes sim.DefaultMaxPending.
+	MaxPending int
 }
 
 // StateChange is a server's state from At on, as its system labels it;
@@ -338,7 +341,7 @@ func newRun(s *Scenario, seed uint64, opts Options, decoded *system.Config) (*ru
 	if maxEvents == 0 {
 		maxEvents = DefaultMaxEvents(s)
 	}
-	w, err := sim.NewWorld(sim.Options{Seed: seed, MaxEvents: maxEvents, MaxTime: s.FaultPhase.D() + s.HealPhase.D() + time.Second, Sink: opts.Sink})
+	w, err := sim.NewWorld(sim.Options{Seed: seed, MaxEvents: maxEvents, MaxTime: s.FaultPhase.D() + s.HealPhase.D() + time.Second, MaxPending: opts.MaxPending, Sink: opts.Sink})
 	if err != nil {
 		return nil, err
 	}
@@ -532,7 +535,9 @@ func (r *run) result(out sim.Outcome) *Result {
 		fail(CheckInvariants, "%v", out.Err)
 		res.FailureAt = Duration(out.Now)
 	case out.Reason == sim.StopEventBudget:
-		undecided(CheckBudget, "the run hit its %s at %v after %d events, before the phases ended at %v (max_events raises it, up to %d)", out.Reason, out.Now, out.Events, s.FaultPhase.D()+s.HealPhase.D(), uint64(MaxEventsLimit))
+		undecided(CheckBudget, "the run hit its %s at %v after %d events, before the phases ended at %v (max_events raises it, up to %d)%s", out.Reason, out.Now, out.Events, s.FaultPhase.D()+s.HealPhase.D(), uint64(MaxEventsLimit), r.busiest())
+	case out.Reason == sim.StopPendingBudget:
+		undecided(CheckBudget, "the run hit its %s at %v after %d events: more than %d events waited at once, as when a node sends or sets timers faster than they are delivered or fire%s", out.Reason, out.Now, out.Events, cmp.Or(r.opts.MaxPending, sim.DefaultMaxPending), r.busiest())
 	case out.Reason == sim.StopTimeBudget:
 		undecided(CheckBudget, "the run hit its %s at %v after %d events", out.Reason, out.Now, out.Events)
 	}
@@ -720,4 +725,22 @@ func (r *run) annotations() []checker.Fault {
 	out = append(out, checker.Fault{Start: r.s.FaultPhase.D(), End: r.s.FaultPhase.D(), Label: "heal", Description: "heal phase begins: every fault undone"})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Start < out[j].Start })
 	return out
+}
+
+// busiest names the host whose node ran the most events of its own, for a
+// run stopped by a budget: a storm of timers or messages usually comes from
+// one configuration value (an interval of a nanosecond), and the host and
+// the kind of event point to it.
+func (r *run) busiest() string {
+	best, most := sim.NoHost, sim.Activity{}
+	for id := range r.w.Hosts() {
+		a := r.w.Host(sim.HostID(id)).Activity()
+		if best == sim.NoHost || a.Events() > most.Events() {
+			best, most = sim.HostID(id), a
+		}
+	}
+	if best == sim.NoHost {
+		return ""
+	}
+	return fmt.Sprintf("; the busiest host, %s, ran %d timers, received %d messages and sent %d", r.w.HostName(best), most.Timers, most.Received, most.Sent)
 }

@@ -22,10 +22,16 @@
 //     queue orders by (time, sequence number).
 //  6. Every event, and every record made during it, feeds the trace hash
 //     (World.Hash), whatever sink is attached.
-//  7. A run has budgets (Options.MaxEvents, Options.MaxTime). Reaching one
-//     ends the run with a reason; it never hangs. A panic inside the world
-//     ends the run too, as a *PanicError naming the host, whether it came
-//     from Run, RunFor, RunUntil or Step (World.Ended reports it).
+//  7. A run has budgets (Options.MaxEvents, Options.MaxTime, and
+//     Options.MaxPending, the events waiting at once). Reaching one ends
+//     the run with a reason; it never hangs, and a node that floods the
+//     queue faster than it drains ends it before memory runs out. A handler
+//     that queues twice MaxPending events in one call (a send in a loop)
+//     panics in the node, which fails the run. Host.Activity counts each
+//     host's timers, deliveries and sends, to name the busiest. A panic
+//     inside the world ends the run too, as a *PanicError naming the host,
+//     whether it came from Run, RunFor, RunUntil or Step (World.Ended
+//     reports it).
 //  8. An Env belongs to one incarnation of its host. Once that incarnation
 //     crashes, every effect through it (Send, After, Cancel, Logf, and any
 //     Storage call, a Storage kept from before the crash included) does

@@ -45,6 +45,10 @@ type Host struct {
 	rng   *rand.Rand
 	clock clock
 	disk  *disk
+
+	// What its nodes did, over every incarnation: the timers that fired,
+	// the messages delivered to them and the messages they sent.
+	timersRun, received, sent uint64
 }
 
 // AddHost adds a host, which boots at the current virtual time.
@@ -138,6 +142,31 @@ func (h *Host) LocalTime() time.Duration { return h.clock.local(h.w.now) }
 
 // Drift is the clock's current rate error.
 func (h *Host) Drift() float64 { return h.clock.drift }
+
+// checkFlood ends a node's handler that has queued far more events than
+// the pending budget allows, which only a send or a timer in a loop does:
+// stepOne's check between events cannot stop a handler that never returns.
+// The panic fails the run, naming the host, as any panic in a node does.
+func (w *World) checkFlood(op string) {
+	if w.q.len() > 2*w.maxPending {
+		panic(fmt.Sprintf("sim: %s: more than %d events pending at once, queued while one handler ran: a send or a timer in a loop?", op, 2*w.maxPending))
+	}
+}
+
+// Activity is what a host's nodes did, over all its incarnations.
+type Activity struct {
+	// Timers fired, messages delivered to the node and messages it sent.
+	Timers, Received, Sent uint64
+}
+
+// Events is the events of a node's own: its timers and its deliveries.
+func (a Activity) Events() uint64 { return a.Timers + a.Received }
+
+// Activity returns what the host's nodes have done so far. A run stopped
+// by a budget names its busiest host by it.
+func (h *Host) Activity() Activity {
+	return Activity{Timers: h.timersRun, Received: h.received, Sent: h.sent}
+}
 
 func (h *Host) boot(kind RecordKind) {
 	h.up = true
@@ -365,6 +394,8 @@ func (e *env) Send(to HostID, msg any) {
 	if len(e.h.disk.undo) > 0 {
 		e.h.disk.sentUnsynced = true
 	}
+	e.h.sent++
+	w.checkFlood("Send")
 	w.transport.Send(e.h.id, to, msg)
 }
 
@@ -373,6 +404,7 @@ func (e *env) After(d time.Duration, tag any) TimerID {
 		return 0
 	}
 	w := e.h.w
+	w.checkFlood("After")
 	local := e.h.clock.local(w.now) + max(d, 0)
 	i := w.q.alloc()
 	s := &w.q.slots[i]

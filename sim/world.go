@@ -14,6 +14,11 @@ import (
 const (
 	DefaultMaxEvents uint64        = 200_000_000
 	DefaultMaxTime   time.Duration = 24 * time.Hour
+	// DefaultMaxPending bounds the events waiting at once, about half a
+	// gigabyte of them: a node that sends faster than the network
+	// delivers (an interval of a nanosecond, a send in a loop) fills
+	// memory long before the event budget ends its run.
+	DefaultMaxPending = 1_000_000
 )
 
 // Options configure a world.
@@ -25,6 +30,9 @@ type Options struct {
 	// default.
 	MaxEvents uint64
 	MaxTime   time.Duration
+	// MaxPending bounds the events waiting in the queue at once; a run
+	// that exceeds it ends with StopPendingBudget. Zero takes the default.
+	MaxPending int
 	// Sink receives every trace record. Nil keeps only the trace hash,
 	// which is the fastest.
 	Sink Sink
@@ -46,6 +54,9 @@ const (
 	StopHalted
 	// StopPanic: a node or callback panicked.
 	StopPanic
+	// StopPendingBudget: more than Options.MaxPending events waited at
+	// once.
+	StopPendingBudget
 )
 
 func (r StopReason) String() string {
@@ -62,13 +73,15 @@ func (r StopReason) String() string {
 		return "halted"
 	case StopPanic:
 		return "panic"
+	case StopPendingBudget:
+		return "pending-budget"
 	}
 	return fmt.Sprintf("StopReason(%d)", uint8(r))
 }
 
 // Final reports whether a world stopped for this reason can run no further.
 func (r StopReason) Final() bool {
-	return r == StopTimeBudget || r == StopEventBudget || r == StopHalted || r == StopPanic
+	return r == StopTimeBudget || r == StopEventBudget || r == StopHalted || r == StopPanic || r == StopPendingBudget
 }
 
 // Outcome is how a call to Run, RunFor or RunUntil ended.
@@ -148,10 +161,11 @@ type EventID uint64
 // World is one simulated universe: virtual time, an event queue, hosts, and
 // the trace. It is not safe for concurrent use; run one world per goroutine.
 type World struct {
-	seed      uint64
-	maxEvents uint64
-	maxTime   time.Duration
-	sink      Sink
+	seed       uint64
+	maxEvents  uint64
+	maxTime    time.Duration
+	maxPending int
+	sink       Sink
 
 	now    time.Duration
 	q      queue
@@ -179,16 +193,20 @@ func NewWorld(opts Options) (*World, error) {
 		return nil, fmt.Errorf("sim: Options.MaxTime is negative (%v)", opts.MaxTime)
 	}
 	w := &World{
-		seed:      opts.Seed,
-		maxEvents: opts.MaxEvents,
-		maxTime:   opts.MaxTime,
-		sink:      opts.Sink,
-		hash:      hashInit,
-		names:     make(map[string]HostID),
-		current:   NoHost,
+		seed:       opts.Seed,
+		maxEvents:  opts.MaxEvents,
+		maxTime:    opts.MaxTime,
+		maxPending: opts.MaxPending,
+		sink:       opts.Sink,
+		hash:       hashInit,
+		names:      make(map[string]HostID),
+		current:    NoHost,
 	}
 	if w.maxEvents == 0 {
 		w.maxEvents = DefaultMaxEvents
+	}
+	if w.maxPending == 0 {
+		w.maxPending = DefaultMaxPending
 	}
 	if w.maxTime == 0 {
 		w.maxTime = DefaultMaxTime
@@ -394,6 +412,10 @@ func (w *World) stepOne(limit time.Duration, bounded bool) bool {
 		w.end(StopEventBudget, nil)
 		return false
 	}
+	if w.q.len() > w.maxPending {
+		w.end(StopPendingBudget, nil)
+		return false
+	}
 	w.q.pop()
 	i := e.slot()
 	if !w.q.live(e) {
@@ -457,6 +479,7 @@ func (w *World) dispatch(i uint32) bool {
 		id, tag := TimerID(w.q.id(i)), s.arg
 		w.q.release(i)
 		w.countEvent(evTimer)
+		h.timersRun++
 		w.emit(KindTimer, h.id, NoHost, uint64(id), 0, "", "", nil)
 		w.current = h.id
 		if h.disk.faults.crashPoints() {
@@ -554,6 +577,7 @@ func (w *World) Deliver(m Message) DeliveryResult {
 }
 
 func (w *World) deliver(h *Host, m Message) {
+	h.received++
 	w.emitMessage(KindDeliver, m.To, m.From, &m)
 	w.current = h.id
 	if h.disk.faults.crashPoints() {
