@@ -103,6 +103,12 @@
 //   - Log terms ordered: at each start, the recovered log's terms never
 //     decrease along its indexes, from the snapshot's term on; only a torn
 //     write or truncation that recovery let through leaves one that does.
+//   - Configuration latest: as a node recovers, campaigns and wins, its
+//     configuration in force must be the latest configuration entry in
+//     its log, committed or not, or its snapshot's when the log holds
+//     none (section 4.1 of the Raft dissertation). A server that takes
+//     the committed one instead, after a restart or a truncation, counts
+//     votes and acknowledgements among the wrong servers.
 //   - State agreement: at every CheckLogs, each node's state machine
 //     (data and client sessions, by raft.Node.StateHash) must equal the
 //     first state any node was seen holding at the same applied index.
