@@ -143,14 +143,13 @@ func (h *Host) LocalTime() time.Duration { return h.clock.local(h.w.now) }
 // Drift is the clock's current rate error.
 func (h *Host) Drift() float64 { return h.clock.drift }
 
-// checkFlood ends a node's handler that has queued far more events than
-// the pending budget allows, which only a send or a timer in a loop does:
-// stepOne's check between events cannot stop a handler that never returns.
-// The panic fails the run, naming the host, as any panic in a node does.
-func (w *World) checkFlood(op string) {
-	if w.q.len() > 2*w.maxPending {
-		panic(fmt.Sprintf("sim: %s: more than %d events pending at once, queued while one handler ran: a send or a timer in a loop?", op, 2*w.maxPending))
-	}
+// flooded ends a node's handler that has queued far more events than the
+// pending budget allows (floodAt, twice it), which only a send or a timer
+// in a loop does: stepOne's check between events cannot stop a handler
+// that never returns. The panic fails the run, naming the host, as any
+// panic in a node does.
+func (w *World) flooded(op string) {
+	panic(fmt.Sprintf("sim: %s: more than %d events pending at once, queued while one handler ran: a send or a timer in a loop?", op, w.floodAt))
 }
 
 // Activity is what a host's nodes did, over all its incarnations.
@@ -395,7 +394,9 @@ func (e *env) Send(to HostID, msg any) {
 		e.h.disk.sentUnsynced = true
 	}
 	e.h.sent++
-	w.checkFlood("Send")
+	if w.q.len() > w.floodAt {
+		w.flooded("Send")
+	}
 	w.transport.Send(e.h.id, to, msg)
 }
 
@@ -404,7 +405,9 @@ func (e *env) After(d time.Duration, tag any) TimerID {
 		return 0
 	}
 	w := e.h.w
-	w.checkFlood("After")
+	if w.q.len() > w.floodAt {
+		w.flooded("After")
+	}
 	local := e.h.clock.local(w.now) + max(d, 0)
 	i := w.q.alloc()
 	s := &w.q.slots[i]

@@ -101,3 +101,11 @@ func TestActivityCountsWhatEachNodeDid(t *testing.T) {
 		t.Errorf("receiver: %+v, want %+v", got, want)
 	}
 }
+
+func TestAPendingBudgetOutOfRangeIsNamed(t *testing.T) {
+	for _, n := range []int{-1, 1 << 40} {
+		if _, err := sim.NewWorld(sim.Options{MaxPending: n}); err == nil || !strings.Contains(err.Error(), "Options.MaxPending must be in [0, ") {
+			t.Errorf("MaxPending %d: %v, want an error naming the field and its range", n, err)
+		}
+	}
+}

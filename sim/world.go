@@ -19,6 +19,8 @@ const (
 	// delivers (an interval of a nanosecond, a send in a loop) fills
 	// memory long before the event budget ends its run.
 	DefaultMaxPending = 1_000_000
+	// maxPendingLimit keeps twice the bound within the queue's slots.
+	maxPendingLimit = slotMask / 2
 )
 
 // Options configure a world.
@@ -165,6 +167,7 @@ type World struct {
 	maxEvents  uint64
 	maxTime    time.Duration
 	maxPending int
+	floodAt    int // 2 * maxPending: see World.flooded
 	sink       Sink
 
 	now    time.Duration
@@ -192,6 +195,9 @@ func NewWorld(opts Options) (*World, error) {
 	if opts.MaxTime < 0 {
 		return nil, fmt.Errorf("sim: Options.MaxTime is negative (%v)", opts.MaxTime)
 	}
+	if opts.MaxPending < 0 || opts.MaxPending > maxPendingLimit {
+		return nil, fmt.Errorf("sim: Options.MaxPending must be in [0, %d] (is %d)", maxPendingLimit, opts.MaxPending)
+	}
 	w := &World{
 		seed:       opts.Seed,
 		maxEvents:  opts.MaxEvents,
@@ -208,6 +214,7 @@ func NewWorld(opts Options) (*World, error) {
 	if w.maxPending == 0 {
 		w.maxPending = DefaultMaxPending
 	}
+	w.floodAt = 2 * w.maxPending
 	if w.maxTime == 0 {
 		w.maxTime = DefaultMaxTime
 	}
