@@ -36,9 +36,9 @@
 //     storage fails; the world reports it as a failure of the host, with
 //     the seed. The node syncs once per Ready, before it sends anything,
 //     so a crash (between events, or at that sync) loses only writes that
-//     nobody was told of. A write torn by such a crash reads back as
-//     corrupt too: the node does not yet survive torn writes (see
-//     docs/ETCD-RAFT.md).
+//     nobody was told of. A write such a crash tears is survived: the
+//     hard state and the snapshot alternate between two slots, and a torn
+//     last log entry is cut (storage.go).
 //
 // # Clients
 //
