@@ -276,10 +276,10 @@ func (c *Coordinator) decide(t *ctxn, commit bool) {
 	c.env.Cancel(t.timer)
 	t.decided, t.commit = true, commit
 	t.acked = flags(&t.ackedBuf, len(t.parts))
-	c.obs.Decided(c.env.ID(), t.id, commit)
 	if c.cfg.Protocol == TwoPhase {
 		rec := coordRecord{Commit: commit, Participants: t.parts, Client: t.client}
 		if commit && c.cfg.Bugs.CommitBeforeForce {
+			c.obs.Decided(c.env.ID(), t.id, commit)
 			c.send(t)
 			putDecision(c.st, t.decisionKey(), &rec, &c.scratch)
 			c.env.After(commitForceDelay, forceTag{})
@@ -288,6 +288,10 @@ func (c *Coordinator) decide(t *ctxn, commit bool) {
 		putDecision(c.st, t.decisionKey(), &rec, &c.scratch)
 		c.st.Sync()
 	}
+	// The decision is told once it is durable or revealed, whichever
+	// comes first: a crash at the sync above loses one that nobody knew
+	// of, which the coordinator may then rightly presume aborted.
+	c.obs.Decided(c.env.ID(), t.id, commit)
 	c.send(t)
 }
 

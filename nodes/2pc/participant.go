@@ -3,6 +3,7 @@ package twopc
 import (
 	"cmp"
 	"encoding/binary"
+	"maps"
 	"slices"
 	"time"
 
@@ -168,6 +169,12 @@ func (p *Participant) Start(env sim.Env) {
 			t.held = len(t.locks)
 		}
 		inDoubt = append(inDoubt, t.id)
+	}
+	// A crash can land after the sync that made an ending durable and
+	// before the observer heard of it (a crash point right after that
+	// sync): tell it again of every ending the disk holds, in order.
+	for _, id := range slices.SortedFunc(maps.Keys(p.done), cmpTxn) {
+		p.obs.Finished(p.shard, id, p.done[id], true)
 	}
 	p.obs.Recovered(env.ID(), p.shard, inDoubt)
 	for _, id := range inDoubt {
