@@ -113,21 +113,26 @@ func seedCount(s Scenario, seeds int) int {
 // kinds, or a network that loses or duplicates messages, which the seed
 // draws message by message. 1: one kind of fault, or none, over a reliable
 // network: the same test at every seed but for latencies, which the
-// suite's eight seeds cover.
+// suite's eight seeds cover. Crash points count as a network that loses
+// messages does: the seed draws them sync by sync.
 func faultMix(s Scenario) int {
 	n := s.Nemesis
 	kinds := map[FaultKind]bool{}
+	crashPoints := false
 	for _, f := range n.Schedule {
 		switch f.Kind {
 		case FaultHeal, FaultRestart, FaultResume, FaultUnclog:
 		default:
 			kinds[f.Kind] = true
 		}
+		if st := f.Storage; st != nil && st.CrashAtSyncRatio+st.CrashAtSyncAfterSendRatio+st.CrashAtSyncAfterDeleteRatio > 0 {
+			crashPoints = true
+		}
 	}
 	switch {
 	case len(n.Programs) > 0 || scriptStrikes(n.Script) || len(kinds) >= 3:
 		return 8
-	case len(kinds) == 2 || s.Network.LossRatio > 0 || s.Network.DupRatio > 0:
+	case len(kinds) == 2 || s.Network.LossRatio > 0 || s.Network.DupRatio > 0 || crashPoints:
 		return 4
 	}
 	return 1
@@ -151,6 +156,7 @@ func TestSeedCountFollowsTheFaultMix(t *testing.T) {
 		"raft-leader-partition":      8,  // one kind of fault, on a schedule
 		"lab-3b-basic-agree":         8,  // a script that only asserts
 		"raft-crash-restart":         32, // crashes and kill-alls
+		"raft-crash-points":          32, // crashes drawn at syncs
 		"raft-unreliable-network":    32, // a lossy network
 		"lab-3b-fail-agree":          64, // a script that disconnects servers
 		"raft-membership-concurrent": 64, // a targeted program
