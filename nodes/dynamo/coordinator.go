@@ -79,12 +79,14 @@ func (n *Node) targets(key string, out []target) []target {
 // replica knows the key's siblings and so can issue a dot that respects
 // them: a server outside the targets forwards it to the first target.
 func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) {
-	if seq, ok := n.lastSeq[req.Client]; ok && seq == req.Seq {
-		n.answerTo(from, fwdID, n.lastResp[req.Client])
-		return
-	}
-	if seq, ok := n.inflight[req.Client]; ok && seq == req.Seq {
-		return // a retry of a request in progress here: its answer will come
+	if c := n.findClient(req.Client); c != nil {
+		if c.answered && c.lastSeq == req.Seq {
+			n.answerTo(from, fwdID, c.lastResp)
+			return
+		}
+		if c.inflight && c.inflightSeq == req.Seq {
+			return // a retry of a request in progress here: its answer will come
+		}
 	}
 	r := n.newRequest()
 	r.creq, r.replyTo, r.fwdID = req, from, fwdID
@@ -130,16 +132,74 @@ func (n *Node) release(r *request) {
 }
 
 func (n *Node) begin(r *request) {
-	n.inflight[r.creq.Client] = r.creq.Seq
+	c := n.client(r.creq.Client)
+	c.inflightSeq, c.inflight = r.creq.Seq, true
 	n.nextReq++
 	r.id = n.nextReq
-	n.reqs[r.id] = r
+	n.live = append(n.live, r)
 	r.timer = n.env.After(n.cfg.RequestTimeout, r)
 }
 
 func (n *Node) end(r *request) {
 	n.env.Cancel(r.timer)
-	delete(n.reqs, r.id)
+	if i := slices.Index(n.live, r); i >= 0 {
+		last := len(n.live) - 1
+		n.live[i], n.live[last] = n.live[last], nil
+		n.live = n.live[:last]
+	}
+}
+
+// request is the live request id, or nil if it has ended.
+func (n *Node) request(id uint64) *request {
+	for _, r := range n.live {
+		if r.id == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// clientState is what a coordinator remembers of one client: its last
+// request answered OK, whose retry gets the same answer rather than a
+// second write, and the request of its that the server coordinates now.
+type clientState struct {
+	id          uint64
+	lastSeq     uint64
+	lastResp    client.Response
+	answered    bool // lastSeq and lastResp hold an answer
+	inflightSeq uint64
+	inflight    bool // inflightSeq is being coordinated and not yet answered
+}
+
+// scannedClients is how many clients findClient scans before it takes
+// the index.
+const scannedClients = 16
+
+// findClient is the state of client id, or nil if it never asked. The
+// pointer holds until the next call of client.
+func (n *Node) findClient(id uint64) *clientState {
+	if len(n.clients) > scannedClients {
+		if i, ok := n.clientAt[id]; ok {
+			return &n.clients[i]
+		}
+		return nil
+	}
+	for i := range n.clients {
+		if n.clients[i].id == id {
+			return &n.clients[i]
+		}
+	}
+	return nil
+}
+
+// client is the state of client id, made on first use.
+func (n *Node) client(id uint64) *clientState {
+	if c := n.findClient(id); c != nil {
+		return c
+	}
+	n.clientAt[id] = len(n.clients)
+	n.clients = append(n.clients, clientState{id: id})
+	return &n.clients[len(n.clients)-1]
 }
 
 func (n *Node) answer(r *request, status client.Status, res client.Result) {
@@ -147,12 +207,13 @@ func (n *Node) answer(r *request, status client.Status, res client.Result) {
 		return
 	}
 	r.answered = true
-	if seq, ok := n.inflight[r.creq.Client]; ok && seq == r.creq.Seq {
-		delete(n.inflight, r.creq.Client)
+	c := n.client(r.creq.Client)
+	if c.inflight && c.inflightSeq == r.creq.Seq {
+		c.inflight = false
 	}
 	resp := client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: status, Result: res, Leader: sim.NoHost}
 	if status == client.StatusOK {
-		n.lastSeq[r.creq.Client], n.lastResp[r.creq.Client] = r.creq.Seq, resp
+		c.lastSeq, c.lastResp, c.answered = r.creq.Seq, resp, true
 	}
 	n.answerTo(r.replyTo, r.fwdID, resp)
 }
@@ -243,8 +304,8 @@ func (n *Node) coordinatePut(r *request) {
 }
 
 func (n *Node) replicated(from sim.HostID, m replicateAck) {
-	r, ok := n.reqs[m.Req]
-	if !ok || slices.Contains(r.acked, from) {
+	r := n.request(m.Req)
+	if r == nil || slices.Contains(r.acked, from) {
 		return
 	}
 	r.acked = append(r.acked, from)
@@ -275,8 +336,8 @@ func (n *Node) coordinateGet(r *request) {
 }
 
 func (n *Node) fetched(from sim.HostID, m fetchReply) {
-	r, ok := n.reqs[m.Req]
-	if !ok || slices.ContainsFunc(r.replies, func(x reply) bool { return x.from == from }) {
+	r := n.request(m.Req)
+	if r == nil || slices.ContainsFunc(r.replies, func(x reply) bool { return x.from == from }) {
 		return
 	}
 	i := slices.IndexFunc(r.targets, func(t target) bool { return t.host == from })
@@ -371,8 +432,8 @@ func (n *Node) repaired(m repair) {
 }
 
 func (n *Node) timedOut(id uint64) {
-	r, ok := n.reqs[id]
-	if !ok {
+	r := n.request(id)
+	if r == nil {
 		return
 	}
 	n.answer(r, client.StatusUnavailable, client.Result{})

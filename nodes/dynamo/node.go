@@ -57,15 +57,18 @@ type Node struct {
 	own     map[string]Object
 	counter uint64 // the last dot counter issued; durable
 
-	reqs    map[uint64]*request
+	// live are the requests this server coordinates that have not ended,
+	// in the order they began: a server has a few at a time, which a scan
+	// finds faster than a map.
+	live    []*request
 	free    []*request // ended requests, for newRequest to reuse
 	nextReq uint64
-	// lastSeq and lastResp make a client's retry of a finished request to
-	// this coordinator an answer, not a second write.
-	lastSeq  map[uint64]uint64
-	lastResp map[uint64]client.Response
+	// clients is what this coordinator remembers of each client that
+	// asked it (clientState), in the order they first asked; clientAt
+	// indexes them by client once there are more than a scan should pass.
+	clients  []clientState
+	clientAt map[uint64]int
 	forwards map[uint64]sim.HostID // forwarded puts: id -> the client to answer
-	inflight map[uint64]uint64     // client -> the Seq of its request this server coordinates and has not answered
 
 	aeNext   int   // the anti-entropy sweep's position, from 1; 0 before it starts
 	aeRanges []int // the ranges this server is a primary of, found at the first sweep
@@ -167,7 +170,7 @@ func (n *Node) Start(env sim.Env) {
 	}
 	n.ring = ring
 	n.byKey, n.hints, n.own, n.hintKeys = map[string]*keyState{}, map[hintKey]Object{}, map[string]Object{}, map[hintKey]string{}
-	n.reqs, n.lastSeq, n.lastResp, n.forwards, n.inflight = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}, map[uint64]uint64{}
+	n.clientAt, n.forwards = map[uint64]int{}, map[uint64]sim.HostID{}
 	n.st = env.Storage()
 	st := n.st
 	for _, k := range st.Keys(prefixData) {
