@@ -182,7 +182,13 @@ func (o Object) Covers(d Dot) bool {
 // Descends reports whether o has seen everything p has (o's context
 // descends p's), without building either context.
 func (o Object) Descends(p Object) bool {
+	if o.same(p) {
+		return true
+	}
 	for _, s := range p.Siblings {
+		if o.holds(s) {
+			continue
+		}
 		if !o.Covers(s.Dot) {
 			return false
 		}
@@ -193,6 +199,19 @@ func (o Object) Descends(p Object) bool {
 		}
 	}
 	return true
+}
+
+// holds reports whether o has a sibling with s's dot and s's very past
+// (one slice, shared): that sibling has seen s's dot and every entry of
+// its past, so o has seen all s has. Objects copy the siblings they keep
+// from the object they replace, so this spares most of Descends' searches.
+func (o Object) holds(s Sibling) bool {
+	for _, y := range o.Siblings {
+		if y.Dot == s.Dot && len(y.Past) == len(s.Past) && (len(s.Past) == 0 || &y.Past[0] == &s.Past[0]) {
+			return true
+		}
+	}
+	return false
 }
 
 // Live are the values of the siblings that are not tombstones, in dot order.

@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -160,6 +161,61 @@ func TestAReadOfOneSiblingEncodesAsTheGeneralEncoding(t *testing.T) {
 // its inputs when the merge is exactly it, always equals the merge built
 // as a new object.
 func TestMergeSharesAnInputOnlyWhenItIsTheMerge(t *testing.T) {
+	object := objectGen()
+	rapid.Check(t, func(t *rapid.T) {
+		o, p := object.Draw(t, "o"), object.Draw(t, "p")
+		got, want := o.Merge(p), mergeCopy(o, p)
+		if o.Equal(p) || len(p.Siblings) == 0 || len(o.Siblings) == 0 {
+			return // answered before the comparison of what each keeps
+		}
+		if !got.Equal(want) {
+			t.Fatalf("Merge = %+v, want %+v", got, want)
+		}
+	})
+}
+
+// Descends, which passes over the siblings an object shares with the one
+// it replaced, answers as the search of every dot does: for objects that
+// share some siblings, as a replica's successive versions do, and for
+// objects made by Put and Merge from each other.
+func TestDescendsIsTheSearchOfEveryDot(t *testing.T) {
+	object := objectGen()
+	descendsBySearch := func(o, p Object) bool {
+		for _, s := range p.Siblings {
+			if !o.Covers(s.Dot) {
+				return false
+			}
+			for _, e := range s.Past {
+				if !o.Covers(Dot{e.Node, e.Counter}) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		o, p := object.Draw(t, "o"), object.Draw(t, "p")
+		// q shares some of o's siblings (the same values, pasts included)
+		// beside p's.
+		var q Object
+		for i, s := range o.Siblings {
+			if rapid.Bool().Draw(t, fmt.Sprintf("share%d", i)) {
+				q.Siblings = append(q.Siblings, s)
+			}
+		}
+		q.Siblings = append(q.Siblings, p.Siblings...)
+		put := o.Put(Sibling{Dot: Dot{4, rapid.Uint64Range(1, 5).Draw(t, "dot")}, Past: p.Context(), Value: "x"})
+		for _, pair := range [][2]Object{{o, p}, {o, q}, {q, o}, {o, o}, {put, o}, {o, put}, {o.Merge(p), o}, {o.Merge(p), p}, {p, o.Merge(p)}} {
+			if got, want := pair[0].Descends(pair[1]), descendsBySearch(pair[0], pair[1]); got != want {
+				t.Fatalf("%+v descends %+v: %v, the search says %v", pair[0], pair[1], got, want)
+			}
+		}
+	})
+}
+
+// objectGen draws objects of up to four siblings of three servers, sorted
+// or not, with repeated dots.
+func objectGen() *rapid.Generator[Object] {
 	sibling := rapid.Custom(func(t *rapid.T) Sibling {
 		var past VV
 		for node := int64(1); node <= 3; node++ {
@@ -174,22 +230,12 @@ func TestMergeSharesAnInputOnlyWhenItIsTheMerge(t *testing.T) {
 			Tombstone: rapid.Bool().Draw(t, "tombstone"),
 		}
 	})
-	object := rapid.Custom(func(t *rapid.T) Object {
+	return rapid.Custom(func(t *rapid.T) Object {
 		sibs := rapid.SliceOfN(sibling, 0, 4).Draw(t, "siblings")
 		if rapid.Bool().Draw(t, "sorted") {
 			sortSiblings(sibs)
 		}
 		return Object{Siblings: sibs}
-	})
-	rapid.Check(t, func(t *rapid.T) {
-		o, p := object.Draw(t, "o"), object.Draw(t, "p")
-		got, want := o.Merge(p), mergeCopy(o, p)
-		if o.Equal(p) || len(p.Siblings) == 0 || len(o.Siblings) == 0 {
-			return // answered before the comparison of what each keeps
-		}
-		if !got.Equal(want) {
-			t.Fatalf("Merge = %+v, want %+v", got, want)
-		}
 	})
 }
 
