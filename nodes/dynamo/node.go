@@ -72,6 +72,10 @@ type Node struct {
 
 	aeNext   int   // the anti-entropy sweep's position, from 1; 0 before it starts
 	aeRanges []int // the ranges this server is a primary of, found at the first sweep
+	// trees are the Merkle trees of the ranges, by range, kept until a
+	// key of theirs changes: most exchanges find the trees equal, and the
+	// next one over the same range would hash the same leaves again.
+	trees []merkleTree
 
 	boot      uint64
 	beats     []beat          // by position in ring.Servers()
@@ -317,7 +321,8 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 		n.keys = slices.Insert(n.keys, i, s)
 		s.held = true
 	}
-	s.obj, s.digestOK = o, false
+	s.obj = o
+	n.changed(s)
 	n.buf = appendObject(n.buf[:0], o)
 	st.Set(s.storageKey, n.buf)
 	st.Sync()
