@@ -55,8 +55,9 @@ func (n *Node) targets(key string, out []target) []target {
 	}
 	var downIn [3]sim.HostID // room for the usual N, on the stack
 	down := downIn[:0]
+	now := n.env.Now()
 	for _, p := range prim {
-		if n.Healthy(p) {
+		if n.healthyAt(p, now) {
 			out = append(out, target{p, sim.NoHost})
 		} else {
 			down = append(down, p)
@@ -66,7 +67,7 @@ func (n *Node) targets(key string, out []target) []target {
 		if len(down) == 0 {
 			break
 		}
-		if n.Healthy(f) {
+		if n.healthyAt(f, now) {
 			out = append(out, target{f, down[0]})
 			down = down[1:]
 		}
