@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -317,6 +318,18 @@ func (o Object) Merge(p Object) Object {
 	// result is the newer one's siblings: that object itself is returned,
 	// shared, rather than a copy. (Sorted by dot with no dot twice, a list
 	// is its own sorted, deduplicated copy.)
+	if len(o.Siblings) <= 64 && len(p.Siblings) <= 64 {
+		// What each side keeps, decided once for the tests above and for
+		// the copy.
+		ko, kp := keptMask(o.Siblings, p.Siblings), keptMask(p.Siblings, o.Siblings)
+		if kp == fullMask(len(p.Siblings)) && ko == 0 && strictlySorted(p.Siblings) {
+			return p
+		}
+		if ko == fullMask(len(o.Siblings)) && kp == 0 && strictlySorted(o.Siblings) {
+			return o
+		}
+		return mergeKept(o, p, ko, kp)
+	}
 	if allKept(p.Siblings, o.Siblings) && noneKept(o.Siblings, p.Siblings) && strictlySorted(p.Siblings) {
 		return p
 	}
@@ -324,6 +337,47 @@ func (o Object) Merge(p Object) Object {
 		return o
 	}
 	return mergeCopy(o, p)
+}
+
+// keptMask has bit i set when a merge keeps xs[i] against others (kept),
+// for at most 64 siblings.
+func keptMask(xs, others []Sibling) uint64 {
+	var m uint64
+	for i, x := range xs {
+		if kept(x, others) {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// fullMask has the low n bits set, n <= 64.
+func fullMask(n int) uint64 {
+	if n == 64 {
+		return ^uint64(0)
+	}
+	return 1<<n - 1
+}
+
+// mergeKept is mergeCopy(o, p), given what each keeps (keptMask).
+func mergeKept(o, p Object, ko, kp uint64) Object {
+	out := Object{Siblings: make([]Sibling, 0, bits.OnesCount64(ko)+bits.OnesCount64(kp))}
+	for i, x := range o.Siblings {
+		if ko&(1<<i) != 0 {
+			out.Siblings = append(out.Siblings, x)
+		}
+	}
+	for j, y := range p.Siblings {
+		if kp&(1<<j) == 0 {
+			continue
+		}
+		if slices.ContainsFunc(out.Siblings, func(x Sibling) bool { return x.Dot == y.Dot }) {
+			continue
+		}
+		out.Siblings = append(out.Siblings, y)
+	}
+	sortSiblings(out.Siblings)
+	return out
 }
 
 // mergeCopy is Merge's result as a new object.
