@@ -3,6 +3,7 @@ package dynamo
 import (
 	"encoding/binary"
 	"slices"
+	"strings"
 
 	"github.com/detsim/detsim/nodes/client"
 	"github.com/detsim/detsim/sim"
@@ -250,7 +251,7 @@ func (n *Node) ownHint(r *request) sim.HostID {
 }
 
 func (n *Node) coordinatePut(r *request) {
-	ctx, err := DecodeContext(r.creq.Op.Want)
+	ctx, err := n.decodeWant(r.creq.Op.Key, r.creq.Op.Want)
 	if err != nil {
 		n.env.Logf("dynamo: client %d: put refused: %v", r.creq.Client, err)
 		n.answerTo(r.replyTo, r.fwdID, client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: client.StatusNotLeader, Leader: sim.NoHost})
@@ -372,8 +373,8 @@ func (n *Node) encodeRead(key string, o Object) (string, int) {
 	if s.readOK && o.same(s.read.obj) {
 		return s.read.text, s.read.live
 	}
-	text, live := encodeObjectRead(o)
-	s.read, s.readOK = encodedRead{o, text, live}, true
+	text, live, ctx := encodeObjectReadContext(o)
+	s.read, s.readOK = encodedRead{o, text, live, ctx}, true
 	return text, live
 }
 
@@ -381,6 +382,70 @@ type encodedRead struct {
 	obj  Object
 	text string
 	live int
+	ctx  VV // obj's context if encodeObjectReadContext built it, else nil
+}
+
+// decodeWant is DecodeContext(want) for a put of key. A client writes
+// with the context it read, mostly from the server it writes through,
+// and a register's writer writes again with the context it read last: so
+// a want that opens the last answer this server gave to a get of key, or
+// that is the want this server decoded last for key, is not parsed again.
+func (n *Node) decodeWant(key, want string) (VV, error) {
+	if want == "" {
+		return nil, nil
+	}
+	s := n.state(key)
+	if s.wantOK && s.want == want {
+		return s.wantCtx, nil
+	}
+	ctx, ok := s.readContext(want)
+	if !ok {
+		var err error
+		if ctx, err = DecodeContext(want); err != nil {
+			return nil, err
+		}
+	}
+	s.want, s.wantCtx, s.wantOK = want, ctx, true
+	return ctx, nil
+}
+
+// readContext is the context of the last get of the key answered here,
+// if want is that answer's context: the text up to its first sibling.
+// The context is one DecodeContext would return, which it checks: sorted
+// by node, every counter above 0.
+func (s *keyState) readContext(want string) (VV, bool) {
+	r := &s.read
+	if !s.readOK {
+		return nil, false
+	}
+	if text, _, _ := strings.Cut(r.text, "|"); text != want {
+		return nil, false
+	}
+	ctx := r.ctx
+	if ctx == nil {
+		if len(r.obj.Siblings) != 1 {
+			return nil, false
+		}
+		// The text holds the sibling's clock, written entry by entry; it
+		// is Past.with(Dot) when the past is a context.
+		sb := r.obj.Siblings[0]
+		if !validContext(sb.Past) {
+			return nil, false
+		}
+		ctx = sb.Past.with(sb.Dot)
+	}
+	return ctx, validContext(ctx)
+}
+
+// validContext reports whether DecodeContext could return v: sorted by
+// node, none twice, every counter above 0.
+func validContext(v VV) bool {
+	for i, e := range v {
+		if e.Counter == 0 || (i > 0 && v[i-1].Node >= e.Node) {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *request) addReply(n *Node, x reply) {

@@ -101,6 +101,9 @@ type keyState struct {
 	digestOK bool
 	read     encodedRead // the last answer to a get of the key, if readOK
 	readOK   bool
+	want     string // the last context a put of the key carried here, if wantOK
+	wantCtx  VV     // want, decoded
+	wantOK   bool
 	// storageKey ("d/<key>"), the key's range on the ring and its leaf in
 	// a Merkle tree depend on the key alone: they are made once.
 	storageKey string

@@ -2,6 +2,8 @@ package dynamo
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -265,4 +267,44 @@ func TestRangeOfIsTheFirstTokenAtOrAfterTheKeysHash(t *testing.T) {
 	if wrapped == 0 {
 		t.Fatal("no key hashed past the last token: the wrap went untested")
 	}
+}
+
+// A put's context found from the last read answered, or the last context
+// decoded, is the one DecodeContext gives: for reads of objects of one
+// sibling or several, pasts that are no context (unsorted, a node twice, a
+// zero counter), and wants that are the read's context, another's, a
+// longer one, or none.
+func TestAPutsContextIsTheDecodedOne(t *testing.T) {
+	object := objectGen()
+	rapid.Check(t, func(t *rapid.T) {
+		n := &Node{byKey: map[string]*keyState{}, ring: testRing(t)}
+		for i := range rapid.IntRange(1, 6).Draw(t, "steps") {
+			o := object.Draw(t, fmt.Sprintf("object%d", i))
+			if rapid.Bool().Draw(t, fmt.Sprintf("zero%d", i)) && len(o.Siblings) > 0 && len(o.Siblings[0].Past) > 0 {
+				o.Siblings[0].Past = slices.Clone(o.Siblings[0].Past)
+				o.Siblings[0].Past[0].Counter = 0
+			}
+			if !o.Empty() {
+				n.encodeRead("k", o)
+			}
+			read := n.state("k").read.text
+			ctx, _, _ := strings.Cut(read, "|")
+			wants := []string{ctx, ctx, read, ctx + ",9:9", EncodeContext(o.Context()), "", "1:1,1:2", rapid.SampledFrom([]string{"1:3", "2:1,3:4", "x"}).Draw(t, "other")}
+			for _, want := range wants {
+				got, err := n.decodeWant("k", want)
+				wantCtx, wantErr := DecodeContext(want)
+				if (err != nil) != (wantErr != nil) || !slices.Equal(got, wantCtx) {
+					t.Fatalf("read %q, want %q: %v (%v), DecodeContext gives %v (%v)", read, want, got, err, wantCtx, wantErr)
+				}
+			}
+		}
+	})
+}
+
+func testRing(t *rapid.T) *Ring {
+	r, err := NewRing([]sim.HostID{0, 1, 2}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
