@@ -61,8 +61,10 @@ func (v VV) Descends(o VV) bool {
 }
 
 // Join returns the entrywise maximum of v and o, as a new VV.
-func (v VV) Join(o VV) VV {
-	out := make(VV, 0, max(len(v), len(o)))
+func (v VV) Join(o VV) VV { return v.joinInto(make(VV, 0, max(len(v), len(o))), o) }
+
+// joinInto is Join, appended to out.
+func (v VV) joinInto(out, o VV) VV {
 	i, j := 0, 0
 	for i < len(v) || j < len(o) {
 		switch {
@@ -146,16 +148,35 @@ func (o Object) Empty() bool { return len(o.Siblings) == 0 }
 // Context is the causal context of the object: the join of every
 // sibling's clock. A put that carries it supersedes every sibling here.
 func (o Object) Context() VV {
-	var c VV
-	for i, s := range o.Siblings {
-		if i == 0 {
-			c = s.clock()
-			continue
-		}
-		c = c.Join(s.Past)
-		c.raise(s.Dot)
+	switch len(o.Siblings) {
+	case 0:
+		return nil
+	case 1:
+		return o.Siblings[0].clock()
 	}
-	return c
+	// The first clock, then a join and a raise per sibling, as each
+	// clock is the past with the dot: built in two scratch buffers on the
+	// stack, which take turns as a join's input and output, and copied
+	// out once.
+	var bufA, bufB [16]Entry
+	c, next := append(VV(bufA[:0]), o.Siblings[0].Past...), VV(bufB[:0])
+	c = raised(c, o.Siblings[0].Dot)
+	for _, s := range o.Siblings[1:] {
+		joined := c.joinInto(next[:0], s.Past)
+		c, next = raised(joined, s.Dot), c
+	}
+	return slices.Clone(c)
+}
+
+// raised is v after v.raise(d), where v may share its array: what raise
+// does through a pointer, which would move a caller's buffer to the heap.
+func raised(v VV, d Dot) VV {
+	i, ok := slices.BinarySearchFunc(v, d.Node, func(e Entry, n int64) int { return cmp.Compare(e.Node, n) })
+	if ok {
+		v[i].Counter = max(v[i].Counter, d.Counter)
+		return v
+	}
+	return slices.Insert(v, i, Entry{d.Node, d.Counter})
 }
 
 // raise sets v's counter for d.Node to at least d.Counter, in place when

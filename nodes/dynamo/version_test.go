@@ -308,3 +308,39 @@ func testRing(t *rapid.T) *Ring {
 	}
 	return r
 }
+
+// Context, built in scratch buffers, is the fold its definition states:
+// the first sibling's clock, joined with each later one's past and raised
+// to its dot, for siblings sorted or not and pasts of repeated dots.
+func TestContextIsTheJoinOfTheClocks(t *testing.T) {
+	object := objectGen()
+	wide := rapid.Custom(func(t *rapid.T) Object { // more entries than the scratch buffers hold
+		var o Object
+		for i := range rapid.IntRange(2, 6).Draw(t, "siblings") {
+			var past VV
+			for node := int64(0); node < 40; node += rapid.Int64Range(1, 4).Draw(t, fmt.Sprintf("step%d", i)) {
+				past = append(past, Entry{node, rapid.Uint64Range(1, 9).Draw(t, "counter")})
+			}
+			o.Siblings = append(o.Siblings, Sibling{Dot: Dot{rapid.Int64Range(0, 45).Draw(t, "node"), 5}, Past: past})
+		}
+		return o
+	})
+	rapid.Check(t, func(t *rapid.T) {
+		o := object.Draw(t, "o")
+		if rapid.Bool().Draw(t, "wide") {
+			o = wide.Draw(t, "wide object")
+		}
+		var want VV
+		for i, s := range o.Siblings {
+			if i == 0 {
+				want = s.clock()
+				continue
+			}
+			want = want.Join(s.Past)
+			want.raise(s.Dot)
+		}
+		if got := o.Context(); !slices.Equal(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("Context of %+v = %v, the fold gives %v", o, got, want)
+		}
+	})
+}
