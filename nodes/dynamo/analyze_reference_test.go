@@ -18,6 +18,13 @@ func TestTheSetFullAnalysisIsTheReferenceOne(t *testing.T) {
 		h := NewHistory(func() time.Duration { return now })
 		h.SiblingsMax = rng.IntN(4)
 		keys := []string{"s0", "s1", "r0"}[:1+rng.IntN(3)]
+		if trial%4 == 3 {
+			// More keys than the analysis scans before it takes its index.
+			keys = nil
+			for i := range 2 * scannedKeys {
+				keys = append(keys, SetKey(i), RegisterKey(i))
+			}
+		}
 		added, lastRead := map[string][]int{}, map[string][]int{}
 		element := 0
 		var pending []checker.OpID

@@ -130,7 +130,8 @@ func (n *Node) reapRound() {
 	st := n.st
 	for _, s := range reaped {
 		k, last := s.key, s.obj
-		s.obj, s.held, s.digestOK = Object{}, false, false
+		s.obj, s.held = Object{}, false
+		n.changed(s)
 		i, _ := slices.BinarySearchFunc(n.keys, k, byKey)
 		n.keys = slices.Delete(n.keys, i, i+1)
 		st.Delete(s.storageKey)
@@ -191,6 +192,38 @@ func (n *Node) antiEntropyRound() {
 // merkle is the Merkle tree of range rg over this replica's objects: the
 // leaves, and the root that hashes them.
 func (n *Node) merkle(rg int) (uint64, [merkleLeaves]uint64) {
+	if n.trees == nil {
+		n.trees = make([]merkleTree, n.ring.Ranges())
+	}
+	if rg < 0 || rg >= len(n.trees) {
+		return n.buildMerkle(rg) // no range of this ring: no key is in it
+	}
+	t := &n.trees[rg]
+	if !t.ok {
+		t.root, t.leaves = n.buildMerkle(rg)
+		t.ok = true
+	}
+	return t.root, t.leaves
+}
+
+// merkleTree is a range's tree as merkle last built it; ok until a key
+// of the range changes (changed).
+type merkleTree struct {
+	ok     bool
+	root   uint64
+	leaves [merkleLeaves]uint64
+}
+
+// changed forgets the tree of the range of the key whose state is s: its
+// object, or whether it is held, has changed.
+func (n *Node) changed(s *keyState) {
+	s.digestOK = false
+	if n.trees != nil {
+		n.trees[s.ringRange].ok = false
+	}
+}
+
+func (n *Node) buildMerkle(rg int) (uint64, [merkleLeaves]uint64) {
 	var leaves [merkleLeaves]uint64
 	for _, s := range n.keys {
 		if s.ringRange != rg {

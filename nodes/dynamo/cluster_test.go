@@ -242,3 +242,41 @@ func TestAServerFindsEveryKeysStatePastTheScannedFew(t *testing.T) {
 		}
 	}
 }
+
+// A server's kept Merkle trees are the trees it would build from its
+// objects now, after every event of a run with writes, deletes, reaps,
+// read repair, anti-entropy and a crash and restart.
+func TestKeptMerkleTreesAreTheTreesOfTheObjectsNow(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.TombstoneGrace = 300 * time.Millisecond
+	wl := testWorkload(3 * time.Second)
+	wl.Mix.Delete = wl.Mix.Add
+	c := newTestCluster(t, 2, 5, 3, cfg, wl)
+	kept, rebuilt := 0, 0
+	c.w.AddHook(func() error {
+		for _, id := range c.servers {
+			n := c.node(id)
+			if n == nil {
+				continue
+			}
+			for rg := range n.trees {
+				tree := n.trees[rg]
+				if !tree.ok {
+					rebuilt++
+					continue
+				}
+				kept++
+				if root, leaves := n.buildMerkle(rg); root != tree.root || leaves != tree.leaves {
+					t.Fatalf("at %v server %d keeps a tree of range %d that its objects no longer have", c.w.Now(), id, rg)
+				}
+			}
+		}
+		return nil
+	})
+	c.w.At(time.Second, func() { c.w.Host(c.servers[1]).Crash() })
+	c.w.At(1500*time.Millisecond, func() { c.w.Host(c.servers[1]).Restart() })
+	c.run(5 * time.Second)
+	if kept == 0 || rebuilt == 0 || c.obs.counts[CountTombstoneReaped] == 0 {
+		t.Fatalf("the run kept %d trees and had %d to rebuild, with %d reaps: too little to tell", kept, rebuilt, c.obs.counts[CountTombstoneReaped])
+	}
+}

@@ -294,6 +294,14 @@ func EncodeRead(r Read) string {
 // and its live siblings, latest write last, and how many there are. A
 // single sibling, the usual answer, is written without building either.
 func encodeObjectRead(o Object) (string, int) {
+	text, live, _ := encodeObjectReadContext(o)
+	return text, live
+}
+
+// encodeObjectReadContext is encodeObjectRead, with the context it
+// built: nil for a single sibling, whose context it writes without
+// building it.
+func encodeObjectReadContext(o Object) (string, int, VV) {
 	var t text
 	if len(o.Siblings) != 1 {
 		ctx := o.Context()
@@ -308,7 +316,7 @@ func encodeObjectRead(o Object) (string, int) {
 		for _, s := range live {
 			t.sibling(s.Dot, s.Value)
 		}
-		return t.String(), len(live)
+		return t.String(), len(live), ctx
 	}
 	s := o.Siblings[0]
 	size := contextBytes(s.Past) + 14
@@ -336,10 +344,10 @@ func encodeObjectRead(o Object) (string, int) {
 		t.contextEntry(Entry{s.Dot.Node, s.Dot.Counter})
 	}
 	if s.Tombstone {
-		return t.String(), 0
+		return t.String(), 0, nil
 	}
 	t.sibling(s.Dot, s.Value)
-	return t.String(), 1
+	return t.String(), 1, nil
 }
 
 func (t *text) contextEntry(e Entry) {

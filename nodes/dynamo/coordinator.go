@@ -3,6 +3,7 @@ package dynamo
 import (
 	"encoding/binary"
 	"slices"
+	"strings"
 
 	"github.com/detsim/detsim/nodes/client"
 	"github.com/detsim/detsim/sim"
@@ -55,8 +56,9 @@ func (n *Node) targets(key string, out []target) []target {
 	}
 	var downIn [3]sim.HostID // room for the usual N, on the stack
 	down := downIn[:0]
+	now := n.env.Now()
 	for _, p := range prim {
-		if n.Healthy(p) {
+		if n.healthyAt(p, now) {
 			out = append(out, target{p, sim.NoHost})
 		} else {
 			down = append(down, p)
@@ -66,7 +68,7 @@ func (n *Node) targets(key string, out []target) []target {
 		if len(down) == 0 {
 			break
 		}
-		if n.Healthy(f) {
+		if n.healthyAt(f, now) {
 			out = append(out, target{f, down[0]})
 			down = down[1:]
 		}
@@ -79,12 +81,14 @@ func (n *Node) targets(key string, out []target) []target {
 // replica knows the key's siblings and so can issue a dot that respects
 // them: a server outside the targets forwards it to the first target.
 func (n *Node) clientRequest(from sim.HostID, req client.Request, fwdID uint64) {
-	if seq, ok := n.lastSeq[req.Client]; ok && seq == req.Seq {
-		n.answerTo(from, fwdID, n.lastResp[req.Client])
-		return
-	}
-	if seq, ok := n.inflight[req.Client]; ok && seq == req.Seq {
-		return // a retry of a request in progress here: its answer will come
+	if c := n.findClient(req.Client); c != nil {
+		if c.answered && c.lastSeq == req.Seq {
+			n.answerTo(from, fwdID, c.lastResp)
+			return
+		}
+		if c.inflight && c.inflightSeq == req.Seq {
+			return // a retry of a request in progress here: its answer will come
+		}
 	}
 	r := n.newRequest()
 	r.creq, r.replyTo, r.fwdID = req, from, fwdID
@@ -130,16 +134,74 @@ func (n *Node) release(r *request) {
 }
 
 func (n *Node) begin(r *request) {
-	n.inflight[r.creq.Client] = r.creq.Seq
+	c := n.client(r.creq.Client)
+	c.inflightSeq, c.inflight = r.creq.Seq, true
 	n.nextReq++
 	r.id = n.nextReq
-	n.reqs[r.id] = r
+	n.live = append(n.live, r)
 	r.timer = n.env.After(n.cfg.RequestTimeout, r)
 }
 
 func (n *Node) end(r *request) {
 	n.env.Cancel(r.timer)
-	delete(n.reqs, r.id)
+	if i := slices.Index(n.live, r); i >= 0 {
+		last := len(n.live) - 1
+		n.live[i], n.live[last] = n.live[last], nil
+		n.live = n.live[:last]
+	}
+}
+
+// request is the live request id, or nil if it has ended.
+func (n *Node) request(id uint64) *request {
+	for _, r := range n.live {
+		if r.id == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// clientState is what a coordinator remembers of one client: its last
+// request answered OK, whose retry gets the same answer rather than a
+// second write, and the request of its that the server coordinates now.
+type clientState struct {
+	id          uint64
+	lastSeq     uint64
+	lastResp    client.Response
+	answered    bool // lastSeq and lastResp hold an answer
+	inflightSeq uint64
+	inflight    bool // inflightSeq is being coordinated and not yet answered
+}
+
+// scannedClients is how many clients findClient scans before it takes
+// the index.
+const scannedClients = 16
+
+// findClient is the state of client id, or nil if it never asked. The
+// pointer holds until the next call of client.
+func (n *Node) findClient(id uint64) *clientState {
+	if len(n.clients) > scannedClients {
+		if i, ok := n.clientAt[id]; ok {
+			return &n.clients[i]
+		}
+		return nil
+	}
+	for i := range n.clients {
+		if n.clients[i].id == id {
+			return &n.clients[i]
+		}
+	}
+	return nil
+}
+
+// client is the state of client id, made on first use.
+func (n *Node) client(id uint64) *clientState {
+	if c := n.findClient(id); c != nil {
+		return c
+	}
+	n.clientAt[id] = len(n.clients)
+	n.clients = append(n.clients, clientState{id: id})
+	return &n.clients[len(n.clients)-1]
 }
 
 func (n *Node) answer(r *request, status client.Status, res client.Result) {
@@ -147,12 +209,13 @@ func (n *Node) answer(r *request, status client.Status, res client.Result) {
 		return
 	}
 	r.answered = true
-	if seq, ok := n.inflight[r.creq.Client]; ok && seq == r.creq.Seq {
-		delete(n.inflight, r.creq.Client)
+	c := n.client(r.creq.Client)
+	if c.inflight && c.inflightSeq == r.creq.Seq {
+		c.inflight = false
 	}
 	resp := client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: status, Result: res, Leader: sim.NoHost}
 	if status == client.StatusOK {
-		n.lastSeq[r.creq.Client], n.lastResp[r.creq.Client] = r.creq.Seq, resp
+		c.lastSeq, c.lastResp, c.answered = r.creq.Seq, resp, true
 	}
 	n.answerTo(r.replyTo, r.fwdID, resp)
 }
@@ -188,7 +251,7 @@ func (n *Node) ownHint(r *request) sim.HostID {
 }
 
 func (n *Node) coordinatePut(r *request) {
-	ctx, err := DecodeContext(r.creq.Op.Want)
+	ctx, err := n.decodeWant(r.creq.Op.Key, r.creq.Op.Want)
 	if err != nil {
 		n.env.Logf("dynamo: client %d: put refused: %v", r.creq.Client, err)
 		n.answerTo(r.replyTo, r.fwdID, client.Response{Client: r.creq.Client, Seq: r.creq.Seq, Status: client.StatusNotLeader, Leader: sim.NoHost})
@@ -243,8 +306,8 @@ func (n *Node) coordinatePut(r *request) {
 }
 
 func (n *Node) replicated(from sim.HostID, m replicateAck) {
-	r, ok := n.reqs[m.Req]
-	if !ok || slices.Contains(r.acked, from) {
+	r := n.request(m.Req)
+	if r == nil || slices.Contains(r.acked, from) {
 		return
 	}
 	r.acked = append(r.acked, from)
@@ -275,8 +338,8 @@ func (n *Node) coordinateGet(r *request) {
 }
 
 func (n *Node) fetched(from sim.HostID, m fetchReply) {
-	r, ok := n.reqs[m.Req]
-	if !ok || slices.ContainsFunc(r.replies, func(x reply) bool { return x.from == from }) {
+	r := n.request(m.Req)
+	if r == nil || slices.ContainsFunc(r.replies, func(x reply) bool { return x.from == from }) {
 		return
 	}
 	i := slices.IndexFunc(r.targets, func(t target) bool { return t.host == from })
@@ -310,8 +373,8 @@ func (n *Node) encodeRead(key string, o Object) (string, int) {
 	if s.readOK && o.same(s.read.obj) {
 		return s.read.text, s.read.live
 	}
-	text, live := encodeObjectRead(o)
-	s.read, s.readOK = encodedRead{o, text, live}, true
+	text, live, ctx := encodeObjectReadContext(o)
+	s.read, s.readOK = encodedRead{o, text, live, ctx}, true
 	return text, live
 }
 
@@ -319,6 +382,70 @@ type encodedRead struct {
 	obj  Object
 	text string
 	live int
+	ctx  VV // obj's context if encodeObjectReadContext built it, else nil
+}
+
+// decodeWant is DecodeContext(want) for a put of key. A client writes
+// with the context it read, mostly from the server it writes through,
+// and a register's writer writes again with the context it read last: so
+// a want that opens the last answer this server gave to a get of key, or
+// that is the want this server decoded last for key, is not parsed again.
+func (n *Node) decodeWant(key, want string) (VV, error) {
+	if want == "" {
+		return nil, nil
+	}
+	s := n.state(key)
+	if s.wantOK && s.want == want {
+		return s.wantCtx, nil
+	}
+	ctx, ok := s.readContext(want)
+	if !ok {
+		var err error
+		if ctx, err = DecodeContext(want); err != nil {
+			return nil, err
+		}
+	}
+	s.want, s.wantCtx, s.wantOK = want, ctx, true
+	return ctx, nil
+}
+
+// readContext is the context of the last get of the key answered here,
+// if want is that answer's context: the text up to its first sibling.
+// The context is one DecodeContext would return, which it checks: sorted
+// by node, every counter above 0.
+func (s *keyState) readContext(want string) (VV, bool) {
+	r := &s.read
+	if !s.readOK {
+		return nil, false
+	}
+	if text, _, _ := strings.Cut(r.text, "|"); text != want {
+		return nil, false
+	}
+	ctx := r.ctx
+	if ctx == nil {
+		if len(r.obj.Siblings) != 1 {
+			return nil, false
+		}
+		// The text holds the sibling's clock, written entry by entry; it
+		// is Past.with(Dot) when the past is a context.
+		sb := r.obj.Siblings[0]
+		if !validContext(sb.Past) {
+			return nil, false
+		}
+		ctx = sb.Past.with(sb.Dot)
+	}
+	return ctx, validContext(ctx)
+}
+
+// validContext reports whether DecodeContext could return v: sorted by
+// node, none twice, every counter above 0.
+func validContext(v VV) bool {
+	for i, e := range v {
+		if e.Counter == 0 || (i > 0 && v[i-1].Node >= e.Node) {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *request) addReply(n *Node, x reply) {
@@ -371,8 +498,8 @@ func (n *Node) repaired(m repair) {
 }
 
 func (n *Node) timedOut(id uint64) {
-	r, ok := n.reqs[id]
-	if !ok {
+	r := n.request(id)
+	if r == nil {
 		return
 	}
 	n.answer(r, client.StatusUnavailable, client.Result{})

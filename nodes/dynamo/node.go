@@ -57,18 +57,25 @@ type Node struct {
 	own     map[string]Object
 	counter uint64 // the last dot counter issued; durable
 
-	reqs    map[uint64]*request
+	// live are the requests this server coordinates that have not ended,
+	// in the order they began: a server has a few at a time, which a scan
+	// finds faster than a map.
+	live    []*request
 	free    []*request // ended requests, for newRequest to reuse
 	nextReq uint64
-	// lastSeq and lastResp make a client's retry of a finished request to
-	// this coordinator an answer, not a second write.
-	lastSeq  map[uint64]uint64
-	lastResp map[uint64]client.Response
+	// clients is what this coordinator remembers of each client that
+	// asked it (clientState), in the order they first asked; clientAt
+	// indexes them by client once there are more than a scan should pass.
+	clients  []clientState
+	clientAt map[uint64]int
 	forwards map[uint64]sim.HostID // forwarded puts: id -> the client to answer
-	inflight map[uint64]uint64     // client -> the Seq of its request this server coordinates and has not answered
 
 	aeNext   int   // the anti-entropy sweep's position, from 1; 0 before it starts
 	aeRanges []int // the ranges this server is a primary of, found at the first sweep
+	// trees are the Merkle trees of the ranges, by range, kept until a
+	// key of theirs changes: most exchanges find the trees equal, and the
+	// next one over the same range would hash the same leaves again.
+	trees []merkleTree
 
 	boot      uint64
 	beats     []beat          // by position in ring.Servers()
@@ -94,6 +101,9 @@ type keyState struct {
 	digestOK bool
 	read     encodedRead // the last answer to a get of the key, if readOK
 	readOK   bool
+	want     string // the last context a put of the key carried here, if wantOK
+	wantCtx  VV     // want, decoded
+	wantOK   bool
 	// storageKey ("d/<key>"), the key's range on the ring and its leaf in
 	// a Merkle tree depend on the key alone: they are made once.
 	storageKey string
@@ -121,7 +131,10 @@ func (n *Node) find(key string) *keyState {
 		return n.byKey[key]
 	}
 	for _, s := range n.met {
-		if s.key == key {
+		// The workload's keys differ in their last character, and are
+		// mostly of one length: comparing it first spares most calls to
+		// compare the strings.
+		if len(s.key) == len(key) && (len(key) == 0 || s.key[len(key)-1] == key[len(key)-1]) && s.key == key {
 			return s
 		}
 	}
@@ -167,7 +180,7 @@ func (n *Node) Start(env sim.Env) {
 	}
 	n.ring = ring
 	n.byKey, n.hints, n.own, n.hintKeys = map[string]*keyState{}, map[hintKey]Object{}, map[string]Object{}, map[hintKey]string{}
-	n.reqs, n.lastSeq, n.lastResp, n.forwards, n.inflight = map[uint64]*request{}, map[uint64]uint64{}, map[uint64]client.Response{}, map[uint64]sim.HostID{}, map[uint64]uint64{}
+	n.clientAt, n.forwards = map[uint64]int{}, map[uint64]sim.HostID{}
 	n.st = env.Storage()
 	st := n.st
 	for _, k := range st.Keys(prefixData) {
@@ -280,14 +293,18 @@ func (n *Node) Hints() int { return len(n.hints) }
 func (n *Node) Ring() *Ring { return n.ring }
 
 // Healthy reports whether the failure detector holds server s up.
-func (n *Node) Healthy(s sim.HostID) bool {
+func (n *Node) Healthy(s sim.HostID) bool { return n.healthyAt(s, n.env.Now()) }
+
+// healthyAt is Healthy with the local clock read already: a request asks
+// of several servers at one instant.
+func (n *Node) healthyAt(s sim.HostID, now time.Duration) bool {
 	if s == n.self {
 		return true
 	}
 	if s < 0 || int(s) >= len(n.serverPos) || n.serverPos[s] < 0 {
 		return false
 	}
-	return n.env.Now()-n.heard[n.serverPos[s]] < n.cfg.FailAfter
+	return now-n.heard[n.serverPos[s]] < n.cfg.FailAfter
 }
 
 // store writes key's new object durably (data, or a hint for a target) and
@@ -314,7 +331,8 @@ func (n *Node) store(key string, hintFor sim.HostID, o Object) {
 		n.keys = slices.Insert(n.keys, i, s)
 		s.held = true
 	}
-	s.obj, s.digestOK = o, false
+	s.obj = o
+	n.changed(s)
 	n.buf = appendObject(n.buf[:0], o)
 	st.Set(s.storageKey, n.buf)
 	st.Sync()

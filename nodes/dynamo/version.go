@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
 	"time"
 )
@@ -60,8 +61,10 @@ func (v VV) Descends(o VV) bool {
 }
 
 // Join returns the entrywise maximum of v and o, as a new VV.
-func (v VV) Join(o VV) VV {
-	out := make(VV, 0, max(len(v), len(o)))
+func (v VV) Join(o VV) VV { return v.joinInto(make(VV, 0, max(len(v), len(o))), o) }
+
+// joinInto is Join, appended to out.
+func (v VV) joinInto(out, o VV) VV {
 	i, j := 0, 0
 	for i < len(v) || j < len(o) {
 		switch {
@@ -145,16 +148,35 @@ func (o Object) Empty() bool { return len(o.Siblings) == 0 }
 // Context is the causal context of the object: the join of every
 // sibling's clock. A put that carries it supersedes every sibling here.
 func (o Object) Context() VV {
-	var c VV
-	for i, s := range o.Siblings {
-		if i == 0 {
-			c = s.clock()
-			continue
-		}
-		c = c.Join(s.Past)
-		c.raise(s.Dot)
+	switch len(o.Siblings) {
+	case 0:
+		return nil
+	case 1:
+		return o.Siblings[0].clock()
 	}
-	return c
+	// The first clock, then a join and a raise per sibling, as each
+	// clock is the past with the dot: built in two scratch buffers on the
+	// stack, which take turns as a join's input and output, and copied
+	// out once.
+	var bufA, bufB [16]Entry
+	c, next := append(VV(bufA[:0]), o.Siblings[0].Past...), VV(bufB[:0])
+	c = raised(c, o.Siblings[0].Dot)
+	for _, s := range o.Siblings[1:] {
+		joined := c.joinInto(next[:0], s.Past)
+		c, next = raised(joined, s.Dot), c
+	}
+	return slices.Clone(c)
+}
+
+// raised is v after v.raise(d), where v may share its array: what raise
+// does through a pointer, which would move a caller's buffer to the heap.
+func raised(v VV, d Dot) VV {
+	i, ok := slices.BinarySearchFunc(v, d.Node, func(e Entry, n int64) int { return cmp.Compare(e.Node, n) })
+	if ok {
+		v[i].Counter = max(v[i].Counter, d.Counter)
+		return v
+	}
+	return slices.Insert(v, i, Entry{d.Node, d.Counter})
 }
 
 // raise sets v's counter for d.Node to at least d.Counter, in place when
@@ -182,7 +204,13 @@ func (o Object) Covers(d Dot) bool {
 // Descends reports whether o has seen everything p has (o's context
 // descends p's), without building either context.
 func (o Object) Descends(p Object) bool {
+	if o.same(p) {
+		return true
+	}
 	for _, s := range p.Siblings {
+		if o.holds(s) {
+			continue
+		}
 		if !o.Covers(s.Dot) {
 			return false
 		}
@@ -193,6 +221,19 @@ func (o Object) Descends(p Object) bool {
 		}
 	}
 	return true
+}
+
+// holds reports whether o has a sibling with s's dot and s's very past
+// (one slice, shared): that sibling has seen s's dot and every entry of
+// its past, so o has seen all s has. Objects copy the siblings they keep
+// from the object they replace, so this spares most of Descends' searches.
+func (o Object) holds(s Sibling) bool {
+	for _, y := range o.Siblings {
+		if y.Dot == s.Dot && len(y.Past) == len(s.Past) && (len(s.Past) == 0 || &y.Past[0] == &s.Past[0]) {
+			return true
+		}
+	}
+	return false
 }
 
 // Live are the values of the siblings that are not tombstones, in dot order.
@@ -298,6 +339,18 @@ func (o Object) Merge(p Object) Object {
 	// result is the newer one's siblings: that object itself is returned,
 	// shared, rather than a copy. (Sorted by dot with no dot twice, a list
 	// is its own sorted, deduplicated copy.)
+	if len(o.Siblings) <= 64 && len(p.Siblings) <= 64 {
+		// What each side keeps, decided once for the tests above and for
+		// the copy.
+		ko, kp := keptMask(o.Siblings, p.Siblings), keptMask(p.Siblings, o.Siblings)
+		if kp == fullMask(len(p.Siblings)) && ko == 0 && strictlySorted(p.Siblings) {
+			return p
+		}
+		if ko == fullMask(len(o.Siblings)) && kp == 0 && strictlySorted(o.Siblings) {
+			return o
+		}
+		return mergeKept(o, p, ko, kp)
+	}
 	if allKept(p.Siblings, o.Siblings) && noneKept(o.Siblings, p.Siblings) && strictlySorted(p.Siblings) {
 		return p
 	}
@@ -305,6 +358,47 @@ func (o Object) Merge(p Object) Object {
 		return o
 	}
 	return mergeCopy(o, p)
+}
+
+// keptMask has bit i set when a merge keeps xs[i] against others (kept),
+// for at most 64 siblings.
+func keptMask(xs, others []Sibling) uint64 {
+	var m uint64
+	for i, x := range xs {
+		if kept(x, others) {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// fullMask has the low n bits set, n <= 64.
+func fullMask(n int) uint64 {
+	if n == 64 {
+		return ^uint64(0)
+	}
+	return 1<<n - 1
+}
+
+// mergeKept is mergeCopy(o, p), given what each keeps (keptMask).
+func mergeKept(o, p Object, ko, kp uint64) Object {
+	out := Object{Siblings: make([]Sibling, 0, bits.OnesCount64(ko)+bits.OnesCount64(kp))}
+	for i, x := range o.Siblings {
+		if ko&(1<<i) != 0 {
+			out.Siblings = append(out.Siblings, x)
+		}
+	}
+	for j, y := range p.Siblings {
+		if kp&(1<<j) == 0 {
+			continue
+		}
+		if slices.ContainsFunc(out.Siblings, func(x Sibling) bool { return x.Dot == y.Dot }) {
+			continue
+		}
+		out.Siblings = append(out.Siblings, y)
+	}
+	sortSiblings(out.Siblings)
+	return out
 }
 
 // mergeCopy is Merge's result as a new object.

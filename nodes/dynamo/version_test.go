@@ -1,6 +1,9 @@
 package dynamo
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -160,6 +163,61 @@ func TestAReadOfOneSiblingEncodesAsTheGeneralEncoding(t *testing.T) {
 // its inputs when the merge is exactly it, always equals the merge built
 // as a new object.
 func TestMergeSharesAnInputOnlyWhenItIsTheMerge(t *testing.T) {
+	object := objectGen()
+	rapid.Check(t, func(t *rapid.T) {
+		o, p := object.Draw(t, "o"), object.Draw(t, "p")
+		got, want := o.Merge(p), mergeCopy(o, p)
+		if o.Equal(p) || len(p.Siblings) == 0 || len(o.Siblings) == 0 {
+			return // answered before the comparison of what each keeps
+		}
+		if !got.Equal(want) {
+			t.Fatalf("Merge = %+v, want %+v", got, want)
+		}
+	})
+}
+
+// Descends, which passes over the siblings an object shares with the one
+// it replaced, answers as the search of every dot does: for objects that
+// share some siblings, as a replica's successive versions do, and for
+// objects made by Put and Merge from each other.
+func TestDescendsIsTheSearchOfEveryDot(t *testing.T) {
+	object := objectGen()
+	descendsBySearch := func(o, p Object) bool {
+		for _, s := range p.Siblings {
+			if !o.Covers(s.Dot) {
+				return false
+			}
+			for _, e := range s.Past {
+				if !o.Covers(Dot{e.Node, e.Counter}) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		o, p := object.Draw(t, "o"), object.Draw(t, "p")
+		// q shares some of o's siblings (the same values, pasts included)
+		// beside p's.
+		var q Object
+		for i, s := range o.Siblings {
+			if rapid.Bool().Draw(t, fmt.Sprintf("share%d", i)) {
+				q.Siblings = append(q.Siblings, s)
+			}
+		}
+		q.Siblings = append(q.Siblings, p.Siblings...)
+		put := o.Put(Sibling{Dot: Dot{4, rapid.Uint64Range(1, 5).Draw(t, "dot")}, Past: p.Context(), Value: "x"})
+		for _, pair := range [][2]Object{{o, p}, {o, q}, {q, o}, {o, o}, {put, o}, {o, put}, {o.Merge(p), o}, {o.Merge(p), p}, {p, o.Merge(p)}} {
+			if got, want := pair[0].Descends(pair[1]), descendsBySearch(pair[0], pair[1]); got != want {
+				t.Fatalf("%+v descends %+v: %v, the search says %v", pair[0], pair[1], got, want)
+			}
+		}
+	})
+}
+
+// objectGen draws objects of up to four siblings of three servers, sorted
+// or not, with repeated dots.
+func objectGen() *rapid.Generator[Object] {
 	sibling := rapid.Custom(func(t *rapid.T) Sibling {
 		var past VV
 		for node := int64(1); node <= 3; node++ {
@@ -174,22 +232,12 @@ func TestMergeSharesAnInputOnlyWhenItIsTheMerge(t *testing.T) {
 			Tombstone: rapid.Bool().Draw(t, "tombstone"),
 		}
 	})
-	object := rapid.Custom(func(t *rapid.T) Object {
+	return rapid.Custom(func(t *rapid.T) Object {
 		sibs := rapid.SliceOfN(sibling, 0, 4).Draw(t, "siblings")
 		if rapid.Bool().Draw(t, "sorted") {
 			sortSiblings(sibs)
 		}
 		return Object{Siblings: sibs}
-	})
-	rapid.Check(t, func(t *rapid.T) {
-		o, p := object.Draw(t, "o"), object.Draw(t, "p")
-		got, want := o.Merge(p), mergeCopy(o, p)
-		if o.Equal(p) || len(p.Siblings) == 0 || len(o.Siblings) == 0 {
-			return // answered before the comparison of what each keeps
-		}
-		if !got.Equal(want) {
-			t.Fatalf("Merge = %+v, want %+v", got, want)
-		}
 	})
 }
 
@@ -219,4 +267,80 @@ func TestRangeOfIsTheFirstTokenAtOrAfterTheKeysHash(t *testing.T) {
 	if wrapped == 0 {
 		t.Fatal("no key hashed past the last token: the wrap went untested")
 	}
+}
+
+// A put's context found from the last read answered, or the last context
+// decoded, is the one DecodeContext gives: for reads of objects of one
+// sibling or several, pasts that are no context (unsorted, a node twice, a
+// zero counter), and wants that are the read's context, another's, a
+// longer one, or none.
+func TestAPutsContextIsTheDecodedOne(t *testing.T) {
+	object := objectGen()
+	rapid.Check(t, func(t *rapid.T) {
+		n := &Node{byKey: map[string]*keyState{}, ring: testRing(t)}
+		for i := range rapid.IntRange(1, 6).Draw(t, "steps") {
+			o := object.Draw(t, fmt.Sprintf("object%d", i))
+			if rapid.Bool().Draw(t, fmt.Sprintf("zero%d", i)) && len(o.Siblings) > 0 && len(o.Siblings[0].Past) > 0 {
+				o.Siblings[0].Past = slices.Clone(o.Siblings[0].Past)
+				o.Siblings[0].Past[0].Counter = 0
+			}
+			if !o.Empty() {
+				n.encodeRead("k", o)
+			}
+			read := n.state("k").read.text
+			ctx, _, _ := strings.Cut(read, "|")
+			wants := []string{ctx, ctx, read, ctx + ",9:9", EncodeContext(o.Context()), "", "1:1,1:2", rapid.SampledFrom([]string{"1:3", "2:1,3:4", "x"}).Draw(t, "other")}
+			for _, want := range wants {
+				got, err := n.decodeWant("k", want)
+				wantCtx, wantErr := DecodeContext(want)
+				if (err != nil) != (wantErr != nil) || !slices.Equal(got, wantCtx) {
+					t.Fatalf("read %q, want %q: %v (%v), DecodeContext gives %v (%v)", read, want, got, err, wantCtx, wantErr)
+				}
+			}
+		}
+	})
+}
+
+func testRing(t *rapid.T) *Ring {
+	r, err := NewRing([]sim.HostID{0, 1, 2}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Context, built in scratch buffers, is the fold its definition states:
+// the first sibling's clock, joined with each later one's past and raised
+// to its dot, for siblings sorted or not and pasts of repeated dots.
+func TestContextIsTheJoinOfTheClocks(t *testing.T) {
+	object := objectGen()
+	wide := rapid.Custom(func(t *rapid.T) Object { // more entries than the scratch buffers hold
+		var o Object
+		for i := range rapid.IntRange(2, 6).Draw(t, "siblings") {
+			var past VV
+			for node := int64(0); node < 40; node += rapid.Int64Range(1, 4).Draw(t, fmt.Sprintf("step%d", i)) {
+				past = append(past, Entry{node, rapid.Uint64Range(1, 9).Draw(t, "counter")})
+			}
+			o.Siblings = append(o.Siblings, Sibling{Dot: Dot{rapid.Int64Range(0, 45).Draw(t, "node"), 5}, Past: past})
+		}
+		return o
+	})
+	rapid.Check(t, func(t *rapid.T) {
+		o := object.Draw(t, "o")
+		if rapid.Bool().Draw(t, "wide") {
+			o = wide.Draw(t, "wide object")
+		}
+		var want VV
+		for i, s := range o.Siblings {
+			if i == 0 {
+				want = s.clock()
+				continue
+			}
+			want = want.Join(s.Past)
+			want.raise(s.Dot)
+		}
+		if got := o.Context(); !slices.Equal(got, want) || (got == nil) != (want == nil) {
+			t.Fatalf("Context of %+v = %v, the fold gives %v", o, got, want)
+		}
+	})
 }
