@@ -46,6 +46,10 @@ func (t *ctxn) decisionKey() string {
 	return t.key
 }
 
+// endKey is the key of t's end record: the decision's with the other
+// prefix.
+func (t *ctxn) endKey() string { return prefixEnd + t.decisionKey()[len(prefixCoord):] }
+
 type voteTag struct{ txn TxnID }
 type resendTag struct{ txn TxnID }
 type forceTag struct{}
@@ -64,6 +68,12 @@ type Coordinator struct {
 	env  sim.Env
 	st   sim.Storage
 	txns map[TxnID]*ctxn
+	// unreadable are the transactions whose decision record Start found
+	// on disk and could not read. Every other record on disk is in txns,
+	// so a transaction in neither has no record: a Get of its key would
+	// find nothing, and draw no storage fault (a Get draws only on a key
+	// that exists), so begin looks for one only here.
+	unreadable map[TxnID]bool
 	// epoch counts a Paxos Commit leader's boots, so that its ballots
 	// after a restart are new.
 	epoch uint64
@@ -93,17 +103,24 @@ func (c *Coordinator) Start(env sim.Env) {
 		c.st.Sync()
 		return
 	}
+	c.unreadable = nil
 	for _, k := range c.st.Keys(prefixCoord) {
 		id, ok := parseTxnKey(prefixCoord, k)
 		var rec coordRecord
-		if _, err := get(c.st, k, &rec); !ok || err != nil {
+		if _, err := getDecision(c.st, k, &rec); !ok || err != nil {
 			env.Logf("unreadable decision record %s", k)
+			if ok {
+				if c.unreadable == nil {
+					c.unreadable = map[TxnID]bool{}
+				}
+				c.unreadable[id] = true
+			}
 			continue
 		}
 		t := &ctxn{id: id, parts: rec.Participants, client: rec.Client, decided: true, commit: rec.Commit}
 		t.acked = flags(&t.ackedBuf, len(rec.Participants))
 		c.txns[id] = t
-		if _, err := c.st.Get(txnKey(prefixEnd, id)); err == nil || !t.commit {
+		if _, err := c.st.Get(t.endKey()); err == nil || !t.commit {
 			continue
 		}
 		c.send(t)
@@ -161,7 +178,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 		}
 		if !slices.Contains(t.acked, false) {
 			c.env.Cancel(t.timer)
-			c.st.Set(txnKey(prefixEnd, t.id), nil)
+			c.st.Set(t.endKey(), nil)
 		}
 	case DecisionQuery:
 		c.query(from, m)
@@ -217,10 +234,12 @@ func (c *Coordinator) begin(m BeginCommit) {
 	}
 	var key string
 	if c.cfg.Protocol == TwoPhase {
-		var rec coordRecord
 		key = txnKey(prefixCoord, m.Txn)
-		if found, _ := get(c.st, key, &rec); found {
-			return
+		if c.unreadable[m.Txn] {
+			var rec coordRecord
+			if found, _ := getDecision(c.st, key, &rec); found {
+				return
+			}
 		}
 	}
 	// The lists are shared with the message, which is Immutable.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -99,4 +100,76 @@ func TestTxnKeysSortByNumber(t *testing.T) {
 			t.Fatalf("txnKey(%q, %+v) = %q, want %q", prefix, id, got, want)
 		}
 	}
+}
+
+// TestDecisionsReadAsJSONUnmarshalReadsThem reads random decisions, as
+// putDecision writes them and then with bytes changed, cut or inserted,
+// by hand and by json.Unmarshal: whatever the hand-written reader
+// accepts, json.Unmarshal reads the same, and
+// it accepts every record putDecision writes.
+func TestDecisionsReadAsJSONUnmarshalReadsThem(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 13))
+	var scratch []byte
+	st := &memStorage{set: map[string][]byte{}}
+	accepted, mutatedAccepted := 0, 0
+	for i := 0; i < 20000; i++ {
+		dec := coordRecord{Commit: rng.IntN(2) == 0, Client: sim.HostID(rng.IntN(40) - 1)}
+		switch rng.IntN(4) {
+		case 0:
+		case 1:
+			dec.Participants = []int{}
+		default:
+			for range 1 + rng.IntN(5) {
+				dec.Participants = append(dec.Participants, rng.IntN(30)-3)
+			}
+		}
+		if rng.IntN(50) == 0 {
+			dec.Client = sim.HostID(rng.Int32())
+		}
+		putDecision(st, "d", &dec, &scratch)
+		b := st.set["d"]
+		mutated := i%2 == 1
+		if mutated {
+			b = mutate(rng, b)
+		}
+		var fast, slow coordRecord
+		ok := parseDecision(b, &fast)
+		err := json.Unmarshal(b, &slow)
+		switch {
+		case !mutated && !ok:
+			t.Fatalf("putDecision wrote %s, which the reader refuses", b)
+		case ok && err != nil:
+			t.Fatalf("%s: read by hand as %+v, json.Unmarshal: %v", b, fast, err)
+		case ok && !reflect.DeepEqual(fast, slow):
+			t.Fatalf("%s: read by hand as %#v, by json.Unmarshal as %#v", b, fast, slow)
+		case ok:
+			accepted++
+			if mutated {
+				mutatedAccepted++
+			}
+		}
+	}
+	if accepted < 10000 || mutatedAccepted == 0 {
+		t.Fatalf("%d records read by hand, %d of them changed: the test does not cover the reader", accepted, mutatedAccepted)
+	}
+}
+
+// mutate changes, removes or inserts a byte of a copy of b, or cuts it
+// short, favouring the bytes JSON is made of.
+func mutate(rng *rand.Rand, b []byte) []byte {
+	b = bytes.Clone(b)
+	const alphabet = `0123456789-,[]{}":nultrefacoimpsx `
+	c := alphabet[rng.IntN(len(alphabet))]
+	i := rng.IntN(len(b))
+	switch rng.IntN(4) {
+	case 0:
+		b[i] = c
+	case 1:
+		b = append(b[:i], b[i+1:]...)
+	case 2:
+		b = append(b[:i], append([]byte{c}, b[i:]...)...)
+	default:
+		b = b[:i]
+	}
+	return b
 }
