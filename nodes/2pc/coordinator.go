@@ -23,6 +23,7 @@ type ctxn struct {
 	learn   *learner      // Paxos Commit
 	ballots *ballots      // Paxos Commit: the leader's ballots after a timeout
 	key     string        // two-phase commit: the key of its decision record, once made
+	end     string        // and of its end record, made with key
 
 	// The votes and acknowledgements of a few participants live in the
 	// transaction itself.
@@ -41,14 +42,18 @@ func flags(buf *[4]bool, n int) []bool {
 // decisionKey is the key of t's decision record, made once.
 func (t *ctxn) decisionKey() string {
 	if t.key == "" {
-		t.key = txnKey(prefixCoord, t.id)
+		t.key, t.end = txnKeys(prefixCoord, prefixEnd, t.id)
 	}
 	return t.key
 }
 
-// endKey is the key of t's end record: the decision's with the other
-// prefix.
-func (t *ctxn) endKey() string { return prefixEnd + t.decisionKey()[len(prefixCoord):] }
+// endKey is the key of t's end record, made once.
+func (t *ctxn) endKey() string {
+	if t.end == "" {
+		t.decisionKey()
+	}
+	return t.end
+}
 
 type voteTag struct{ txn TxnID }
 type resendTag struct{ txn TxnID }
@@ -232,18 +237,14 @@ func (c *Coordinator) begin(m BeginCommit) {
 		}
 		return
 	}
-	var key string
-	if c.cfg.Protocol == TwoPhase {
-		key = txnKey(prefixCoord, m.Txn)
-		if c.unreadable[m.Txn] {
-			var rec coordRecord
-			if found, _ := getDecision(c.st, key, &rec); found {
-				return
-			}
+	// The lists are shared with the message, which is Immutable.
+	t := &ctxn{id: m.Txn, parts: m.Participants, client: m.Client, epochs: m.Epochs, began: c.env.Now()}
+	if c.cfg.Protocol == TwoPhase && c.unreadable[m.Txn] {
+		var rec coordRecord
+		if found, _ := getDecision(c.st, t.decisionKey(), &rec); found {
+			return
 		}
 	}
-	// The lists are shared with the message, which is Immutable.
-	t := &ctxn{id: m.Txn, parts: m.Participants, client: m.Client, epochs: m.Epochs, began: c.env.Now(), key: key}
 	c.txns[t.id] = t
 	if c.cfg.Protocol == PaxosCommit {
 		t.learn = newLearner(t.parts)

@@ -40,6 +40,7 @@ type ptxn struct {
 	recovery *ballots // Paxos Commit: the ballots this shard runs for txn
 	learn    *learner // Faster Paxos Commit: the ballot 0 reports
 	prepKey  string   // the key of its PREPARED record, once it has one
+	doneKey  string   // the key of its outcome record, made with prepKey
 
 	// The first few locks and results live in the transaction itself:
 	// one allocation for the common case instead of three. results,
@@ -518,7 +519,7 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 			}
 		}
 		t.ops = rec.Writes
-		t.prepKey = txnKey(prefixPrep, t.id)
+		t.prepKey, t.doneKey = txnKeys(prefixPrep, prefixDone, t.id)
 		putPrepared(p.st, t.prepKey, &rec, &p.scratch)
 		if !p.cfg.Bugs.UnsyncedPrepare {
 			p.st.Sync()
@@ -611,7 +612,10 @@ func (p *Participant) finish(t *ptxn, commit bool) {
 			p.applied[t.id] = t.ops
 		}
 	}
-	p.st.Set(txnKey(prefixDone, t.id), outcomeByte(commit))
+	if t.doneKey == "" {
+		t.doneKey = txnKey(prefixDone, t.id)
+	}
+	p.st.Set(t.doneKey, outcomeByte(commit))
 	if t.prepKey == "" {
 		t.prepKey = txnKey(prefixPrep, t.id)
 	}

@@ -40,19 +40,54 @@ const (
 
 func txnKey(prefix string, t TxnID) string {
 	var buf [96]byte // on the stack: the string is the key's one allocation
-	b := append(buf[:0], prefix...)
-	b = appendPadded(b, t.Client)
-	b = append(b, '.')
-	return string(appendPadded(b, t.Seq))
+	return string(appendTxnKey(buf[:0], prefix, t))
 }
 
-// appendPadded appends v in 20 digits, so that keys sort by number.
-func appendPadded(b []byte, v uint64) []byte {
-	var d [20]byte
-	digits := strconv.AppendUint(d[:0], v, 10)
-	b = append(b, "00000000000000000000"[len(digits):]...)
-	return append(b, digits...)
+// txnKeys returns txnKey(prefixA, t) and txnKey(prefixB, t), made in one
+// allocation: a transaction's records come in pairs (PREPARED and
+// outcome, decision and end).
+func txnKeys(prefixA, prefixB string, t TxnID) (a, b string) {
+	var buf [192]byte
+	both := appendTxnKey(buf[:0], prefixA, t)
+	n := len(both)
+	s := string(appendTxnKey(both, prefixB, t))
+	return s[:n], s[n:]
 }
+
+func appendTxnKey(b []byte, prefix string, t TxnID) []byte {
+	b = append(b, prefix...)
+	b = appendPadded(b, t.Client)
+	b = append(b, '.')
+	return appendPadded(b, t.Seq)
+}
+
+// appendPadded appends v in 20 digits, so that keys sort by number. The
+// digits are written two at a time from the right, over zeros, until
+// what is left of v is zero: a client's number takes one step, and a
+// transaction's sequence number five.
+func appendPadded(b []byte, v uint64) []byte {
+	d := twentyZeros
+	for i := len(d) - 2; v != 0; i -= 2 {
+		pair := v % 100 * 2
+		d[i], d[i+1] = digitPairs[pair], digitPairs[pair+1]
+		v /= 100
+	}
+	return append(b, d[:]...)
+}
+
+var twentyZeros = [20]byte{'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'}
+
+// digitPairs holds 00 to 99, two bytes each.
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 func parseTxnKey(prefix, key string) (TxnID, bool) {
 	c, s, ok := strings.Cut(strings.TrimPrefix(key, prefix), ".")

@@ -96,8 +96,14 @@ func TestTxnKeysSortByNumber(t *testing.T) {
 	for i := 0; i < 1000; i++ {
 		id := TxnID{Client: rng.Uint64() >> rng.UintN(64), Seq: rng.Uint64() >> rng.UintN(64)}
 		prefix := []string{prefixPrep, prefixCoord, "2pc/acc/12/", ""}[i%4]
-		if got, want := txnKey(prefix, id), fmt.Sprintf("%s%020d.%020d", prefix, id.Client, id.Seq); got != want {
+		want := fmt.Sprintf("%s%020d.%020d", prefix, id.Client, id.Seq)
+		if got := txnKey(prefix, id); got != want {
 			t.Fatalf("txnKey(%q, %+v) = %q, want %q", prefix, id, got, want)
+		}
+		other := []string{prefixDone, prefixEnd, ""}[i%3]
+		wantOther := fmt.Sprintf("%s%020d.%020d", other, id.Client, id.Seq)
+		if a, b := txnKeys(prefix, other, id); a != want || b != wantOther {
+			t.Fatalf("txnKeys(%q, %q, %+v) = %q, %q, want %q, %q", prefix, other, id, a, b, want, wantOther)
 		}
 	}
 }
