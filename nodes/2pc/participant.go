@@ -94,7 +94,7 @@ type Participant struct {
 	// earlier incarnation lost its locks, so it cannot be prepared.
 	epoch uint64
 
-	data  map[string][]int
+	data  map[string]*committed
 	txns  map[TxnID]*ptxn
 	locks map[string]*lock
 	// done holds the outcome of every transaction this shard has ended
@@ -118,7 +118,7 @@ func NewParticipant(cfg Config, topo Topology, shard int) sim.Factory {
 // transaction with its locks, then asks for the outcome of those.
 func (p *Participant) Start(env sim.Env) {
 	p.env, p.st = env, env.Storage()
-	p.data, p.txns, p.locks, p.done = map[string][]int{}, map[TxnID]*ptxn{}, map[string]*lock{}, map[TxnID]bool{}
+	p.data, p.txns, p.locks, p.done = map[string]*committed{}, map[TxnID]*ptxn{}, map[string]*lock{}, map[TxnID]bool{}
 	p.applied = map[TxnID][]Op{}
 	if b, err := p.st.Get(keyEpoch); err == nil && len(b) == 8 {
 		p.epoch = binary.BigEndian.Uint64(b)
@@ -136,7 +136,7 @@ func (p *Participant) Start(env sim.Env) {
 			env.Logf("unreadable data record %s: %v", k, err)
 			continue
 		}
-		p.data[k[len(prefixData):]] = v
+		p.data[k[len(prefixData):]] = &committed{value: v, storeKey: k}
 	}
 	for _, k := range p.st.Keys(prefixDone) {
 		id, ok := parseTxnKey(prefixDone, k)
@@ -368,8 +368,8 @@ func (p *Participant) run(t *ptxn) {
 
 // value is the committed value of key.
 func (p *Participant) value(k string) []int {
-	if v, ok := p.data[k]; ok {
-		return v
+	if c, ok := p.data[k]; ok {
+		return c.value
 	}
 	if v, ok := p.cfg.Initial[k]; ok {
 		return []int{v}
@@ -629,17 +629,27 @@ func (p *Participant) finish(t *ptxn, commit bool) {
 
 func (p *Participant) applyWrites(id TxnID, writes []Op) {
 	for _, op := range writes {
-		var v []int
-		if op.Kind == OpAppend {
-			// The committed lists are this shard's own (reads return
-			// copies), so an append grows them in place.
-			v = append(p.value(op.Key), op.Value)
+		c := p.data[op.Key]
+		if c != nil && c.record != nil && op.Kind == OpAppend {
+			// The committed lists are this shard's own (reads share them
+			// only up to the length they saw), so an append grows the
+			// list and its encoding in place.
+			c.value = append(c.value, op.Value)
+			c.record = binary.AppendVarint(c.record, int64(op.Value))
 		} else {
-			v = apply(p.value(op.Key), op)
+			v := p.value(op.Key)
+			if c == nil {
+				c = &committed{storeKey: prefixData + op.Key}
+				p.data[op.Key] = c
+			}
+			if op.Kind == OpAppend {
+				c.value = append(v, op.Value)
+			} else {
+				c.value = apply(v, op)
+			}
+			c.record = appendEncodedElements(append(c.record[:0], make([]byte, lengthRoom)...), c.value)
 		}
-		p.data[op.Key] = v
-		p.scratch = appendEncodedList(p.scratch[:0], v)
-		p.st.Set(prefixData+op.Key, p.scratch)
+		p.st.Set(c.storeKey, c.encoded())
 	}
 }
 
@@ -716,8 +726,8 @@ func (p *Participant) LockedKeys() []string {
 // Data returns a copy of the committed values.
 func (p *Participant) Data() map[string][]int {
 	out := make(map[string][]int, len(p.data))
-	for k, v := range p.data { //detsim:maporder fills a fresh map: the copy is the same in every order
-		out[k] = slices.Clone(v)
+	for k, c := range p.data { //detsim:maporder fills a fresh map: the copy is the same in every order
+		out[k] = slices.Clone(c.value)
 	}
 	return out
 }

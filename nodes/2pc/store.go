@@ -331,11 +331,38 @@ func (p *jsonPrefix) int() (int, bool) {
 
 // appendEncodedList appends v's encoding to b.
 func appendEncodedList(b []byte, v []int) []byte {
-	b = binary.AppendUvarint(b, uint64(len(v)))
+	return appendEncodedElements(binary.AppendUvarint(b, uint64(len(v))), v)
+}
+
+func appendEncodedElements(b []byte, v []int) []byte {
 	for _, x := range v {
 		b = binary.AppendVarint(b, int64(x))
 	}
 	return b
+}
+
+// committed is a shard's committed value of a key, with the record that
+// holds it on disk kept encoded, so that an append encodes only what it
+// appends.
+type committed struct {
+	value []int
+	// record is value's elements encoded after lengthRoom bytes that
+	// encoded writes the length into; nil until the shard first writes
+	// the key in this incarnation.
+	record   []byte
+	storeKey string // prefixData and the key
+}
+
+// lengthRoom is room for a list's length as a uvarint.
+const lengthRoom = binary.MaxVarintLen64
+
+// encoded is appendEncodedList(nil, c.value), in c.record.
+func (c *committed) encoded() []byte {
+	var n [lengthRoom]byte
+	length := binary.PutUvarint(n[:], uint64(len(c.value)))
+	start := lengthRoom - length
+	copy(c.record[start:], n[:length])
+	return c.record[start:]
 }
 
 func decodeList(b []byte) ([]int, error) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -178,4 +179,60 @@ func mutate(rng *rand.Rand, b []byte) []byte {
 		b = b[:i]
 	}
 	return b
+}
+
+// TestCommittedRecordsAreTheListsEncoded commits random writes (appends
+// mostly, register writes and adds, over keys with and without an opening
+// value), with restarts that read the data back as Start does, and holds
+// every record written to appendEncodedList of the value the old
+// applyWrites computed: apply on the committed value.
+func TestCommittedRecordsAreTheListsEncoded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 23))
+	keys := []string{"k0", "k1", "k2", "a0"}
+	st := &memStorage{set: map[string][]byte{}}
+	p := &Participant{st: st, data: map[string]*committed{}, cfg: Config{Initial: map[string]int{"a0": 100}}}
+	want := map[string][]int{}
+	value := func(k string) []int {
+		if v, ok := want[k]; ok {
+			return v
+		}
+		if v, ok := p.cfg.Initial[k]; ok {
+			return []int{v}
+		}
+		return nil
+	}
+	for i := 0; i < 3000; i++ {
+		if rng.IntN(200) == 0 {
+			p.data = map[string]*committed{}
+			for k, b := range st.set {
+				v, err := decodeList(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.data[k[len(prefixData):]] = &committed{value: v, storeKey: k}
+			}
+		}
+		var writes []Op
+		for range 1 + rng.IntN(3) {
+			op := Op{Kind: OpAppend, Key: keys[rng.IntN(len(keys))], Value: rng.IntN(1<<40) - 1<<39}
+			switch rng.IntN(10) {
+			case 0:
+				op.Kind = OpWrite
+			case 1:
+				op.Kind, op.Value = OpAdd, rng.IntN(200)-100
+			}
+			writes = append(writes, op)
+			want[op.Key] = apply(value(op.Key), op)
+		}
+		p.applyWrites(TxnID{}, writes)
+		for _, op := range writes {
+			k := prefixData + op.Key
+			if got, w := st.set[k], appendEncodedList(nil, want[op.Key]); !bytes.Equal(got, w) {
+				t.Fatalf("write %d, %+v: record %x, want %x (%v)", i, op, got, w, want[op.Key])
+			}
+			if !slices.Equal(p.value(op.Key), want[op.Key]) {
+				t.Fatalf("write %d, %+v: value %v, want %v", i, op, p.value(op.Key), want[op.Key])
+			}
+		}
+	}
 }
