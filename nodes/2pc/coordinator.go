@@ -72,7 +72,7 @@ type Coordinator struct {
 	obs  Observer
 	env  sim.Env
 	st   sim.Storage
-	txns map[TxnID]*ctxn
+	txns txnMap[*ctxn]
 	// unreadable are the transactions whose decision record Start found
 	// on disk and could not read. Every other record on disk is in txns,
 	// so a transaction in neither has no record: a Get of its key would
@@ -97,7 +97,7 @@ func NewCoordinator(cfg Config, topo Topology) sim.Factory {
 // participant acknowledged is sent again. A transaction with no record was
 // never decided commit, and is presumed aborted.
 func (c *Coordinator) Start(env sim.Env) {
-	c.env, c.st, c.txns = env, env.Storage(), map[TxnID]*ctxn{}
+	c.env, c.st, c.txns = env, env.Storage(), txnMap[*ctxn]{}
 	c.obs.Recovered(env.ID(), -1, nil)
 	if c.cfg.Protocol == PaxosCommit {
 		if b, err := c.st.Get(keyLeader); err == nil && len(b) == 8 {
@@ -124,7 +124,7 @@ func (c *Coordinator) Start(env sim.Env) {
 		}
 		t := &ctxn{id: id, parts: rec.Participants, client: rec.Client, decided: true, commit: rec.Commit}
 		t.acked = flags(&t.ackedBuf, len(rec.Participants))
-		c.txns[id] = t
+		c.txns.set(id, t)
 		if _, err := c.st.Get(t.endKey()); err == nil || !t.commit {
 			continue
 		}
@@ -137,7 +137,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 	case BeginCommit:
 		c.begin(m)
 	case Vote:
-		t := c.txns[m.Txn]
+		t := c.txns.get(m.Txn)
 		if t == nil || t.decided || t.yes == nil {
 			return
 		}
@@ -154,7 +154,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 			c.decide(t, true)
 		}
 	case Phase2b:
-		t := c.txns[m.Txn]
+		t := c.txns.get(m.Txn)
 		if t == nil || t.decided || t.learn == nil {
 			return
 		}
@@ -166,7 +166,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 			c.decide(t, commit)
 		}
 	case Phase1b:
-		t := c.txns[m.Txn]
+		t := c.txns.get(m.Txn)
 		if t == nil || t.decided || t.ballots == nil {
 			return
 		}
@@ -174,7 +174,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 			t.ballots.propose(c.env, c.topo.Acceptors, t.id, t.parts, values, t.client)
 		}
 	case Ack:
-		t := c.txns[m.Txn]
+		t := c.txns.get(m.Txn)
 		if t == nil || !t.decided || !t.commit {
 			return
 		}
@@ -193,7 +193,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 	switch tg := tag.(type) {
 	case voteTag:
-		t := c.txns[tg.txn]
+		t := c.txns.get(tg.txn)
 		if t == nil || t.timer != id || t.decided {
 			return
 		}
@@ -215,7 +215,7 @@ func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 		t.ballots.next(c.env, c.topo.Acceptors, t.id, t.parts)
 		t.timer = c.env.After(c.cfg.VoteTimeout, voteTag{t.id})
 	case resendTag:
-		if t := c.txns[tg.txn]; t != nil && t.timer == id && t.decided && t.commit {
+		if t := c.txns.get(tg.txn); t != nil && t.timer == id && t.decided && t.commit {
 			c.send(t)
 		}
 	case forceTag:
@@ -226,7 +226,7 @@ func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 // begin starts the commit of a transaction, or answers a retried
 // BeginCommit with what is known.
 func (c *Coordinator) begin(m BeginCommit) {
-	if t := c.txns[m.Txn]; t != nil {
+	if t := c.txns.get(m.Txn); t != nil {
 		if t.decided {
 			if t.parts == nil {
 				// Presumed aborted at a participant's question, before
@@ -245,7 +245,7 @@ func (c *Coordinator) begin(m BeginCommit) {
 			return
 		}
 	}
-	c.txns[t.id] = t
+	c.txns.set(t.id, t)
 	if c.cfg.Protocol == PaxosCommit {
 		t.learn = newLearner(t.parts)
 	} else {
@@ -335,19 +335,19 @@ func (c *Coordinator) send(t *ctxn) {
 // later commit what a participant was told had aborted.
 func (c *Coordinator) query(from sim.HostID, m DecisionQuery) {
 	if c.cfg.Protocol == PaxosCommit {
-		if t := c.txns[m.Txn]; t != nil && t.decided {
+		if t := c.txns.get(m.Txn); t != nil && t.decided {
 			c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: t.commit})
 		}
 		return
 	}
-	t := c.txns[m.Txn]
+	t := c.txns.get(m.Txn)
 	switch {
 	case t == nil:
 		rec := coordRecord{Client: sim.NoHost}
 		putDecision(c.st, txnKey(prefixCoord, m.Txn), &rec, &c.scratch)
 		c.st.Sync()
 		c.obs.Decided(c.env.ID(), m.Txn, false)
-		c.txns[m.Txn] = &ctxn{id: m.Txn, client: sim.NoHost, decided: true}
+		c.txns.set(m.Txn, &ctxn{id: m.Txn, client: sim.NoHost, decided: true})
 		c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true})
 	case t.decided:
 		c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: t.commit})

@@ -95,12 +95,12 @@ type Participant struct {
 	epoch uint64
 
 	data  map[string]*committed
-	txns  map[TxnID]*ptxn
+	txns  txnMap[*ptxn]
 	locks map[string]*lock
 	// done holds the outcome of every transaction this shard has ended
 	// since it booted, and of every commit ever (from storage). An
 	// outcome here is final.
-	done map[TxnID]bool
+	done txnMap[bool]
 	// applied keeps the writes of committed transactions, only for the
 	// ReapplyCommit bug.
 	applied map[TxnID][]Op
@@ -118,7 +118,7 @@ func NewParticipant(cfg Config, topo Topology, shard int) sim.Factory {
 // transaction with its locks, then asks for the outcome of those.
 func (p *Participant) Start(env sim.Env) {
 	p.env, p.st = env, env.Storage()
-	p.data, p.txns, p.locks, p.done = map[string]*committed{}, map[TxnID]*ptxn{}, map[string]*lock{}, map[TxnID]bool{}
+	p.data, p.txns, p.locks, p.done = map[string]*committed{}, txnMap[*ptxn]{}, map[string]*lock{}, txnMap[bool]{}
 	p.applied = map[TxnID][]Op{}
 	if b, err := p.st.Get(keyEpoch); err == nil && len(b) == 8 {
 		p.epoch = binary.BigEndian.Uint64(b)
@@ -145,7 +145,7 @@ func (p *Participant) Start(env sim.Env) {
 			env.Logf("unreadable outcome record %s", k)
 			continue
 		}
-		p.done[id] = b[0] == outcomeCommit
+		p.done.set(id, b[0] == outcomeCommit)
 	}
 	var inDoubt []TxnID
 	for _, k := range p.st.Keys(prefixPrep) {
@@ -157,11 +157,11 @@ func (p *Participant) Start(env sim.Env) {
 			p.st.Delete(k)
 			continue
 		}
-		if _, ok := p.done[rec.Txn]; ok {
+		if _, ok := p.done.lookup(rec.Txn); ok {
 			continue
 		}
 		t := &ptxn{id: rec.Txn, prio: rec.Priority, state: prepared, client: rec.Client, ops: rec.Writes, locks: rec.Locks, parts: rec.Participants, prepKey: k}
-		p.txns[t.id] = t
+		p.txns.set(t.id, t)
 		if !p.cfg.Bugs.ReleaseAtPrepare {
 			for _, l := range t.locks {
 				p.grant(p.lockOf(l.Key), t.id, l.Exclusive)
@@ -172,7 +172,7 @@ func (p *Participant) Start(env sim.Env) {
 	}
 	p.obs.Recovered(env.ID(), p.shard, inDoubt)
 	for _, id := range inDoubt {
-		p.askOutcome(p.txns[id])
+		p.askOutcome(p.txns.get(id))
 	}
 }
 
@@ -181,7 +181,7 @@ func (p *Participant) Receive(from sim.HostID, msg any) {
 	case Execute:
 		p.execute(from, m)
 	case AbortRequest:
-		if t := p.txns[m.Txn]; t != nil && t.state != prepared {
+		if t := p.txns.get(m.Txn); t != nil && t.state != prepared {
 			p.abort(t, false)
 		}
 	case CommitRequest:
@@ -206,17 +206,17 @@ func (p *Participant) Receive(from sim.HostID, msg any) {
 func (p *Participant) Timer(id sim.TimerID, tag any) {
 	switch tg := tag.(type) {
 	case lockWaitTag:
-		if t := p.txns[tg.txn]; t != nil && t.timer == id && t.state == waiting {
+		if t := p.txns.get(tg.txn); t != nil && t.timer == id && t.state == waiting {
 			p.abort(t, false)
 		}
 	case activeTag:
 		// Not asked to prepare in time: abort on our own, which is allowed
 		// because this shard has not voted.
-		if t := p.txns[tg.txn]; t != nil && t.timer == id && t.state == active {
+		if t := p.txns.get(tg.txn); t != nil && t.timer == id && t.state == active {
 			p.abort(t, false)
 		}
 	case decisionTag:
-		if t := p.txns[tg.txn]; t != nil && t.timer == id && t.state == prepared {
+		if t := p.txns.get(tg.txn); t != nil && t.timer == id && t.state == prepared {
 			if p.cfg.Bugs.AbortAfterYes {
 				p.finish(t, false)
 				return
@@ -233,13 +233,13 @@ func (p *Participant) Timer(id sim.TimerID, tag any) {
 // execute runs a transaction's operations under their locks; a retried
 // Execute gets the same answer.
 func (p *Participant) execute(from sim.HostID, m Execute) {
-	if commit, ok := p.done[m.Txn]; ok {
+	if commit, ok := p.done.lookup(m.Txn); ok {
 		if !commit {
 			p.env.Send(from, Executed{Txn: m.Txn, Shard: p.shard})
 		}
 		return
 	}
-	if t := p.txns[m.Txn]; t != nil {
+	if t := p.txns.get(m.Txn); t != nil {
 		if t.state != waiting {
 			p.reply(t)
 		}
@@ -256,7 +256,7 @@ func (p *Participant) execute(from sim.HostID, m Execute) {
 		t.locks[i].Exclusive = t.locks[i].Exclusive || op.Kind.writes()
 	}
 	slices.SortFunc(t.locks, func(a, b lockReq) int { return cmp.Compare(a.Key, b.Key) })
-	p.txns[t.id] = t
+	p.txns.set(t.id, t)
 	p.acquire(t)
 }
 
@@ -292,7 +292,7 @@ func (p *Participant) acquire(t *ptxn) {
 			continue
 		}
 		for _, h := range holders {
-			if ht := p.txns[h]; ht != nil && !t.prio.older(ht.prio) {
+			if ht := p.txns.get(h); ht != nil && !t.prio.older(ht.prio) {
 				p.abort(t, false)
 				return
 			}
@@ -428,7 +428,7 @@ func (p *Participant) release(t *ptxn) {
 	}
 	t.held = 0
 	for _, w := range woken {
-		wt := p.txns[w]
+		wt := p.txns.get(w)
 		if wt == nil || wt.state != waiting {
 			continue
 		}
@@ -447,9 +447,9 @@ func (p *Participant) abort(t *ptxn, durable bool) {
 		panic("twopc: abort of a prepared transaction")
 	}
 	p.env.Cancel(t.timer)
-	delete(p.txns, t.id)
+	p.txns.del(t.id)
 	p.release(t)
-	p.done[t.id] = false
+	p.done.set(t.id, false)
 	if durable {
 		p.st.Set(txnKey(prefixDone, t.id), outcomeByte(false))
 		p.st.Sync()
@@ -463,17 +463,17 @@ func (p *Participant) abort(t *ptxn, durable bool) {
 // commitRequest starts the commit at the initiating shard: it prepares,
 // and its BeginCommit to the coordinator carries its yes vote.
 func (p *Participant) commitRequest(from sim.HostID, m CommitRequest) {
-	if commit, ok := p.done[m.Txn]; ok {
+	if commit, ok := p.done.lookup(m.Txn); ok {
 		p.env.Send(from, Outcome{Txn: m.Txn, Commit: commit})
 		return
 	}
-	t := p.txns[m.Txn]
+	t := p.txns.get(m.Txn)
 	if t == nil || t.state == waiting {
 		// Lost in a crash, or never executed here: this shard votes no.
 		if t != nil {
 			p.abort(t, false)
 		} else {
-			p.done[m.Txn] = false
+			p.done.set(m.Txn, false)
 		}
 		p.env.Send(from, Outcome{Txn: m.Txn})
 		return
@@ -485,13 +485,13 @@ func (p *Participant) commitRequest(from sim.HostID, m CommitRequest) {
 // prepare forces the PREPARED record and votes yes, or votes no for a
 // transaction this shard cannot commit.
 func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator bool) {
-	if _, ok := p.done[id]; ok {
-		if !p.done[id] {
+	if commit, ok := p.done.lookup(id); ok {
+		if !commit {
 			p.vote(id, parts, epochs, false, initiator, sim.NoHost)
 		}
 		return
 	}
-	t := p.txns[id]
+	t := p.txns.get(id)
 	if t != nil && t.state == active {
 		if i := slices.Index(parts, p.shard); i < 0 || i >= len(epochs) || epochs[i] != p.epoch {
 			// Executed again after a restart: the client saw the reads of
@@ -504,7 +504,7 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 		if t != nil {
 			p.abort(t, false)
 		} else {
-			p.done[id] = false
+			p.done.set(id, false)
 		}
 		p.vote(id, parts, epochs, false, initiator, sim.NoHost)
 		return
@@ -574,8 +574,8 @@ func (p *Participant) vote(id TxnID, parts []int, epochs []uint64, yes, initiato
 // decide applies a decision; a two-phase commit coordinator's commit is
 // acknowledged (Paxos Commit's leader keeps nothing to forget).
 func (p *Participant) decide(id TxnID, commit, fromCoordinator bool) {
-	t := p.txns[id]
-	if prev, ok := p.done[id]; ok {
+	t := p.txns.get(id)
+	if prev, ok := p.done.lookup(id); ok {
 		if prev && commit && p.cfg.Bugs.ReapplyCommit {
 			p.applyWrites(id, p.applied[id])
 			p.st.Sync()
@@ -621,8 +621,8 @@ func (p *Participant) finish(t *ptxn, commit bool) {
 	}
 	p.st.Delete(t.prepKey)
 	p.st.Sync()
-	delete(p.txns, t.id)
-	p.done[t.id] = commit
+	p.txns.del(t.id)
+	p.done.set(t.id, commit)
 	p.release(t)
 	p.obs.Finished(p.shard, t.id, commit, true)
 }
@@ -681,18 +681,18 @@ func (p *Participant) askOutcome(t *ptxn) {
 // query answers a peer's termination query. A shard that has not voted
 // aborts, durably, and says so; one in doubt itself stays silent.
 func (p *Participant) query(from sim.HostID, m DecisionQuery) {
-	if commit, ok := p.done[m.Txn]; ok {
+	if commit, ok := p.done.lookup(m.Txn); ok {
 		p.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: commit})
 		return
 	}
-	t := p.txns[m.Txn]
+	t := p.txns.get(m.Txn)
 	if t != nil && t.state == prepared {
 		return
 	}
 	if t != nil {
 		p.abort(t, true)
 	} else {
-		p.done[m.Txn] = false
+		p.done.set(m.Txn, false)
 		p.st.Set(txnKey(prefixDone, m.Txn), outcomeByte(false))
 		p.st.Sync()
 	}
@@ -702,11 +702,12 @@ func (p *Participant) query(from sim.HostID, m DecisionQuery) {
 // InDoubt lists the transactions this shard holds prepared, sorted.
 func (p *Participant) InDoubt() []TxnID {
 	var out []TxnID
-	for id, t := range p.txns {
+	p.txns.all(func(id TxnID, t *ptxn) bool {
 		if t.state == prepared {
 			out = append(out, id)
 		}
-	}
+		return true
+	})
 	slices.SortFunc(out, cmpTxn)
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/nodes/2pc"
+	"github.com/detsim/detsim/nodes/2pc/internal/txntable"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -66,7 +67,7 @@ type Atomicity struct {
 	err   error
 	// txns indexes infos, which is in first-seen order, for deterministic
 	// reports.
-	txns  map[twopc.TxnID]int32
+	txns  txntable.Table[int32]
 	infos []txnInfo
 	// recent caches the last transactions looked up, in front of txns:
 	// each client runs one transaction at a time, so the reports of a
@@ -97,7 +98,7 @@ func New(now func() time.Duration, name func(sim.HostID) string) *Atomicity {
 	if name == nil {
 		name = func(h sim.HostID) string { return h.String() }
 	}
-	return &Atomicity{now: now, names: name, txns: map[twopc.TxnID]int32{}, booted: map[sim.HostID]bool{}, StuckAfter: time.Second}
+	return &Atomicity{now: now, names: name, booted: map[sim.HostID]bool{}, StuckAfter: time.Second}
 }
 
 // txn returns id's record, adding it if new. The pointer holds until the
@@ -108,10 +109,10 @@ func (a *Atomicity) txn(id twopc.TxnID) *txnInfo {
 			return &a.infos[r.at-1]
 		}
 	}
-	i, ok := a.txns[id]
+	i, ok := a.txns.Get(id.Client, id.Seq)
 	if !ok {
 		i = int32(len(a.infos))
-		a.txns[id] = i
+		a.txns.Set(id.Client, id.Seq, i)
 		a.infos = append(a.infos, txnInfo{id: id, decider: sim.NoHost})
 	}
 	a.recent[a.recentNext].id, a.recent[a.recentNext].at = id, i+1
