@@ -55,8 +55,13 @@ func (t *ctxn) endKey() string {
 	return t.end
 }
 
-type voteTag struct{ txn TxnID }
-type resendTag struct{ txn TxnID }
+// A transaction's timers are tagged with the transaction itself, as the
+// participant's are.
+type (
+	voteTimer   ctxn
+	resendTimer ctxn
+)
+
 type forceTag struct{}
 
 // commitForceDelay is how long the CommitBeforeForce bug leaves a sent
@@ -192,9 +197,9 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 
 func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 	switch tg := tag.(type) {
-	case voteTag:
-		t := c.txns.get(tg.txn)
-		if t == nil || t.timer != id || t.decided {
+	case *voteTimer:
+		t := (*ctxn)(tg)
+		if c.txns.get(t.id) != t || t.timer != id || t.decided {
 			return
 		}
 		if c.env.Now()-t.began < c.cfg.VoteTimeout {
@@ -213,9 +218,9 @@ func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 			t.ballots = newBallots(0, uint64(len(c.topo.Shards)+1), c.epoch)
 		}
 		t.ballots.next(c.env, c.topo.Acceptors, t.id, t.parts)
-		t.timer = c.env.After(c.cfg.VoteTimeout, voteTag{t.id})
-	case resendTag:
-		if t := c.txns.get(tg.txn); t != nil && t.timer == id && t.decided && t.commit {
+		t.timer = c.env.After(c.cfg.VoteTimeout, (*voteTimer)(t))
+	case *resendTimer:
+		if t := (*ctxn)(tg); c.txns.get(t.id) == t && t.timer == id && t.decided && t.commit {
 			c.send(t)
 		}
 	case forceTag:
@@ -287,7 +292,7 @@ func (c *Coordinator) prepare(t *ctxn, again bool) {
 		// Prepare never votes, and the others' recovery ballots abort.
 		return
 	}
-	t.timer = c.env.After(min(c.cfg.ResendInterval, c.cfg.VoteTimeout), voteTag{t.id})
+	t.timer = c.env.After(min(c.cfg.ResendInterval, c.cfg.VoteTimeout), (*voteTimer)(t))
 }
 
 // decide makes the decision: two-phase commit forces it to the log first,
@@ -325,7 +330,7 @@ func (c *Coordinator) send(t *ctxn) {
 	}
 	if t.commit && c.cfg.Protocol == TwoPhase {
 		c.env.Cancel(t.timer)
-		t.timer = c.env.After(c.cfg.ResendInterval, resendTag{t.id})
+		t.timer = c.env.After(c.cfg.ResendInterval, (*resendTimer)(t))
 	}
 }
 

@@ -77,9 +77,23 @@ func (l *lock) conflicts(t TxnID, exclusive bool) []TxnID {
 	return out
 }
 
-type lockWaitTag struct{ txn TxnID }
-type activeTag struct{ txn TxnID }
-type decisionTag struct{ txn TxnID }
+// A transaction's timers are tagged with the transaction itself, as one
+// of these types by what the timer waits for: a pointer goes into a
+// timer's tag without an allocation, where a struct of the id took one.
+type (
+	lockWaitTimer ptxn
+	activeTimer   ptxn
+	decisionTimer ptxn
+)
+
+// timerOf returns t if it is still this shard's transaction and id its
+// latest timer.
+func (p *Participant) timerOf(t *ptxn, id sim.TimerID) *ptxn {
+	if p.txns.get(t.id) != t || t.timer != id {
+		return nil
+	}
+	return t
+}
 
 // Participant is a shard: a durable key-value store with strict two-phase
 // locking that takes part in atomic commitment.
@@ -205,18 +219,18 @@ func (p *Participant) Receive(from sim.HostID, msg any) {
 
 func (p *Participant) Timer(id sim.TimerID, tag any) {
 	switch tg := tag.(type) {
-	case lockWaitTag:
-		if t := p.txns.get(tg.txn); t != nil && t.timer == id && t.state == waiting {
+	case *lockWaitTimer:
+		if t := p.timerOf((*ptxn)(tg), id); t != nil && t.state == waiting {
 			p.abort(t, false)
 		}
-	case activeTag:
+	case *activeTimer:
 		// Not asked to prepare in time: abort on our own, which is allowed
 		// because this shard has not voted.
-		if t := p.txns.get(tg.txn); t != nil && t.timer == id && t.state == active {
+		if t := p.timerOf((*ptxn)(tg), id); t != nil && t.state == active {
 			p.abort(t, false)
 		}
-	case decisionTag:
-		if t := p.txns.get(tg.txn); t != nil && t.timer == id && t.state == prepared {
+	case *decisionTimer:
+		if t := p.timerOf((*ptxn)(tg), id); t != nil && t.state == prepared {
 			if p.cfg.Bugs.AbortAfterYes {
 				p.finish(t, false)
 				return
@@ -301,7 +315,7 @@ func (p *Participant) acquire(t *ptxn) {
 			l.waiters = append(l.waiters, t.id)
 		}
 		p.env.Cancel(t.timer)
-		t.timer = p.env.After(p.cfg.LockWait, lockWaitTag{t.id})
+		t.timer = p.env.After(p.cfg.LockWait, (*lockWaitTimer)(t))
 		return
 	}
 	p.run(t)
@@ -362,7 +376,7 @@ func (p *Participant) run(t *ptxn) {
 		p.abort(t, false)
 		return
 	}
-	t.timer = p.env.After(p.cfg.ActiveTimeout, activeTag{t.id})
+	t.timer = p.env.After(p.cfg.ActiveTimeout, (*activeTimer)(t))
 	p.reply(t)
 }
 
@@ -526,7 +540,7 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 		}
 		t.state = prepared
 		t.retry = p.cfg.DecisionTimeout
-		t.timer = p.env.After(t.retry, decisionTag{t.id})
+		t.timer = p.env.After(t.retry, (*decisionTimer)(t))
 		p.obs.Prepared(p.shard, t.id)
 		if p.cfg.Bugs.ReleaseAtPrepare {
 			p.release(t)
@@ -664,7 +678,7 @@ func (p *Participant) askOutcome(t *ptxn) {
 	} else {
 		t.retry = min(2*t.retry, p.cfg.DecisionRetryMax)
 	}
-	t.timer = p.env.After(t.retry, decisionTag{t.id})
+	t.timer = p.env.After(t.retry, (*decisionTimer)(t))
 	if p.cfg.Protocol == PaxosCommit {
 		p.startRecovery(t)
 		return

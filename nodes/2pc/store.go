@@ -117,7 +117,8 @@ func putPrepared(st sim.Storage, key string, rec *prepRecord, scratch *[]byte) {
 		st.Set(key, b)
 		return
 	}
-	put(st, key, rec)
+	fallback := *rec // so that rec, which json.Marshal would keep, stays on its caller's stack
+	put(st, key, &fallback)
 }
 
 // putDecision writes the coordinator's decision as putPrepared does.
