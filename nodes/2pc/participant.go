@@ -120,6 +120,23 @@ type Participant struct {
 	applied map[TxnID][]Op
 	// scratch is where records are encoded before Storage.Set copies them.
 	scratch []byte
+	// slab is where new transactions are cut from (newTxn).
+	slab []ptxn
+}
+
+// txnSlab is how many transactions newTxn allocates at once.
+const txnSlab = 8
+
+// newTxn returns a transaction to fill, cut from a slab of txnSlab: a
+// shard begins one per Execute, and one allocation for several is
+// cheaper. A slab lives while any of its transactions is referenced.
+func (p *Participant) newTxn() *ptxn {
+	if len(p.slab) == 0 {
+		p.slab = make([]ptxn, txnSlab)
+	}
+	t := &p.slab[0]
+	p.slab = p.slab[1:]
+	return t
 }
 
 // NewParticipant returns the factory of shard number shard.
@@ -259,7 +276,8 @@ func (p *Participant) execute(from sim.HostID, m Execute) {
 		}
 		return
 	}
-	t := &ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops}
+	t := p.newTxn()
+	*t = ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops}
 	t.locks = t.lockBuf[:0]
 	for _, op := range m.Ops {
 		i := slices.IndexFunc(t.locks, func(l lockReq) bool { return l.Key == op.Key })
