@@ -20,7 +20,17 @@ func CheckListAppend(txns []Txn, opts TxnOptions) (TxnResult, error) {
 	if err := validateTxns(txns, "list-append", MopAppend, MopRead); err != nil {
 		return TxnResult{}, err
 	}
-	la := &listAppend{txns: txns, keyIndex: map[string]int32{}, appender: map[listElem]int32{}}
+	// Sized for every append at once: grown one insert at a time, the
+	// map rehashed itself at every doubling.
+	appends := 0
+	for i := range txns {
+		for _, m := range txns[i].Mops {
+			if m.Kind == MopAppend {
+				appends++
+			}
+		}
+	}
+	la := &listAppend{txns: txns, keyIndex: map[string]int32{}, appender: make(map[listElem]int32, appends), appends: make([]listAppendRef, 0, appends)}
 	la.an = txnAnalysis{txns: txns, inGraph: make([]bool, len(txns)), explain: la.explain}
 	if err := la.index(); err != nil {
 		return TxnResult{}, err

@@ -356,10 +356,7 @@ func validateTxns(txns []Txn, model string, kinds ...MopKind) error {
 			}
 		}
 	}
-	slices.SortFunc(order, func(a, b int32) int {
-		ta, tb := &txns[a], &txns[b]
-		return cmp.Or(cmp.Compare(ta.Process, tb.Process), cmp.Compare(ta.Call, tb.Call), cmp.Compare(a, b))
-	})
+	sortByProcess(txns, order)
 	for i := 1; i < len(order); i++ {
 		prev, next := &txns[order[i-1]], &txns[order[i]]
 		if prev.Process == next.Process && prev.Status != TxnInfo && next.Call < prev.Return {
@@ -445,10 +442,7 @@ func orderEdges(txns []Txn, inGraph []bool, edges []depEdge) []depEdge {
 		}
 	}
 
-	slices.SortFunc(nodes, func(a, b int32) int {
-		ta, tb := &txns[a], &txns[b]
-		return cmp.Or(cmp.Compare(ta.Process, tb.Process), cmp.Compare(ta.Call, tb.Call), cmp.Compare(a, b))
-	})
+	sortByProcess(txns, nodes)
 	lastOK := int32(-1)
 	for i, v := range nodes {
 		if i > 0 && txns[nodes[i-1]].Process != txns[v].Process {

@@ -270,8 +270,9 @@ func (c *Client) begin() {
 		c.shardOps[s] = c.shardOps[s][:0]
 	}
 	// parts is a fresh slice: the CommitRequest of the last transaction
-	// may still hold the old one.
-	c.parts = nil
+	// may still hold the old one. A transaction has a shard per
+	// operation at most.
+	c.parts = make([]int, 0, min(len(c.ops), len(c.topo.Shards)))
 	for i, op := range c.ops {
 		s := c.topo.ShardOf(op.Key)
 		if len(c.shardOps[s]) == 0 {

@@ -23,6 +23,7 @@ type ctxn struct {
 	learn   *learner      // Paxos Commit
 	ballots *ballots      // Paxos Commit: the leader's ballots after a timeout
 	key     string        // two-phase commit: the key of its decision record, once made
+	end     string        // and of its end record, made with key
 
 	// The votes and acknowledgements of a few participants live in the
 	// transaction itself.
@@ -41,13 +42,26 @@ func flags(buf *[4]bool, n int) []bool {
 // decisionKey is the key of t's decision record, made once.
 func (t *ctxn) decisionKey() string {
 	if t.key == "" {
-		t.key = txnKey(prefixCoord, t.id)
+		t.key, t.end = txnKeys(prefixCoord, prefixEnd, t.id)
 	}
 	return t.key
 }
 
-type voteTag struct{ txn TxnID }
-type resendTag struct{ txn TxnID }
+// endKey is the key of t's end record, made once.
+func (t *ctxn) endKey() string {
+	if t.end == "" {
+		t.decisionKey()
+	}
+	return t.end
+}
+
+// A transaction's timers are tagged with the transaction itself, as the
+// participant's are.
+type (
+	voteTimer   ctxn
+	resendTimer ctxn
+)
+
 type forceTag struct{}
 
 // commitForceDelay is how long the CommitBeforeForce bug leaves a sent
@@ -63,7 +77,13 @@ type Coordinator struct {
 	obs  Observer
 	env  sim.Env
 	st   sim.Storage
-	txns map[TxnID]*ctxn
+	txns txnMap[*ctxn]
+	// unreadable are the transactions whose decision record Start found
+	// on disk and could not read. Every other record on disk is in txns,
+	// so a transaction in neither has no record: a Get of its key would
+	// find nothing, and draw no storage fault (a Get draws only on a key
+	// that exists), so begin looks for one only here.
+	unreadable map[TxnID]bool
 	// epoch counts a Paxos Commit leader's boots, so that its ballots
 	// after a restart are new.
 	epoch uint64
@@ -82,7 +102,7 @@ func NewCoordinator(cfg Config, topo Topology) sim.Factory {
 // participant acknowledged is sent again. A transaction with no record was
 // never decided commit, and is presumed aborted.
 func (c *Coordinator) Start(env sim.Env) {
-	c.env, c.st, c.txns = env, env.Storage(), map[TxnID]*ctxn{}
+	c.env, c.st, c.txns = env, env.Storage(), txnMap[*ctxn]{}
 	c.obs.Recovered(env.ID(), -1, nil)
 	if c.cfg.Protocol == PaxosCommit {
 		if b, err := c.st.Get(keyLeader); err == nil && len(b) == 8 {
@@ -93,17 +113,24 @@ func (c *Coordinator) Start(env sim.Env) {
 		c.st.Sync()
 		return
 	}
+	c.unreadable = nil
 	for _, k := range c.st.Keys(prefixCoord) {
 		id, ok := parseTxnKey(prefixCoord, k)
 		var rec coordRecord
-		if _, err := get(c.st, k, &rec); !ok || err != nil {
+		if _, err := getDecision(c.st, k, &rec); !ok || err != nil {
 			env.Logf("unreadable decision record %s", k)
+			if ok {
+				if c.unreadable == nil {
+					c.unreadable = map[TxnID]bool{}
+				}
+				c.unreadable[id] = true
+			}
 			continue
 		}
 		t := &ctxn{id: id, parts: rec.Participants, client: rec.Client, decided: true, commit: rec.Commit}
 		t.acked = flags(&t.ackedBuf, len(rec.Participants))
-		c.txns[id] = t
-		if _, err := c.st.Get(txnKey(prefixEnd, id)); err == nil || !t.commit {
+		c.txns.set(id, t)
+		if _, err := c.st.Get(t.endKey()); err == nil || !t.commit {
 			continue
 		}
 		c.send(t)
@@ -115,7 +142,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 	case BeginCommit:
 		c.begin(m)
 	case Vote:
-		t := c.txns[m.Txn]
+		t := c.txns.get(m.Txn)
 		if t == nil || t.decided || t.yes == nil {
 			return
 		}
@@ -132,7 +159,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 			c.decide(t, true)
 		}
 	case Phase2b:
-		t := c.txns[m.Txn]
+		t := c.txns.get(m.Txn)
 		if t == nil || t.decided || t.learn == nil {
 			return
 		}
@@ -144,7 +171,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 			c.decide(t, commit)
 		}
 	case Phase1b:
-		t := c.txns[m.Txn]
+		t := c.txns.get(m.Txn)
 		if t == nil || t.decided || t.ballots == nil {
 			return
 		}
@@ -152,7 +179,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 			t.ballots.propose(c.env, c.topo.Acceptors, t.id, t.parts, values, t.client)
 		}
 	case Ack:
-		t := c.txns[m.Txn]
+		t := c.txns.get(m.Txn)
 		if t == nil || !t.decided || !t.commit {
 			return
 		}
@@ -161,7 +188,7 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 		}
 		if !slices.Contains(t.acked, false) {
 			c.env.Cancel(t.timer)
-			c.st.Set(txnKey(prefixEnd, t.id), nil)
+			c.st.Set(t.endKey(), nil)
 		}
 	case DecisionQuery:
 		c.query(from, m)
@@ -170,9 +197,9 @@ func (c *Coordinator) Receive(from sim.HostID, msg any) {
 
 func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 	switch tg := tag.(type) {
-	case voteTag:
-		t := c.txns[tg.txn]
-		if t == nil || t.timer != id || t.decided {
+	case *voteTimer:
+		t := (*ctxn)(tg)
+		if c.txns.get(t.id) != t || t.timer != id || t.decided {
 			return
 		}
 		if c.env.Now()-t.began < c.cfg.VoteTimeout {
@@ -191,9 +218,9 @@ func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 			t.ballots = newBallots(0, uint64(len(c.topo.Shards)+1), c.epoch)
 		}
 		t.ballots.next(c.env, c.topo.Acceptors, t.id, t.parts)
-		t.timer = c.env.After(c.cfg.VoteTimeout, voteTag{t.id})
-	case resendTag:
-		if t := c.txns[tg.txn]; t != nil && t.timer == id && t.decided && t.commit {
+		t.timer = c.env.After(c.cfg.VoteTimeout, (*voteTimer)(t))
+	case *resendTimer:
+		if t := (*ctxn)(tg); c.txns.get(t.id) == t && t.timer == id && t.decided && t.commit {
 			c.send(t)
 		}
 	case forceTag:
@@ -204,7 +231,7 @@ func (c *Coordinator) Timer(id sim.TimerID, tag any) {
 // begin starts the commit of a transaction, or answers a retried
 // BeginCommit with what is known.
 func (c *Coordinator) begin(m BeginCommit) {
-	if t := c.txns[m.Txn]; t != nil {
+	if t := c.txns.get(m.Txn); t != nil {
 		if t.decided {
 			if t.parts == nil {
 				// Presumed aborted at a participant's question, before
@@ -215,17 +242,15 @@ func (c *Coordinator) begin(m BeginCommit) {
 		}
 		return
 	}
-	var key string
-	if c.cfg.Protocol == TwoPhase {
+	// The lists are shared with the message, which is Immutable.
+	t := &ctxn{id: m.Txn, parts: m.Participants, client: m.Client, epochs: m.Epochs, began: c.env.Now()}
+	if c.cfg.Protocol == TwoPhase && c.unreadable[m.Txn] {
 		var rec coordRecord
-		key = txnKey(prefixCoord, m.Txn)
-		if found, _ := get(c.st, key, &rec); found {
+		if found, _ := getDecision(c.st, t.decisionKey(), &rec); found {
 			return
 		}
 	}
-	// The lists are shared with the message, which is Immutable.
-	t := &ctxn{id: m.Txn, parts: m.Participants, client: m.Client, epochs: m.Epochs, began: c.env.Now(), key: key}
-	c.txns[t.id] = t
+	c.txns.set(t.id, t)
 	if c.cfg.Protocol == PaxosCommit {
 		t.learn = newLearner(t.parts)
 	} else {
@@ -267,7 +292,7 @@ func (c *Coordinator) prepare(t *ctxn, again bool) {
 		// Prepare never votes, and the others' recovery ballots abort.
 		return
 	}
-	t.timer = c.env.After(min(c.cfg.ResendInterval, c.cfg.VoteTimeout), voteTag{t.id})
+	t.timer = c.env.After(min(c.cfg.ResendInterval, c.cfg.VoteTimeout), (*voteTimer)(t))
 }
 
 // decide makes the decision: two-phase commit forces it to the log first,
@@ -309,7 +334,7 @@ func (c *Coordinator) send(t *ctxn) {
 	}
 	if t.commit && c.cfg.Protocol == TwoPhase {
 		c.env.Cancel(t.timer)
-		t.timer = c.env.After(c.cfg.ResendInterval, resendTag{t.id})
+		t.timer = c.env.After(c.cfg.ResendInterval, (*resendTimer)(t))
 	}
 }
 
@@ -319,19 +344,19 @@ func (c *Coordinator) send(t *ctxn) {
 // later commit what a participant was told had aborted.
 func (c *Coordinator) query(from sim.HostID, m DecisionQuery) {
 	if c.cfg.Protocol == PaxosCommit {
-		if t := c.txns[m.Txn]; t != nil && t.decided {
+		if t := c.txns.get(m.Txn); t != nil && t.decided {
 			c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: t.commit})
 		}
 		return
 	}
-	t := c.txns[m.Txn]
+	t := c.txns.get(m.Txn)
 	switch {
 	case t == nil:
 		rec := coordRecord{Client: sim.NoHost}
 		putDecision(c.st, txnKey(prefixCoord, m.Txn), &rec, &c.scratch)
 		c.st.Sync()
 		c.obs.Decided(c.env.ID(), m.Txn, false)
-		c.txns[m.Txn] = &ctxn{id: m.Txn, client: sim.NoHost, decided: true}
+		c.txns.set(m.Txn, &ctxn{id: m.Txn, client: sim.NoHost, decided: true})
 		c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true})
 	case t.decided:
 		c.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: t.commit})

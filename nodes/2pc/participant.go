@@ -3,7 +3,6 @@ package twopc
 import (
 	"cmp"
 	"encoding/binary"
-	"maps"
 	"slices"
 	"time"
 
@@ -41,6 +40,7 @@ type ptxn struct {
 	recovery *ballots // Paxos Commit: the ballots this shard runs for txn
 	learn    *learner // Faster Paxos Commit: the ballot 0 reports
 	prepKey  string   // the key of its PREPARED record, once it has one
+	doneKey  string   // the key of its outcome record, made with prepKey
 
 	// The first few locks and results live in the transaction itself:
 	// one allocation for the common case instead of three. results,
@@ -77,9 +77,23 @@ func (l *lock) conflicts(t TxnID, exclusive bool) []TxnID {
 	return out
 }
 
-type lockWaitTag struct{ txn TxnID }
-type activeTag struct{ txn TxnID }
-type decisionTag struct{ txn TxnID }
+// A transaction's timers are tagged with the transaction itself, as one
+// of these types by what the timer waits for: a pointer goes into a
+// timer's tag without an allocation, where a struct of the id took one.
+type (
+	lockWaitTimer ptxn
+	activeTimer   ptxn
+	decisionTimer ptxn
+)
+
+// timerOf returns t if it is still this shard's transaction and id its
+// latest timer.
+func (p *Participant) timerOf(t *ptxn, id sim.TimerID) *ptxn {
+	if p.txns.get(t.id) != t || t.timer != id {
+		return nil
+	}
+	return t
+}
 
 // Participant is a shard: a durable key-value store with strict two-phase
 // locking that takes part in atomic commitment.
@@ -94,18 +108,35 @@ type Participant struct {
 	// earlier incarnation lost its locks, so it cannot be prepared.
 	epoch uint64
 
-	data  map[string][]int
-	txns  map[TxnID]*ptxn
+	data  map[string]*committed
+	txns  txnMap[*ptxn]
 	locks map[string]*lock
 	// done holds the outcome of every transaction this shard has ended
 	// since it booted, and of every commit ever (from storage). An
 	// outcome here is final.
-	done map[TxnID]bool
+	done txnMap[bool]
 	// applied keeps the writes of committed transactions, only for the
 	// ReapplyCommit bug.
 	applied map[TxnID][]Op
 	// scratch is where records are encoded before Storage.Set copies them.
 	scratch []byte
+	// slab is where new transactions are cut from (newTxn).
+	slab []ptxn
+}
+
+// txnSlab is how many transactions newTxn allocates at once.
+const txnSlab = 8
+
+// newTxn returns a transaction to fill, cut from a slab of txnSlab: a
+// shard begins one per Execute, and one allocation for several is
+// cheaper. A slab lives while any of its transactions is referenced.
+func (p *Participant) newTxn() *ptxn {
+	if len(p.slab) == 0 {
+		p.slab = make([]ptxn, txnSlab)
+	}
+	t := &p.slab[0]
+	p.slab = p.slab[1:]
+	return t
 }
 
 // NewParticipant returns the factory of shard number shard.
@@ -118,7 +149,7 @@ func NewParticipant(cfg Config, topo Topology, shard int) sim.Factory {
 // transaction with its locks, then asks for the outcome of those.
 func (p *Participant) Start(env sim.Env) {
 	p.env, p.st = env, env.Storage()
-	p.data, p.txns, p.locks, p.done = map[string][]int{}, map[TxnID]*ptxn{}, map[string]*lock{}, map[TxnID]bool{}
+	p.data, p.txns, p.locks, p.done = map[string]*committed{}, txnMap[*ptxn]{}, map[string]*lock{}, txnMap[bool]{}
 	p.applied = map[TxnID][]Op{}
 	if b, err := p.st.Get(keyEpoch); err == nil && len(b) == 8 {
 		p.epoch = binary.BigEndian.Uint64(b)
@@ -136,7 +167,7 @@ func (p *Participant) Start(env sim.Env) {
 			env.Logf("unreadable data record %s: %v", k, err)
 			continue
 		}
-		p.data[k[len(prefixData):]] = v
+		p.data[k[len(prefixData):]] = &committed{value: v, storeKey: k}
 	}
 	for _, k := range p.st.Keys(prefixDone) {
 		id, ok := parseTxnKey(prefixDone, k)
@@ -145,7 +176,7 @@ func (p *Participant) Start(env sim.Env) {
 			env.Logf("unreadable outcome record %s", k)
 			continue
 		}
-		p.done[id] = b[0] == outcomeCommit
+		p.done.set(id, b[0] == outcomeCommit)
 	}
 	var inDoubt []TxnID
 	for _, k := range p.st.Keys(prefixPrep) {
@@ -157,11 +188,11 @@ func (p *Participant) Start(env sim.Env) {
 			p.st.Delete(k)
 			continue
 		}
-		if _, ok := p.done[rec.Txn]; ok {
+		if _, ok := p.done.lookup(rec.Txn); ok {
 			continue
 		}
 		t := &ptxn{id: rec.Txn, prio: rec.Priority, state: prepared, client: rec.Client, ops: rec.Writes, locks: rec.Locks, parts: rec.Participants, prepKey: k}
-		p.txns[t.id] = t
+		p.txns.set(t.id, t)
 		if !p.cfg.Bugs.ReleaseAtPrepare {
 			for _, l := range t.locks {
 				p.grant(p.lockOf(l.Key), t.id, l.Exclusive)
@@ -173,12 +204,17 @@ func (p *Participant) Start(env sim.Env) {
 	// A crash can land after the sync that made an ending durable and
 	// before the observer heard of it (a crash point right after that
 	// sync): tell it again of every ending the disk holds, in order.
-	for _, id := range slices.SortedFunc(maps.Keys(p.done), cmpTxn) {
-		p.obs.Finished(p.shard, id, p.done[id], true)
+	var ended []TxnID
+	for id := range p.done.all {
+		ended = append(ended, id)
+	}
+	slices.SortFunc(ended, cmpTxn)
+	for _, id := range ended {
+		p.obs.Finished(p.shard, id, p.done.get(id), true)
 	}
 	p.obs.Recovered(env.ID(), p.shard, inDoubt)
 	for _, id := range inDoubt {
-		p.askOutcome(p.txns[id])
+		p.askOutcome(p.txns.get(id))
 	}
 }
 
@@ -187,7 +223,7 @@ func (p *Participant) Receive(from sim.HostID, msg any) {
 	case Execute:
 		p.execute(from, m)
 	case AbortRequest:
-		if t := p.txns[m.Txn]; t != nil && t.state != prepared {
+		if t := p.txns.get(m.Txn); t != nil && t.state != prepared {
 			p.abort(t, false)
 		}
 	case CommitRequest:
@@ -211,18 +247,18 @@ func (p *Participant) Receive(from sim.HostID, msg any) {
 
 func (p *Participant) Timer(id sim.TimerID, tag any) {
 	switch tg := tag.(type) {
-	case lockWaitTag:
-		if t := p.txns[tg.txn]; t != nil && t.timer == id && t.state == waiting {
+	case *lockWaitTimer:
+		if t := p.timerOf((*ptxn)(tg), id); t != nil && t.state == waiting {
 			p.abort(t, false)
 		}
-	case activeTag:
+	case *activeTimer:
 		// Not asked to prepare in time: abort on our own, which is allowed
 		// because this shard has not voted.
-		if t := p.txns[tg.txn]; t != nil && t.timer == id && t.state == active {
+		if t := p.timerOf((*ptxn)(tg), id); t != nil && t.state == active {
 			p.abort(t, false)
 		}
-	case decisionTag:
-		if t := p.txns[tg.txn]; t != nil && t.timer == id && t.state == prepared {
+	case *decisionTimer:
+		if t := p.timerOf((*ptxn)(tg), id); t != nil && t.state == prepared {
 			if p.cfg.Bugs.AbortAfterYes {
 				p.finish(t, false)
 				return
@@ -239,19 +275,20 @@ func (p *Participant) Timer(id sim.TimerID, tag any) {
 // execute runs a transaction's operations under their locks; a retried
 // Execute gets the same answer.
 func (p *Participant) execute(from sim.HostID, m Execute) {
-	if commit, ok := p.done[m.Txn]; ok {
+	if commit, ok := p.done.lookup(m.Txn); ok {
 		if !commit {
 			p.env.Send(from, Executed{Txn: m.Txn, Shard: p.shard})
 		}
 		return
 	}
-	if t := p.txns[m.Txn]; t != nil {
+	if t := p.txns.get(m.Txn); t != nil {
 		if t.state != waiting {
 			p.reply(t)
 		}
 		return
 	}
-	t := &ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops}
+	t := p.newTxn()
+	*t = ptxn{id: m.Txn, prio: m.Priority, state: waiting, client: from, ops: m.Ops}
 	t.locks = t.lockBuf[:0]
 	for _, op := range m.Ops {
 		i := slices.IndexFunc(t.locks, func(l lockReq) bool { return l.Key == op.Key })
@@ -262,7 +299,7 @@ func (p *Participant) execute(from sim.HostID, m Execute) {
 		t.locks[i].Exclusive = t.locks[i].Exclusive || op.Kind.writes()
 	}
 	slices.SortFunc(t.locks, func(a, b lockReq) int { return cmp.Compare(a.Key, b.Key) })
-	p.txns[t.id] = t
+	p.txns.set(t.id, t)
 	p.acquire(t)
 }
 
@@ -298,7 +335,7 @@ func (p *Participant) acquire(t *ptxn) {
 			continue
 		}
 		for _, h := range holders {
-			if ht := p.txns[h]; ht != nil && !t.prio.older(ht.prio) {
+			if ht := p.txns.get(h); ht != nil && !t.prio.older(ht.prio) {
 				p.abort(t, false)
 				return
 			}
@@ -307,7 +344,7 @@ func (p *Participant) acquire(t *ptxn) {
 			l.waiters = append(l.waiters, t.id)
 		}
 		p.env.Cancel(t.timer)
-		t.timer = p.env.After(p.cfg.LockWait, lockWaitTag{t.id})
+		t.timer = p.env.After(p.cfg.LockWait, (*lockWaitTimer)(t))
 		return
 	}
 	p.run(t)
@@ -368,14 +405,14 @@ func (p *Participant) run(t *ptxn) {
 		p.abort(t, false)
 		return
 	}
-	t.timer = p.env.After(p.cfg.ActiveTimeout, activeTag{t.id})
+	t.timer = p.env.After(p.cfg.ActiveTimeout, (*activeTimer)(t))
 	p.reply(t)
 }
 
 // value is the committed value of key.
 func (p *Participant) value(k string) []int {
-	if v, ok := p.data[k]; ok {
-		return v
+	if c, ok := p.data[k]; ok {
+		return c.value
 	}
 	if v, ok := p.cfg.Initial[k]; ok {
 		return []int{v}
@@ -434,7 +471,7 @@ func (p *Participant) release(t *ptxn) {
 	}
 	t.held = 0
 	for _, w := range woken {
-		wt := p.txns[w]
+		wt := p.txns.get(w)
 		if wt == nil || wt.state != waiting {
 			continue
 		}
@@ -453,9 +490,9 @@ func (p *Participant) abort(t *ptxn, durable bool) {
 		panic("twopc: abort of a prepared transaction")
 	}
 	p.env.Cancel(t.timer)
-	delete(p.txns, t.id)
+	p.txns.del(t.id)
 	p.release(t)
-	p.done[t.id] = false
+	p.done.set(t.id, false)
 	if durable {
 		p.st.Set(txnKey(prefixDone, t.id), outcomeByte(false))
 		p.st.Sync()
@@ -469,17 +506,17 @@ func (p *Participant) abort(t *ptxn, durable bool) {
 // commitRequest starts the commit at the initiating shard: it prepares,
 // and its BeginCommit to the coordinator carries its yes vote.
 func (p *Participant) commitRequest(from sim.HostID, m CommitRequest) {
-	if commit, ok := p.done[m.Txn]; ok {
+	if commit, ok := p.done.lookup(m.Txn); ok {
 		p.env.Send(from, Outcome{Txn: m.Txn, Commit: commit})
 		return
 	}
-	t := p.txns[m.Txn]
+	t := p.txns.get(m.Txn)
 	if t == nil || t.state == waiting {
 		// Lost in a crash, or never executed here: this shard votes no.
 		if t != nil {
 			p.abort(t, false)
 		} else {
-			p.done[m.Txn] = false
+			p.done.set(m.Txn, false)
 		}
 		p.env.Send(from, Outcome{Txn: m.Txn})
 		return
@@ -491,13 +528,13 @@ func (p *Participant) commitRequest(from sim.HostID, m CommitRequest) {
 // prepare forces the PREPARED record and votes yes, or votes no for a
 // transaction this shard cannot commit.
 func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator bool) {
-	if _, ok := p.done[id]; ok {
-		if !p.done[id] {
+	if commit, ok := p.done.lookup(id); ok {
+		if !commit {
 			p.vote(id, parts, epochs, false, initiator, sim.NoHost)
 		}
 		return
 	}
-	t := p.txns[id]
+	t := p.txns.get(id)
 	if t != nil && t.state == active {
 		if i := slices.Index(parts, p.shard); i < 0 || i >= len(epochs) || epochs[i] != p.epoch {
 			// Executed again after a restart: the client saw the reads of
@@ -510,7 +547,7 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 		if t != nil {
 			p.abort(t, false)
 		} else {
-			p.done[id] = false
+			p.done.set(id, false)
 		}
 		p.vote(id, parts, epochs, false, initiator, sim.NoHost)
 		return
@@ -525,14 +562,14 @@ func (p *Participant) prepare(id TxnID, parts []int, epochs []uint64, initiator 
 			}
 		}
 		t.ops = rec.Writes
-		t.prepKey = txnKey(prefixPrep, t.id)
+		t.prepKey, t.doneKey = txnKeys(prefixPrep, prefixDone, t.id)
 		putPrepared(p.st, t.prepKey, &rec, &p.scratch)
 		if !p.cfg.Bugs.UnsyncedPrepare {
 			p.st.Sync()
 		}
 		t.state = prepared
 		t.retry = p.cfg.DecisionTimeout
-		t.timer = p.env.After(t.retry, decisionTag{t.id})
+		t.timer = p.env.After(t.retry, (*decisionTimer)(t))
 		p.obs.Prepared(p.shard, t.id)
 		if p.cfg.Bugs.ReleaseAtPrepare {
 			p.release(t)
@@ -580,8 +617,8 @@ func (p *Participant) vote(id TxnID, parts []int, epochs []uint64, yes, initiato
 // decide applies a decision; a two-phase commit coordinator's commit is
 // acknowledged (Paxos Commit's leader keeps nothing to forget).
 func (p *Participant) decide(id TxnID, commit, fromCoordinator bool) {
-	t := p.txns[id]
-	if prev, ok := p.done[id]; ok {
+	t := p.txns.get(id)
+	if prev, ok := p.done.lookup(id); ok {
 		if prev && commit && p.cfg.Bugs.ReapplyCommit {
 			p.applyWrites(id, p.applied[id])
 			p.st.Sync()
@@ -618,31 +655,44 @@ func (p *Participant) finish(t *ptxn, commit bool) {
 			p.applied[t.id] = t.ops
 		}
 	}
-	p.st.Set(txnKey(prefixDone, t.id), outcomeByte(commit))
+	if t.doneKey == "" {
+		t.doneKey = txnKey(prefixDone, t.id)
+	}
+	p.st.Set(t.doneKey, outcomeByte(commit))
 	if t.prepKey == "" {
 		t.prepKey = txnKey(prefixPrep, t.id)
 	}
 	p.st.Delete(t.prepKey)
 	p.st.Sync()
-	delete(p.txns, t.id)
-	p.done[t.id] = commit
+	p.txns.del(t.id)
+	p.done.set(t.id, commit)
 	p.release(t)
 	p.obs.Finished(p.shard, t.id, commit, true)
 }
 
 func (p *Participant) applyWrites(id TxnID, writes []Op) {
 	for _, op := range writes {
-		var v []int
-		if op.Kind == OpAppend {
-			// The committed lists are this shard's own (reads return
-			// copies), so an append grows them in place.
-			v = append(p.value(op.Key), op.Value)
+		c := p.data[op.Key]
+		if c != nil && c.record != nil && op.Kind == OpAppend {
+			// The committed lists are this shard's own (reads share them
+			// only up to the length they saw), so an append grows the
+			// list and its encoding in place.
+			c.value = append(c.value, op.Value)
+			c.record = binary.AppendVarint(c.record, int64(op.Value))
 		} else {
-			v = apply(p.value(op.Key), op)
+			v := p.value(op.Key)
+			if c == nil {
+				c = &committed{storeKey: prefixData + op.Key}
+				p.data[op.Key] = c
+			}
+			if op.Kind == OpAppend {
+				c.value = append(v, op.Value)
+			} else {
+				c.value = apply(v, op)
+			}
+			c.record = appendEncodedElements(append(c.record[:0], make([]byte, lengthRoom)...), c.value)
 		}
-		p.data[op.Key] = v
-		p.scratch = appendEncodedList(p.scratch[:0], v)
-		p.st.Set(prefixData+op.Key, p.scratch)
+		p.st.Set(c.storeKey, c.encoded())
 	}
 }
 
@@ -657,7 +707,7 @@ func (p *Participant) askOutcome(t *ptxn) {
 	} else {
 		t.retry = min(2*t.retry, p.cfg.DecisionRetryMax)
 	}
-	t.timer = p.env.After(t.retry, decisionTag{t.id})
+	t.timer = p.env.After(t.retry, (*decisionTimer)(t))
 	if p.cfg.Protocol == PaxosCommit {
 		p.startRecovery(t)
 		return
@@ -674,18 +724,18 @@ func (p *Participant) askOutcome(t *ptxn) {
 // query answers a peer's termination query. A shard that has not voted
 // aborts, durably, and says so; one in doubt itself stays silent.
 func (p *Participant) query(from sim.HostID, m DecisionQuery) {
-	if commit, ok := p.done[m.Txn]; ok {
+	if commit, ok := p.done.lookup(m.Txn); ok {
 		p.env.Send(from, DecisionReply{Txn: m.Txn, Known: true, Commit: commit})
 		return
 	}
-	t := p.txns[m.Txn]
+	t := p.txns.get(m.Txn)
 	if t != nil && t.state == prepared {
 		return
 	}
 	if t != nil {
 		p.abort(t, true)
 	} else {
-		p.done[m.Txn] = false
+		p.done.set(m.Txn, false)
 		p.st.Set(txnKey(prefixDone, m.Txn), outcomeByte(false))
 		p.st.Sync()
 	}
@@ -695,11 +745,12 @@ func (p *Participant) query(from sim.HostID, m DecisionQuery) {
 // InDoubt lists the transactions this shard holds prepared, sorted.
 func (p *Participant) InDoubt() []TxnID {
 	var out []TxnID
-	for id, t := range p.txns {
+	p.txns.all(func(id TxnID, t *ptxn) bool {
 		if t.state == prepared {
 			out = append(out, id)
 		}
-	}
+		return true
+	})
 	slices.SortFunc(out, cmpTxn)
 	return out
 }
@@ -719,8 +770,8 @@ func (p *Participant) LockedKeys() []string {
 // Data returns a copy of the committed values.
 func (p *Participant) Data() map[string][]int {
 	out := make(map[string][]int, len(p.data))
-	for k, v := range p.data { //detsim:maporder fills a fresh map: the copy is the same in every order
-		out[k] = slices.Clone(v)
+	for k, c := range p.data { //detsim:maporder fills a fresh map: the copy is the same in every order
+		out[k] = slices.Clone(c.value)
 	}
 	return out
 }

@@ -150,7 +150,7 @@ func (p *Participant) startRecovery(t *ptxn) {
 }
 
 func (p *Participant) phase1b(m Phase1b) {
-	t := p.txns[m.Txn]
+	t := p.txns.get(m.Txn)
 	if t == nil || t.recovery == nil {
 		return
 	}
@@ -160,7 +160,7 @@ func (p *Participant) phase1b(m Phase1b) {
 }
 
 func (p *Participant) phase2b(m Phase2b) {
-	t := p.txns[m.Txn]
+	t := p.txns.get(m.Txn)
 	if t != nil && m.Ballot == 0 && p.cfg.Faster {
 		p.learnFaster(t, m)
 		return

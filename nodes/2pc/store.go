@@ -40,19 +40,54 @@ const (
 
 func txnKey(prefix string, t TxnID) string {
 	var buf [96]byte // on the stack: the string is the key's one allocation
-	b := append(buf[:0], prefix...)
-	b = appendPadded(b, t.Client)
-	b = append(b, '.')
-	return string(appendPadded(b, t.Seq))
+	return string(appendTxnKey(buf[:0], prefix, t))
 }
 
-// appendPadded appends v in 20 digits, so that keys sort by number.
-func appendPadded(b []byte, v uint64) []byte {
-	var d [20]byte
-	digits := strconv.AppendUint(d[:0], v, 10)
-	b = append(b, "00000000000000000000"[len(digits):]...)
-	return append(b, digits...)
+// txnKeys returns txnKey(prefixA, t) and txnKey(prefixB, t), made in one
+// allocation: a transaction's records come in pairs (PREPARED and
+// outcome, decision and end).
+func txnKeys(prefixA, prefixB string, t TxnID) (a, b string) {
+	var buf [192]byte
+	both := appendTxnKey(buf[:0], prefixA, t)
+	n := len(both)
+	s := string(appendTxnKey(both, prefixB, t))
+	return s[:n], s[n:]
 }
+
+func appendTxnKey(b []byte, prefix string, t TxnID) []byte {
+	b = append(b, prefix...)
+	b = appendPadded(b, t.Client)
+	b = append(b, '.')
+	return appendPadded(b, t.Seq)
+}
+
+// appendPadded appends v in 20 digits, so that keys sort by number. The
+// digits are written two at a time from the right, over zeros, until
+// what is left of v is zero: a client's number takes one step, and a
+// transaction's sequence number five.
+func appendPadded(b []byte, v uint64) []byte {
+	d := twentyZeros
+	for i := len(d) - 2; v != 0; i -= 2 {
+		pair := v % 100 * 2
+		d[i], d[i+1] = digitPairs[pair], digitPairs[pair+1]
+		v /= 100
+	}
+	return append(b, d[:]...)
+}
+
+var twentyZeros = [20]byte{'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0'}
+
+// digitPairs holds 00 to 99, two bytes each.
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
 
 func parseTxnKey(prefix, key string) (TxnID, bool) {
 	c, s, ok := strings.Cut(strings.TrimPrefix(key, prefix), ".")
@@ -82,7 +117,8 @@ func putPrepared(st sim.Storage, key string, rec *prepRecord, scratch *[]byte) {
 		st.Set(key, b)
 		return
 	}
-	put(st, key, rec)
+	fallback := *rec // so that rec, which json.Marshal would keep, stays on its caller's stack
+	put(st, key, &fallback)
 }
 
 // putDecision writes the coordinator's decision as putPrepared does.
@@ -194,16 +230,140 @@ func get(st sim.Storage, key string, v any) (found bool, err error) {
 	return true, nil
 }
 
+// getDecision is get for a decision record. A record as putDecision
+// writes it is read by hand, which json.Unmarshal took ten times as
+// long for; anything else goes to get's json.Unmarshal, so a record
+// reads the same either way.
+func getDecision(st sim.Storage, key string, rec *coordRecord) (found bool, err error) {
+	b, err := st.Get(key)
+	if errors.Is(err, sim.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if parseDecision(b, rec) {
+		return true, nil
+	}
+	*rec = coordRecord{}
+	if err := json.Unmarshal(b, rec); err != nil {
+		return false, fmt.Errorf("record %s: %v", key, err)
+	}
+	return true, nil
+}
+
+// parseDecision decodes b into rec if it is exactly what putDecision
+// writes, with integers as json.Marshal writes them; it reports false
+// for anything else, leaving rec partly written.
+func parseDecision(b []byte, rec *coordRecord) bool {
+	p := jsonPrefix{b: b}
+	switch {
+	case p.skip(`{"commit":true`):
+		rec.Commit = true
+	case p.skip(`{"commit":false`):
+		rec.Commit = false
+	default:
+		return false
+	}
+	if !p.skip(`,"participants":`) {
+		return false
+	}
+	rec.Participants = nil
+	if !p.skip("null") {
+		if !p.skip("[") {
+			return false
+		}
+		rec.Participants = []int{}
+		for !p.skip("]") {
+			if len(rec.Participants) > 0 && !p.skip(",") {
+				return false
+			}
+			v, ok := p.int()
+			if !ok {
+				return false
+			}
+			rec.Participants = append(rec.Participants, v)
+		}
+	}
+	if !p.skip(`,"client":`) {
+		return false
+	}
+	client, ok := p.int()
+	rec.Client = sim.HostID(client)
+	return ok && p.skip("}") && len(p.b) == 0 && int(rec.Client) == client
+}
+
+// jsonPrefix reads a JSON text from its start.
+type jsonPrefix struct{ b []byte }
+
+// skip consumes s if the text starts with it.
+func (p *jsonPrefix) skip(s string) bool {
+	if len(p.b) < len(s) || string(p.b[:len(s)]) != s {
+		return false
+	}
+	p.b = p.b[len(s):]
+	return true
+}
+
+// int consumes an integer as json.Marshal writes one (no leading zero,
+// no "-0"), of at most 18 digits, so that it cannot overflow.
+func (p *jsonPrefix) int() (int, bool) {
+	neg := p.skip("-")
+	n := 0
+	for n < len(p.b) && p.b[n] >= '0' && p.b[n] <= '9' {
+		n++
+	}
+	if n == 0 || n > 18 || p.b[0] == '0' && (n > 1 || neg) {
+		return 0, false
+	}
+	v := 0
+	for _, c := range p.b[:n] {
+		v = v*10 + int(c-'0')
+	}
+	p.b = p.b[n:]
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
 // Data values and outcomes are written on every commit, so they are
 // encoded by hand: a value as varints, an outcome as one byte.
 
 // appendEncodedList appends v's encoding to b.
 func appendEncodedList(b []byte, v []int) []byte {
-	b = binary.AppendUvarint(b, uint64(len(v)))
+	return appendEncodedElements(binary.AppendUvarint(b, uint64(len(v))), v)
+}
+
+func appendEncodedElements(b []byte, v []int) []byte {
 	for _, x := range v {
 		b = binary.AppendVarint(b, int64(x))
 	}
 	return b
+}
+
+// committed is a shard's committed value of a key, with the record that
+// holds it on disk kept encoded, so that an append encodes only what it
+// appends.
+type committed struct {
+	value []int
+	// record is value's elements encoded after lengthRoom bytes that
+	// encoded writes the length into; nil until the shard first writes
+	// the key in this incarnation.
+	record   []byte
+	storeKey string // prefixData and the key
+}
+
+// lengthRoom is room for a list's length as a uvarint.
+const lengthRoom = binary.MaxVarintLen64
+
+// encoded is appendEncodedList(nil, c.value), in c.record.
+func (c *committed) encoded() []byte {
+	var n [lengthRoom]byte
+	length := binary.PutUvarint(n[:], uint64(len(c.value)))
+	start := lengthRoom - length
+	copy(c.record[start:], n[:length])
+	return c.record[start:]
 }
 
 func decodeList(b []byte) ([]int, error) {

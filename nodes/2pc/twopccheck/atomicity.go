@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/detsim/detsim/nodes/2pc"
+	"github.com/detsim/detsim/nodes/2pc/internal/txntable"
 	"github.com/detsim/detsim/sim"
 )
 
@@ -43,8 +44,9 @@ func (t *txnInfo) find(shard int) *shardState {
 }
 
 // at returns shard's entry, adding it in shard order. The pointer holds
-// until the next call that adds an entry.
-func (t *txnInfo) at(shard int) *shardState {
+// until the next call that adds an entry. A transaction's first entries
+// go into room for four cut from a's arena, shared by many transactions.
+func (a *Atomicity) at(t *txnInfo, shard int) *shardState {
 	i := 0
 	for ; i < len(t.shards) && t.shards[i].shard <= shard; i++ {
 		if t.shards[i].shard == shard {
@@ -52,11 +54,20 @@ func (t *txnInfo) at(shard int) *shardState {
 		}
 	}
 	if t.shards == nil {
-		t.shards = make([]shardState, 0, 4)
+		if len(a.arena)+shardsRoom > cap(a.arena) {
+			a.arena = make([]shardState, 0, 64*shardsRoom)
+		}
+		n := len(a.arena)
+		a.arena = a.arena[:n+shardsRoom]
+		// Capped at the room: a fifth entry moves the list out.
+		t.shards = a.arena[n : n : n+shardsRoom]
 	}
 	t.shards = slices.Insert(t.shards, i, shardState{shard: shard})
 	return &t.shards[i]
 }
+
+// shardsRoom is the room a transaction's shard entries start with.
+const shardsRoom = 4
 
 // Atomicity implements twopc.Observer. It is not safe for concurrent use;
 // a world calls it from its one thread.
@@ -66,7 +77,7 @@ type Atomicity struct {
 	err   error
 	// txns indexes infos, which is in first-seen order, for deterministic
 	// reports.
-	txns  map[twopc.TxnID]int32
+	txns  txntable.Table[int32]
 	infos []txnInfo
 	// recent caches the last transactions looked up, in front of txns:
 	// each client runs one transaction at a time, so the reports of a
@@ -77,6 +88,8 @@ type Atomicity struct {
 		at int32
 	}
 	recentNext int
+	// arena is where transactions' first shard entries are cut from.
+	arena []shardState
 
 	booted      map[sim.HostID]bool
 	recoveries  int
@@ -97,7 +110,7 @@ func New(now func() time.Duration, name func(sim.HostID) string) *Atomicity {
 	if name == nil {
 		name = func(h sim.HostID) string { return h.String() }
 	}
-	return &Atomicity{now: now, names: name, txns: map[twopc.TxnID]int32{}, booted: map[sim.HostID]bool{}, StuckAfter: time.Second}
+	return &Atomicity{now: now, names: name, booted: map[sim.HostID]bool{}, StuckAfter: time.Second}
 }
 
 // txn returns id's record, adding it if new. The pointer holds until the
@@ -108,10 +121,10 @@ func (a *Atomicity) txn(id twopc.TxnID) *txnInfo {
 			return &a.infos[r.at-1]
 		}
 	}
-	i, ok := a.txns[id]
+	i, ok := a.txns.Get(id.Client, id.Seq)
 	if !ok {
 		i = int32(len(a.infos))
-		a.txns[id] = i
+		a.txns.Set(id.Client, id.Seq, i)
 		a.infos = append(a.infos, txnInfo{id: id, decider: sim.NoHost})
 	}
 	a.recent[a.recentNext].id, a.recent[a.recentNext].at = id, i+1
@@ -138,7 +151,7 @@ func (a *Atomicity) Check() error { return a.err }
 func (a *Atomicity) Prepared(shard int, id twopc.TxnID) {
 	t := a.txn(id)
 	if st := t.find(shard); st == nil || !st.ended {
-		t.at(shard).prepared = true
+		a.at(t, shard).prepared = true
 	}
 }
 
@@ -156,7 +169,7 @@ func (a *Atomicity) Finished(shard int, id twopc.TxnID, commit, durable bool) {
 	if t.decided && t.commit != commit {
 		a.fail("atomicity violated: shard %d %s %v, which %s decided to %s", shard, past(commit), id, a.names(t.decider), outcome(t.commit))
 	}
-	st := t.at(shard)
+	st := a.at(t, shard)
 	st.ended, st.commit = true, commit
 	st.volatile = !durable
 	st.prepared = false
@@ -193,7 +206,7 @@ func (a *Atomicity) Decided(host sim.HostID, id twopc.TxnID, commit bool) {
 }
 
 func (a *Atomicity) InDoubt(shard int, id twopc.TxnID) {
-	if st := a.txn(id).at(shard); !st.blocked {
+	if st := a.at(a.txn(id), shard); !st.blocked {
 		st.blocked, st.since = true, a.now()
 	}
 }

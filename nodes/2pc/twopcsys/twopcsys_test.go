@@ -36,17 +36,6 @@ func run(t testing.TB, s scenarios.Scenario, seed uint64) *scenarios.Result {
 	return r
 }
 
-func BenchmarkCoordinatorCrashRun(b *testing.B) {
-	s := lookup(b, "2pc-coordinator-crash")
-	var events uint64
-	for i := 0; i < b.N; i++ {
-		r := run(b, s, uint64(i+1))
-		events += r.Events
-	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/run")
-	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
-}
-
 func TestSameSeedSameRunDifferentSeedsDifferentRuns(t *testing.T) {
 	for _, name := range []string{"2pc-coordinator-crash", "2pc-paxos-commit-coordinator-crash"} {
 		s := lookup(t, name)
@@ -187,12 +176,4 @@ func TestPlacementsAndFasterAreCheckedAgainstTheProtocol(t *testing.T) {
 			t.Errorf("%s on %d servers: %v, want an error saying %s", tc.config, tc.servers, err, tc.want)
 		}
 	}
-}
-
-func BenchmarkHappyRun(b *testing.B) {
-	s := lookup(b, "2pc-happy")
-	for i := 0; i < b.N; i++ {
-		run(b, s, uint64(i+1))
-	}
-	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/run")
 }
