@@ -397,7 +397,7 @@ var Raft = []Mutant{
 		Why: "a restarted server (or one that truncates or installs a snapshot) takes the latest configuration at or below its commit index, not the latest in its log, and after a restart that is the snapshot's (not equivalent: a server of a grown cluster campaigns and commits with a majority of the old one)"},
 	{Name: "stepdown-keeps-leader-timer", Area: "step-down", File: "nodes/raft/node.go",
 		Old: "\tn.step = n.stepFollower\n\tn.tick = n.tickElection",
-		New: "\tn.step = n.stepFollower\n\t_ = n.tickElection",
+		New: "\tn.step = n.stepFollower\n\tif !wasLeader { n.tick = n.tickElection }",
 		Why: "a leader that steps down keeps the leader's timer instead of an election timer, so it never campaigns again until it restarts (not equivalent: once the servers able to campaign are gone, no leader is elected though a majority can talk)"},
 	{Name: "prevote-asks-current-term", Area: "prevote", File: "nodes/raft/node.go",
 		Old: "req := VoteRequest{Term: n.term + 1, LastIndex: n.log.lastIndex(), LastTerm: n.log.lastTerm(), Pre: true}",
