@@ -453,7 +453,7 @@ var Raft = []Mutant{
 	{Name: "prevote-grant-carries-voter-term", Area: "prevote", File: "nodes/raft/node.go",
 		Old: "\tif m.Pre && grant {\n\t\tresp.Term = m.Term",
 		New: "\tif m.Pre && grant {\n\t\tresp.Term = n.term",
-		Why: "a granted pre-vote carries the voter's term, not the term it was asked for, as in an etcd raft bug (not equivalent: a grant from a voter a term behind is dropped as stale, so a pre-candidate that needs it never wins, while the voter's own pre-votes are refused by servers that voted in the later term)"},
+		Why: "a granted pre-vote carries the voter's term, not the term it was asked for, as in an etcd raft bug (a grant from a voter a term behind is dropped as stale; argued again after it was measured, only a delay: the voter learns the later term from the refusal of its own next pre-vote, so the election waits a round, it is not blocked)"},
 	{Name: "checkquorum-heartbeat-not-sticky", Area: "checkquorum", File: "nodes/raft/follower.go",
 		Old: "\tn.heardFromLeader(from)\n\tn.syncForReply()\n\tif c := min(m.Commit, n.log.lastIndex())",
 		New: "\tn.leader, n.leaderSeen, n.electionAt = from, n.env.Now(), n.env.Now()+n.rto\n\tn.syncForReply()\n\tif c := min(m.Commit, n.log.lastIndex())",
