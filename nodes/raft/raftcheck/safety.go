@@ -212,6 +212,7 @@ type hostState struct {
 	scanned             *raft.Node
 	scanFirst, scanLast uint64
 	dirty               uint64
+	conf                confMemo // checkNodeConfiguration's last scan
 }
 
 // seenAt is the entries seen at one index: first, and any of other terms.
@@ -366,7 +367,7 @@ func (s *Safety) Started(n *raft.Node) {
 	}
 	s.checkRevealed(n)
 	s.checkTermsOrdered(n)
-	s.checkConfigurationLatest(n, "recovered")
+	s.checkNodeConfiguration(n, "recovered")
 	h.node = n
 	h.lastApplied = n.LastApplied()
 	h.commit = n.CommitIndex()
@@ -381,7 +382,7 @@ func (s *Safety) BecameLeader(n *raft.Node) {
 		return
 	}
 	s.leaders[term] = id
-	s.checkConfigurationLatest(n, "won its election")
+	s.checkNodeConfiguration(n, "won its election")
 	s.checkElectionQuorum(n)
 	s.checkComplete(n)
 }
@@ -427,9 +428,11 @@ func (s *Safety) failIncomplete(n *raft.Node, i uint64, e raft.Entry, a *applied
 
 // Appended implements raft.Observer.
 func (s *Safety) Appended(n *raft.Node, e *raft.Entry, prevTerm uint64) {
-	if h := s.host(n.ID()); h.scanned == n {
+	h := s.host(n.ID())
+	if h.scanned == n {
 		h.dirty = min(h.dirty, e.Index)
 	}
+	h.conf.ok = false
 	seen := s.seen(e.Index, e.Term)
 	if seen == nil {
 		s.remember(seenEntry{e: *e, prevTerm: prevTerm, host: n.ID()})
@@ -725,19 +728,55 @@ type confLog interface {
 // its own conf changes need) counts votes and acknowledgements among the
 // wrong servers after a restart or a truncation.
 func (s *Safety) checkConfigurationLatest(n confLog, when string) {
-	want, at := n.SnapshotMembers(), n.SnapshotIndex()
-	for i := n.LastIndex(); i > n.SnapshotIndex(); i-- {
-		if e, ok := n.Entry(i); ok && e.Kind == raft.EntryConf {
+	want, at := latestConfiguration(n)
+	s.compareConfiguration(n, want, at, when)
+}
+
+// checkNodeConfiguration is checkConfigurationLatest for a running node,
+// with the scan's answer kept until the node's log changes: a server cut
+// off from the others asks for pre-votes every election timeout with the
+// same log, and a scan back through a long log without a configuration
+// entry was 5% of a partitioned run.
+func (s *Safety) checkNodeConfiguration(n *raft.Node, when string) {
+	m := &s.host(n.ID()).conf
+	if !m.ok || m.node != n || m.last != n.LastIndex() || m.snap != n.SnapshotIndex() {
+		want, at := latestConfiguration(n)
+		*m = confMemo{ok: true, node: n, last: n.LastIndex(), snap: n.SnapshotIndex(), want: want, at: at}
+	}
+	s.compareConfiguration(n, m.want, m.at, when)
+}
+
+// confMemo is the latest configuration found in a node's log, valid while
+// the node instance, its last index and its snapshot are the same and it
+// has appended nothing (an append after a truncation can keep the last
+// index).
+type confMemo struct {
+	ok         bool
+	node       *raft.Node
+	last, snap uint64
+	want       []sim.HostID // sorted
+	at         uint64
+}
+
+// latestConfiguration is the latest configuration entry in l's log, or its
+// snapshot's configuration, sorted, and the index it is at.
+func latestConfiguration(l confLog) ([]sim.HostID, uint64) {
+	want, at := l.SnapshotMembers(), l.SnapshotIndex()
+	for i := l.LastIndex(); i > l.SnapshotIndex(); i-- {
+		if e, ok := l.Entry(i); ok && e.Kind == raft.EntryConf {
 			want, at = e.Members, i
 			break
 		}
 	}
+	return slices.Sorted(slices.Values(want)), at
+}
+
+func (s *Safety) compareConfiguration(n confLog, want []sim.HostID, at uint64, when string) {
 	if at == 0 && len(want) == 0 {
 		return // no configuration yet: a joining server
 	}
 	got := n.Members()
 	slices.Sort(got)
-	want = slices.Sorted(slices.Values(want))
 	if !slices.Equal(got, want) {
 		s.fail(ConfigurationLatest, n.ID(), n.Term(), at, "%s with configuration %v in force, but the latest in its log (at index %d) is %v", when, got, at, want)
 	}

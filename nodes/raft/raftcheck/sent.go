@@ -85,7 +85,7 @@ func (s *Safety) Sent(n *raft.Node, to sim.HostID, msg any) {
 	switch m := msg.(type) {
 	case raft.VoteRequest:
 		s.checkCampaignerIsMember(n, m)
-		s.checkConfigurationLatest(n, "campaigned")
+		s.checkNodeConfiguration(n, "campaigned")
 		if !m.Pre {
 			st.reveal(id, m.Term, "a vote request")
 			st.revealVote(id, m.Term, id, "a vote request for itself")
